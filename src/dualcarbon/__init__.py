@@ -1,0 +1,2 @@
+"""dualcarbon: carbon accounting you can defend."""
+__version__ = "0.1.0"

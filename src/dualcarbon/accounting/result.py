@@ -1,0 +1,263 @@
+"""A traced result: the lines of an accounting run, and the views a reader wants of them.
+
+The lines are a columnar trace (one row per source × gas × month × unit, beside its inputs, their
+tiers and evidence, factor versions and formula). Totals by gas, source, facility, unit and month
+are computed from the lines on demand, and the JSON export nests them as a tree
+(docs/result-json.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict
+
+from dualcarbon.factors.model import Factor
+
+RESULT_SCHEMA_VERSION = "dualcarbon.result/1"
+
+LINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "line": pl.Int64,
+    "facility": pl.String,
+    "unit": pl.String,
+    "month": pl.Int64,
+    "source": pl.String,
+    "item": pl.String,
+    "item_zh": pl.String,
+    "gas": pl.String,
+    "formula": pl.String,
+    "activity": pl.Float64,
+    "activity_unit": pl.String,
+    "activity_tier": pl.String,
+    "activity_ref": pl.String,
+    "ncv": pl.Float64,
+    "ncv_tier": pl.String,
+    "ncv_ref": pl.String,
+    "carbon_content": pl.Float64,
+    "carbon_tier": pl.String,
+    "carbon_ref": pl.String,
+    "oxidation_rate": pl.Float64,
+    "oxidation_rate_ref": pl.String,
+    "emission_factor": pl.Float64,
+    "emission_factor_unit": pl.String,
+    "emission_factor_tier": pl.String,
+    "emission_factor_ref": pl.String,
+    "emission": pl.Float64,
+    "gwp": pl.Float64,
+    "gwp_ref": pl.String,
+    "emission_co2e": pl.Float64,
+    "sign": pl.Int64,
+    "counted": pl.Boolean,
+    "clause": pl.String,
+    "explanation_zh": pl.String,
+    "explanation_en": pl.String,
+    "input_row": pl.Int64,
+}
+
+FORMULAS: dict[str, str] = {
+    "fuel_combustion_co2": "E = FC × C × OF × 44/12",
+    "indirect_co2": "E = AD × EF",
+    "process_emission": "E = AD × EF × GWP",
+    "co2_recovered": "R = Q × PUR × 19.77",
+}
+
+
+class ResultMeta(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    organisation: str
+    facility: str
+    year: int
+    methodology: str
+    methodology_title: str
+    factors: list[str]
+    inventory_digest: str
+    inventory_source: str
+    computed_at: dt.datetime
+    engine: str
+
+
+@dataclass(frozen=True)
+class AccountingResult:
+    meta: ResultMeta
+    lines: pl.DataFrame
+    production: pl.DataFrame | None = None
+    factors: Mapping[str, Factor] = field(default_factory=dict)
+
+    @property
+    def signed(self) -> pl.Expr:
+        return pl.col("emission_co2e") * pl.col("sign")
+
+    def total(self) -> float:
+        """Total emissions [tCO2e]: counted lines, deductions subtracted."""
+        counted = self.lines.filter(pl.col("counted"))
+        return float(counted.select(self.signed.sum()).item() or 0.0)
+
+    def by(self, *keys: str, counted_only: bool = False) -> pl.DataFrame:
+        """Signed tCO2e summed by the given line columns (e.g. ``"source"``, ``"month"``)."""
+        frame = self.lines.filter(pl.col("counted")) if counted_only else self.lines
+        return (
+            frame.group_by(list(keys))
+            .agg(self.signed.sum().alias("tco2e"), pl.len().alias("lines"))
+            .sort(list(keys))
+        )
+
+    def tier_shares(self) -> pl.DataFrame:
+        """Share of fuel-combustion emissions resting on measured vs default carbon content."""
+        fuel = self.lines.filter(pl.col("source") == "fuel_combustion")
+        total = fuel["emission_co2e"].sum() or 1.0
+        return (
+            fuel.group_by("carbon_tier")
+            .agg(pl.col("emission_co2e").sum().alias("tco2e"))
+            .with_columns((pl.col("tco2e") / total).alias("share"))
+            .sort("carbon_tier")
+        )
+
+    def monthly_parameters(self) -> pl.DataFrame:
+        """Per unit, fuel and month: consumption and the consumption-weighted NCV and carbon."""
+        fuel = self.lines.filter(pl.col("source") == "fuel_combustion")
+        return _weighted(fuel, ["facility", "unit", "item", "month"])
+
+    def annual_parameters(self) -> pl.DataFrame:
+        """Per unit and fuel: annual consumption, NCV and carbon weighted by monthly consumption."""
+        fuel = self.lines.filter(pl.col("source") == "fuel_combustion")
+        return _weighted(fuel, ["facility", "unit", "item"])
+
+    def to_json_dict(self, *, lang: str = "zh") -> dict[str, Any]:
+        return result_to_json(self, lang=lang)
+
+
+def _weighted(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    weight = pl.col("activity")
+    return (
+        frame.group_by(list(keys))
+        .agg(
+            weight.sum().alias("consumption"),
+            pl.col("activity_unit").first().alias("consumption_unit"),
+            ((pl.col("ncv") * weight).sum() / weight.sum()).alias("ncv"),
+            ((pl.col("carbon_content") * weight).sum() / weight.sum()).alias("carbon_content"),
+            pl.col("emission").sum().alias("tco2"),
+            (pl.col("carbon_tier") == "default").sum().alias("default_lines"),
+        )
+        .sort(list(keys))
+    )
+
+
+def _trace(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        "activity": {
+            "value": row["activity"],
+            "unit": row["activity_unit"],
+            "tier": row["activity_tier"],
+            "ref": row["activity_ref"],
+        }
+    }
+    if row["formula"] == "fuel_combustion_co2":
+        inputs["ncv"] = {
+            "value": row["ncv"],
+            "unit": f"GJ/{row['activity_unit']}",
+            "tier": row["ncv_tier"],
+            "ref": row["ncv_ref"],
+        }
+        inputs["carbon_content"] = {
+            "value": row["carbon_content"],
+            "unit": f"tC/{row['activity_unit']}",
+            "tier": row["carbon_tier"],
+            "ref": row["carbon_ref"],
+        }
+        inputs["oxidation_rate"] = {
+            "value": row["oxidation_rate"],
+            "unit": "1",
+            "tier": "default",
+            "ref": row["oxidation_rate_ref"],
+        }
+    else:
+        inputs["emission_factor"] = {
+            "value": row["emission_factor"],
+            "unit": row["emission_factor_unit"],
+            "tier": row["emission_factor_tier"],
+            "ref": row["emission_factor_ref"],
+        }
+    if row["gas"] != "CO2":
+        inputs["gwp"] = {"value": row["gwp"], "unit": "tCO2e/t", "ref": row["gwp_ref"]}
+    return {
+        "line": row["line"],
+        "month": row["month"],
+        "item": row["item"],
+        "gas": row["gas"],
+        "tco2e": row["emission_co2e"] * row["sign"],
+        "formula": FORMULAS[row["formula"]],
+        "clause": row["clause"],
+        "inputs": inputs,
+        "explanation": row["explanation_zh"] if lang == "zh" else row["explanation_en"],
+        "input_row": row["input_row"],
+    }
+
+
+def result_to_json(result: AccountingResult, *, lang: str = "zh") -> dict[str, Any]:
+    """The result as a JSON-ready tree: facility → source → unit → lines with traces."""
+    lines = result.lines
+    tree = []
+    for (facility,), facility_lines in lines.group_by(["facility"], maintain_order=True):
+        sources = []
+        for (source,), source_lines in facility_lines.group_by(["source"], maintain_order=True):
+            units = []
+            for (unit,), unit_lines in source_lines.group_by(["unit"], maintain_order=True):
+                units.append(
+                    {
+                        "unit": unit,
+                        "tco2e": _signed_sum(unit_lines),
+                        "lines": [_trace(row, lang) for row in unit_lines.iter_rows(named=True)],
+                    }
+                )
+            first = source_lines.row(0, named=True)
+            sources.append(
+                {
+                    "source": source,
+                    "counted": first["counted"],
+                    "tco2e": _signed_sum(source_lines),
+                    "units": units,
+                }
+            )
+        tree.append(
+            {
+                "facility": facility,
+                "tco2e": _signed_sum(facility_lines.filter(pl.col("counted"))),
+                "sources": sources,
+            }
+        )
+    return {
+        "schema": RESULT_SCHEMA_VERSION,
+        "meta": result.meta.model_dump(mode="json"),
+        "total_tco2e": result.total(),
+        "by_gas": _records(result.by("gas", counted_only=True)),
+        "by_source": _records(result.by("source")),
+        "by_month": _records(result.by("month", counted_only=True)),
+        "tiers": _records(result.tier_shares()),
+        "annual_parameters": _records(result.annual_parameters()),
+        "production": None if result.production is None else _records(result.production),
+        "factors": {
+            ref: {
+                "value": f.value,
+                "unit": f.unit,
+                "name_zh": f.name_zh,
+                "name_en": f.name_en,
+                "source": f.source.document,
+                "table": f.table,
+            }
+            for ref, f in result.factors.items()
+        },
+        "tree": tree,
+    }
+
+
+def _signed_sum(frame: pl.DataFrame) -> float:
+    return float(frame.select((pl.col("emission_co2e") * pl.col("sign")).sum()).item() or 0.0)
+
+
+def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return frame.drop("_row", strict=False).to_dicts()

@@ -1,0 +1,129 @@
+"""Error classes of dualcarbon.
+
+One base class, :class:`DualcarbonError`. Each error also inherits the builtin it refines, carries
+structured fields, and builds its message from them, so that a caller can both catch it the usual
+way and show the user which file, row, field and rule were involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class DualcarbonError(Exception):
+    """Base of every error raised on purpose by dualcarbon."""
+
+
+class UnknownUnitError(DualcarbonError, ValueError):
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        super().__init__(f"unknown unit {unit!r}")
+
+
+class UnitMismatchError(DualcarbonError, ValueError):
+    """A quantity came in a unit of the wrong kind (t where GJ is required)."""
+
+    def __init__(self, quantity: str, given: str, expected: str) -> None:
+        self.quantity = quantity
+        self.given = given
+        self.expected = expected
+        super().__init__(
+            f"{quantity}: unit {given!r} cannot be converted to {expected!r} "
+            "(different kinds of quantity)"
+        )
+
+
+class FactorNotFoundError(DualcarbonError, LookupError):
+    def __init__(
+        self,
+        factor_id: str | None = None,
+        *,
+        kind: str | None = None,
+        subject: str | None = None,
+        source: str | None = None,
+        region: str | None = None,
+        year: int | None = None,
+        tried: Sequence[str] = (),
+    ) -> None:
+        self.factor_id = factor_id
+        self.kind = kind
+        self.subject = subject
+        self.source = source
+        self.region = region
+        self.year = year
+        self.tried = tuple(tried)
+        wanted = factor_id or ", ".join(
+            f"{name}={value}"
+            for name, value in (
+                ("kind", kind),
+                ("subject", subject),
+                ("source", source),
+                ("region", region),
+                ("year", year),
+            )
+            if value is not None
+        )
+        message = f"no factor found for {wanted}"
+        if self.tried:
+            message += f" (tried: {', '.join(self.tried)})"
+        super().__init__(message)
+
+
+class FactorDataError(DualcarbonError, ValueError):
+    """A factor data file breaks the format of docs/factor-data-format.md."""
+
+    def __init__(self, path: str, entry: str | None, rule: str) -> None:
+        self.path = path
+        self.entry = entry
+        self.rule = rule
+        where = f"{path}: {entry}" if entry else path
+        super().__init__(f"{where}: {rule}")
+
+
+class MethodologyNotFoundError(DualcarbonError, LookupError):
+    def __init__(self, methodology_id: str, available: Sequence[str]) -> None:
+        self.methodology_id = methodology_id
+        self.available = tuple(available)
+        super().__init__(
+            f"no methodology {methodology_id!r}; available: {', '.join(self.available)}"
+        )
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One rule broken by one cell or field of an input file."""
+
+    file: str
+    rule: str
+    field: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    value: object = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field:
+            where.append(f"field {self.field!r}")
+        shown = "" if self.value is None else f" (got {self.value!r})"
+        return f"{', '.join(where)}: {self.rule}{shown}"
+
+
+class InputError(DualcarbonError, ValueError):
+    """An input file was rejected; nothing from it was used or stored.
+
+    Carries every problem found, not only the first, so a user can fix a file in one pass.
+    """
+
+    def __init__(self, problems: Sequence[InputProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in input:\n{lines}")
+
+
+class StoreError(DualcarbonError, RuntimeError):
+    """The store refused an operation (for example changing a stored result)."""

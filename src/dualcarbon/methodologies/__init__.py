@@ -1,0 +1,1 @@
+"""Methodologies: executable standards built from a small set of calculators."""

@@ -1,0 +1,163 @@
+"""Methodologies as data: an executable standard, read from ``methodologies/data/<id>.yaml``.
+
+A methodology names the document and clauses it implements, the emission sources it recognises,
+the fuels it has defaults for, and for each parameter the tiers it accepts and what happens when a
+better tier is missing. The formulas themselves live once, in :mod:`calculators`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from dualcarbon.datum import Tier
+from dualcarbon.errors import FactorDataError, MethodologyNotFoundError
+
+SourceKind = Literal[
+    "fuel_combustion",
+    "process",
+    "purchased_electricity",
+    "exported_electricity",
+    "purchased_heat",
+    "exported_heat",
+    "co2_recovered",
+]
+
+FuelCategory = Literal["coal", "oil", "gas", "other"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Fallback(_Frozen):
+    """What the methodology does when no accepted measurement exists for a parameter."""
+
+    factor: str = Field(description="factor id (or id@version) of the default")
+    clause: str
+    rule_zh: str = Field(description="the rule as a verifier reads it, Chinese")
+    rule_en: str
+
+
+class ParameterRule(_Frozen):
+    """Tiers a methodology accepts for one parameter, best first, and the fallback."""
+
+    accepts: tuple[Tier, ...]
+    fallback: Fallback | None = None
+    clause: str = ""
+
+    @model_validator(mode="after")
+    def _something_to_use(self) -> Self:
+        if not self.accepts and self.fallback is None:
+            raise ValueError("a parameter needs accepted tiers or a fallback")
+        return self
+
+
+class FuelRules(_Frozen):
+    name_zh: str
+    name_en: str
+    category: FuelCategory
+    consumption_unit: str = Field(description="unit FC is converted to before the formula")
+    net_calorific_value: ParameterRule
+    carbon_content: ParameterRule = Field(
+        description="含碳量 per physical unit; its fallback is NCV × a default 单位热值含碳量"
+    )
+    oxidation_rate: ParameterRule
+
+
+class SourceRule(_Frozen):
+    kind: SourceKind
+    name_zh: str
+    name_en: str
+    clause: str
+    formula: str = Field(description="the formula with the standard's symbols, as printed")
+    sign: Literal[1, -1] = 1
+    factor: str | None = Field(
+        default=None, description="default factor for indirect sources (grid, heat)"
+    )
+    factor_by_year: dict[int, str] = Field(default_factory=dict)
+    factor_rule: ParameterRule | None = None
+    reported_separately: bool = Field(
+        default=False,
+        description="reported beside the total but not added to it (e.g. indirect emissions)",
+    )
+
+
+class Methodology(_Frozen):
+    id: str
+    version: int = Field(ge=1)
+    title_zh: str
+    title_en: str
+    document: str
+    issued: dt.date
+    in_force: dt.date | None = None
+    reporting_years: tuple[int, ...]
+    supersedes: str | None = None
+    gases: tuple[str, ...] = ("CO2",)
+    gwp_set: str | None = Field(default=None, description="factor source id of the GWP set")
+    sector: Literal["power", "industry"]
+    sources: tuple[SourceRule, ...]
+    fuels: dict[str, FuelRules]
+    monthly_weighting: str = Field(
+        default="", description="how sub-monthly values are weighted into a month, as printed"
+    )
+    annual_weighting: str = Field(default="")
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def source(self, kind: SourceKind) -> SourceRule | None:
+        return next((s for s in self.sources if s.kind == kind), None)
+
+    def factor_for(self, source: SourceRule, year: int) -> str | None:
+        return source.factor_by_year.get(year, source.factor)
+
+
+def load_methodology_file(path: Path) -> Methodology:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        methodology = Methodology.model_validate(raw)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise FactorDataError(str(path), None, str(exc)) from exc
+    if methodology.id != path.stem:
+        raise FactorDataError(str(path), "id", f"file must be named {methodology.id}.yaml")
+    return methodology
+
+
+def _data_folder() -> Path:
+    return Path(str(resources.files("dualcarbon.methodologies").joinpath("data")))
+
+
+@cache
+def all_methodologies() -> dict[str, Methodology]:
+    found = {}
+    for path in sorted(_data_folder().glob("*.yaml")):
+        methodology = load_methodology_file(path)
+        found[methodology.id] = methodology
+    return found
+
+
+def get_methodology(methodology_id: str) -> Methodology:
+    methodologies = all_methodologies()
+    try:
+        return methodologies[methodology_id]
+    except KeyError:
+        raise MethodologyNotFoundError(methodology_id, sorted(methodologies)) from None
+
+
+def methodology_for_year(sector: str, year: int) -> Methodology:
+    """The revision of a sector's methodology that governs data of ``year``."""
+    candidates = [
+        m for m in all_methodologies().values() if m.sector == sector and year in m.reporting_years
+    ]
+    if not candidates:
+        raise MethodologyNotFoundError(f"{sector} for {year}", sorted(all_methodologies()))
+    return max(candidates, key=lambda m: m.issued)
