@@ -26,6 +26,7 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"Nm³|Nm\^3|Nm\*\*3", "Nm3"),
         (r"CO₂", "CO2"),
         (r"m³", "m**3"),
+        (r"\bm3\b", "m**3"),
         (r"吨", "t"),
         (r"%", "percent"),
     )

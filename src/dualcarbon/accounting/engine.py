@@ -15,6 +15,7 @@ import polars as pl
 
 from dualcarbon import __version__
 from dualcarbon.accounting.inventory import ROW, Inventory
+from dualcarbon.accounting.power import power_indicators
 from dualcarbon.accounting.result import LINE_SCHEMA, AccountingResult, ResultMeta
 from dualcarbon.accounting.validate import check_table, problems_where
 from dualcarbon.datum import Tier
@@ -137,7 +138,7 @@ def account(
     for source in methodology.sources:
         evaluator = _EVALUATORS[source.kind]
         parts.append(evaluator(ctx, source))
-    production = _production(ctx) if methodology.sector == "power" else None
+    production_input = _production(ctx) if methodology.sector == "power" else None
     if ctx.problems:
         raise InputError(sorted(ctx.problems, key=_problem_order))
     lines = pl.concat([p for p in parts if p.height], how="diagonal_relaxed")
@@ -153,6 +154,11 @@ def account(
         .sort("facility", "unit", "source", "item", "month")
         .with_columns(pl.int_range(1, pl.len() + 1).alias("line"))
     )
+    production = (
+        None if production_input is None else power_indicators(lines, production_input)
+    )
+    used = _refs_in(lines)
+    ctx.factors_used = {ref: f for ref, f in ctx.factors_used.items() if ref in used}
     meta = ResultMeta(
         organisation=inventory.header.organisation,
         facility=inventory.header.facility,
@@ -173,6 +179,14 @@ def account(
     )
 
 
+def _refs_in(lines: pl.DataFrame) -> set[str]:
+    """Factor refs the lines actually rest on (defaults loaded but never applied are not used)."""
+    columns = ["ncv_ref", "carbon_ref", "oxidation_rate_ref", "emission_factor_ref", "gwp_ref"]
+    return set(
+        lines.select(pl.concat_list(columns).explode().unique().drop_nulls()).to_series().to_list()
+    )
+
+
 def _problem_order(problem: InputProblem) -> tuple[str, int, str]:
     return (problem.sheet or "", problem.row or 0, problem.field or "")
 
@@ -188,7 +202,7 @@ def _fuel_rules_frame(ctx: _Context) -> pl.DataFrame:
         if fuel.net_calorific_value.fallback:
             factor = ctx.factor(fuel.net_calorific_value.fallback.factor)
             ncv_default = factor.value * conversion_factor(
-                factor.unit, f"GJ/({fuel.consumption_unit})"
+                factor.unit, f"GJ/{fuel.consumption_unit}"
             )
             ncv_ref = factor.ref
         cc_default = cc_ref = None
@@ -207,8 +221,8 @@ def _fuel_rules_frame(ctx: _Context) -> pl.DataFrame:
                 "fuel_zh": fuel.name_zh,
                 "fuel_en": fuel.name_en,
                 "target_unit": fuel.consumption_unit,
-                "ncv_target_unit": f"GJ/({fuel.consumption_unit})",
-                "carbon_target_unit": f"tC/({fuel.consumption_unit})",
+                "ncv_target_unit": f"GJ/{fuel.consumption_unit}",
+                "carbon_target_unit": f"tC/{fuel.consumption_unit}",
                 "ncv_accepts_lab": Tier.LAB in fuel.net_calorific_value.accepts,
                 "ncv_default": ncv_default,
                 "ncv_default_ref": ncv_ref,
@@ -288,7 +302,7 @@ def _fuel_combustion(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         .otherwise(pl.col("ncv_default_ref")),
     )
     ctx.problems += problems_where(
-        ctx.inventory, "fuel", frame, pl.col("fuel").is_not_null() & pl.col("ncv_used").is_null()
+        ctx.inventory, "fuel", frame, pl.col("ncv").is_null() & pl.col("ncv_default").is_null()
         & pl.col("fuel").is_in(rules["fuel"].implode()),
         "ncv", "net calorific value must be measured for this fuel: the methodology has no default "
         "(see its clause on NCV)",
@@ -302,7 +316,7 @@ def _fuel_combustion(ctx: _Context, source: SourceRule) -> pl.DataFrame:
     )
     ctx.problems += problems_where(
         ctx.inventory, "fuel", frame, carbon_present & (pl.col("c_ar") > 1.0)
-        & (pl.col("carbon_target_unit") == "tC/(t)"), "carbon_content",
+        & (pl.col("carbon_target_unit") == "tC/t"), "carbon_content",
         "carbon content above 100 % of the fuel mass",
     )
     frame = frame.with_columns(

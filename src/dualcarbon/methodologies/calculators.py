@@ -143,3 +143,33 @@ def co2_recovered(volume: Numeric, purity: Numeric, density: Numeric) -> Numeric
 def to_co2e(mass: Numeric, global_warming_potential: Numeric) -> Numeric:
     r"""CO2 equivalent of a mass of gas: :math:`E_{CO_2e} = m \times GWP` [tCO2e]."""
     return mass * global_warming_potential
+
+
+def heat_share(emission: Numeric, heat_ratio: Numeric) -> Numeric:
+    r"""Emissions attributed to heat supply: :math:`E_{热} = E \times \alpha` [tCO2].
+
+    ``heat_ratio`` is the unit's 供热比 α [-]. The remainder, :math:`E \times (1 - \alpha)`, is
+    attributed to power supply. (Split as in the power guideline's intensity reporting; clause
+    wording UNVERIFIED, docs/reference/power-guideline.md.)
+    """
+    return emission * heat_ratio
+
+
+def intensity(emission: Numeric, output: Numeric) -> Numeric:
+    r"""Emission intensity: emissions per unit of product, e.g. 供电碳排放强度 [tCO2/MWh]."""
+    return emission / output
+
+
+def standard_coal(energy_gj: Numeric) -> Numeric:
+    r"""Standard coal equivalent of an energy amount: :math:`B = Q / 29.3076` [tce] for Q in [GJ].
+
+    References
+    ----------
+    GB/T 2589-2020: 1 kgce = 29 307.6 kJ.
+    """
+    return energy_gj / 29.3076
+
+
+def load_factor(generation: Numeric, capacity: Numeric, operating_hours: Numeric) -> Numeric:
+    r"""负荷率: :math:`generation / (capacity × hours)` [-], generation in [MWh], capacity in [MW]."""
+    return generation / (capacity * operating_hours)

@@ -161,3 +161,18 @@ def methodology_for_year(sector: str, year: int) -> Methodology:
     if not candidates:
         raise MethodologyNotFoundError(f"{sector} for {year}", sorted(all_methodologies()))
     return max(candidates, key=lambda m: m.issued)
+
+
+ALIASES = {
+    "power-2022": "cn-mee-power-2022",
+    "power": "cn-mee-power-2022",
+    "industry": "gbt-32150-2025",
+    "gbt32150": "gbt-32150-2025",
+}
+"""Short names a user may type; each points at one methodology id."""
+
+
+def resolve_methodology(name: str) -> Methodology:
+    """A methodology by id, ``id@version`` or short alias (``power-2022``)."""
+    methodology_id = name.split("@", 1)[0]
+    return get_methodology(ALIASES.get(methodology_id, methodology_id))

@@ -1,0 +1,1 @@
+"""The ``dualcarbon`` command: one module per command group."""

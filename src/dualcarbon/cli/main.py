@@ -1,0 +1,129 @@
+"""The ``dualcarbon`` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dualcarbon.cli import factors, methodologies
+from dualcarbon.cli.console import console, errors, print_json, show_input_error
+from dualcarbon.errors import DualcarbonError, InputError
+from dualcarbon.i18n import Lang, locale_lang, pick
+
+app = typer.Typer(
+    help="dualcarbon: carbon accounting by China's standards, every figure traced to its evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(factors.app, name="factors")
+app.add_typer(methodologies.app, name="methodologies")
+
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help="zh or en (default: the locale; reports default zh)")
+]
+
+
+def _lang(option: str | None) -> Lang:
+    if option in ("zh", "en"):
+        return option  # type: ignore[return-value]
+    if option is not None:
+        raise typer.BadParameter("use zh or en", param_hint="--lang")
+    return locale_lang()
+
+
+@app.command()
+def account(
+    inventory_file: Annotated[Path, typer.Argument(help="inventory .yaml or .xlsx", exists=True,
+                                                   dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="print the result tree as JSON")] = False,
+    html: Annotated[Path | None, typer.Option(help="write the HTML report here")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json-out", help="write the JSON here")] = None,
+    store: Annotated[bool, typer.Option(help="save inventory and result in the store")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Account an inventory file by its methodology."""
+    from dualcarbon.accounting.engine import account as run
+    from dualcarbon.io import read_inventory
+
+    language = _lang(lang)
+    try:
+        inventory = read_inventory(inventory_file)
+        result = run(inventory)
+    except InputError as exc:
+        show_input_error(exc, language)
+        raise typer.Exit(1) from None
+    except DualcarbonError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    if store:
+        from dualcarbon.accounting.archive import store_result
+
+        result_id = store_result(inventory, result)
+        errors.print(pick(language, f"已保存，结果编号 {result_id}", f"stored as result {result_id}"))
+    if as_json:
+        print_json(result.to_json_dict(lang=language))
+    else:
+        from dualcarbon.cli.summary import print_summary
+
+        print_summary(result, language)
+    _write_outputs(result, html, json_out, language)
+
+
+def _write_outputs(result: object, html: Path | None, json_out: Path | None, lang: Lang) -> None:
+    from dualcarbon.accounting.result import AccountingResult
+
+    assert isinstance(result, AccountingResult)
+    if json_out:
+        import json
+
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(
+            json.dumps(result.to_json_dict(lang=lang), ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
+        )
+        errors.print(pick(lang, f"JSON 已写入 {json_out}", f"JSON written to {json_out}"))
+    if html:
+        from dualcarbon.reports.html import write_html
+
+        write_html(result, html, lang=lang)
+        errors.print(pick(lang, f"报告已写入 {html}", f"report written to {html}"))
+
+
+@app.command()
+def template(
+    methodology: Annotated[str, typer.Argument(help="methodology id or alias, e.g. power-2022")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="workbook to write (.xlsx)")],
+    example: Annotated[bool, typer.Option(help="fill example rows")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Write an empty inventory workbook for a methodology."""
+    from dualcarbon.io.excel import write_template
+    from dualcarbon.methodologies.definition import resolve_methodology
+
+    language = _lang(lang)
+    try:
+        chosen = resolve_methodology(methodology)
+    except DualcarbonError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    write_template(chosen, output, lang=language, example=example)
+    console.print(pick(language, f"模板已写入 {output}（{chosen.title_zh}）",
+                       f"template written to {output} ({chosen.title_en})"))
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("--output", "-o", help="folder for the report")] = Path("out"),
+    lang: LangOption = None,
+) -> None:
+    """Account the bundled demo coal plant and write its report."""
+    from dualcarbon.demo import run_demo
+
+    language = _lang(lang)
+    run_demo(output, language)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

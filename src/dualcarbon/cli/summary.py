@@ -1,0 +1,90 @@
+"""Terminal summary of an accounting result (rich tables)."""
+
+from __future__ import annotations
+
+import polars as pl
+from rich.table import Table
+
+from dualcarbon.accounting.result import AccountingResult
+from dualcarbon.cli.console import console
+from dualcarbon.i18n import Lang, pick
+
+SOURCE_NAMES = {
+    "fuel_combustion": ("化石燃料燃烧", "fuel combustion"),
+    "process": ("工业生产过程", "process"),
+    "purchased_electricity": ("购入电力", "purchased electricity"),
+    "exported_electricity": ("输出电力", "exported electricity"),
+    "purchased_heat": ("购入热力", "purchased heat"),
+    "exported_heat": ("输出热力", "exported heat"),
+    "co2_recovered": ("CO2回收利用", "CO2 recovered"),
+}
+
+
+def source_name(source: str, lang: Lang) -> str:
+    zh, en = SOURCE_NAMES.get(source, (source, source))
+    return pick(lang, zh, en)
+
+
+def print_summary(result: AccountingResult, lang: Lang) -> None:
+    meta = result.meta
+    console.print(
+        f"[bold]{meta.organisation}[/] {meta.facility} · {meta.year} · {meta.methodology_title} "
+        f"([cyan]{meta.methodology}[/])"
+    )
+    console.print(
+        pick(lang, "排放总量", "Total emissions")
+        + f": [bold green]{result.total():,.2f}[/] tCO2e"
+    )
+    by_source = Table(title=pick(lang, "按排放源", "By source"))
+    by_source.add_column(pick(lang, "排放源", "source"))
+    by_source.add_column("tCO2e", justify="right")
+    by_source.add_column(pick(lang, "计入总量", "in total"))
+    counted = dict(
+        result.lines.group_by("source").agg(pl.col("counted").first()).iter_rows()
+    )
+    for source, tco2e, _ in result.by("source").iter_rows():
+        by_source.add_row(
+            source_name(source, lang), f"{tco2e:,.2f}",
+            pick(lang, "是", "yes") if counted.get(source) else pick(lang, "单独报告", "reported apart"),
+        )
+    console.print(by_source)
+
+    by_unit = Table(title=pick(lang, "按设施/机组", "By facility and unit"))
+    for header in (pick(lang, "设施", "facility"), pick(lang, "机组", "unit"), "tCO2e"):
+        by_unit.add_column(header, justify="right" if header == "tCO2e" else "left")
+    for facility, unit, tco2e, _ in result.by("facility", "unit", counted_only=True).iter_rows():
+        by_unit.add_row(facility, unit, f"{tco2e:,.2f}")
+    console.print(by_unit)
+
+    fuel = result.lines.filter(pl.col("source") == "fuel_combustion")
+    if fuel.height:
+        months = Table(title=pick(lang, "燃料逐月：含碳量数据来源", "Fuel by month: carbon-content tier"))
+        for header in (
+            pick(lang, "机组", "unit"), pick(lang, "燃料", "fuel"), pick(lang, "月", "month"),
+            pick(lang, "消耗量", "consumption"), "NCV GJ/unit", "C tC/unit",
+            pick(lang, "来源", "tier"), "tCO2",
+        ):
+            months.add_column(header)
+        for row in fuel.sort("unit", "item", "month").iter_rows(named=True):
+            tier_style = "yellow" if row["carbon_tier"] == "default" else "green"
+            months.add_row(
+                row["unit"], row["item_zh"] if lang == "zh" else row["item"], str(row["month"]),
+                f"{row['activity']:,.2f} {row['activity_unit']}", f"{row['ncv']:.3f}",
+                f"{row['carbon_content']:.5f}", f"[{tier_style}]{row['carbon_tier']}[/]",
+                f"{row['emission']:,.2f}",
+            )
+        console.print(months)
+        defaults = fuel.filter(pl.col("carbon_tier") == "default")
+        if defaults.height:
+            console.print(pick(lang, "[bold]采用缺省值的月份：[/]", "[bold]Months on defaults:[/]"))
+            column = "explanation_zh" if lang == "zh" else "explanation_en"
+            for unit, text in defaults.select("unit", column).iter_rows():
+                console.print(f"  • {unit}: {text}", markup=False, highlight=False)
+    if result.production is not None and result.production.height:
+        production = Table(title=pick(lang, "生产数据与排放强度", "Production and intensities"))
+        columns = [c for c in result.production.columns if not c.startswith("_")]
+        for column in columns:
+            production.add_column(column)
+        for row in result.production.select(columns).iter_rows():
+            production.add_row(*(f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row))
+        console.print(production)

@@ -1,0 +1,247 @@
+"""The store's tables as typed SQLAlchemy ORM classes (docs/decisions/0002-store.md).
+
+The schema is kept small and explicit: a few columns a user filters on (organisation, facility,
+year, methodology, total) and, beside them, the full payloads as text, so that an inventory can be
+re-run and a result re-read exactly as it was computed. The migrations in
+``store/migrations/versions`` create the same tables by hand; a test compares the two, so the
+models and the migrations cannot drift apart.
+
+The ORM classes for inventories and results are called ``StoredInventory`` and ``StoredResult``
+rather than ``Inventory`` and ``Result``: callers hold an :class:`dualcarbon.accounting.inventory.
+Inventory` and a stored row side by side, and the same name for both would invite mistakes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    relationship,
+)
+from sqlalchemy.types import TypeDecorator
+
+from dualcarbon.errors import StoreError
+
+IMMUTABLE_MESSAGE = "results are immutable"
+"""The text the database trigger raises; :func:`~dualcarbon.store.database.session_scope` looks
+for it to turn the driver's error into a :class:`StoreError`."""
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Deterministic constraint names: PostgreSQL needs a name to drop or alter a constraint, and the
+migrations spell out the same names."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite has no zone type and SQLAlchemy would hand
+    back naive values. Writing UTC and reading it back as UTC makes ``computed_at`` compare equal
+    whichever backend stored it. Naive values are refused: a timestamp without a zone cannot be
+    placed on the UTC line without guessing.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise StoreError(f"timestamp {value.isoformat()} has no time zone")
+        utc = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+    facilities: Mapped[list[Facility]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"Organisation(id={self.id!r}, name={self.name!r})"
+
+
+class Facility(Base):
+    """A plant of an organisation. ``region`` is the grid region its electricity factors use."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(50))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="facilities")
+    inventories: Mapped[list[StoredInventory]] = relationship(back_populates="facility")
+
+    def __repr__(self) -> str:
+        return f"Facility(id={self.id!r}, name={self.name!r}, region={self.region!r})"
+
+
+class StoredInventory(Base):
+    """An inventory as it was read: header, tables and the file it came from.
+
+    ``inventory_json`` holds everything needed to rebuild the :class:`Inventory` and account it
+    again (header, sheets, each table's column types and values); ``digest`` is the inventory's
+    own SHA-256, which :func:`~dualcarbon.store.repository.load_inventory` checks on the way out.
+    The same digest for the same facility and year is stored once.
+    """
+
+    __tablename__ = "inventories"
+    __table_args__ = (UniqueConstraint("facility_id", "year", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    methodology_id: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(500))
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    inventory_json: Mapped[str] = mapped_column(Text)
+
+    facility: Mapped[Facility] = relationship(back_populates="inventories")
+    results: Mapped[list[StoredResult]] = relationship(back_populates="inventory")
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredInventory(id={self.id!r}, year={self.year!r}, "
+            f"methodology_id={self.methodology_id!r}, digest={self.digest[:12]!r}…)"
+        )
+
+
+class StoredResult(Base):
+    """One accounting run, frozen: never updated, never deleted through the ORM.
+
+    ``result_json`` is the result's JSON export (``AccountingResult.to_json_dict()``) exactly as
+    written, ``result_sha256`` its hash; ``lines_parquet`` is the columnar trace (every line with
+    its inputs, tiers and factor refs) as Parquet bytes, so it reloads with its exact column types.
+    Re-computing with newer factors or another methodology adds a new row beside this one.
+    """
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inventory_id: Mapped[int] = mapped_column(ForeignKey("inventories.id"), index=True)
+    methodology: Mapped[str] = mapped_column(String(100))
+    factor_refs: Mapped[list[str]] = mapped_column(JSON)
+    total_tco2e: Mapped[float] = mapped_column(Double)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    engine_version: Mapped[str] = mapped_column(String(100))
+    result_json: Mapped[str] = mapped_column(Text)
+    result_sha256: Mapped[str] = mapped_column(String(64))
+    lines_parquet: Mapped[bytes] = mapped_column(LargeBinary)
+    line_count: Mapped[int] = mapped_column(Integer)
+
+    inventory: Mapped[StoredInventory] = relationship(back_populates="results")
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredResult(id={self.id!r}, methodology={self.methodology!r}, "
+            f"total_tco2e={self.total_tco2e!r})"
+        )
+
+
+class FactorVersion(Base):
+    """One version of a published factor, as shipped in ``dualcarbon/factors/data``.
+
+    Rows are only ever added (and marked ``superseded`` when a newer version arrives), so a stored
+    result's ``factor_refs`` can always be looked up here. ``source_table`` is the factor's
+    ``table`` field (the table or clause of the source document); it is not called ``table`` so
+    that hand-written SQL does not need to quote a reserved word.
+    """
+
+    __tablename__ = "factor_versions"
+
+    ref: Mapped[str] = mapped_column(String(300), primary_key=True)
+    id: Mapped[str] = mapped_column(String(300), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(100))
+    gas: Mapped[str | None] = mapped_column(String(20))
+    name_zh: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    value: Mapped[float] = mapped_column(Double)
+    unit: Mapped[str] = mapped_column(String(50))
+    year: Mapped[int | None] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(50))
+    source_id: Mapped[str] = mapped_column(String(100))
+    source_table: Mapped[str] = mapped_column(String(200))
+    supersedes: Mapped[str | None] = mapped_column(String(300))
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def __repr__(self) -> str:
+        return f"FactorVersion(ref={self.ref!r}, value={self.value!r}, unit={self.unit!r})"
+
+
+# -- immutability of results ---------------------------------------------------------------------
+# Three guards, outermost first: the repository offers no update; these ORM events refuse a flush
+# that would change or delete a StoredResult, and a bulk ``update(StoredResult)``/``delete``;
+# the database trigger created by the migration refuses any UPDATE, including raw SQL.
+
+
+@event.listens_for(StoredResult, "before_update")
+def _refuse_update(mapper: Mapper[Any], connection: Connection, target: StoredResult) -> None:
+    raise StoreError(f"{IMMUTABLE_MESSAGE}: result {target.id} cannot be changed; save a new one")
+
+
+@event.listens_for(StoredResult, "before_delete")
+def _refuse_delete(mapper: Mapper[Any], connection: Connection, target: StoredResult) -> None:
+    raise StoreError(f"{IMMUTABLE_MESSAGE}: result {target.id} cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    if mapper is not None and mapper.class_ is StoredResult:
+        raise StoreError(f"{IMMUTABLE_MESSAGE}: bulk update or delete of results refused")

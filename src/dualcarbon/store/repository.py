@@ -1,0 +1,392 @@
+"""Saving and reading inventories, results and factor versions.
+
+Every function takes the caller's :class:`~sqlalchemy.orm.Session` and only adds and flushes; the
+caller decides the transaction, normally with
+:func:`~dualcarbon.store.database.session_scope`, so an import (inventory, result, factors) is
+stored all together or not at all.
+
+Payload formats (docs/decisions/0002-store.md):
+
+- ``inventories.inventory_json``: ``{"schema": "dualcarbon.inventory/1", "header": {...},
+  "source": ..., "sheets": {...}, "tables": {name: {"columns": {column: polars type name},
+  "data": {column: [values]}}}}``. Column types travel with the values so that the rebuilt
+  inventory has the same digest as the one stored.
+- ``results.result_json``: the result's JSON export as UTF-8 text, non-finite numbers written as
+  ``null`` (JSON has no NaN); ``results.result_sha256`` is its SHA-256.
+- ``results.lines_parquet``: the columnar trace (``AccountingResult.lines``) as Parquet bytes,
+  which keep the column types and nulls exactly and can be read by Polars or DuckDB directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer, selectinload
+
+from dualcarbon.accounting.inventory import Inventory, InventoryHeader
+from dualcarbon.accounting.result import AccountingResult, ResultMeta
+from dualcarbon.accounting.tables import TABLES
+from dualcarbon.errors import StoreError
+from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
+from dualcarbon.factors.model import Factor
+from dualcarbon.store.models import (
+    Facility,
+    FactorVersion,
+    Organisation,
+    StoredInventory,
+    StoredResult,
+)
+
+INVENTORY_SCHEMA = "dualcarbon.inventory/1"
+
+_DTYPES: dict[str, type[pl.DataType]] = {
+    "String": pl.String,
+    "Float64": pl.Float64,
+    "Int64": pl.Int64,
+    "Boolean": pl.Boolean,
+    "Null": pl.Null,
+}
+"""Column types an inventory table may hold, by the name written into ``inventory_json``."""
+
+
+# -- organisations and facilities ----------------------------------------------------------------
+
+
+def _name(value: str, what: str) -> str:
+    name = value.strip()
+    if not name:
+        raise StoreError(f"{what} name is empty; give the {what} a name to store it under")
+    return name
+
+
+def get_or_create_organisation(session: Session, name: str) -> Organisation:
+    name = _name(name, "organisation")
+    found = session.scalar(select(Organisation).where(Organisation.name == name))
+    if found is not None:
+        return found
+    organisation = Organisation(name=name)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def get_or_create_facility(
+    session: Session, organisation: Organisation, name: str, region: str
+) -> Facility:
+    """The organisation's facility called ``name``; a new one gets ``region``.
+
+    An existing facility keeps the region it was created with: its grid region is a property of
+    the plant, and an inventory that names another region records that in its own header.
+    """
+    name = _name(name, "facility")
+    found = session.scalar(
+        select(Facility).where(Facility.organisation_id == organisation.id, Facility.name == name)
+    )
+    if found is not None:
+        return found
+    facility = Facility(organisation=organisation, name=name, region=region)
+    session.add(facility)
+    session.flush()
+    return facility
+
+
+# -- inventories ---------------------------------------------------------------------------------
+
+
+def _dtype_name(dtype: pl.DataType, table: str, column: str) -> str:
+    for name, candidate in _DTYPES.items():
+        if dtype == candidate:
+            return name
+    raise StoreError(f"table {table!r}, column {column!r}: type {dtype} cannot be stored")
+
+
+def dump_inventory(inventory: Inventory) -> str:
+    """The inventory as JSON text: header, source, sheets and every table with its types."""
+    tables: dict[str, Any] = {}
+    for name, frame in inventory.tables.items():
+        tables[name] = {
+            "columns": {
+                column: _dtype_name(dtype, name, column) for column, dtype in frame.schema.items()
+            },
+            "data": frame.to_dict(as_series=False),
+        }
+    payload = {
+        "schema": INVENTORY_SCHEMA,
+        "header": inventory.header.model_dump(mode="json"),
+        "source": inventory.source,
+        "sheets": dict(inventory.sheets),
+        "tables": tables,
+    }
+    try:
+        return json.dumps(payload, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise StoreError(f"inventory {inventory.source}: a value is not a finite number") from exc
+
+
+def load_inventory(row: StoredInventory) -> Inventory:
+    """Rebuild the stored inventory, ready to account again.
+
+    The rebuilt inventory's digest is checked against the stored one, so a payload changed or
+    damaged behind the store's back is reported instead of silently re-run.
+    """
+    payload = json.loads(row.inventory_json)
+    if payload.get("schema") != INVENTORY_SCHEMA:
+        raise StoreError(f"inventory {row.id}: unknown payload schema {payload.get('schema')!r}")
+    tables = {
+        name: pl.DataFrame(
+            table["data"],
+            schema={column: _DTYPES[dtype] for column, dtype in table["columns"].items()},
+        )
+        for name, table in payload["tables"].items()
+    }
+    inventory = Inventory(
+        header=InventoryHeader.model_validate(payload["header"]),
+        tables=tables,
+        source=payload["source"],
+        sheets=payload["sheets"],
+    )
+    if inventory.digest() != row.digest:
+        raise StoreError(f"inventory {row.id}: stored tables no longer match digest {row.digest}")
+    return inventory
+
+
+def save_inventory(
+    session: Session, organisation: str, facility: str, inventory: Inventory
+) -> StoredInventory:
+    """Store an inventory under an organisation and facility (both created if new).
+
+    The same inventory (same digest) for the same facility and year is stored once: saving it
+    again returns the existing row, so importing a file twice does not duplicate it.
+    """
+    org = get_or_create_organisation(session, organisation)
+    plant = get_or_create_facility(session, org, facility, inventory.header.region)
+    digest = inventory.digest()
+    found = session.scalar(
+        select(StoredInventory).where(
+            StoredInventory.facility_id == plant.id,
+            StoredInventory.year == inventory.header.year,
+            StoredInventory.digest == digest,
+        )
+    )
+    if found is not None:
+        return found
+    row = StoredInventory(
+        facility=plant,
+        year=inventory.header.year,
+        methodology_id=inventory.header.methodology,
+        source=inventory.source,
+        digest=digest,
+        inventory_json=dump_inventory(inventory),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as ``None``: JSON has no literal for them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def _lines_parquet(lines: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    lines.write_parquet(buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def save_result(
+    session: Session, inventory_row: StoredInventory, result: AccountingResult
+) -> StoredResult:
+    """Store a result of ``inventory_row`` as a new, immutable row.
+
+    The result must have been computed from that inventory (same digest). A result computed with
+    another methodology or other factor versions becomes a second row beside the first; saving
+    the very same result again (same JSON) returns the row already stored.
+    """
+    if result.meta.inventory_digest != inventory_row.digest:
+        raise StoreError(
+            f"result was computed from inventory {result.meta.inventory_digest[:12]}…, "
+            f"not from stored inventory {inventory_row.id} ({inventory_row.digest[:12]}…)"
+        )
+    total = result.total()
+    if not math.isfinite(total):
+        raise StoreError(f"result total is not a finite number ({total})")
+    text = json.dumps(
+        _json_safe(result.to_json_dict()),
+        ensure_ascii=False,
+        allow_nan=False,
+        separators=(",", ":"),
+    )
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    found = session.scalar(
+        select(StoredResult).where(
+            StoredResult.inventory_id == inventory_row.id, StoredResult.result_sha256 == sha
+        )
+    )
+    if found is not None:
+        return found
+    row = StoredResult(
+        inventory=inventory_row,
+        methodology=result.meta.methodology,
+        factor_refs=list(result.meta.factors),
+        total_tco2e=total,
+        computed_at=result.meta.computed_at,
+        engine_version=result.meta.engine,
+        result_json=text,
+        result_sha256=sha,
+        lines_parquet=_lines_parquet(result.lines),
+        line_count=result.lines.height,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _with_owner() -> Any:
+    return (
+        selectinload(StoredResult.inventory)
+        .selectinload(StoredInventory.facility)
+        .selectinload(Facility.organisation)
+    )
+
+
+def list_results(session: Session, organisation: str | None = None) -> list[StoredResult]:
+    """Stored results, oldest first, optionally of one organisation (by name).
+
+    Inventory, facility and organisation are loaded with each row so they can be shown after the
+    session closes. The payloads (``result_json``, ``lines_parquet``) are left unloaded to keep a
+    listing light; read them inside the session or fetch the row with :func:`get_result`.
+    """
+    query = (
+        select(StoredResult)
+        .options(_with_owner(), defer(StoredResult.result_json), defer(StoredResult.lines_parquet))
+        .order_by(StoredResult.computed_at, StoredResult.id)
+    )
+    if organisation is not None:
+        query = (
+            query.join(StoredResult.inventory)
+            .join(StoredInventory.facility)
+            .join(Facility.organisation)
+            .where(Organisation.name == organisation)
+        )
+    return list(session.scalars(query))
+
+
+def get_result(session: Session, result_id: int) -> StoredResult | None:
+    """The stored result with this id, payloads and owner loaded, or ``None``."""
+    return session.get(StoredResult, result_id, options=[_with_owner()])
+
+
+def result_payload(row: StoredResult) -> dict[str, Any]:
+    """The stored JSON export, after checking it against its SHA-256."""
+    if hashlib.sha256(row.result_json.encode()).hexdigest() != row.result_sha256:
+        raise StoreError(f"result {row.id}: stored JSON does not match its SHA-256")
+    payload: dict[str, Any] = json.loads(row.result_json)
+    return payload
+
+
+def result_lines(row: StoredResult) -> pl.DataFrame:
+    """The stored trace lines, with the column types they were computed with."""
+    return pl.read_parquet(io.BytesIO(row.lines_parquet))
+
+
+def load_result(row: StoredResult, catalogue: FactorCatalogue | None = None) -> AccountingResult:
+    """Rebuild the :class:`AccountingResult` to render reports from a stored run.
+
+    Factors are looked up by their exact ``id@version`` in ``catalogue`` (default: the shipped
+    one), which keeps every version side by side. Production data comes back from the JSON
+    export, without the source row numbers the export leaves out.
+    """
+    payload = result_payload(row)
+    catalogue = catalogue or default_catalogue()
+    meta = ResultMeta.model_validate(payload["meta"])
+    production = payload.get("production")
+    return AccountingResult(
+        meta=meta,
+        lines=result_lines(row),
+        production=None
+        if production is None
+        else pl.DataFrame(production, schema=TABLES["production"].schema),
+        factors={ref: catalogue.get(ref) for ref in meta.factors},
+    )
+
+
+# -- factor versions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactorSync:
+    """What :func:`sync_factors` did."""
+
+    added: int
+    marked_superseded: int
+    unchanged: int
+
+
+def _factor_columns(factor: Factor) -> dict[str, Any]:
+    return {
+        "id": factor.id,
+        "version": factor.version,
+        "kind": factor.kind,
+        "subject": factor.subject,
+        "gas": factor.gas,
+        "name_zh": factor.name_zh,
+        "name_en": factor.name_en,
+        "value": factor.value,
+        "unit": factor.unit,
+        "year": factor.year,
+        "region": factor.effective_region,
+        "source_id": factor.source.id,
+        "source_table": factor.table,
+        "supersedes": factor.supersedes,
+    }
+
+
+def sync_factors(session: Session, catalogue: FactorCatalogue | None = None) -> FactorSync:
+    """Load the catalogue's factor versions into ``factor_versions``; running it again is a no-op.
+
+    New versions are added and versions the catalogue now supersedes are marked so. A version
+    already stored with different content is refused: a published version is never edited in
+    place, a correction ships as a new version (DESIGN.md, factors).
+    """
+    catalogue = catalogue or default_catalogue()
+    stored = {row.ref: row for row in session.scalars(select(FactorVersion))}
+    added = marked = unchanged = 0
+    for factor in catalogue:
+        columns = _factor_columns(factor)
+        superseded = catalogue.is_superseded(factor)
+        row = stored.get(factor.ref)
+        if row is None:
+            session.add(FactorVersion(ref=factor.ref, superseded=superseded, **columns))
+            added += 1
+            continue
+        changed = sorted(name for name, value in columns.items() if getattr(row, name) != value)
+        if changed:
+            raise StoreError(
+                f"factor {factor.ref} differs from the stored version in {', '.join(changed)}; "
+                "a published version is never edited, ship a new version instead"
+            )
+        if superseded and not row.superseded:
+            row.superseded = True
+            marked += 1
+        else:
+            unchanged += 1
+    session.flush()
+    return FactorSync(added=added, marked_superseded=marked, unchanged=unchanged)

@@ -1,0 +1,112 @@
+"""Fixtures for the store tests: a fresh database per test on every reachable backend.
+
+SQLite always runs (a file under ``tmp_path``). PostgreSQL runs when
+``DUALCARBON_TEST_POSTGRES_URL`` is set: each test gets its own schema, put first on the
+connection's ``search_path``, and the schema is dropped afterwards, so tests (and other developers'
+runs against the same database) never see each other's tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from dualcarbon.accounting.engine import account
+from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
+from dualcarbon.accounting.result import AccountingResult
+from dualcarbon.accounting.tables import TABLES
+from dualcarbon.store import make_engine, upgrade
+
+POSTGRES_ENV = "DUALCARBON_TEST_POSTGRES_URL"
+
+_BACKENDS = [pytest.param("sqlite", id="sqlite")]
+if os.environ.get(POSTGRES_ENV):
+    _BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+
+
+@pytest.fixture(params=_BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty database (no tables yet)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+        return
+    base = make_url(os.environ[POSTGRES_ENV])
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a database migrated to head."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def _frame(table: str, records: list[dict[str, object]]) -> pl.DataFrame:
+    frame, problems = coerce_records(TABLES[table], records, file="test")
+    assert not problems, problems
+    return frame
+
+
+def make_inventory(
+    *, organisation: str = "华能测试", facility: str = "一号电厂", coal_t: float = 1000.0
+) -> Inventory:
+    """A small 2024 power inventory: coal with and without carbon analysis, fuel oil, grid power."""
+    header = InventoryHeader(
+        organisation=organisation, facility=facility, year=2024, methodology="cn-mee-power-2022"
+    )
+    fuel = _frame(
+        "fuel",
+        [
+            {
+                "month": 1,
+                "fuel": "coal",
+                "consumption": coal_t,
+                "ncv": 20.5,
+                "carbon_content": 55.2,
+            },
+            {"month": 2, "fuel": "coal", "consumption": 900.0, "ncv": 21.0},
+            {"month": 1, "fuel": "fuel_oil", "consumption": 12.5},
+        ],
+    )
+    electricity = _frame("electricity", [{"month": 1, "amount": 150.0, "amount_ref": "电表 #3"}])
+    return Inventory(
+        header=header,
+        tables={"fuel": fuel, "electricity": electricity},
+        source="inventory-2024.xlsx",
+        sheets={"fuel": "化石燃料", "electricity": "电力"},
+    )
+
+
+@pytest.fixture
+def inventory_factory() -> Callable[..., Inventory]:
+    """:func:`make_inventory`, for tests that need several inventories."""
+    return make_inventory
+
+
+@pytest.fixture
+def inventory() -> Inventory:
+    return make_inventory()
+
+
+@pytest.fixture
+def result(inventory: Inventory) -> AccountingResult:
+    return account(inventory)
