@@ -136,9 +136,10 @@ def measure(target: str, path: Path) -> dict[str, Any]:
     queue: mp.Queue[dict[str, Any]] = context.Queue()
     process = context.Process(target=_child, args=(target, path, queue))
     process.start()
-    figures = queue.get()
     process.join()
-    return figures
+    if process.exitcode != 0:
+        raise SystemExit(f"{target} run failed (exit code {process.exitcode})")
+    return queue.get(timeout=10)
 
 
 def main() -> None:

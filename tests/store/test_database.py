@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dualcarbon.store import database_url, make_engine
+from dualcarbon.store import current_revision, database_url, head_revision, make_engine, upgrade
 from dualcarbon.store.database import data_dir
 
 
@@ -50,3 +50,13 @@ def test_plain_postgresql_urls_use_psycopg3(url: str) -> None:
         assert engine.url.drivername == "postgresql+psycopg"
     finally:
         engine.dispose()
+
+
+def test_upgrade_without_url_creates_the_default_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DUALCARBON_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DUALCARBON_HOME", str(tmp_path / "home"))
+    upgrade()
+    assert (tmp_path / "home" / "dualcarbon.sqlite").is_file()
+    assert current_revision() == head_revision()

@@ -70,9 +70,12 @@ class _Context:
         problem naming every row that used it, never a silently wrong number.
         """
         target_expr = target(frame) if callable(target) else pl.lit(target)
-        pairs = frame.select(
-            pl.col(unit_column).alias("_from"), target_expr.alias("_to")
-        ).unique()
+        # Only rows that carry a value are checked: an empty cell's default unit is irrelevant.
+        pairs = (
+            frame.filter(pl.col(value_field).is_not_null())
+            .select(pl.col(unit_column).alias("_from"), target_expr.alias("_to"))
+            .unique()
+        )
         factors: dict[tuple[str, str], float] = {}
         for unit_from, unit_to in pairs.iter_rows():
             if unit_from is None or unit_to is None:
@@ -87,7 +90,11 @@ class _Context:
                         unit_from, unit_to, quantity_name=value_field
                     )
             except DualcarbonError as exc:
-                mask = (pl.col(unit_column) == unit_from) & (target_expr == unit_to)
+                mask = (
+                    (pl.col(unit_column) == unit_from)
+                    & (target_expr == unit_to)
+                    & pl.col(value_field).is_not_null()
+                )
                 rule = (
                     f"unit {unit_from!r} is not a unit of {value_field} (expected {unit_to})"
                     if isinstance(exc, UnitMismatchError)
@@ -182,9 +189,10 @@ def account(
 def _refs_in(lines: pl.DataFrame) -> set[str]:
     """Factor refs the lines actually rest on (defaults loaded but never applied are not used)."""
     columns = ["ncv_ref", "carbon_ref", "oxidation_rate_ref", "emission_factor_ref", "gwp_ref"]
-    return set(
-        lines.select(pl.concat_list(columns).explode().unique().drop_nulls()).to_series().to_list()
-    )
+    used: set[str] = set()
+    for column in columns:
+        used.update(lines.get_column(column).unique().drop_nulls().to_list())
+    return used
 
 
 def _problem_order(problem: InputProblem) -> tuple[str, int, str]:
@@ -254,7 +262,9 @@ def _fuel_combustion(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         ctx.inventory, "fuel", frame, ~pl.col("fuel").is_in(rules["fuel"].implode()), "fuel",
         f"{ctx.methodology.id} knows no such fuel (known: {', '.join(rules['fuel'])})",
     )
-    frame = frame.join(rules, on="fuel", how="left")
+    frame = frame.join(rules, on="fuel", how="left").with_columns(
+        pl.col("ncv_unit").fill_null(pl.col("ncv_target_unit"))
+    )
     frame = frame.with_columns(
         _fc_factor=ctx.converted(
             "fuel", frame, "consumption_unit", lambda f: pl.col("target_unit"), "consumption"

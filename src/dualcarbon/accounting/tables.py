@@ -64,7 +64,10 @@ FUEL = Table(
             choices=("measured", "calculated", "supplier"),
         ),
         Column("ncv", pl.Float64, "收到基低位发热量", "net calorific value (as received)"),
-        Column("ncv_unit", pl.String, "低位发热量单位", "NCV unit", default="GJ/t"),
+        Column(
+            "ncv_unit", pl.String, "低位发热量单位", "NCV unit",
+            help_zh="空白 = GJ/消耗量单位（如 GJ/t, GJ/万Nm3）",
+        ),
         Column("ncv_ref", pl.String, "低位发热量检测报告", "NCV report", default=""),
         Column("carbon_content", pl.Float64, "元素碳含量", "element carbon content"),
         Column("carbon_content_unit", pl.String, "元素碳含量单位", "carbon content unit", default="%"),

@@ -81,10 +81,36 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
             for unit, text in defaults.select("unit", column).iter_rows():
                 console.print(f"  • {unit}: {text}", markup=False, highlight=False)
     if result.production is not None and result.production.height:
-        production = Table(title=pick(lang, "生产数据与排放强度", "Production and intensities"))
-        columns = [c for c in result.production.columns if not c.startswith("_")]
-        for column in columns:
-            production.add_column(column)
-        for row in result.production.select(columns).iter_rows():
-            production.add_row(*(f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row))
+        production = Table(title=pick(lang, "生产数据与排放强度（年度）", "Production and intensities (year)"))
+        production.add_column(pick(lang, "指标", "indicator"))
+        rows = result.production.to_dicts()
+        for row in rows:
+            production.add_column(f"{row['facility']} {row['unit']}", justify="right")
+        for column, (zh, en) in INDICATORS.items():
+            if column in result.production.columns:
+                production.add_row(pick(lang, zh, en), *(_number(row[column]) for row in rows))
         console.print(production)
+
+
+INDICATORS = {
+    "generation": ("发电量 MWh", "generation MWh"),
+    "supply": ("供电量 MWh", "net supply MWh"),
+    "heat_supply": ("供热量 GJ", "heat supplied GJ"),
+    "heat_ratio": ("供热比", "heat-supply ratio"),
+    "operating_hours": ("运行小时数 h", "operating hours"),
+    "load_factor": ("负荷率", "load factor"),
+    "emission_tco2": ("化石燃料燃烧排放 tCO2", "combustion emissions tCO2"),
+    "coal_tce": ("燃料折标准煤 tce", "fuel as standard coal tce"),
+    "supply_coal_rate_gce_kwh": ("供电煤耗 gce/kWh", "supply coal rate gce/kWh"),
+    "heat_coal_rate_kgce_gj": ("供热煤耗 kgce/GJ", "heat coal rate kgce/GJ"),
+    "supply_intensity": ("供电碳排放强度 tCO2/MWh", "supply intensity tCO2/MWh"),
+    "heat_intensity": ("供热碳排放强度 tCO2/GJ", "heat intensity tCO2/GJ"),
+}
+
+
+def _number(value: object) -> str:
+    if not isinstance(value, float | int):
+        return "—"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.4f}"

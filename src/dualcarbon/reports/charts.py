@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import re
 import threading
 import warnings
@@ -74,20 +75,25 @@ def _sans_serif() -> tuple[str, ...]:
 @contextmanager
 def _drawing() -> Iterator[None]:
     """matplotlib settings for report charts, held under the lock for one figure."""
-    settings: dict[str, Any] = {
-        "svg.fonttype": "none",
-        "svg.hashsalt": "dualcarbon",
-        "font.family": "sans-serif",
-        "font.sans-serif": list(_sans_serif()),
-        "font.size": 9,
-        "axes.edgecolor": "#999999",
-        "axes.labelcolor": _INK,
-        "xtick.color": _INK,
-        "ytick.color": _INK,
-        "text.color": _INK,
-        "axes.unicode_minus": False,
-    }
-    with _LOCK, matplotlib.rc_context(settings), warnings.catch_warnings():
+    with (
+        _LOCK,
+        matplotlib.rc_context(
+            {
+                "svg.fonttype": "none",
+                "svg.hashsalt": "dualcarbon",
+                "font.family": "sans-serif",
+                "font.sans-serif": list(_sans_serif()),
+                "font.size": 9,
+                "axes.edgecolor": "#999999",
+                "axes.labelcolor": _INK,
+                "xtick.color": _INK,
+                "ytick.color": _INK,
+                "text.color": _INK,
+                "axes.unicode_minus": False,
+            }
+        ),
+        warnings.catch_warnings(),
+    ):
         # Without a CJK font installed the layout uses DejaVu metrics; the browser draws the text.
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
         yield
@@ -116,11 +122,13 @@ def monthly_chart(result: AccountingResult, lang: str) -> str:
     frame = result.lines.group_by("source", "month").agg(signed, pl.col("counted").first())
     months = list(range(1, 13))
     values: dict[str, list[float]] = {}
+    present: dict[str, set[int]] = {}
     counted: dict[str, bool] = {}
     for row in frame.iter_rows(named=True):
         series = values.setdefault(row["source"], [0.0] * 12)
         if row["month"] in months:
             series[row["month"] - 1] += row["tco2e"] or 0.0
+            present.setdefault(row["source"], set()).add(row["month"])
         counted[row["source"]] = bool(row["counted"])
     with _drawing():
         figure = Figure(figsize=(10.0, 3.6))
@@ -133,35 +141,64 @@ def monthly_chart(result: AccountingResult, lang: str) -> str:
             colour = _colour(source, SOURCE_COLOURS, index)
             label = source_label(source, lang)
             if not counted[source]:
-                axes.plot(months, series, color=colour, marker="o", markersize=3.5,
-                          linestyle="--", linewidth=1.2, label=f"{label} · {words['separate']}")
+                seen = present.get(source, set())
+                axes.plot(
+                    months,
+                    [v if m in seen else math.nan for m, v in zip(months, series, strict=True)],
+                    color=colour,
+                    marker="o",
+                    markersize=3.5,
+                    linestyle="--",
+                    linewidth=1.2,
+                    label=f"{label} · {words['separate']}",
+                )
                 continue
             bottom = [a if v >= 0 else b for v, a, b in zip(series, above, below, strict=True)]
-            axes.bar(months, series, bottom=bottom, width=0.68, color=colour, label=label,
-                     edgecolor="white", linewidth=0.4)
+            axes.bar(
+                months,
+                series,
+                bottom=bottom,
+                width=0.68,
+                color=colour,
+                label=label,
+                edgecolor="white",
+                linewidth=0.4,
+            )
             above = [a + max(v, 0.0) for v, a in zip(series, above, strict=True)]
             below = [b + min(v, 0.0) for v, b in zip(series, below, strict=True)]
         totals = [a + b for a, b in zip(above, below, strict=True)]
         peak = max([*above, 0.0])
         for month, total, top in zip(months, totals, above, strict=True):
             if total:
-                axes.annotate(f"{total:,.0f}", (month, top), xytext=(0, 2),
-                              textcoords="offset points", ha="center", va="bottom", fontsize=7,
-                              color="#555555")
+                axes.annotate(
+                    f"{total:,.0f}",
+                    (month, top),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    color="#555555",
+                )
         if peak:
             axes.set_ylim(top=peak * 1.12)
         axes.set_xticks(months, [month_label(m, lang) for m in months])
         axes.set_xlim(0.4, 12.6)
         axes.axhline(0, color="#999999", linewidth=0.8)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-        axes.set_ylabel("tCO2e")
+        axes.set_ylabel("tCO2e", labelpad=6)
         _tidy(axes)
         axes.grid(axis="y", color=_GRID, linewidth=0.6)
         axes.set_axisbelow(True)
         handles, _labels = axes.get_legend_handles_labels()
         if handles:
-            axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(len(handles), 4),
-                        frameon=False, fontsize=8)
+            axes.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.1),
+                ncol=min(len(handles), 4),
+                frameon=False,
+                fontsize=8,
+            )
         return _to_svg(figure, "monthly", words["monthly_chart"])
 
 
@@ -180,13 +217,26 @@ def tier_chart(result: AccountingResult, lang: str) -> str | None:
         for index, row in enumerate(rows):
             share = float(row["share"] or 0.0)
             tier = row["carbon_tier"]
-            axes.barh([0], [share], left=left, height=0.6,
-                      color=_colour(tier, TIER_COLOURS, index), edgecolor="white",
-                      label=f"{tier_label(tier, lang)} {share:.1%}")
+            axes.barh(
+                [0],
+                [share],
+                left=left,
+                height=0.6,
+                color=_colour(tier, TIER_COLOURS, index),
+                edgecolor="white",
+                label=f"{tier_label(tier, lang)} {share:.1%}",
+            )
             if share >= 0.07:
-                axes.text(left + share / 2, 0, f"{tier_label(tier, lang)}\n{share:.1%}",
-                          ha="center", va="center", fontsize=8, color="white",
-                          fontweight="bold")
+                axes.text(
+                    left + share / 2,
+                    0,
+                    f"{tier_label(tier, lang)}\n{share:.1%}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white",
+                    fontweight="bold",
+                )
             left += share
         axes.set_xlim(0, 1)
         axes.set_ylim(-0.45, 0.45)
@@ -194,8 +244,13 @@ def tier_chart(result: AccountingResult, lang: str) -> str | None:
         axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         _tidy(axes)
         axes.spines["left"].set_visible(False)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=max(len(rows), 1),
-                    frameon=False, fontsize=8)
+        axes.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.35),
+            ncol=max(len(rows), 1),
+            frameon=False,
+            fontsize=8,
+        )
         return _to_svg(figure, "tiers", words["tiers_chart"])
 
 
@@ -211,8 +266,9 @@ _SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 def _to_svg(figure: Figure, prefix: str, label: str) -> str:
     """The figure as an SVG element for inline use: no prolog, no namespaces, ids prefixed."""
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.05,
-                   metadata=_SVG_METADATA)
+    figure.savefig(
+        buffer, format="svg", bbox_inches="tight", pad_inches=0.05, metadata=_SVG_METADATA
+    )
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     # Let the page's font stack (with its CJK fonts) draw the text.

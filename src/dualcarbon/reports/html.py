@@ -44,7 +44,7 @@ NONE = "—"
 TRANSPOSE_ROWS = 8
 """Production tables of at most this many rows are shown with one column per row."""
 
-# -- numbers ---------------------------------------------------------------------------------------
+# -- numbers -------------------------------------------------------------------------------------
 
 
 def _missing(value: float | None) -> bool:
@@ -108,7 +108,7 @@ def _fmt_production(column: str, value: float | None) -> str:
     return fmt_sig(value)
 
 
-# -- what the template receives ---------------------------------------------------------------------
+# -- what the template receives ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -127,10 +127,12 @@ class Table:
 
 @dataclass(frozen=True)
 class Ref:
-    """Evidence named by a line: a link to the factor table when it is a factor version used."""
+    """Evidence named by a line; a factor version used is shown by its short label (``F3``),
+    linked to its row in the factor table."""
 
     text: str
     anchor: str | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ class FuelGroup:
 @dataclass(frozen=True)
 class FactorRow:
     anchor: str
+    label: str
     ref: str
     name: str
     value: str
@@ -210,7 +213,7 @@ class Kpi:
     css: str = ""
 
 
-# -- building the page -------------------------------------------------------------------------------
+# -- building the page ---------------------------------------------------------------------------
 
 
 def render_html(result: AccountingResult, *, lang: str = "zh") -> str:
@@ -220,9 +223,7 @@ def render_html(result: AccountingResult, *, lang: str = "zh") -> str:
     return _environment().get_template("report.html.j2").render(**context)
 
 
-def write_html(
-    result: AccountingResult, path: str | os.PathLike[str], *, lang: str = "zh"
-) -> Path:
+def write_html(result: AccountingResult, path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
     """Render the report and write it to ``path`` (UTF-8) in one step: no half-written file."""
     page = render_html(result, lang=lang)
     target = Path(path)
@@ -244,10 +245,13 @@ def _environment() -> jinja2.Environment:
 
 
 def _methodology(result: AccountingResult) -> Methodology | None:
+    """The methodology version the result was computed with, if this package still holds it
+    (for its English names); the report falls back to the result's own labels otherwise."""
     try:
-        return get_methodology(result.meta.methodology.split("@", 1)[0])
+        methodology = get_methodology(result.meta.methodology.split("@", 1)[0])
     except DualcarbonError:
         return None
+    return methodology if methodology.ref == result.meta.methodology else None
 
 
 class _Report:
@@ -261,6 +265,7 @@ class _Report:
         self.lines = result.lines.sort("line")
         refs = list(dict.fromkeys([*result.meta.factors, *result.factors]))
         self.anchors = {ref: f"factor-{index}" for index, ref in enumerate(refs, start=1)}
+        self.labels = {ref: f"F{index}" for index, ref in enumerate(refs, start=1)}
         self.fuel = self.lines.filter(pl.col("source") == "fuel_combustion")
 
     # -- labels
@@ -268,7 +273,8 @@ class _Report:
     def ref(self, value: str | None) -> Ref | None:
         if not value:
             return None
-        return Ref(value, self.anchors.get(value))
+        anchor = self.anchors.get(value)
+        return Ref(value, anchor, self.labels.get(value))
 
     def item(self, source: str, item: str, item_zh: str | None) -> str:
         if self.lang == "zh":
@@ -359,16 +365,23 @@ class _Report:
 
     def kpis(self, separate: pl.DataFrame) -> list[Kpi]:
         words = self.words
-        found = [Kpi(words["total"], fmt(self.result.total()), "tCO2e", words["total_note"],
-                     "headline")]
+        found = [
+            Kpi(words["total"], fmt(self.result.total()), "tCO2e", words["total_note"], "headline")
+        ]
         if separate.height:
             value = float(separate.select(self.result.signed.sum()).item() or 0.0)
             found.append(Kpi(words["reported_separately"], fmt(value), "tCO2e"))
         if self.fuel.height:
             shares = self.result.tier_shares().filter(pl.col("carbon_tier") == "default")
             share = float(shares["share"].sum()) if shares.height else 0.0
-            found.append(Kpi(words["default_share"], fmt_share(share), "",
-                             css="warn" if share > 0 else "good"))
+            found.append(
+                Kpi(
+                    words["default_share"],
+                    fmt_share(share),
+                    "",
+                    css="warn" if share > 0 else "good",
+                )
+            )
             months = self.result.monthly_parameters().filter(pl.col("default_lines") > 0).height
             found.append(Kpi(words["default_months"], str(months), ""))
         return found
@@ -390,19 +403,31 @@ class _Report:
             rows.append(
                 [
                     Cell(source_label(source, self.lang)),
-                    Cell(self.status(row["counted"], row["sign"]),
-                         css="" if row["counted"] else "muted"),
+                    Cell(
+                        self.status(row["counted"], row["sign"]),
+                        css="" if row["counted"] else "muted",
+                    ),
                     Cell(fmt(row["tco2e"]), numeric=True),
                     Cell(fmt_share(share), numeric=True),
                     Cell(str(row["lines"]), numeric=True),
                 ]
             )
         return Table(
-            [Cell(words["source"]), Cell(words["status"]), Cell(words["tco2e"], True),
-             Cell(words["share"], True), Cell(words["lines"], True)],
+            [
+                Cell(words["source"]),
+                Cell(words["status"]),
+                Cell(words["tco2e"], True),
+                Cell(words["share"], True),
+                Cell(words["lines"], True),
+            ],
             rows,
-            [Cell(words["total"]), Cell(words["counted"]), Cell(fmt(total), True), Cell(""),
-             Cell("")],
+            [
+                Cell(words["total"]),
+                Cell(words["counted"]),
+                Cell(fmt(total), True),
+                Cell(""),
+                Cell(""),
+            ],
         )
 
     def by_gas(self) -> Table:
@@ -410,19 +435,35 @@ class _Report:
         frame = self.result.by("gas", counted_only=True)
         return Table(
             [Cell(words["gas"]), Cell(words["tco2e"], True), Cell(words["lines"], True)],
-            [[Cell(row["gas"] or NONE), Cell(fmt(row["tco2e"]), True),
-              Cell(str(row["lines"]), True)] for row in frame.iter_rows(named=True)],
+            [
+                [
+                    Cell(row["gas"] or NONE),
+                    Cell(fmt(row["tco2e"]), True),
+                    Cell(str(row["lines"]), True),
+                ]
+                for row in frame.iter_rows(named=True)
+            ],
         )
 
     def by_unit(self) -> Table:
         words = self.words
         frame = self.result.by("facility", "unit", counted_only=True)
         return Table(
-            [Cell(words["facility"]), Cell(words["unit"]), Cell(words["tco2e"], True),
-             Cell(words["lines"], True)],
-            [[Cell(row["facility"] or NONE), Cell(row["unit"] or NONE),
-              Cell(fmt(row["tco2e"]), True), Cell(str(row["lines"]), True)]
-             for row in frame.iter_rows(named=True)],
+            [
+                Cell(words["facility"]),
+                Cell(words["unit"]),
+                Cell(words["tco2e"], True),
+                Cell(words["lines"], True),
+            ],
+            [
+                [
+                    Cell(row["facility"] or NONE),
+                    Cell(row["unit"] or NONE),
+                    Cell(fmt(row["tco2e"]), True),
+                    Cell(str(row["lines"]), True),
+                ]
+                for row in frame.iter_rows(named=True)
+            ],
         )
 
     def monthly_table(self) -> Table | None:
@@ -430,9 +471,7 @@ class _Report:
             return None
         words = self.words
         frame = self.lines.group_by("month", "source").agg(self.result.signed.sum().alias("t"))
-        counted = dict(
-            self.lines.group_by("source").agg(pl.col("counted").first()).iter_rows()
-        )
+        counted = dict(self.lines.group_by("source").agg(pl.col("counted").first()).iter_rows())
         sources = charts.source_order(list(counted))
         ordered = [s for s in sources if counted[s]] + [s for s in sources if not counted[s]]
         values = {(row["month"], row["source"]): row["t"] for row in frame.iter_rows(named=True)}
@@ -447,8 +486,10 @@ class _Report:
         rows = []
         for month in sorted({m for m, _ in values}):
             cells = [Cell(month_label(month, self.lang))]
-            cells += [Cell(fmt(values.get((month, s))), True,
-                           "" if counted[s] else "muted") for s in ordered]
+            cells += [
+                Cell(fmt(values.get((month, s))), True, "" if counted[s] else "muted")
+                for s in ordered
+            ]
             cells.append(Cell(fmt(totals.get(month, 0.0)), True, "strong"))
             rows.append(cells)
         footer = [Cell(words["year_total"])]
@@ -462,13 +503,22 @@ class _Report:
         if not shares.height:
             return None
         words = self.words
-        rows = sorted(shares.iter_rows(named=True), key=lambda r: charts.tier_rank(r["carbon_tier"]))
+        rows = sorted(
+            shares.iter_rows(named=True), key=lambda r: charts.tier_rank(r["carbon_tier"])
+        )
         return Table(
             [Cell(words["tier"]), Cell(words["tco2"], True), Cell(words["share"], True)],
-            [[Cell(tier_label(row["carbon_tier"], self.lang),
-                   css="default" if row["carbon_tier"] == "default" else ""),
-              Cell(fmt(row["tco2e"]), True), Cell(fmt_share(row["share"]), True)]
-             for row in rows],
+            [
+                [
+                    Cell(
+                        tier_label(row["carbon_tier"], self.lang),
+                        css="default" if row["carbon_tier"] == "default" else "",
+                    ),
+                    Cell(fmt(row["tco2e"]), True),
+                    Cell(fmt_share(row["share"]), True),
+                ]
+                for row in rows
+            ],
         )
 
     def _tiers(self, tiers: Sequence[str | None]) -> str:
@@ -555,15 +605,22 @@ class _Report:
                     Cell(f"{fmt(row['ncv'], 3)} GJ/{unit}", True),
                     Cell(f"{fmt(row['carbon_content'], 5)} tC/{unit}", True),
                     Cell(fmt(row["tco2"]), True),
-                    Cell(str(row["default_lines"]), True,
-                         "default" if row["default_lines"] else ""),
+                    Cell(
+                        str(row["default_lines"]), True, "default" if row["default_lines"] else ""
+                    ),
                 ]
             )
         return Table(
-            [Cell(words["facility"]), Cell(words["unit"]), Cell(words["fuel"]),
-             Cell(words["consumption"], True), Cell(words["ncv"], True),
-             Cell(words["carbon_content"], True), Cell(words["tco2"], True),
-             Cell(words["default_lines"], True)],
+            [
+                Cell(words["facility"]),
+                Cell(words["unit"]),
+                Cell(words["fuel"]),
+                Cell(words["consumption"], True),
+                Cell(words["ncv"], True),
+                Cell(words["carbon_content"], True),
+                Cell(words["tco2"], True),
+                Cell(words["default_lines"], True),
+            ],
             rows,
         )
 
@@ -626,7 +683,7 @@ class _Report:
         for ref, anchor in self.anchors.items():
             factor = self.result.factors.get(ref)
             if factor is None:
-                found.append(FactorRow(anchor, ref, NONE, NONE, NONE, NONE, NONE))
+                found.append(FactorRow(anchor, self.labels[ref], ref, NONE, NONE, NONE, NONE, NONE))
                 continue
             source = factor.source
             document = (source.document_zh if self.lang == "zh" else None) or source.document
@@ -635,6 +692,7 @@ class _Report:
             found.append(
                 FactorRow(
                     anchor=anchor,
+                    label=self.labels[ref],
                     ref=ref,
                     name=factor.name_zh if self.lang == "zh" else factor.name_en,
                     value=fmt_sig(factor.value),
@@ -647,13 +705,15 @@ class _Report:
 
     def trace(self) -> list[TraceLine]:
         lang = self.lang
-        words = self.words
         found = []
         for row in self.lines.iter_rows(named=True):
             unit = row["activity_unit"] or ""
             activity = Value(
-                words["activity"], fmt(row["activity"]), unit,
-                tier_label(row["activity_tier"], lang), row["activity_tier"] == "default",
+                "",
+                fmt(row["activity"]),
+                unit,
+                tier_label(row["activity_tier"], lang),
+                row["activity_tier"] == "default",
                 self.ref(row["activity_ref"]),
             )
             parameters = list(self._parameters(row, unit))
@@ -682,22 +742,43 @@ class _Report:
         lang = self.lang
         words = self.words
         if row["formula"] == "fuel_combustion_co2":
-            yield Value(words["ncv"], fmt(row["ncv"], 3), f"GJ/{unit}",
-                        tier_label(row["ncv_tier"], lang), row["ncv_tier"] == "default",
-                        self.ref(row["ncv_ref"]))
-            yield Value(words["carbon_content"], fmt(row["carbon_content"], 5), f"tC/{unit}",
-                        tier_label(row["carbon_tier"], lang), row["carbon_tier"] == "default",
-                        self.ref(row["carbon_ref"]))
-            yield Value(words["oxidation_rate"], fmt_sig(row["oxidation_rate"]), "",
-                        tier_label("default", lang), False, self.ref(row["oxidation_rate_ref"]))
+            yield Value(
+                words["ncv"],
+                fmt(row["ncv"], 3),
+                f"GJ/{unit}",
+                tier_label(row["ncv_tier"], lang),
+                row["ncv_tier"] == "default",
+                self.ref(row["ncv_ref"]),
+            )
+            yield Value(
+                words["carbon_content"],
+                fmt(row["carbon_content"], 5),
+                f"tC/{unit}",
+                tier_label(row["carbon_tier"], lang),
+                row["carbon_tier"] == "default",
+                self.ref(row["carbon_ref"]),
+            )
+            yield Value(
+                words["oxidation_rate"],
+                fmt_sig(row["oxidation_rate"]),
+                "",
+                tier_label("default", lang),
+                False,
+                self.ref(row["oxidation_rate_ref"]),
+            )
         elif row["emission_factor"] is not None:
-            yield Value(words["emission_factor"], fmt_sig(row["emission_factor"]),
-                        row["emission_factor_unit"] or "",
-                        tier_label(row["emission_factor_tier"], lang), False,
-                        self.ref(row["emission_factor_ref"]))
+            yield Value(
+                words["emission_factor"],
+                fmt_sig(row["emission_factor"]),
+                row["emission_factor_unit"] or "",
+                tier_label(row["emission_factor_tier"], lang),
+                False,
+                self.ref(row["emission_factor_ref"]),
+            )
         if row["gas"] and row["gas"] != "CO2" and row["gwp"] is not None:
-            yield Value(words["gwp"], fmt_sig(row["gwp"]), "tCO2e/t", "", False,
-                        self.ref(row["gwp_ref"]))
+            yield Value(
+                words["gwp"], fmt_sig(row["gwp"]), "tCO2e/t", "", False, self.ref(row["gwp_ref"])
+            )
 
 
 def _float(value: object) -> float | None:

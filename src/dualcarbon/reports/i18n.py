@@ -73,7 +73,9 @@ TEXT: dict[str, dict[str, str]] = {
         "default_lines": "缺省值月数",
         "production": "生产数据与排放强度",
         "trace": "逐行计算过程",
-        "trace_note": "每一行是一个排放源 × 温室气体 × 月 × 机组的计算，列出全部输入、数据来源与依据条款。",
+        "trace_note": (
+            "每一行是一个排放源 × 温室气体 × 月 × 机组的计算，列出全部输入、数据来源与依据条款。"
+        ),
         "trace_summary": "展开全部 {n} 行计算明细",
         "line": "行",
         "item": "项目",
@@ -98,6 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
             "输入数据、数据来源及因子版本。"
         ),
         "none": "—",
+        "caption_sep": "。",
         "months": "1月|2月|3月|4月|5月|6月|7月|8月|9月|10月|11月|12月",
         "mixed": "混合",
     },
@@ -197,6 +200,7 @@ TEXT: dict[str, dict[str, str]] = {
             "their tiers and the factor versions in the line-by-line trace."
         ),
         "none": "—",
+        "caption_sep": ". ",
         "months": "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec",
         "mixed": "mixed",
     },
@@ -301,7 +305,7 @@ PRODUCTION_ORDER: tuple[str, ...] = (
 
 
 def check_lang(lang: str) -> str:
-    """The language code if the report speaks it; a :class:`ValueError` naming the choices if not."""
+    """The language code if the report speaks it; else a :class:`ValueError` naming the choices."""
     if lang not in LANGS:
         raise ValueError(f"report language must be one of {', '.join(LANGS)}, not {lang!r}")
     return lang

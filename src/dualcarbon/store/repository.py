@@ -211,6 +211,31 @@ def _lines_parquet(lines: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def _same_run(
+    session: Session, inventory_row: StoredInventory, result: AccountingResult
+) -> StoredResult | None:
+    """The stored result of the same run, if any: same inventory, methodology, factor versions,
+    engine and computation time.
+
+    The run's identity is used rather than a hash of the JSON: the export's sums (by gas, by
+    source …) may differ in the last bit between two renderings of one result, because Polars'
+    summation order depends on how the lines happen to sit in memory. Two runs in the same second
+    with the same inventory, methodology and factor versions compute the same lines, so treating
+    them as one loses nothing.
+    """
+    candidates = session.scalars(
+        select(StoredResult).where(
+            StoredResult.inventory_id == inventory_row.id,
+            StoredResult.methodology == result.meta.methodology,
+            StoredResult.engine_version == result.meta.engine,
+            StoredResult.computed_at == result.meta.computed_at,
+        )
+    )
+    factors = list(result.meta.factors)
+    # factor_refs is compared here, not in SQL: PostgreSQL's json type has no equality operator.
+    return next((row for row in candidates if row.factor_refs == factors), None)
+
+
 def save_result(
     session: Session, inventory_row: StoredInventory, result: AccountingResult
 ) -> StoredResult:
@@ -218,30 +243,23 @@ def save_result(
 
     The result must have been computed from that inventory (same digest). A result computed with
     another methodology or other factor versions becomes a second row beside the first; saving
-    the very same result again (same JSON) returns the row already stored.
+    the same run again (see :func:`_same_run`) returns the row already stored, so a retried save
+    does not duplicate it. ``total_tco2e`` is taken from the JSON export, so the column and the
+    stored JSON always agree to the last bit.
     """
     if result.meta.inventory_digest != inventory_row.digest:
         raise StoreError(
             f"result was computed from inventory {result.meta.inventory_digest[:12]}…, "
             f"not from stored inventory {inventory_row.id} ({inventory_row.digest[:12]}…)"
         )
-    total = result.total()
-    if not math.isfinite(total):
-        raise StoreError(f"result total is not a finite number ({total})")
-    text = json.dumps(
-        _json_safe(result.to_json_dict()),
-        ensure_ascii=False,
-        allow_nan=False,
-        separators=(",", ":"),
-    )
-    sha = hashlib.sha256(text.encode()).hexdigest()
-    found = session.scalar(
-        select(StoredResult).where(
-            StoredResult.inventory_id == inventory_row.id, StoredResult.result_sha256 == sha
-        )
-    )
+    found = _same_run(session, inventory_row, result)
     if found is not None:
         return found
+    payload = _json_safe(result.to_json_dict())
+    total = payload["total_tco2e"]
+    if not isinstance(total, float):
+        raise StoreError(f"result total is not a finite number ({result.total()})")
+    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     row = StoredResult(
         inventory=inventory_row,
         methodology=result.meta.methodology,
@@ -250,7 +268,7 @@ def save_result(
         computed_at=result.meta.computed_at,
         engine_version=result.meta.engine,
         result_json=text,
-        result_sha256=sha,
+        result_sha256=hashlib.sha256(text.encode()).hexdigest(),
         lines_parquet=_lines_parquet(result.lines),
         line_count=result.lines.height,
     )
@@ -291,7 +309,8 @@ def list_results(session: Session, organisation: str | None = None) -> list[Stor
 
 def get_result(session: Session, result_id: int) -> StoredResult | None:
     """The stored result with this id, payloads and owner loaded, or ``None``."""
-    return session.get(StoredResult, result_id, options=[_with_owner()])
+    # populate_existing: a row first seen through list_results has its payloads deferred.
+    return session.get(StoredResult, result_id, options=[_with_owner()], populate_existing=True)
 
 
 def result_payload(row: StoredResult) -> dict[str, Any]:

@@ -1,0 +1,27 @@
+"""Keep an accounting run: its inventory and its immutable result, in one transaction."""
+
+from __future__ import annotations
+
+from dualcarbon.accounting.inventory import Inventory
+from dualcarbon.accounting.result import AccountingResult
+from dualcarbon.store import make_engine, save_inventory, save_result, session_scope, upgrade
+from dualcarbon.store.repository import sync_factors
+
+
+def store_result(inventory: Inventory, result: AccountingResult, url: str | None = None) -> int:
+    """Save inventory and result (creating or upgrading the database first); the result id.
+
+    The database comes from ``url``, else ``DUALCARBON_DATABASE_URL``, else the embedded SQLite
+    file. Nothing is written if any step fails.
+    """
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            sync_factors(session)
+            facility = inventory.header.facility or inventory.header.organisation
+            stored = save_inventory(session, inventory.header.organisation, facility, inventory)
+            row = save_result(session, stored, result)
+            return int(row.id)
+    finally:
+        engine.dispose()
