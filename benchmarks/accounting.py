@@ -31,7 +31,7 @@ UNITS = {"coal": "t", "fuel_oil": "t", "diesel": "t", "natural_gas": "万Nm3"}
 
 
 def make_parquet(facilities: int, path: Path, seed: int = 20241) -> Path:
-    """Synthetic fuel records: coal with measured NCV and carbon in most months, the rest default."""
+    """Synthetic fuel records: coal measured in most months, the other fuels on defaults."""
     rng = np.random.default_rng(seed)
     n = facilities * 12 * len(FUELS)
     facility = np.repeat(np.arange(facilities), 12 * len(FUELS))
@@ -158,7 +158,9 @@ def main() -> None:
         "speedup": baseline["seconds"] / engine["seconds"],
         "memory_ratio": engine["peak_rss_mib"] / baseline["peak_rss_mib"],
         "totals_agree_to": relative,
-        "machine": f"{platform.machine()}, {mp.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()}, {mp.cpu_count()} cores, Python {platform.python_version()}"
+        ),
         "when": time.strftime("%Y-%m-%d"),
     }
     RESULTS.mkdir(exist_ok=True)

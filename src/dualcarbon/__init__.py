@@ -1,2 +1,3 @@
 """dualcarbon: carbon accounting you can defend."""
+
 __version__ = "0.1.0"

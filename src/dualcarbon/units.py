@@ -60,8 +60,13 @@ def parse_unit(text: str) -> Any:
     """Parse a unit as printed in a standard or an input file (``万Nm³``, ``GJ/t``, ``tC/GJ``)."""
     try:
         return ureg.parse_units(text)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
-            TypeError, ValueError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        AttributeError,
+        TypeError,
+        ValueError,
+    ) as exc:
         raise UnknownUnitError(text) from exc
 
 

@@ -40,8 +40,10 @@ def test_additive_over_any_split_of_records(records: list[dict[str, object]], cu
 @settings(max_examples=40, deadline=None)
 @given(st.lists(record, min_size=1, max_size=20))
 def test_invariant_under_consumption_unit(records: list[dict[str, object]]) -> None:
-    in_kg = [{**r, "consumption": float(r["consumption"]) * 1000.0, "consumption_unit": "kg"}
-             for r in records]  # type: ignore[arg-type]
+    in_kg = [
+        {**r, "consumption": float(r["consumption"]) * 1000.0, "consumption_unit": "kg"}
+        for r in records
+    ]  # type: ignore[arg-type]
     assert _total(records) == pytest.approx(_total(in_kg), rel=1e-9, abs=1e-6)
 
 
@@ -59,7 +61,9 @@ def test_electricity_invariant_under_unit(amounts: list[float]) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(record, min_size=1, max_size=20))
-def test_batches_within_a_month_equal_their_weighted_month(records: list[dict[str, object]]) -> None:
+def test_batches_within_a_month_equal_their_weighted_month(
+    records: list[dict[str, object]],
+) -> None:
     """Splitting a month's record into two batches with the same analysis changes nothing."""
     halves = [dict(r, consumption=float(r["consumption"]) / 2) for r in records]  # type: ignore[arg-type]
     assert _total(records) == pytest.approx(_total(halves + halves), rel=1e-9, abs=1e-6)

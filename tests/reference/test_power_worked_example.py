@@ -22,17 +22,33 @@ R = 44 / 12  # CO2/C
 
 # Unit #1: (t coal, NCV GJ/t, C_ar % or None when no qualifying analysis)
 UNIT_1 = [
-    (112400, 21.43, 55.21), (101800, 21.87, 56.04), (108300, 22.05, 56.38),
-    (96500, 21.62, None), (88200, 21.18, 54.37), (104700, 20.94, 53.92),
-    (121900, 20.71, 53.41), (124300, 20.88, 53.78), (106100, 21.25, None),
-    (97400, 21.56, 55.27), (109800, 21.74, 55.69), (118600, 21.39, 54.98),
+    (112400, 21.43, 55.21),
+    (101800, 21.87, 56.04),
+    (108300, 22.05, 56.38),
+    (96500, 21.62, None),
+    (88200, 21.18, 54.37),
+    (104700, 20.94, 53.92),
+    (121900, 20.71, 53.41),
+    (124300, 20.88, 53.78),
+    (106100, 21.25, None),
+    (97400, 21.56, 55.27),
+    (109800, 21.74, 55.69),
+    (118600, 21.39, 54.98),
 ]
 # Unit #2: March not operated; July analysis not qualified (treated as None).
 UNIT_2 = [
-    (109700, 21.38, 55.12), (99200, 21.79, 55.90), (0, None, None),
-    (42100, 21.55, 55.31), (91800, 21.21, 54.44), (107300, 20.97, 53.99),
-    (119600, 20.66, None), (122800, 20.91, 53.84), (103900, 21.19, 54.61),
-    (95100, 21.48, 55.10), (106200, 21.70, 55.61), (115900, 21.35, 54.90),
+    (109700, 21.38, 55.12),
+    (99200, 21.79, 55.90),
+    (0, None, None),
+    (42100, 21.55, 55.31),
+    (91800, 21.21, 54.44),
+    (107300, 20.97, 53.99),
+    (119600, 20.66, None),
+    (122800, 20.91, 53.84),
+    (103900, 21.19, 54.61),
+    (95100, 21.48, 55.10),
+    (106200, 21.70, 55.61),
+    (115900, 21.35, 54.90),
 ]
 FUEL_OIL_T = 46.2 + 38.7 + 12.4 + 21.5
 PURCHASED_MWH = 1840.0 + 620.5 + 210.0
@@ -56,13 +72,15 @@ def test_demo_plant_year_by_hand() -> None:
 
     # January of unit #1, written out: 112 400 t × 0.5521 × 0.99 × 44/12 = 225 263.43 tCO2
     january = result.lines.filter(
-        (result.lines["unit"] == "#1") & (result.lines["month"] == 1)
+        (result.lines["unit"] == "#1")
+        & (result.lines["month"] == 1)
         & (result.lines["item"] == "coal")
     )
     assert january["emission"].item() == pytest.approx(225_263.4252, rel=1e-9)
     # April of unit #1 (no analysis): 96 500 × 21.62 × 0.03085 × 0.99 × 44/12 = 233 683.9… tCO2
     april = result.lines.filter(
-        (result.lines["unit"] == "#1") & (result.lines["month"] == 4)
+        (result.lines["unit"] == "#1")
+        & (result.lines["month"] == 4)
         & (result.lines["item"] == "coal")
     )
     assert april["emission"].item() == pytest.approx(96500 * 21.62 * 0.03085 * 0.99 * R, rel=1e-12)
@@ -78,7 +96,8 @@ def test_demo_plant_year_by_hand() -> None:
 def test_unqualified_analysis_falls_back_with_its_reason() -> None:
     result = account(read_inventory(demo_inventory_path()))
     july = result.lines.filter(
-        (result.lines["unit"] == "#2") & (result.lines["month"] == 7)
+        (result.lines["unit"] == "#2")
+        & (result.lines["month"] == 7)
         & (result.lines["item"] == "coal")
     )
     assert july["carbon_tier"].item() == "default"

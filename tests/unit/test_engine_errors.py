@@ -8,31 +8,44 @@ from dualcarbon.accounting.inventory import Inventory, InventoryHeader
 from dualcarbon.errors import InputError
 
 
-def _inventory(fuel: pl.DataFrame, year: int = 2024, methodology: str = "cn-mee-power-2022"
-               ) -> Inventory:
+def _inventory(
+    fuel: pl.DataFrame, year: int = 2024, methodology: str = "cn-mee-power-2022"
+) -> Inventory:
     header = InventoryHeader(organisation="t", year=year, methodology=methodology)
     return Inventory(header, {"fuel": fuel}, source="plant.yaml")
 
 
 def test_mass_where_energy_is_required_is_refused() -> None:
-    fuel = pl.DataFrame({"month": [1, 2], "fuel": ["coal", "coal"], "consumption": [10.0, 10.0],
-                         "ncv": [20.0, 20.0], "ncv_unit": ["GJ/t", "t"]})
+    fuel = pl.DataFrame(
+        {
+            "month": [1, 2],
+            "fuel": ["coal", "coal"],
+            "consumption": [10.0, 10.0],
+            "ncv": [20.0, 20.0],
+            "ncv_unit": ["GJ/t", "t"],
+        }
+    )
     with pytest.raises(InputError) as info:
         account(_inventory(fuel))
     (problem,) = info.value.problems
     assert (problem.file, problem.sheet, problem.row, problem.field) == (
-        "plant.yaml", "fuel", 2, "ncv_unit"
+        "plant.yaml",
+        "fuel",
+        2,
+        "ncv_unit",
     )
     assert "not a unit of ncv" in problem.rule
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    fuel = pl.DataFrame({
-        "month": [13, 1, 1],
-        "fuel": ["coal", "peat", "coal"],
-        "consumption": [1.0, 1.0, -5.0],
-        "ncv": [20.0, 20.0, 20.0],
-    })
+    fuel = pl.DataFrame(
+        {
+            "month": [13, 1, 1],
+            "fuel": ["coal", "peat", "coal"],
+            "consumption": [1.0, 1.0, -5.0],
+            "ncv": [20.0, 20.0, 20.0],
+        }
+    )
     with pytest.raises(InputError) as info:
         account(_inventory(fuel))
     found = {(p.row, p.field) for p in info.value.problems}
@@ -40,8 +53,10 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_coal_without_ncv_is_refused_naming_the_rule() -> None:
-    fuel = pl.DataFrame({"month": [1], "fuel": ["coal"], "consumption": [1.0],
-                         "ncv": [None]}, schema_overrides={"ncv": pl.Float64})
+    fuel = pl.DataFrame(
+        {"month": [1], "fuel": ["coal"], "consumption": [1.0], "ncv": [None]},
+        schema_overrides={"ncv": pl.Float64},
+    )
     with pytest.raises(InputError, match="must be measured"):
         account(_inventory(fuel))
 
@@ -53,8 +68,16 @@ def test_year_outside_the_revision_is_refused() -> None:
 
 
 def test_air_dried_basis_needs_moistures() -> None:
-    fuel = pl.DataFrame({"month": [1], "fuel": ["coal"], "consumption": [1.0], "ncv": [20.0],
-                         "carbon_content": [60.0], "carbon_content_basis": ["ad"]})
+    fuel = pl.DataFrame(
+        {
+            "month": [1],
+            "fuel": ["coal"],
+            "consumption": [1.0],
+            "ncv": [20.0],
+            "carbon_content": [60.0],
+            "carbon_content_basis": ["ad"],
+        }
+    )
     with pytest.raises(InputError) as info:
         account(_inventory(fuel))
     assert {p.field for p in info.value.problems} == {"moisture_ar", "moisture_ad"}

@@ -154,16 +154,16 @@ def account(
     lines = (
         lines.select(
             [
-                pl.col(name).cast(dtype) if name in lines.columns else pl.lit(None, dtype).alias(name)
+                pl.col(name).cast(dtype)
+                if name in lines.columns
+                else pl.lit(None, dtype).alias(name)
                 for name, dtype in LINE_SCHEMA.items()
             ]
         )
         .sort("facility", "unit", "source", "item", "month")
         .with_columns(pl.int_range(1, pl.len() + 1).alias("line"))
     )
-    production = (
-        None if production_input is None else power_indicators(lines, production_input)
-    )
+    production = None if production_input is None else power_indicators(lines, production_input)
     used = _refs_in(lines)
     ctx.factors_used = {ref: f for ref, f in ctx.factors_used.items() if ref in used}
     meta = ResultMeta(
@@ -245,7 +245,8 @@ def _fuel_rules_frame(ctx: _Context) -> pl.DataFrame:
                 "cc_clause": cc_fallback.clause if cc_fallback else fuel.carbon_content.clause,
                 "cc_rule_zh": cc_fallback.rule_zh if cc_fallback else "",
                 "cc_rule_en": cc_fallback.rule_en if cc_fallback else "",
-                "oxidation_rate": of_factor.value * conversion_factor(of_factor.unit, "dimensionless"),
+                "oxidation_rate": of_factor.value
+                * conversion_factor(of_factor.unit, "dimensionless"),
                 "oxidation_rate_ref": of_factor.ref,
             }
         )
@@ -259,7 +260,11 @@ def _fuel_combustion(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         return frame
     rules = _fuel_rules_frame(ctx)
     ctx.problems += problems_where(
-        ctx.inventory, "fuel", frame, ~pl.col("fuel").is_in(rules["fuel"].implode()), "fuel",
+        ctx.inventory,
+        "fuel",
+        frame,
+        ~pl.col("fuel").is_in(rules["fuel"].implode()),
+        "fuel",
         f"{ctx.methodology.id} knows no such fuel (known: {', '.join(rules['fuel'])})",
     )
     frame = frame.join(rules, on="fuel", how="left").with_columns(
@@ -273,26 +278,39 @@ def _fuel_combustion(ctx: _Context, source: SourceRule) -> pl.DataFrame:
             "fuel", frame, "ncv_unit", lambda f: pl.col("ncv_target_unit"), "ncv"
         ),
         _cc_factor=ctx.converted(
-            "fuel", frame, "carbon_content_unit", lambda f: pl.col("carbon_target_unit"),
-            "carbon_content", dimensionless_as="tC/t",
+            "fuel",
+            frame,
+            "carbon_content_unit",
+            lambda f: pl.col("carbon_target_unit"),
+            "carbon_content",
+            dimensionless_as="tC/t",
         ),
     )
     basis = pl.col("carbon_content_basis")
     ctx.problems += problems_where(
-        ctx.inventory, "fuel", frame,
-        pl.col("carbon_content").is_not_null() & basis.is_in(["ad", "d"])
+        ctx.inventory,
+        "fuel",
+        frame,
+        pl.col("carbon_content").is_not_null()
+        & basis.is_in(["ad", "d"])
         & pl.col("moisture_ar").is_null(),
-        "moisture_ar", "needed to convert carbon content to as-received basis (GB/T 483)",
+        "moisture_ar",
+        "needed to convert carbon content to as-received basis (GB/T 483)",
     )
     ctx.problems += problems_where(
-        ctx.inventory, "fuel", frame,
+        ctx.inventory,
+        "fuel",
+        frame,
         pl.col("carbon_content").is_not_null() & (basis == "ad") & pl.col("moisture_ad").is_null(),
-        "moisture_ad", "needed to convert carbon content from air-dried basis (GB/T 483)",
+        "moisture_ad",
+        "needed to convert carbon content from air-dried basis (GB/T 483)",
     )
     c_given = pl.col("carbon_content") * pl.col("_cc_factor")
     c_as_received = (
         pl.when(basis == "ad")
-        .then(calc.as_received_from_air_dried(c_given, pl.col("moisture_ar"), pl.col("moisture_ad")))
+        .then(
+            calc.as_received_from_air_dried(c_given, pl.col("moisture_ar"), pl.col("moisture_ad"))
+        )
         .when(basis == "d")
         .then(calc.as_received_from_dry(c_given, pl.col("moisture_ar")))
         .otherwise(c_given)
@@ -304,35 +322,46 @@ def _fuel_combustion(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         ncv_used=pl.when(ncv_measured)
         .then(pl.col("ncv") * pl.col("_ncv_factor"))
         .otherwise(pl.col("ncv_default")),
-        ncv_tier=pl.when(ncv_measured).then(pl.lit(Tier.LAB.value)).otherwise(
-            pl.lit(Tier.DEFAULT.value)
-        ),
+        ncv_tier=pl.when(ncv_measured)
+        .then(pl.lit(Tier.LAB.value))
+        .otherwise(pl.lit(Tier.DEFAULT.value)),
         ncv_ref_used=pl.when(ncv_measured)
         .then(pl.col("ncv_ref"))
         .otherwise(pl.col("ncv_default_ref")),
     )
     ctx.problems += problems_where(
-        ctx.inventory, "fuel", frame, pl.col("ncv").is_null() & pl.col("ncv_default").is_null()
+        ctx.inventory,
+        "fuel",
+        frame,
+        pl.col("ncv").is_null()
+        & pl.col("ncv_default").is_null()
         & pl.col("fuel").is_in(rules["fuel"].implode()),
-        "ncv", "net calorific value must be measured for this fuel: the methodology has no default "
+        "ncv",
+        "net calorific value must be measured for this fuel: the methodology has no default "
         "(see its clause on NCV)",
     )
     carbon_present = pl.col("c_ar").is_not_null()
     carbon_ok = carbon_present & pl.col("carbon_content_qualified") & pl.col("cc_accepts_lab")
     ctx.problems += problems_where(
-        ctx.inventory, "fuel", frame,
+        ctx.inventory,
+        "fuel",
+        frame,
         ~carbon_ok & pl.col("cc_default").is_null() & pl.col("fuel").is_in(rules["fuel"].implode()),
-        "carbon_content", "carbon content must be measured for this fuel: no default applies",
+        "carbon_content",
+        "carbon content must be measured for this fuel: no default applies",
     )
     ctx.problems += problems_where(
-        ctx.inventory, "fuel", frame, carbon_present & (pl.col("c_ar") > 1.0)
-        & (pl.col("carbon_target_unit") == "tC/t"), "carbon_content",
+        ctx.inventory,
+        "fuel",
+        frame,
+        carbon_present & (pl.col("c_ar") > 1.0) & (pl.col("carbon_target_unit") == "tC/t"),
+        "carbon_content",
         "carbon content above 100 % of the fuel mass",
     )
     frame = frame.with_columns(
-        carbon_tier=pl.when(carbon_ok).then(pl.lit(Tier.LAB.value)).otherwise(
-            pl.lit(Tier.DEFAULT.value)
-        ),
+        carbon_tier=pl.when(carbon_ok)
+        .then(pl.lit(Tier.LAB.value))
+        .otherwise(pl.lit(Tier.DEFAULT.value)),
         carbon_used=pl.when(carbon_ok)
         .then(pl.col("c_ar"))
         .otherwise(calc.carbon_content_from_heat(pl.col("ncv_used"), pl.col("cc_default"))),
@@ -363,6 +392,10 @@ def _fuel_combustion(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         "ncv_tier",
         pl.col("ncv_ref_used").alias("ncv_ref"),
         pl.col("carbon_used").alias("carbon_content"),
+        pl.when(pl.col("carbon_tier") == Tier.DEFAULT.value)
+        .then(pl.col("cc_default"))
+        .otherwise(None)
+        .alias("carbon_per_heat"),
         "carbon_tier",
         "carbon_ref",
         pl.col("oxidation_rate"),
@@ -391,11 +424,15 @@ def _carbon_explanations() -> tuple[pl.Expr, pl.Expr]:
     """A sentence per line saying which carbon content was used and why, zh and en."""
     measured_zh = pl.format(
         "{}月 元素碳含量实测 {} tC/t（收到基，报告 {}）",
-        pl.col("month"), _fmt("carbon_used", 5), pl.col("carbon_content_ref"),
+        pl.col("month"),
+        _fmt("carbon_used", 5),
+        pl.col("carbon_content_ref"),
     )
     measured_en = pl.format(
         "month {}: measured element carbon {} tC/t (as received, report {})",
-        pl.col("month"), _fmt("carbon_used", 5), pl.col("carbon_content_ref"),
+        pl.col("month"),
+        _fmt("carbon_used", 5),
+        pl.col("carbon_content_ref"),
     )
     default_zh = pl.format(
         "{}月 {} → {}：{} tC/GJ × 低位发热量 {} = {}（{}）",
@@ -448,7 +485,10 @@ def _indirect_factor(ctx: _Context, source: SourceRule) -> Factor:
     ]
     if not candidates:
         raise FactorNotFoundError(
-            kind="co2_emission_factor", subject="grid", region=region, year=year,
+            kind="co2_emission_factor",
+            subject="grid",
+            region=region,
+            year=year,
             tried=[f"grid {region} ≤ {year}"],
         )
     chosen = max(candidates, key=lambda f: f.year or 0)
@@ -456,7 +496,9 @@ def _indirect_factor(ctx: _Context, source: SourceRule) -> Factor:
     return chosen
 
 
-def _indirect(table_name: str, direction: str, unit: str) -> Callable[[_Context, SourceRule], pl.DataFrame]:
+def _indirect(
+    table_name: str, direction: str, unit: str
+) -> Callable[[_Context, SourceRule], pl.DataFrame]:
     def evaluate(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         frame, problems = check_table(ctx.inventory, table_name)
         ctx.problems += problems
@@ -525,13 +567,19 @@ def _process(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         return frame
     gwps = _gwp_map(ctx, frame["gas"].unique().to_list())
     ctx.problems += problems_where(
-        ctx.inventory, "process", frame, ~pl.col("gas").is_in(list(gwps)), "gas",
+        ctx.inventory,
+        "process",
+        frame,
+        ~pl.col("gas").is_in(list(gwps)),
+        "gas",
         f"no GWP for this gas in {ctx.methodology.gwp_set or 'the methodology'}",
     )
     # The EF is given per unit of activity: bring activity to the EF's denominator unit.
     frame = frame.with_columns(
         _ef_to_t=ctx.converted(
-            "process", frame, "emission_factor_unit",
+            "process",
+            frame,
+            "emission_factor_unit",
             lambda f: pl.concat_str(pl.lit("t/("), pl.col("activity_unit"), pl.lit(")")),
             "emission_factor",
         )
@@ -573,13 +621,23 @@ def _process(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         pl.lit(source.clause).alias("clause"),
         pl.format(
             "{}月 {}：活动数据 {} {} × 排放因子 {} {}（{}）",
-            "month", "process", _fmt("activity", 4), "activity_unit",
-            "emission_factor", "emission_factor_unit", "emission_factor_ref",
+            "month",
+            "process",
+            _fmt("activity", 4),
+            "activity_unit",
+            "emission_factor",
+            "emission_factor_unit",
+            "emission_factor_ref",
         ).alias("explanation_zh"),
         pl.format(
             "month {}: {}: activity {} {} × EF {} {} ({})",
-            "month", "process", _fmt("activity", 4), "activity_unit",
-            "emission_factor", "emission_factor_unit", "emission_factor_ref",
+            "month",
+            "process",
+            _fmt("activity", 4),
+            "activity_unit",
+            "emission_factor",
+            "emission_factor_unit",
+            "emission_factor_ref",
         ).alias("explanation_en"),
         pl.col(ROW).alias("input_row"),
     )
@@ -595,7 +653,11 @@ def _recovered(ctx: _Context, source: SourceRule) -> pl.DataFrame:
     if not frame.height:
         return frame
     ctx.problems += problems_where(
-        ctx.inventory, "recovered", frame, pl.col("purity") > 1.0, "purity",
+        ctx.inventory,
+        "recovered",
+        frame,
+        pl.col("purity") > 1.0,
+        "purity",
         "purity is a volume fraction between 0 and 1",
     )
     frame = frame.with_columns(
@@ -626,11 +688,16 @@ def _recovered(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         pl.lit(not source.reported_separately).alias("counted"),
         pl.lit(source.clause).alias("clause"),
         pl.format(
-            "{}月 回收CO2：{} 万Nm3 × 浓度 {} × 19.77 t/万Nm3", "month", _fmt("activity", 4), "purity"
+            "{}月 回收CO2：{} 万Nm3 × 浓度 {} × 19.77 t/万Nm3",
+            "month",
+            _fmt("activity", 4),
+            "purity",
         ).alias("explanation_zh"),
         pl.format(
             "month {}: CO2 recovered: {} 10^4 Nm3 × purity {} × 19.77 t/10^4 Nm3",
-            "month", _fmt("activity", 4), "purity",
+            "month",
+            _fmt("activity", 4),
+            "purity",
         ).alias("explanation_en"),
         pl.col(ROW).alias("input_row"),
     )
@@ -640,11 +707,19 @@ def _production(ctx: _Context) -> pl.DataFrame:
     frame, problems = check_table(ctx.inventory, "production")
     ctx.problems += problems
     ctx.problems += problems_where(
-        ctx.inventory, "production", frame, pl.col("heat_ratio") > 1.0, "heat_ratio",
+        ctx.inventory,
+        "production",
+        frame,
+        pl.col("heat_ratio") > 1.0,
+        "heat_ratio",
         "heat-supply ratio is a fraction between 0 and 1",
     )
     ctx.problems += problems_where(
-        ctx.inventory, "production", frame, pl.col("supply") > pl.col("generation"), "supply",
+        ctx.inventory,
+        "production",
+        frame,
+        pl.col("supply") > pl.col("generation"),
+        "supply",
         "net supply exceeds gross generation",
     )
     return frame

@@ -79,8 +79,13 @@ def coerce_records(
         for key in record:
             if key not in known:
                 problems.append(
-                    InputProblem(file, f"unknown column (known: {', '.join(sorted(known))})",
-                                 field=str(key), sheet=sheet, row=row)
+                    InputProblem(
+                        file,
+                        f"unknown column (known: {', '.join(sorted(known))})",
+                        field=str(key),
+                        sheet=sheet,
+                        row=row,
+                    )
                 )
         for column in table.columns:
             raw = record.get(column.name)

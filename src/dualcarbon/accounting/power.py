@@ -57,8 +57,9 @@ def power_indicators(lines: pl.DataFrame, production: pl.DataFrame) -> pl.DataFr
         "heat_supply",
         (pl.col("emission_heat") / pl.col("emission_tco2")).alias("heat_ratio"),
         "operating_hours",
-        calc.load_factor(pl.col("generation"), pl.col("capacity"), pl.col("operating_hours"))
-        .alias("load_factor"),
+        calc.load_factor(pl.col("generation"), pl.col("capacity"), pl.col("operating_hours")).alias(
+            "load_factor"
+        ),
         "emission_tco2",
         "coal_tce",
         (calc.intensity(power_coal, pl.col("supply")) * 1000.0).alias("supply_coal_rate_gce_kwh"),

@@ -38,6 +38,7 @@ LINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "ncv_tier": pl.String,
     "ncv_ref": pl.String,
     "carbon_content": pl.Float64,
+    "carbon_per_heat": pl.Float64,
     "carbon_tier": pl.String,
     "carbon_ref": pl.String,
     "oxidation_rate": pl.Float64,
@@ -169,6 +170,14 @@ def _trace(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
             "tier": row["carbon_tier"],
             "ref": row["carbon_ref"],
         }
+        if row["carbon_per_heat"] is not None:
+            inputs["carbon_content"]["formula"] = "C = NCV × CC"
+            inputs["carbon_per_heat"] = {
+                "value": row["carbon_per_heat"],
+                "unit": "tC/GJ",
+                "tier": "default",
+                "ref": row["carbon_ref"],
+            }
         inputs["oxidation_rate"] = {
             "value": row["oxidation_rate"],
             "unit": "1",

@@ -54,7 +54,9 @@ FUEL = Table(
         Column("fuel", pl.String, "燃料品种", "fuel", required=True),
         Column("consumption", pl.Float64, "消耗量", "consumption", required=True),
         Column("consumption_unit", pl.String, "消耗量单位", "consumption unit", default="t"),
-        Column("consumption_ref", pl.String, "消耗量计量器具/凭证", "consumption evidence", default=""),
+        Column(
+            "consumption_ref", pl.String, "消耗量计量器具/凭证", "consumption evidence", default=""
+        ),
         Column(
             "consumption_tier",
             pl.String,
@@ -65,12 +67,17 @@ FUEL = Table(
         ),
         Column("ncv", pl.Float64, "收到基低位发热量", "net calorific value (as received)"),
         Column(
-            "ncv_unit", pl.String, "低位发热量单位", "NCV unit",
+            "ncv_unit",
+            pl.String,
+            "低位发热量单位",
+            "NCV unit",
             help_zh="空白 = GJ/消耗量单位（如 GJ/t, GJ/万Nm3）",
         ),
         Column("ncv_ref", pl.String, "低位发热量检测报告", "NCV report", default=""),
         Column("carbon_content", pl.Float64, "元素碳含量", "element carbon content"),
-        Column("carbon_content_unit", pl.String, "元素碳含量单位", "carbon content unit", default="%"),
+        Column(
+            "carbon_content_unit", pl.String, "元素碳含量单位", "carbon content unit", default="%"
+        ),
         Column(
             "carbon_content_basis",
             pl.String,
@@ -90,7 +97,13 @@ FUEL = Table(
             default=True,
         ),
         Column("carbon_content_ref", pl.String, "元素碳检测报告", "carbon report", default=""),
-        Column("carbon_content_note", pl.String, "不符合要求的原因", "why it does not qualify", default=""),
+        Column(
+            "carbon_content_note",
+            pl.String,
+            "不符合要求的原因",
+            "why it does not qualify",
+            default="",
+        ),
     ),
 )
 
@@ -111,8 +124,14 @@ ELECTRICITY = Table(
         Column("amount", pl.Float64, "电量", "amount", required=True),
         Column("amount_unit", pl.String, "电量单位", "amount unit", default="MWh"),
         Column("amount_ref", pl.String, "电能表/结算凭证", "evidence", default=""),
-        Column("amount_tier", pl.String, "数据来源", "tier", default="measured",
-               choices=("measured", "calculated", "supplier")),
+        Column(
+            "amount_tier",
+            pl.String,
+            "数据来源",
+            "tier",
+            default="measured",
+            choices=("measured", "calculated", "supplier"),
+        ),
     ),
 )
 
@@ -133,8 +152,14 @@ HEAT = Table(
         Column("amount", pl.Float64, "热量", "amount", required=True),
         Column("amount_unit", pl.String, "热量单位", "amount unit", default="GJ"),
         Column("amount_ref", pl.String, "热量表/结算凭证", "evidence", default=""),
-        Column("amount_tier", pl.String, "数据来源", "tier", default="measured",
-               choices=("measured", "calculated", "supplier")),
+        Column(
+            "amount_tier",
+            pl.String,
+            "数据来源",
+            "tier",
+            default="measured",
+            choices=("measured", "calculated", "supplier"),
+        ),
     ),
 )
 
@@ -152,8 +177,14 @@ PROCESS = Table(
         Column("emission_factor", pl.Float64, "排放因子", "emission factor", required=True),
         Column("emission_factor_unit", pl.String, "排放因子单位", "EF unit", default="t/t"),
         Column("emission_factor_ref", pl.String, "排放因子来源", "EF source", default=""),
-        Column("emission_factor_tier", pl.String, "排放因子数据来源", "EF tier", default="default",
-               choices=("lab", "calculated", "supplier", "default")),
+        Column(
+            "emission_factor_tier",
+            pl.String,
+            "排放因子数据来源",
+            "EF tier",
+            default="default",
+            choices=("lab", "calculated", "supplier", "default"),
+        ),
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Whole-table checks of an inventory, vectorised: every problem named by file, sheet, row, field."""
+"""Whole-table checks of an inventory, vectorised; each problem names file, sheet, row, field."""
 
 from __future__ import annotations
 
@@ -48,23 +48,38 @@ def check_table(inventory: Inventory, name: str) -> tuple[pl.DataFrame, list[Inp
     for column in table.columns:
         if column.required:
             problems += problems_where(
-                inventory, name, frame, pl.col(column.name).is_null(), column.name,
+                inventory,
+                name,
+                frame,
+                pl.col(column.name).is_null(),
+                column.name,
                 "required value is missing",
             )
         if column.choices:
             problems += problems_where(
-                inventory, name, frame,
+                inventory,
+                name,
+                frame,
                 pl.col(column.name).is_not_null()
                 & ~pl.col(column.name).is_in(list(column.choices)),
-                column.name, f"must be one of {', '.join(column.choices)}",
+                column.name,
+                f"must be one of {', '.join(column.choices)}",
             )
         if column.dtype is pl.Float64 and column.name not in {"emission_factor"}:
             problems += problems_where(
-                inventory, name, frame, pl.col(column.name) < 0, column.name,
+                inventory,
+                name,
+                frame,
+                pl.col(column.name) < 0,
+                column.name,
                 "must not be negative",
             )
     problems += problems_where(
-        inventory, name, frame, ~pl.col("month").is_between(1, 12), "month",
+        inventory,
+        name,
+        frame,
+        ~pl.col("month").is_between(1, 12),
+        "month",
         "month must be 1–12 within the inventory year",
     )
     return frame, problems

@@ -12,7 +12,9 @@ from dualcarbon.errors import FactorNotFoundError
 from dualcarbon.factors import Factor, default_catalogue
 from dualcarbon.i18n import locale_lang, pick
 
-app = typer.Typer(help="Search and show emission factors, GWPs and coefficients.", no_args_is_help=True)
+app = typer.Typer(
+    help="Search and show emission factors, GWPs and coefficients.", no_args_is_help=True
+)
 
 
 def factor_json(factor: Factor, *, superseded: bool) -> dict[str, Any]:
@@ -25,20 +27,30 @@ def factor_json(factor: Factor, *, superseded: bool) -> dict[str, Any]:
 
 @app.command()
 def search(
-    text: Annotated[str | None, typer.Argument(help="words in the id, Chinese or English name")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="words in the id, Chinese or English name")
+    ] = None,
     kind: Annotated[str | None, typer.Option(help="e.g. net_calorific_value, gwp")] = None,
     subject: Annotated[str | None, typer.Option(help="fuel or gas key, e.g. natural_gas")] = None,
     gas: Annotated[str | None, typer.Option()] = None,
     source: Annotated[str | None, typer.Option(help="part of the source id, e.g. ipcc")] = None,
     year: Annotated[int | None, typer.Option()] = None,
     region: Annotated[str | None, typer.Option(help="CN, CN-North, global …")] = None,
-    all_versions: Annotated[bool, typer.Option("--all", help="include superseded versions")] = False,
+    all_versions: Annotated[
+        bool, typer.Option("--all", help="include superseded versions")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Find factors by words and criteria."""
     catalogue = default_catalogue()
     found = catalogue.search(
-        text, kind=kind, subject=subject, gas=gas, source=source, year=year, region=region,
+        text,
+        kind=kind,
+        subject=subject,
+        gas=gas,
+        source=source,
+        year=year,
+        region=region,
         include_superseded=all_versions,
     )
     if as_json:
@@ -46,13 +58,20 @@ def search(
         return
     lang = locale_lang()
     table = Table(title=pick(lang, f"找到 {len(found)} 个因子", f"{len(found)} factor(s)"))
-    for header in ("ID", pick(lang, "名称", "name"), pick(lang, "数值", "value"),
-                   pick(lang, "单位", "unit"), pick(lang, "出处", "source"), pick(lang, "年份", "year")):
+    for header in (
+        "ID",
+        pick(lang, "名称", "name"),
+        pick(lang, "数值", "value"),
+        pick(lang, "单位", "unit"),
+        pick(lang, "出处", "source"),
+        pick(lang, "年份", "year"),
+    ):
         table.add_column(header)
     for f in found:
         name = f.name_zh if lang == "zh" else f.name_en
-        table.add_row(f.ref, name, f"{f.value:g}", f.unit, f"{f.source.id} {f.table}",
-                      str(f.year or ""))
+        table.add_row(
+            f.ref, name, f"{f.value:g}", f.unit, f"{f.source.id} {f.table}", str(f.year or "")
+        )
     console.print(table)
 
 
@@ -92,9 +111,18 @@ def show(
         (pick(lang, "链接", "url"), factor.source.url or "—"),
         (pick(lang, "核对", "verified"), factor.source.verified),
         (pick(lang, "备注", "note"), factor.note or "—"),
-        (pick(lang, "版本", "versions"), ", ".join(
-            v.ref + (pick(lang, "（已被替代）", " (superseded)") if catalogue.is_superseded(v)
-                     else "") for v in versions)),
+        (
+            pick(lang, "版本", "versions"),
+            ", ".join(
+                v.ref
+                + (
+                    pick(lang, "（已被替代）", " (superseded)")
+                    if catalogue.is_superseded(v)
+                    else ""
+                )
+                for v in versions
+            ),
+        ),
     ]
     for key, value in rows:
         table.add_row(key, value)

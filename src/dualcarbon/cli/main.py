@@ -35,8 +35,9 @@ def _lang(option: str | None) -> Lang:
 
 @app.command()
 def account(
-    inventory_file: Annotated[Path, typer.Argument(help="inventory .yaml or .xlsx", exists=True,
-                                                   dir_okay=False)],
+    inventory_file: Annotated[
+        Path, typer.Argument(help="inventory .yaml or .xlsx", exists=True, dir_okay=False)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="print the result tree as JSON")] = False,
     html: Annotated[Path | None, typer.Option(help="write the HTML report here")] = None,
     json_out: Annotated[Path | None, typer.Option("--json-out", help="write the JSON here")] = None,
@@ -61,7 +62,9 @@ def account(
         from dualcarbon.accounting.archive import store_result
 
         result_id = store_result(inventory, result)
-        errors.print(pick(language, f"已保存，结果编号 {result_id}", f"stored as result {result_id}"))
+        errors.print(
+            pick(language, f"已保存，结果编号 {result_id}", f"stored as result {result_id}")
+        )
     if as_json:
         print_json(result.to_json_dict(lang=language))
     else:
@@ -109,13 +112,20 @@ def template(
         errors.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
     write_template(chosen, output, lang=language, example=example)
-    console.print(pick(language, f"模板已写入 {output}（{chosen.title_zh}）",
-                       f"template written to {output} ({chosen.title_en})"))
+    console.print(
+        pick(
+            language,
+            f"模板已写入 {output}（{chosen.title_zh}）",
+            f"template written to {output} ({chosen.title_en})",
+        )
+    )
 
 
 @app.command()
 def demo(
-    output: Annotated[Path, typer.Option("--output", "-o", help="folder for the report")] = Path("out"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="folder for the report")] = Path(
+        "out"
+    ),
     lang: LangOption = None,
 ) -> None:
     """Account the bundled demo coal plant and write its report."""

@@ -20,14 +20,33 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every methodology and revision shipped, with the data years each governs."""
     methodologies = sorted(all_methodologies().values(), key=lambda m: (m.sector, m.issued))
     if as_json:
-        print_json([m.model_dump(mode="json", include={"id", "version", "title_zh", "title_en",
-                                                       "document", "issued", "reporting_years",
-                                                       "supersedes"}) for m in methodologies])
+        print_json(
+            [
+                m.model_dump(
+                    mode="json",
+                    include={
+                        "id",
+                        "version",
+                        "title_zh",
+                        "title_en",
+                        "document",
+                        "issued",
+                        "reporting_years",
+                        "supersedes",
+                    },
+                )
+                for m in methodologies
+            ]
+        )
         return
     lang = locale_lang()
     table = Table()
-    for header in ("ID", pick(lang, "名称", "title"), pick(lang, "文号", "document"),
-                   pick(lang, "适用数据年份", "data years")):
+    for header in (
+        "ID",
+        pick(lang, "名称", "title"),
+        pick(lang, "文号", "document"),
+        pick(lang, "适用数据年份", "data years"),
+    ):
         table.add_column(header)
     for m in methodologies:
         years = f"{min(m.reporting_years)}–{max(m.reporting_years)}"
@@ -47,11 +66,16 @@ def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
         print_json(chosen.model_dump(mode="json"))
         return
     lang = locale_lang()
-    console.print(f"[bold]{chosen.title_zh}[/] / {chosen.title_en} ({chosen.document}) "
-                  f"[cyan]{chosen.ref}[/]")
+    console.print(
+        f"[bold]{chosen.title_zh}[/] / {chosen.title_en} ({chosen.document}) [cyan]{chosen.ref}[/]"
+    )
     sources = Table(title=pick(lang, "排放源", "Sources"))
-    for header in ("kind", pick(lang, "名称", "name"), pick(lang, "公式", "formula"),
-                   pick(lang, "条款", "clause")):
+    for header in (
+        "kind",
+        pick(lang, "名称", "name"),
+        pick(lang, "公式", "formula"),
+        pick(lang, "条款", "clause"),
+    ):
         sources.add_column(header)
     for s in chosen.sources:
         sources.add_row(s.kind, s.name_zh if lang == "zh" else s.name_en, s.formula, s.clause)
@@ -60,6 +84,7 @@ def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
     for header in ("fuel", pick(lang, "名称", "name"), "NCV", pick(lang, "含碳量", "carbon"), "OF"):
         fuels.add_column(header)
     for key, fuel in chosen.fuels.items():
+
         def rule(r: object) -> str:
             from dualcarbon.methodologies.definition import ParameterRule
 
@@ -68,7 +93,11 @@ def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
             fallback = f" → {r.fallback.factor} ({r.fallback.clause})" if r.fallback else ""
             return accepted + fallback
 
-        fuels.add_row(key, fuel.name_zh if lang == "zh" else fuel.name_en,
-                      rule(fuel.net_calorific_value), rule(fuel.carbon_content),
-                      rule(fuel.oxidation_rate))
+        fuels.add_row(
+            key,
+            fuel.name_zh if lang == "zh" else fuel.name_en,
+            rule(fuel.net_calorific_value),
+            rule(fuel.carbon_content),
+            rule(fuel.oxidation_rate),
+        )
     console.print(fuels)

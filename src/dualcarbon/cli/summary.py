@@ -32,20 +32,20 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
         f"([cyan]{meta.methodology}[/])"
     )
     console.print(
-        pick(lang, "排放总量", "Total emissions")
-        + f": [bold green]{result.total():,.2f}[/] tCO2e"
+        pick(lang, "排放总量", "Total emissions") + f": [bold green]{result.total():,.2f}[/] tCO2e"
     )
     by_source = Table(title=pick(lang, "按排放源", "By source"))
     by_source.add_column(pick(lang, "排放源", "source"))
     by_source.add_column("tCO2e", justify="right")
     by_source.add_column(pick(lang, "计入总量", "in total"))
-    counted = dict(
-        result.lines.group_by("source").agg(pl.col("counted").first()).iter_rows()
-    )
+    counted = dict(result.lines.group_by("source").agg(pl.col("counted").first()).iter_rows())
     for source, tco2e, _ in result.by("source").iter_rows():
         by_source.add_row(
-            source_name(source, lang), f"{tco2e:,.2f}",
-            pick(lang, "是", "yes") if counted.get(source) else pick(lang, "单独报告", "reported apart"),
+            source_name(source, lang),
+            f"{tco2e:,.2f}",
+            pick(lang, "是", "yes")
+            if counted.get(source)
+            else pick(lang, "单独报告", "reported apart"),
         )
     console.print(by_source)
 
@@ -58,19 +58,30 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
 
     fuel = result.lines.filter(pl.col("source") == "fuel_combustion")
     if fuel.height:
-        months = Table(title=pick(lang, "燃料逐月：含碳量数据来源", "Fuel by month: carbon-content tier"))
+        months = Table(
+            title=pick(lang, "燃料逐月：含碳量数据来源", "Fuel by month: carbon-content tier")
+        )
         for header in (
-            pick(lang, "机组", "unit"), pick(lang, "燃料", "fuel"), pick(lang, "月", "month"),
-            pick(lang, "消耗量", "consumption"), "NCV GJ/unit", "C tC/unit",
-            pick(lang, "来源", "tier"), "tCO2",
+            pick(lang, "机组", "unit"),
+            pick(lang, "燃料", "fuel"),
+            pick(lang, "月", "month"),
+            pick(lang, "消耗量", "consumption"),
+            "NCV GJ/unit",
+            "C tC/unit",
+            pick(lang, "来源", "tier"),
+            "tCO2",
         ):
             months.add_column(header)
         for row in fuel.sort("unit", "item", "month").iter_rows(named=True):
             tier_style = "yellow" if row["carbon_tier"] == "default" else "green"
             months.add_row(
-                row["unit"], row["item_zh"] if lang == "zh" else row["item"], str(row["month"]),
-                f"{row['activity']:,.2f} {row['activity_unit']}", f"{row['ncv']:.3f}",
-                f"{row['carbon_content']:.5f}", f"[{tier_style}]{row['carbon_tier']}[/]",
+                row["unit"],
+                row["item_zh"] if lang == "zh" else row["item"],
+                str(row["month"]),
+                f"{row['activity']:,.2f} {row['activity_unit']}",
+                f"{row['ncv']:.3f}",
+                f"{row['carbon_content']:.5f}",
+                f"[{tier_style}]{row['carbon_tier']}[/]",
                 f"{row['emission']:,.2f}",
             )
         console.print(months)
@@ -81,7 +92,9 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
             for unit, text in defaults.select("unit", column).iter_rows():
                 console.print(f"  • {unit}: {text}", markup=False, highlight=False)
     if result.production is not None and result.production.height:
-        production = Table(title=pick(lang, "生产数据与排放强度（年度）", "Production and intensities (year)"))
+        production = Table(
+            title=pick(lang, "生产数据与排放强度（年度）", "Production and intensities (year)")
+        )
         production.add_column(pick(lang, "指标", "indicator"))
         rows = result.production.to_dicts()
         for row in rows:

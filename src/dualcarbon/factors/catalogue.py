@@ -53,10 +53,7 @@ class FactorCatalogue:
 
     def get(self, key: str) -> Factor:
         """A factor by ``id`` (current version) or ``id@version`` (exactly that version)."""
-        if "@" in key:
-            factor = self._by_ref.get(key)
-        else:
-            factor = self._current.get(key)
+        factor = self._by_ref.get(key) if "@" in key else self._current.get(key)
         if factor is None:
             raise FactorNotFoundError(key)
         return factor
@@ -95,9 +92,7 @@ class FactorCatalogue:
                 continue
             if region and factor.effective_region.casefold() != region.casefold():
                 continue
-            if needle and not all(
-                word in _haystack(factor) for word in needle.split()
-            ):
+            if needle and not all(word in _haystack(factor) for word in needle.split()):
                 continue
             found.append(factor)
         return sorted(found, key=lambda f: (f.source.id, f.id, f.version))

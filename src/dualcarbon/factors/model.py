@@ -22,7 +22,7 @@ FactorKind = Literal[
     "density",
 ]
 
-# Two-sided coverage factors of the normal distribution for the coverage probabilities sources print.
+# Two-sided normal coverage factors for the coverage probabilities that sources print.
 _NORMAL_K = {0.90: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004}
 
 

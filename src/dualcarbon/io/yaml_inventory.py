@@ -48,8 +48,9 @@ def inventory_from_mapping(raw: dict[str, Any], *, source: str) -> Inventory:
         table = TABLES.get(key)
         if table is None:
             problems.append(
-                InputProblem(source, f"unknown table (known: inventory, {', '.join(TABLES)})",
-                             field=key)
+                InputProblem(
+                    source, f"unknown table (known: inventory, {', '.join(TABLES)})", field=key
+                )
             )
             continue
         if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
@@ -63,18 +64,24 @@ def inventory_from_mapping(raw: dict[str, Any], *, source: str) -> Inventory:
     return Inventory(header=header, tables=tables, source=source)
 
 
-def _header(
-    raw: object, source: str, problems: list[InputProblem]
-) -> InventoryHeader | None:
+def _header(raw: object, source: str, problems: list[InputProblem]) -> InventoryHeader | None:
     if not isinstance(raw, dict):
-        problems.append(InputProblem(source, "needs an 'inventory' mapping (organisation, year, "
-                                             "methodology)", field="inventory"))
+        problems.append(
+            InputProblem(
+                source,
+                "needs an 'inventory' mapping (organisation, year, methodology)",
+                field="inventory",
+            )
+        )
         return None
     try:
         return InventoryHeader.model_validate(raw)
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"])
-            problems.append(InputProblem(source, error["msg"], sheet="inventory", field=field,
-                                         value=error.get("input")))
+            problems.append(
+                InputProblem(
+                    source, error["msg"], sheet="inventory", field=field, value=error.get("input")
+                )
+            )
         return None

@@ -171,5 +171,5 @@ def standard_coal(energy_gj: Numeric) -> Numeric:
 
 
 def load_factor(generation: Numeric, capacity: Numeric, operating_hours: Numeric) -> Numeric:
-    r"""负荷率: :math:`generation / (capacity × hours)` [-], generation in [MWh], capacity in [MW]."""
+    r"""负荷率: :math:`generation / (capacity × hours)` [-]; generation [MWh], capacity [MW]."""
     return generation / (capacity * operating_hours)
