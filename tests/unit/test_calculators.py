@@ -37,3 +37,20 @@ def test_calculators_are_elementwise_on_arrays_series_and_expressions() -> None:
     frame = pl.DataFrame({"fc": [1.0, 2.0], "c": [0.5, 0.5], "of": [1.0, 1.0]})
     out = frame.select(calc.fuel_combustion_co2(pl.col("fc"), pl.col("c"), pl.col("of")))
     assert out.to_series().to_list() == pytest.approx([0.5 * 44 / 12, 44 / 12])
+
+
+def test_standard_coal_follows_gbt_2589() -> None:
+    # GB/T 2589-2020: 1 kgce = 29.3076 MJ, so 29 307.6 GJ = 1 000 tce
+    assert calc.standard_coal(29307.6) == pytest.approx(1000.0, rel=1e-12)
+
+
+def test_heat_share_and_intensity() -> None:
+    # 1 000 tCO2 with 供热比 0.2: 200 t to heat, 800 t to power; 800 t / 1 000 MWh = 0.8 t/MWh
+    heat = calc.heat_share(1000.0, 0.2)
+    assert heat == pytest.approx(200.0)
+    assert calc.intensity(1000.0 - heat, 1000.0) == pytest.approx(0.8)
+
+
+def test_load_factor() -> None:
+    # 2 400 MWh from a 600 MW unit over 5 h = 0.8
+    assert calc.load_factor(2400.0, 600.0, 5.0) == pytest.approx(0.8)

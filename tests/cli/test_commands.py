@@ -1,0 +1,99 @@
+"""The dualcarbon command line, end to end through typer's runner."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dualcarbon.cli.main import app
+from dualcarbon.demo import demo_inventory_path
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DUALCARBON_LANG", "en")
+    monkeypatch.setenv("DUALCARBON_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DUALCARBON_DATABASE_URL", raising=False)
+
+
+def test_factors_search_json_in_chinese() -> None:
+    out = runner.invoke(
+        app, ["factors", "search", "天然气", "--kind", "net_calorific_value", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    found = json.loads(out.stdout)
+    assert {f["source"]["id"] for f in found} >= {"ipcc-2006-v2-ch1", "cn-mee-power-2022"}
+    assert all(f["kind"] == "net_calorific_value" for f in found)
+
+
+def test_factors_show_json_names_versions() -> None:
+    out = runner.invoke(app, ["factors", "show", "gwp-ipcc-ar6/gwp/CH4", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["value"] == 27.9 and data["versions"] == ["gwp-ipcc-ar6/gwp/CH4@1"]
+
+
+def test_factors_show_unknown_exits_2() -> None:
+    out = runner.invoke(app, ["factors", "show", "no/such/factor"])
+    assert out.exit_code == 2
+
+
+def test_template_then_account_round_trip(tmp_path: Path) -> None:
+    workbook = tmp_path / "plant.xlsx"
+    out = runner.invoke(app, ["template", "power-2022", "-o", str(workbook), "--example"])
+    assert out.exit_code == 0, out.output
+    html = tmp_path / "report.html"
+    out = runner.invoke(app, ["account", str(workbook), "--json", "--html", str(html), "--store"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    assert result["meta"]["methodology"] == "cn-mee-power-2022@1"
+    assert result["total_tco2e"] > 0
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_bad_file_is_refused_naming_row_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "inventory: {organisation: x, year: 2024, methodology: cn-mee-power-2022}\n"
+        "fuel:\n  - {month: 13, fuel: coal, consumption: 10, ncv: 20}\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(app, ["account", str(bad), "--store"])
+    assert out.exit_code == 1
+    assert "row 1" in out.output and "'month'" in out.output
+    assert "nothing was computed or stored" in out.output
+    assert not (tmp_path / "home" / "dualcarbon.sqlite").exists()
+
+
+def test_demo_writes_report_and_store(tmp_path: Path) -> None:
+    out = runner.invoke(app, ["demo", "--output", str(tmp_path / "out")])
+    assert out.exit_code == 0, out.output
+    for name in (
+        "demo-report.html",
+        "demo-report.en.html",
+        "demo-result.json",
+        "dualcarbon.sqlite",
+    ):
+        assert (tmp_path / "out" / name).exists(), name
+    assert "Months on defaults" in out.output
+
+
+def test_account_terminal_summary_shows_tiers() -> None:
+    out = runner.invoke(app, ["account", str(demo_inventory_path())])
+    assert out.exit_code == 0, out.output
+    assert "default" in out.output and "lab" in out.output
+
+
+def test_methodologies_list_json() -> None:
+    out = runner.invoke(app, ["methodologies", "list", "--json"])
+    ids = {m["id"] for m in json.loads(out.stdout)}
+    assert ids == {
+        "cn-mee-power-2021",
+        "cn-mee-power-2021-rev2022",
+        "cn-mee-power-2022",
+        "gbt-32150-2015",
+        "gbt-32150-2025",
+    }
