@@ -90,3 +90,15 @@ def test_uncertainty_to_standard_uncertainty() -> None:
     ch4 = default_catalogue().get("gwp-ipcc-ar6/gwp/CH4_fossil")
     # printed 29.8 ± 11 as a 5–95 % range: u = 11 / 1.645 (JCGM 100 4.3.4, normal)
     assert ch4.standard_uncertainty == pytest.approx(11 / 1.6448536269514722)
+
+
+def test_lowered_coal_default_supersedes_the_2021_value_but_stays_readable() -> None:
+    catalogue = default_catalogue()
+    old = catalogue.get("cn-mee-power-2021/carbon_content_per_heat/coal_unmeasured")
+    assert old.value == 0.03356 and catalogue.is_superseded(old)
+    found = catalogue.search(kind="carbon_content_per_heat", subject="coal")
+    assert old.ref not in {f.ref for f in found}
+    everything = catalogue.search(
+        kind="carbon_content_per_heat", subject="coal", include_superseded=True
+    )
+    assert old.ref in {f.ref for f in everything}

@@ -407,13 +407,28 @@ def _fuel_combustion(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         pl.col("emission"),
         pl.lit(1.0).alias("gwp"),
         pl.col("emission").alias("emission_co2e"),
-        pl.lit(source.sign).alias("sign"),
-        pl.lit(not source.reported_separately).alias("counted"),
-        pl.lit(source.clause).alias("clause"),
+        *_source_columns(source),
         why_zh.alias("explanation_zh"),
         why_en.alias("explanation_en"),
         pl.col(ROW).alias("input_row"),
     )
+
+
+def _source_columns(source: SourceRule) -> list[pl.Expr]:
+    """The columns every line of one source shares: sign, whether counted, clause."""
+    return [
+        pl.lit(source.sign).alias("sign"),
+        pl.lit(not source.reported_separately).alias("counted"),
+        pl.lit(source.clause).alias("clause"),
+    ]
+
+
+def _explained(zh: str, en: str, *values: pl.Expr) -> list[pl.Expr]:
+    """The line's sentence in Chinese and English, from one set of values."""
+    return [
+        pl.format(zh, *values).alias("explanation_zh"),
+        pl.format(en, *values).alias("explanation_en"),
+    ]
 
 
 def _fmt(column: str, digits: int) -> pl.Expr:
@@ -533,9 +548,7 @@ def _indirect(
             emission.alias("emission"),
             pl.lit(1.0).alias("gwp"),
             emission.alias("emission_co2e"),
-            pl.lit(source.sign).alias("sign"),
-            pl.lit(not source.reported_separately).alias("counted"),
-            pl.lit(source.clause).alias("clause"),
+            *_source_columns(source),
             pl.format("{}月 {}", pl.col("month"), pl.lit(label_zh)).alias("explanation_zh"),
             pl.format("month {}: {}", pl.col("month"), pl.lit(label_en)).alias("explanation_en"),
             pl.col(ROW).alias("input_row"),
@@ -616,29 +629,18 @@ def _process(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         gwp_value.alias("gwp"),
         calc.to_co2e(emission, gwp_value).alias("emission_co2e"),
         gwp_ref.alias("gwp_ref"),
-        pl.lit(source.sign).alias("sign"),
-        pl.lit(not source.reported_separately).alias("counted"),
-        pl.lit(source.clause).alias("clause"),
-        pl.format(
+        *_source_columns(source),
+        *_explained(
             "{}月 {}：活动数据 {} {} × 排放因子 {} {}（{}）",
-            "month",
-            "process",
-            _fmt("activity", 4),
-            "activity_unit",
-            "emission_factor",
-            "emission_factor_unit",
-            "emission_factor_ref",
-        ).alias("explanation_zh"),
-        pl.format(
             "month {}: {}: activity {} {} × EF {} {} ({})",
-            "month",
-            "process",
+            pl.col("month"),
+            pl.col("process"),
             _fmt("activity", 4),
-            "activity_unit",
-            "emission_factor",
-            "emission_factor_unit",
-            "emission_factor_ref",
-        ).alias("explanation_en"),
+            pl.col("activity_unit"),
+            pl.col("emission_factor"),
+            pl.col("emission_factor_unit"),
+            pl.col("emission_factor_ref"),
+        ),
         pl.col(ROW).alias("input_row"),
     )
 
@@ -684,21 +686,14 @@ def _recovered(ctx: _Context, source: SourceRule) -> pl.DataFrame:
         emission.alias("emission"),
         pl.lit(1.0).alias("gwp"),
         emission.alias("emission_co2e"),
-        pl.lit(source.sign).alias("sign"),
-        pl.lit(not source.reported_separately).alias("counted"),
-        pl.lit(source.clause).alias("clause"),
-        pl.format(
+        *_source_columns(source),
+        *_explained(
             "{}月 回收CO2：{} 万Nm3 × 浓度 {} × 19.77 t/万Nm3",
-            "month",
-            _fmt("activity", 4),
-            "purity",
-        ).alias("explanation_zh"),
-        pl.format(
             "month {}: CO2 recovered: {} 10^4 Nm3 × purity {} × 19.77 t/10^4 Nm3",
-            "month",
+            pl.col("month"),
             _fmt("activity", 4),
-            "purity",
-        ).alias("explanation_en"),
+            pl.col("purity"),
+        ),
         pl.col(ROW).alias("input_row"),
     )
 

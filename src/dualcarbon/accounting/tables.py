@@ -107,61 +107,40 @@ FUEL = Table(
     ),
 )
 
-ELECTRICITY = Table(
-    "electricity",
-    "电力",
-    "electricity",
-    (
-        *_WHERE,
-        Column(
-            "direction",
-            pl.String,
-            "购入/输出",
-            "direction",
-            default="purchased",
-            choices=("purchased", "exported"),
-        ),
-        Column("amount", pl.Float64, "电量", "amount", required=True),
-        Column("amount_unit", pl.String, "电量单位", "amount unit", default="MWh"),
-        Column("amount_ref", pl.String, "电能表/结算凭证", "evidence", default=""),
-        Column(
-            "amount_tier",
-            pl.String,
-            "数据来源",
-            "tier",
-            default="measured",
-            choices=("measured", "calculated", "supplier"),
-        ),
-    ),
-)
 
-HEAT = Table(
-    "heat",
-    "热力",
-    "heat",
-    (
-        *_WHERE,
-        Column(
-            "direction",
-            pl.String,
-            "购入/输出",
-            "direction",
-            default="purchased",
-            choices=("purchased", "exported"),
+def _energy_table(name: str, label_zh: str, amount_zh: str, unit: str, evidence_zh: str) -> Table:
+    """Electricity and heat share one shape: bought or sold amounts with their evidence."""
+    return Table(
+        name,
+        label_zh,
+        name,
+        (
+            *_WHERE,
+            Column(
+                "direction",
+                pl.String,
+                "购入/输出",
+                "direction",
+                default="purchased",
+                choices=("purchased", "exported"),
+            ),
+            Column("amount", pl.Float64, amount_zh, "amount", required=True),
+            Column("amount_unit", pl.String, f"{amount_zh}单位", "amount unit", default=unit),
+            Column("amount_ref", pl.String, evidence_zh, "evidence", default=""),
+            Column(
+                "amount_tier",
+                pl.String,
+                "数据来源",
+                "tier",
+                default="measured",
+                choices=("measured", "calculated", "supplier"),
+            ),
         ),
-        Column("amount", pl.Float64, "热量", "amount", required=True),
-        Column("amount_unit", pl.String, "热量单位", "amount unit", default="GJ"),
-        Column("amount_ref", pl.String, "热量表/结算凭证", "evidence", default=""),
-        Column(
-            "amount_tier",
-            pl.String,
-            "数据来源",
-            "tier",
-            default="measured",
-            choices=("measured", "calculated", "supplier"),
-        ),
-    ),
-)
+    )
+
+
+ELECTRICITY = _energy_table("electricity", "电力", "电量", "MWh", "电能表/结算凭证")
+HEAT = _energy_table("heat", "热力", "热量", "GJ", "热量表/结算凭证")
 
 PROCESS = Table(
     "process",

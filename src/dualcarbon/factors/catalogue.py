@@ -30,10 +30,12 @@ class FactorCatalogue:
         for ref in self._superseded:
             if ref not in self._by_ref:
                 raise FactorDataError("catalogue", ref, "supersedes an entry that does not exist")
+        # The newest version of each id. A value superseded by another document's entry (a
+        # notice lowering a guideline's default) stays the newest of its own id: methodologies
+        # of the older revision keep pointing at it.
         self._current: dict[str, Factor] = {}
         for factor in sorted(self._by_ref.values(), key=lambda f: f.version):
-            if factor.ref not in self._superseded:
-                self._current[factor.id] = factor
+            self._current[factor.id] = factor
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> FactorCatalogue:
@@ -52,7 +54,7 @@ class FactorCatalogue:
         return factor.ref in self._superseded
 
     def get(self, key: str) -> Factor:
-        """A factor by ``id`` (current version) or ``id@version`` (exactly that version)."""
+        """A factor by ``id`` (its newest version) or ``id@version`` (exactly that version)."""
         factor = self._by_ref.get(key) if "@" in key else self._current.get(key)
         if factor is None:
             raise FactorNotFoundError(key)
@@ -80,6 +82,8 @@ class FactorCatalogue:
         pool = self._by_ref.values() if include_superseded else self._current.values()
         found = []
         for factor in pool:
+            if not include_superseded and self.is_superseded(factor):
+                continue
             if kind and factor.kind != kind:
                 continue
             if subject and factor.subject != subject:
