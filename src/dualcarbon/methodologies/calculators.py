@@ -29,8 +29,9 @@ def carbon_content_from_heat(net_calorific_value: Numeric, carbon_per_heat: Nume
 
     References
     ----------
-    「企业温室气体排放核算与报告指南 发电设施」(环办气候函〔2022〕485号) 公式(4);
-    GB/T 32150-2015 公式(3) (燃料含碳量 = 低位发热量 × 单位热值含碳量).
+    「企业温室气体排放核算与报告指南 发电设施」(环办气候函〔2022〕485号), 元素碳未实测时的
+    含碳量计算; GB/T 32150 燃料燃烧排放 (EF = CC × OF × 44/12, with CC per unit heat).
+    Equation numbers are not cited: the texts could not be read (docs/reference/).
     """
     return net_calorific_value * carbon_per_heat
 
@@ -54,8 +55,8 @@ def fuel_combustion_co2(
 
     References
     ----------
-    「企业温室气体排放核算与报告指南 发电设施」(环办气候函〔2022〕485号) 公式(2);
-    GB/T 32150-2015 公式(2) and (4).
+    「企业温室气体排放核算与报告指南 发电设施」(环办气候函〔2022〕485号), 化石燃料燃烧排放;
+    GB/T 32150 燃料燃烧排放 (AD = FC × NCV, EF = CC × OF × 44/12, which is the same product).
     """
     return consumption * carbon_content * oxidation_rate * CO2_PER_CARBON
 
@@ -105,7 +106,7 @@ def indirect_co2(activity: Numeric, emission_factor: Numeric) -> Numeric:
 
     References
     ----------
-    「发电设施」指南 (2022) 公式(9); GB/T 32150-2015 公式(7)–(10).
+    「发电设施」指南, 购入电力排放; GB/T 32150 购入/输出的电力和热力.
     """
     return activity * emission_factor
 
@@ -117,7 +118,7 @@ def process_emission(activity: Numeric, emission_factor: Numeric) -> Numeric:
 
     References
     ----------
-    GB/T 32150-2015 公式(5).
+    GB/T 32150 过程排放.
     """
     return activity * emission_factor
 
@@ -135,7 +136,7 @@ def co2_recovered(volume: Numeric, purity: Numeric, density: Numeric) -> Numeric
 
     References
     ----------
-    GB/T 32150-2015 公式(6).
+    The NDRC 2013–2015 industry guidelines (CO2 回收利用量), as GB/T 32150-2015 applies it.
     """
     return volume * purity * density
 

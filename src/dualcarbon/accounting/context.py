@@ -1,0 +1,121 @@
+"""What one accounting run carries, and the pieces every line of every source shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from dualcarbon.accounting.inventory import Inventory
+from dualcarbon.accounting.validate import problems_where
+from dualcarbon.errors import DualcarbonError, InputProblem, UnitMismatchError
+from dualcarbon.factors.catalogue import FactorCatalogue
+from dualcarbon.factors.model import Factor
+from dualcarbon.methodologies.definition import Methodology, SourceRule
+from dualcarbon.units import conversion_factor, same_dimension
+
+
+class RunContext:
+    """What one run needs: the inventory, the methodology, the factors, and what they used."""
+
+    def __init__(
+        self, inventory: Inventory, methodology: Methodology, catalogue: FactorCatalogue
+    ) -> None:
+        self.inventory = inventory
+        self.methodology = methodology
+        self.catalogue = catalogue
+        self.problems: list[InputProblem] = []
+        self.factors_used: dict[str, Factor] = {}
+
+    def factor(self, key: str) -> Factor:
+        factor = self.catalogue.get(key)
+        self.factors_used[factor.ref] = factor
+        return factor
+
+    def converted(
+        self,
+        table: str,
+        frame: pl.DataFrame,
+        unit_column: str,
+        target: Callable[[pl.DataFrame], pl.Expr] | str,
+        value_field: str,
+        *,
+        dimensionless_as: str | None = None,
+    ) -> pl.Expr:
+        """Multiplier column taking ``unit_column`` to the target unit, row by row.
+
+        Units are parsed once per distinct (unit, target) pair. A unit of the wrong kind becomes a
+        problem naming every row that used it, never a silently wrong number.
+        """
+        target_expr = target(frame) if callable(target) else pl.lit(target)
+        # Only rows that carry a value are checked: an empty cell's default unit is irrelevant.
+        pairs = (
+            frame.filter(pl.col(value_field).is_not_null())
+            .select(pl.col(unit_column).alias("_from"), target_expr.alias("_to"))
+            .unique()
+        )
+        factors: dict[tuple[str, str], float] = {}
+        for unit_from, unit_to in pairs.iter_rows():
+            if unit_from is None or unit_to is None:
+                continue
+            try:
+                if dimensionless_as and same_dimension(unit_from, "dimensionless"):
+                    factors[(unit_from, unit_to)] = conversion_factor(
+                        unit_from, "dimensionless"
+                    ) * conversion_factor(dimensionless_as, unit_to)
+                else:
+                    factors[(unit_from, unit_to)] = conversion_factor(
+                        unit_from, unit_to, quantity_name=value_field
+                    )
+            except DualcarbonError as exc:
+                mask = (
+                    (pl.col(unit_column) == unit_from)
+                    & (target_expr == unit_to)
+                    & pl.col(value_field).is_not_null()
+                )
+                rule = (
+                    f"unit {unit_from!r} is not a unit of {value_field} (expected {unit_to})"
+                    if isinstance(exc, UnitMismatchError)
+                    else str(exc)
+                )
+                self.problems += problems_where(
+                    self.inventory, table, frame, mask, unit_column, rule
+                )
+        lookup = pl.DataFrame(
+            {
+                "_from": [k[0] for k in factors],
+                "_to": [k[1] for k in factors],
+                "_factor": list(factors.values()),
+            },
+            schema={"_from": pl.String, "_to": pl.String, "_factor": pl.Float64},
+        )
+        keys = pl.concat_str([pl.col(unit_column), target_expr], separator="\x1f")
+        mapping = dict(
+            zip(
+                (f"{a}\x1f{b}" for a, b in zip(lookup["_from"], lookup["_to"], strict=True)),
+                lookup["_factor"],
+                strict=True,
+            )
+        )
+        return keys.replace_strict(mapping, default=None, return_dtype=pl.Float64)
+
+
+def source_columns(source: SourceRule) -> list[pl.Expr]:
+    """The columns every line of one source shares: sign, whether counted, clause."""
+    return [
+        pl.lit(source.sign).alias("sign"),
+        pl.lit(not source.reported_separately).alias("counted"),
+        pl.lit(source.clause).alias("clause"),
+    ]
+
+
+def explained(zh: str, en: str, *values: pl.Expr) -> list[pl.Expr]:
+    """The line's sentence in Chinese and English, from one set of values."""
+    return [
+        pl.format(zh, *values).alias("explanation_zh"),
+        pl.format(en, *values).alias("explanation_en"),
+    ]
+
+
+def fmt(column: str, digits: int) -> pl.Expr:
+    return pl.col(column).round(digits).cast(pl.String)

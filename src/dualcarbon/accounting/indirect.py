@@ -1,0 +1,87 @@
+"""Electricity and heat bought or sold: activity times the methodology's factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from dualcarbon.accounting.context import RunContext, source_columns
+from dualcarbon.accounting.inventory import ROW
+from dualcarbon.accounting.validate import check_table
+from dualcarbon.datum import Tier
+from dualcarbon.errors import FactorNotFoundError
+from dualcarbon.factors.model import Factor
+from dualcarbon.methodologies import calculators as calc
+from dualcarbon.methodologies.definition import SourceRule
+from dualcarbon.units import conversion_factor
+
+
+def _indirect_factor(ctx: RunContext, source: SourceRule) -> Factor:
+    key = ctx.methodology.factor_for(source, ctx.inventory.header.year)
+    if key is not None:
+        return ctx.factor(key)
+    year = ctx.inventory.header.year
+    region = ctx.inventory.header.region
+    candidates = [
+        f
+        for f in ctx.catalogue.search(kind="co2_emission_factor", subject="grid", region=region)
+        if f.year is not None and f.year <= year
+    ]
+    if not candidates:
+        raise FactorNotFoundError(
+            kind="co2_emission_factor",
+            subject="grid",
+            region=region,
+            year=year,
+            tried=[f"grid {region} ≤ {year}"],
+        )
+    chosen = max(candidates, key=lambda f: f.year or 0)
+    ctx.factors_used[chosen.ref] = chosen
+    return chosen
+
+
+def indirect(
+    table_name: str, direction: str, unit: str
+) -> Callable[[RunContext, SourceRule], pl.DataFrame]:
+    def evaluate(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
+        frame, problems = check_table(ctx.inventory, table_name)
+        ctx.problems += problems
+        frame = frame.filter(pl.col("direction") == direction)
+        if not frame.height:
+            return frame
+        factor = _indirect_factor(ctx, source)
+        ef = factor.value * conversion_factor(factor.unit, f"tCO2/{unit}")
+        frame = frame.with_columns(
+            _factor=ctx.converted(table_name, frame, "amount_unit", unit, "amount")
+        ).with_columns(activity=pl.col("amount") * pl.col("_factor"))
+        emission = calc.indirect_co2(pl.col("activity"), pl.lit(ef))
+        label_zh = f"{source.name_zh}：排放因子 {ef:g} tCO2/{unit}（{factor.citation('zh')}）"
+        label_en = f"{source.name_en}: factor {ef:g} tCO2/{unit} ({factor.citation('en')})"
+        return frame.select(
+            "facility",
+            "unit",
+            "month",
+            pl.lit(source.kind).alias("source"),
+            pl.lit(table_name).alias("item"),
+            pl.lit(source.name_zh).alias("item_zh"),
+            pl.lit("CO2").alias("gas"),
+            pl.lit("indirect_co2").alias("formula"),
+            pl.col("activity"),
+            pl.lit(unit).alias("activity_unit"),
+            pl.col("amount_tier").alias("activity_tier"),
+            pl.col("amount_ref").alias("activity_ref"),
+            pl.lit(ef).alias("emission_factor"),
+            pl.lit(f"tCO2/{unit}").alias("emission_factor_unit"),
+            pl.lit(Tier.DEFAULT.value).alias("emission_factor_tier"),
+            pl.lit(factor.ref).alias("emission_factor_ref"),
+            emission.alias("emission"),
+            pl.lit(1.0).alias("gwp"),
+            emission.alias("emission_co2e"),
+            *source_columns(source),
+            pl.format("{}月 {}", pl.col("month"), pl.lit(label_zh)).alias("explanation_zh"),
+            pl.format("month {}: {}", pl.col("month"), pl.lit(label_en)).alias("explanation_en"),
+            pl.col(ROW).alias("input_row"),
+        )
+
+    return evaluate

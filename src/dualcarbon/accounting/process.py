@@ -1,0 +1,154 @@
+"""Process emissions (any gas, weighted by the methodology's GWP set) and CO2 recovered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from dualcarbon.accounting.context import RunContext, explained, fmt, source_columns
+from dualcarbon.accounting.inventory import ROW
+from dualcarbon.accounting.validate import check_table, problems_where
+from dualcarbon.datum import Tier
+from dualcarbon.errors import FactorNotFoundError
+from dualcarbon.methodologies import calculators as calc
+from dualcarbon.methodologies.definition import SourceRule
+from dualcarbon.units import conversion_factor
+
+
+def _gwp_map(ctx: RunContext, gases: Iterable[str]) -> dict[str, tuple[float, str]]:
+    found: dict[str, tuple[float, str]] = {"CO2": (1.0, "")}
+    for gas in set(gases) - {"CO2"}:
+        if ctx.methodology.gwp_set is None:
+            continue
+        try:
+            factor = ctx.factor(f"{ctx.methodology.gwp_set}/gwp/{gas}")
+        except FactorNotFoundError:
+            continue
+        found[gas] = (factor.value * conversion_factor(factor.unit, "tCO2e/t"), factor.ref)
+    return found
+
+
+def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
+    frame, problems = check_table(ctx.inventory, "process")
+    ctx.problems += problems
+    if not frame.height:
+        return frame
+    gwps = _gwp_map(ctx, frame["gas"].unique().to_list())
+    ctx.problems += problems_where(
+        ctx.inventory,
+        "process",
+        frame,
+        ~pl.col("gas").is_in(list(gwps)),
+        "gas",
+        f"no GWP for this gas in {ctx.methodology.gwp_set or 'the methodology'}",
+    )
+    # The EF is given per unit of activity: bring activity to the EF's denominator unit.
+    frame = frame.with_columns(
+        _ef_to_t=ctx.converted(
+            "process",
+            frame,
+            "emission_factor_unit",
+            lambda f: pl.concat_str(pl.lit("t/("), pl.col("activity_unit"), pl.lit(")")),
+            "emission_factor",
+        )
+    )
+    gwp_value = pl.col("gas").replace_strict(
+        {gas: value for gas, (value, _) in gwps.items()}, default=None, return_dtype=pl.Float64
+    )
+    gwp_ref = pl.col("gas").replace_strict(
+        {gas: ref for gas, (_, ref) in gwps.items()}, default=None, return_dtype=pl.String
+    )
+    emission = calc.process_emission(
+        pl.col("activity"), pl.col("emission_factor") * pl.col("_ef_to_t")
+    )
+    for ref in {ref for _, ref in gwps.values() if ref}:
+        ctx.factors_used.setdefault(ref, ctx.catalogue.get(ref))
+    return frame.select(
+        "facility",
+        "unit",
+        "month",
+        pl.lit(source.kind).alias("source"),
+        pl.col("process").alias("item"),
+        pl.col("process").alias("item_zh"),
+        "gas",
+        pl.lit("process_emission").alias("formula"),
+        pl.col("activity"),
+        pl.col("activity_unit"),
+        pl.lit(Tier.MEASURED.value).alias("activity_tier"),
+        pl.col("activity_ref"),
+        pl.col("emission_factor"),
+        pl.col("emission_factor_unit"),
+        pl.col("emission_factor_tier"),
+        pl.col("emission_factor_ref"),
+        emission.alias("emission"),
+        gwp_value.alias("gwp"),
+        calc.to_co2e(emission, gwp_value).alias("emission_co2e"),
+        gwp_ref.alias("gwp_ref"),
+        *source_columns(source),
+        *explained(
+            "{}月 {}：活动数据 {} {} × 排放因子 {} {}（{}）",
+            "month {}: {}: activity {} {} × EF {} {} ({})",
+            pl.col("month"),
+            pl.col("process"),
+            fmt("activity", 4),
+            pl.col("activity_unit"),
+            pl.col("emission_factor"),
+            pl.col("emission_factor_unit"),
+            pl.col("emission_factor_ref"),
+        ),
+        pl.col(ROW).alias("input_row"),
+    )
+
+
+CO2_DENSITY_STP = 19.77
+"""CO2 density at standard conditions [t/10^4 Nm3] (0 °C, 101.325 kPa), as the guidelines print it."""
+
+
+def recovered(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
+    frame, problems = check_table(ctx.inventory, "recovered")
+    ctx.problems += problems
+    if not frame.height:
+        return frame
+    ctx.problems += problems_where(
+        ctx.inventory,
+        "recovered",
+        frame,
+        pl.col("purity") > 1.0,
+        "purity",
+        "purity is a volume fraction between 0 and 1",
+    )
+    frame = frame.with_columns(
+        _factor=ctx.converted("recovered", frame, "volume_unit", "wan_Nm3", "volume")
+    ).with_columns(activity=pl.col("volume") * pl.col("_factor"))
+    emission = calc.co2_recovered(pl.col("activity"), pl.col("purity"), pl.lit(CO2_DENSITY_STP))
+    return frame.select(
+        "facility",
+        "unit",
+        "month",
+        pl.lit(source.kind).alias("source"),
+        pl.lit("co2_recovered").alias("item"),
+        pl.lit(source.name_zh).alias("item_zh"),
+        pl.lit("CO2").alias("gas"),
+        pl.lit("co2_recovered").alias("formula"),
+        pl.col("activity"),
+        pl.lit("wan_Nm3").alias("activity_unit"),
+        pl.lit(Tier.MEASURED.value).alias("activity_tier"),
+        pl.col("volume_ref").alias("activity_ref"),
+        (pl.col("purity") * CO2_DENSITY_STP).alias("emission_factor"),
+        pl.lit("t/wan_Nm3").alias("emission_factor_unit"),
+        pl.lit(Tier.MEASURED.value).alias("emission_factor_tier"),
+        pl.lit("").alias("emission_factor_ref"),
+        emission.alias("emission"),
+        pl.lit(1.0).alias("gwp"),
+        emission.alias("emission_co2e"),
+        *source_columns(source),
+        *explained(
+            "{}月 回收CO2：{} 万Nm3 × 浓度 {} × 19.77 t/万Nm3",
+            "month {}: CO2 recovered: {} 10^4 Nm3 × purity {} × 19.77 t/10^4 Nm3",
+            pl.col("month"),
+            fmt("activity", 4),
+            pl.col("purity"),
+        ),
+        pl.col(ROW).alias("input_row"),
+    )
