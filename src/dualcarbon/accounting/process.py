@@ -102,7 +102,7 @@ def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
 
 
 CO2_DENSITY_STP = 19.77
-"""CO2 density at standard conditions [t/10^4 Nm3] (0 °C, 101.325 kPa), as the guidelines print it."""
+"""CO2 density at normal conditions (0 °C, 101.325 kPa) [t/10^4 Nm3], as the guidelines print it."""
 
 
 def recovered(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
