@@ -100,6 +100,22 @@ class RunContext:
         return keys.replace_strict(mapping, default=None, return_dtype=pl.Float64)
 
 
+def line_head(
+    source: SourceRule, item: pl.Expr, item_zh: pl.Expr, gas: pl.Expr, formula: str
+) -> list[pl.Expr]:
+    """The columns that say where a line is and what it is: place, source, item, gas, formula."""
+    return [
+        pl.col("facility"),
+        pl.col("unit"),
+        pl.col("month"),
+        pl.lit(source.kind).alias("source"),
+        item.alias("item"),
+        item_zh.alias("item_zh"),
+        gas.alias("gas"),
+        pl.lit(formula).alias("formula"),
+    ]
+
+
 def source_columns(source: SourceRule) -> list[pl.Expr]:
     """The columns every line of one source shares: sign, whether counted, clause."""
     return [

@@ -21,7 +21,7 @@ from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.power import power_indicators
 from dualcarbon.accounting.process import process, recovered
 from dualcarbon.accounting.result import LINE_SCHEMA, AccountingResult, ResultMeta
-from dualcarbon.accounting.validate import check_table, problems_where
+from dualcarbon.accounting.validate import check_table, fraction_problems, problems_where
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.methodologies.definition import Methodology, SourceRule, get_methodology
@@ -107,13 +107,8 @@ def _problem_order(problem: InputProblem) -> tuple[str, int, str]:
 def _production(ctx: RunContext) -> pl.DataFrame:
     frame, problems = check_table(ctx.inventory, "production")
     ctx.problems += problems
-    ctx.problems += problems_where(
-        ctx.inventory,
-        "production",
-        frame,
-        pl.col("heat_ratio") > 1.0,
-        "heat_ratio",
-        "heat-supply ratio is a fraction between 0 and 1",
+    ctx.problems += fraction_problems(
+        ctx.inventory, "production", frame, "heat_ratio", "heat-supply ratio"
     )
     ctx.problems += problems_where(
         ctx.inventory,

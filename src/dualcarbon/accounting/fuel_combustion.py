@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dualcarbon.accounting.context import RunContext, fmt, source_columns
+from dualcarbon.accounting.context import RunContext, fmt, line_head, source_columns
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import check_table, problems_where
 from dualcarbon.datum import Tier
@@ -188,14 +188,7 @@ def fuel_combustion(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
     )
     why_zh, why_en = _carbon_explanations()
     return frame.select(
-        "facility",
-        "unit",
-        "month",
-        pl.lit(source.kind).alias("source"),
-        pl.col("fuel").alias("item"),
-        pl.col("fuel_zh").alias("item_zh"),
-        pl.lit("CO2").alias("gas"),
-        pl.lit("fuel_combustion_co2").alias("formula"),
+        *line_head(source, pl.col("fuel"), pl.col("fuel_zh"), pl.lit("CO2"), "fuel_combustion_co2"),
         pl.col("fc").alias("activity"),
         pl.col("target_unit").alias("activity_unit"),
         pl.col("consumption_tier").alias("activity_tier"),

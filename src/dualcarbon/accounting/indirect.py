@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from dualcarbon.accounting.context import RunContext, source_columns
+from dualcarbon.accounting.context import RunContext, line_head, source_columns
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import check_table
 from dualcarbon.datum import Tier
@@ -59,14 +59,9 @@ def indirect(
         label_zh = f"{source.name_zh}：排放因子 {ef:g} tCO2/{unit}（{factor.citation('zh')}）"
         label_en = f"{source.name_en}: factor {ef:g} tCO2/{unit} ({factor.citation('en')})"
         return frame.select(
-            "facility",
-            "unit",
-            "month",
-            pl.lit(source.kind).alias("source"),
-            pl.lit(table_name).alias("item"),
-            pl.lit(source.name_zh).alias("item_zh"),
-            pl.lit("CO2").alias("gas"),
-            pl.lit("indirect_co2").alias("formula"),
+            *line_head(
+                source, pl.lit(table_name), pl.lit(source.name_zh), pl.lit("CO2"), "indirect_co2"
+            ),
             pl.col("activity"),
             pl.lit(unit).alias("activity_unit"),
             pl.col("amount_tier").alias("activity_tier"),

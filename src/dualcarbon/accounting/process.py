@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from dualcarbon.accounting.context import RunContext, explained, fmt, source_columns
+from dualcarbon.accounting.context import RunContext, explained, fmt, line_head, source_columns
 from dualcarbon.accounting.inventory import ROW
-from dualcarbon.accounting.validate import check_table, problems_where
+from dualcarbon.accounting.validate import check_table, fraction_problems, problems_where
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorNotFoundError
 from dualcarbon.methodologies import calculators as calc
@@ -65,14 +65,7 @@ def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
     for ref in {ref for _, ref in gwps.values() if ref}:
         ctx.factors_used.setdefault(ref, ctx.catalogue.get(ref))
     return frame.select(
-        "facility",
-        "unit",
-        "month",
-        pl.lit(source.kind).alias("source"),
-        pl.col("process").alias("item"),
-        pl.col("process").alias("item_zh"),
-        "gas",
-        pl.lit("process_emission").alias("formula"),
+        *line_head(source, pl.col("process"), pl.col("process"), pl.col("gas"), "process_emission"),
         pl.col("activity"),
         pl.col("activity_unit"),
         pl.lit(Tier.MEASURED.value).alias("activity_tier"),
@@ -110,27 +103,15 @@ def recovered(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
     ctx.problems += problems
     if not frame.height:
         return frame
-    ctx.problems += problems_where(
-        ctx.inventory,
-        "recovered",
-        frame,
-        pl.col("purity") > 1.0,
-        "purity",
-        "purity is a volume fraction between 0 and 1",
-    )
+    ctx.problems += fraction_problems(ctx.inventory, "recovered", frame, "purity", "purity")
     frame = frame.with_columns(
         _factor=ctx.converted("recovered", frame, "volume_unit", "wan_Nm3", "volume")
     ).with_columns(activity=pl.col("volume") * pl.col("_factor"))
     emission = calc.co2_recovered(pl.col("activity"), pl.col("purity"), pl.lit(CO2_DENSITY_STP))
     return frame.select(
-        "facility",
-        "unit",
-        "month",
-        pl.lit(source.kind).alias("source"),
-        pl.lit("co2_recovered").alias("item"),
-        pl.lit(source.name_zh).alias("item_zh"),
-        pl.lit("CO2").alias("gas"),
-        pl.lit("co2_recovered").alias("formula"),
+        *line_head(
+            source, pl.lit("co2_recovered"), pl.lit(source.name_zh), pl.lit("CO2"), "co2_recovered"
+        ),
         pl.col("activity"),
         pl.lit("wan_Nm3").alias("activity_unit"),
         pl.lit(Tier.MEASURED.value).alias("activity_tier"),

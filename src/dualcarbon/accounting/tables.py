@@ -39,6 +39,13 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
+def _tier_column(
+    name: str, label_zh: str, label_en: str, default: str, tiers: tuple[str, ...]
+) -> Column:
+    """Where a value came from (datum tiers): the choices a table allows and its default."""
+    return Column(name, pl.String, label_zh, label_en, default=default, choices=tiers)
+
+
 _WHERE = (
     Column("facility", pl.String, "设施", "facility", default="main"),
     Column("unit", pl.String, "机组/排放单元", "unit", default="all"),
@@ -57,13 +64,12 @@ FUEL = Table(
         Column(
             "consumption_ref", pl.String, "消耗量计量器具/凭证", "consumption evidence", default=""
         ),
-        Column(
+        _tier_column(
             "consumption_tier",
-            pl.String,
             "消耗量数据来源",
             "consumption tier",
-            default="measured",
-            choices=("measured", "calculated", "supplier"),
+            "measured",
+            ("measured", "calculated", "supplier"),
         ),
         Column("ncv", pl.Float64, "收到基低位发热量", "net calorific value (as received)"),
         Column(
@@ -127,13 +133,12 @@ def _energy_table(name: str, label_zh: str, amount_zh: str, unit: str, evidence_
             Column("amount", pl.Float64, amount_zh, "amount", required=True),
             Column("amount_unit", pl.String, f"{amount_zh}单位", "amount unit", default=unit),
             Column("amount_ref", pl.String, evidence_zh, "evidence", default=""),
-            Column(
+            _tier_column(
                 "amount_tier",
-                pl.String,
                 "数据来源",
                 "tier",
-                default="measured",
-                choices=("measured", "calculated", "supplier"),
+                "measured",
+                ("measured", "calculated", "supplier"),
             ),
         ),
     )
@@ -156,13 +161,12 @@ PROCESS = Table(
         Column("emission_factor", pl.Float64, "排放因子", "emission factor", required=True),
         Column("emission_factor_unit", pl.String, "排放因子单位", "EF unit", default="t/t"),
         Column("emission_factor_ref", pl.String, "排放因子来源", "EF source", default=""),
-        Column(
+        _tier_column(
             "emission_factor_tier",
-            pl.String,
             "排放因子数据来源",
             "EF tier",
-            default="default",
-            choices=("lab", "calculated", "supplier", "default"),
+            "default",
+            ("lab", "calculated", "supplier", "default"),
         ),
     ),
 )

@@ -21,6 +21,15 @@ def problems_where(
     ]
 
 
+def fraction_problems(
+    inventory: Inventory, table: str, frame: pl.DataFrame, field: str, what: str
+) -> list[InputProblem]:
+    """Rows where a fraction (purity, heat-supply ratio) exceeds 1."""
+    return problems_where(
+        inventory, table, frame, pl.col(field) > 1.0, field, f"{what} is a fraction between 0 and 1"
+    )
+
+
 def with_defaults(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     """Add missing optional columns and fill empty cells with each column's default."""
     missing = [
