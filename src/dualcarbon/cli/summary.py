@@ -8,21 +8,7 @@ from rich.table import Table
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.cli.console import console
 from dualcarbon.i18n import Lang, pick
-
-SOURCE_NAMES = {
-    "fuel_combustion": ("化石燃料燃烧", "fuel combustion"),
-    "process": ("工业生产过程", "process"),
-    "purchased_electricity": ("购入电力", "purchased electricity"),
-    "exported_electricity": ("输出电力", "exported electricity"),
-    "purchased_heat": ("购入热力", "purchased heat"),
-    "exported_heat": ("输出热力", "exported heat"),
-    "co2_recovered": ("CO2回收利用", "CO2 recovered"),
-}
-
-
-def source_name(source: str, lang: Lang) -> str:
-    zh, en = SOURCE_NAMES.get(source, (source, source))
-    return pick(lang, zh, en)
+from dualcarbon.reports.i18n import PRODUCTION_ORDER, production_label, source_label
 
 
 def print_summary(result: AccountingResult, lang: Lang) -> None:
@@ -41,7 +27,7 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
     counted = dict(result.lines.group_by("source").agg(pl.col("counted").first()).iter_rows())
     for source, tco2e, _ in result.by("source").iter_rows():
         by_source.add_row(
-            source_name(source, lang),
+            source_label(source, lang),
             f"{tco2e:,.2f}",
             pick(lang, "是", "yes")
             if counted.get(source)
@@ -99,26 +85,12 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
         rows = result.production.to_dicts()
         for row in rows:
             production.add_column(f"{row['facility']} {row['unit']}", justify="right")
-        for column, (zh, en) in INDICATORS.items():
+        for column in PRODUCTION_ORDER:
             if column in result.production.columns:
-                production.add_row(pick(lang, zh, en), *(_number(row[column]) for row in rows))
+                production.add_row(
+                    production_label(column, lang), *(_number(row[column]) for row in rows)
+                )
         console.print(production)
-
-
-INDICATORS = {
-    "generation": ("发电量 MWh", "generation MWh"),
-    "supply": ("供电量 MWh", "net supply MWh"),
-    "heat_supply": ("供热量 GJ", "heat supplied GJ"),
-    "heat_ratio": ("供热比", "heat-supply ratio"),
-    "operating_hours": ("运行小时数 h", "operating hours"),
-    "load_factor": ("负荷率", "load factor"),
-    "emission_tco2": ("化石燃料燃烧排放 tCO2", "combustion emissions tCO2"),
-    "coal_tce": ("燃料折标准煤 tce", "fuel as standard coal tce"),
-    "supply_coal_rate_gce_kwh": ("供电煤耗 gce/kWh", "supply coal rate gce/kWh"),
-    "heat_coal_rate_kgce_gj": ("供热煤耗 kgce/GJ", "heat coal rate kgce/GJ"),
-    "supply_intensity": ("供电碳排放强度 tCO2/MWh", "supply intensity tCO2/MWh"),
-    "heat_intensity": ("供热碳排放强度 tCO2/GJ", "heat intensity tCO2/GJ"),
-}
 
 
 def _number(value: object) -> str:
