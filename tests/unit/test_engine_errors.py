@@ -81,3 +81,12 @@ def test_air_dried_basis_needs_moistures() -> None:
     with pytest.raises(InputError) as info:
         account(_inventory(fuel))
     assert {p.field for p in info.value.problems} == {"moisture_ar", "moisture_ad"}
+
+
+def test_a_bad_row_of_a_shared_table_is_reported_once() -> None:
+    # electricity serves two sources (purchased and exported); its row problems must not double
+    header = InventoryHeader(organisation="t", year=2026, methodology="gbt-32150-2025")
+    electricity = pl.DataFrame({"month": [13], "direction": ["purchased"], "amount": [1.0]})
+    with pytest.raises(InputError) as info:
+        account(Inventory(header, {"electricity": electricity}, source="plant.yaml"))
+    assert [(p.row, p.field) for p in info.value.problems] == [(1, "month")]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import polars as pl
 
 from dualcarbon.accounting.inventory import Inventory
-from dualcarbon.accounting.validate import problems_where
+from dualcarbon.accounting.validate import check_table, problems_where
 from dualcarbon.errors import DualcarbonError, InputProblem, UnitMismatchError
 from dualcarbon.factors.catalogue import FactorCatalogue
 from dualcarbon.factors.model import Factor
@@ -26,6 +26,19 @@ class RunContext:
         self.catalogue = catalogue
         self.problems: list[InputProblem] = []
         self.factors_used: dict[str, Factor] = {}
+        self._checked: dict[str, pl.DataFrame] = {}
+
+    def table(self, name: str) -> pl.DataFrame:
+        """The inventory table with defaults filled, checked once per run.
+
+        Tables shared by several sources (electricity serves purchased and exported) are checked
+        the first time they are asked for, so a bad row is reported once.
+        """
+        if name not in self._checked:
+            frame, problems = check_table(self.inventory, name)
+            self.problems += problems
+            self._checked[name] = frame
+        return self._checked[name]
 
     def factor(self, key: str) -> Factor:
         factor = self.catalogue.get(key)

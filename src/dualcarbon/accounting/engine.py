@@ -21,7 +21,7 @@ from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.power import power_indicators
 from dualcarbon.accounting.process import process, recovered
 from dualcarbon.accounting.result import LINE_SCHEMA, AccountingResult, ResultMeta
-from dualcarbon.accounting.validate import check_table, fraction_problems, problems_where
+from dualcarbon.accounting.validate import fraction_problems, problems_where
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.methodologies.definition import Methodology, SourceRule, get_methodology
@@ -105,8 +105,7 @@ def _problem_order(problem: InputProblem) -> tuple[str, int, str]:
 
 
 def _production(ctx: RunContext) -> pl.DataFrame:
-    frame, problems = check_table(ctx.inventory, "production")
-    ctx.problems += problems
+    frame = ctx.table("production")
     ctx.problems += fraction_problems(
         ctx.inventory, "production", frame, "heat_ratio", "heat-supply ratio"
     )

@@ -6,7 +6,7 @@ import polars as pl
 
 from dualcarbon.accounting.context import RunContext, fmt, line_head, source_columns
 from dualcarbon.accounting.inventory import ROW
-from dualcarbon.accounting.validate import check_table, problems_where
+from dualcarbon.accounting.validate import problems_where
 from dualcarbon.datum import Tier
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.methodologies import calculators as calc
@@ -66,8 +66,7 @@ def _fuel_rules_frame(ctx: RunContext) -> pl.DataFrame:
 
 
 def fuel_combustion(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
-    frame, problems = check_table(ctx.inventory, "fuel")
-    ctx.problems += problems
+    frame = ctx.table("fuel")
     if not frame.height:
         return frame
     rules = _fuel_rules_frame(ctx)

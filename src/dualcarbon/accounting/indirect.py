@@ -8,7 +8,6 @@ import polars as pl
 
 from dualcarbon.accounting.context import RunContext, line_head, source_columns
 from dualcarbon.accounting.inventory import ROW
-from dualcarbon.accounting.validate import check_table
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorNotFoundError
 from dualcarbon.factors.model import Factor
@@ -45,8 +44,7 @@ def indirect(
     table_name: str, direction: str, unit: str
 ) -> Callable[[RunContext, SourceRule], pl.DataFrame]:
     def evaluate(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
-        frame, problems = check_table(ctx.inventory, table_name)
-        ctx.problems += problems
+        frame = ctx.table(table_name)
         frame = frame.filter(pl.col("direction") == direction)
         if not frame.height:
             return frame

@@ -8,7 +8,7 @@ import polars as pl
 
 from dualcarbon.accounting.context import RunContext, explained, fmt, line_head, source_columns
 from dualcarbon.accounting.inventory import ROW
-from dualcarbon.accounting.validate import check_table, fraction_problems, problems_where
+from dualcarbon.accounting.validate import fraction_problems, problems_where
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorNotFoundError
 from dualcarbon.methodologies import calculators as calc
@@ -30,8 +30,7 @@ def _gwp_map(ctx: RunContext, gases: Iterable[str]) -> dict[str, tuple[float, st
 
 
 def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
-    frame, problems = check_table(ctx.inventory, "process")
-    ctx.problems += problems
+    frame = ctx.table("process")
     if not frame.height:
         return frame
     gwps = _gwp_map(ctx, frame["gas"].unique().to_list())
@@ -99,8 +98,7 @@ CO2_DENSITY_STP = 19.77
 
 
 def recovered(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
-    frame, problems = check_table(ctx.inventory, "recovered")
-    ctx.problems += problems
+    frame = ctx.table("recovered")
     if not frame.height:
         return frame
     ctx.problems += fraction_problems(ctx.inventory, "recovered", frame, "purity", "purity")
