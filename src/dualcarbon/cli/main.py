@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dualcarbon.cli import factors, methodologies
+from dualcarbon.cli import factors, methodologies, uncertainty
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(factors.app, name="factors")
 app.add_typer(methodologies.app, name="methodologies")
+app.command("uncertainty")(uncertainty.uncertainty)
 
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="zh or en (default: the locale; reports default zh)")

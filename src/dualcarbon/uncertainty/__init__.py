@@ -1,0 +1,1 @@
+"""Measurement uncertainty: GUM law of propagation and Monte Carlo (JCGM 100, JCGM 101)."""

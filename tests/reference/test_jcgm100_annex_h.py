@@ -1,0 +1,95 @@
+"""JCGM 100:2008 (GUM) Annex H worked examples, to the digits the GUM publishes.
+
+Input data and published results as transcribed in ../shared/reference/metrology-sources.md §1,
+cross-checked there against the GTC and suncal test suites.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from dualcarbon.uncertainty import distributions as d
+from dualcarbon.uncertainty.gum import coverage_factor, law_of_propagation, welch_satterthwaite
+from dualcarbon.uncertainty.model import MeasurementModel
+
+
+def test_H1_end_gauge_calibration() -> None:
+    """GUM H.1: l = l_s + d − l_s(δα·θ + α_s·δθ); result 50.000 838 mm, u_c 32 nm, 99 %."""
+    model = MeasurementModel.build(
+        ["l = l_s + d - l_s * (d_alpha * theta + alpha_s * d_theta)"],
+        [
+            d.normal("l_s", 50.000623, 25e-6, dof=18),  # mm; certificate U = 0.075 µm, k = 3
+            d.normal("d", 215e-6, 9.7e-6, dof=25.6),  # H.1.3.2: ν(d) from W–S
+            d.normal("alpha_s", 11.5e-6, 1.2e-6),  # °C⁻¹
+            d.normal("theta", -0.1, 0.41),  # °C
+            d.normal("d_alpha", 0.0, 0.58e-6, dof=50),
+            d.normal("d_theta", 0.0, 0.029, dof=2),
+        ],
+    )
+    result = law_of_propagation(model, coverage=0.99).results["l"]
+    assert result.value == pytest.approx(50.000838, abs=5e-7)
+    assert round(result.u * 1e6) == 32  # nm, Table H.1 / H.1.5
+    assert result.dof == pytest.approx(16.7, abs=0.1)  # H.1.6: ν_eff = 16.7 → 16
+    assert result.k == pytest.approx(2.92, abs=0.005)  # t_99(16), Table G.2
+    assert round(result.U * 1e6) == 93  # nm, H.1.6
+    contributions = {line.input: abs(line.contribution) * 1e6 for line in result.budget}
+    assert contributions["l_s"] == pytest.approx(25, abs=0.05)
+    assert contributions["d"] == pytest.approx(9.7, abs=0.05)
+    assert contributions["d_alpha"] == pytest.approx(2.9, abs=0.05)
+    assert contributions["d_theta"] == pytest.approx(16.6, abs=0.1)
+    assert contributions["alpha_s"] == 0.0 and contributions["theta"] == 0.0
+
+
+def test_H2_resistance_and_reactance() -> None:
+    """GUM H.2, Table H.4: R, X, Z and their correlations from five simultaneous observations."""
+    V = [5.007, 4.994, 5.005, 4.990, 4.999]
+    I = [19.663e-3, 19.639e-3, 19.640e-3, 19.685e-3, 19.678e-3]
+    phi = [1.0456, 1.0438, 1.0468, 1.0428, 1.0433]
+
+    def r(a: list[float], b: list[float]) -> float:
+        return float(np.corrcoef(a, b)[0, 1])
+
+    model = MeasurementModel.build(
+        ["R = V / I * cos(phi)", "X = V / I * sin(phi)", "Z = V / I"],
+        [d.type_a("V", V), d.type_a("I", I), d.type_a("phi", phi)],
+        [("V", "I", r(V, I)), ("V", "phi", r(V, phi)), ("I", "phi", r(I, phi))],
+    )
+    outputs = law_of_propagation(model)
+    got = {name: (res.value, res.u) for name, res in outputs.results.items()}
+    assert got["R"] == pytest.approx((127.732, 0.071), abs=1e-3)
+    assert got["X"] == pytest.approx((219.847, 0.295), abs=1e-3)
+    assert got["Z"] == pytest.approx((254.260, 0.236), abs=1e-3)
+    correlation = outputs.correlation
+    assert correlation[0, 1] == pytest.approx(-0.588, abs=1e-3)
+    assert correlation[0, 2] == pytest.approx(-0.485, abs=1e-3)
+    assert correlation[1, 2] == pytest.approx(0.993, abs=1e-3)
+    # GTC type_a.multi_estimate_real gives u(R) = 0.071071407396995 with ν = 4 (Willink 2007)
+    assert outputs.results["R"].u == pytest.approx(0.071071407396995, rel=1e-9)
+    assert outputs.results["R"].dof == pytest.approx(4)
+
+
+@pytest.mark.parametrize(
+    ("coverage", "dof", "k"),
+    [(0.95, 16, 2.12), (0.9545, 16, 2.17), (0.99, 16, 2.92), (0.9545, math.inf, 2.00)],
+)
+def test_coverage_factors_table_G2(coverage: float, dof: float, k: float) -> None:
+    assert coverage_factor(dof, coverage) == pytest.approx(k, abs=0.005)
+
+
+def test_welch_satterthwaite_H16() -> None:
+    """The W–S check of R propagate::WelchSatter 'taken from GUM H.1.6'."""
+    u = [25.0, 9.7, 2.9, 16.6]
+    dof = [18.0, 25.6, 50.0, 2.0]
+    u_c = math.sqrt(sum(x * x for x in u))
+    assert welch_satterthwaite(u_c, [(x * x, n) for x, n in zip(u, dof, strict=True)]) == (
+        pytest.approx(16.7, abs=0.1)
+    )
+
+
+def test_effective_dof_simple_sum() -> None:
+    """a + b, u_a = 0.57 (ν 9), u_b = 0.25 (ν ∞): ν_eff = 12.8 (suncal test_DEGF)."""
+    model = MeasurementModel.build(
+        ["y = a + b"], [d.normal("a", 1.0, 0.57, dof=9), d.normal("b", 1.0, 0.25)]
+    )
+    assert law_of_propagation(model).results["y"].dof == pytest.approx(12.8, abs=0.05)

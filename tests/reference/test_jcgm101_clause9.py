@@ -1,0 +1,100 @@
+"""JCGM 101:2008 (GUM Supplement 1) clause 9 examples: the published GUF and MCM figures.
+
+Values from ../shared/reference/metrology-sources.md §2 (checked there by exact arithmetic and a
+2×10⁶-trial simulation). Monte Carlo tolerances are set to the noise of 10⁶ trials.
+"""
+
+import math
+
+import pytest
+
+from dualcarbon.uncertainty import distributions as d
+from dualcarbon.uncertainty.gum import law_of_propagation
+from dualcarbon.uncertainty.mcm import monte_carlo, validate
+from dualcarbon.uncertainty.model import MeasurementModel
+
+SUM = ["Y = X1 + X2 + X3 + X4"]
+
+
+def test_9_2_2_normal_inputs() -> None:
+    model = MeasurementModel.build(SUM, [d.normal(f"X{i}", 0.0, 1.0) for i in range(1, 5)])
+    gum = law_of_propagation(model).results["Y"]
+    mcm = monte_carlo(model, seed=922)["Y"]
+    assert gum.u == pytest.approx(2.0) and gum.interval[1] == pytest.approx(3.92, abs=0.005)
+    assert mcm.u == pytest.approx(2.0, abs=0.01)
+    assert mcm.interval == pytest.approx((-3.92, 3.92), abs=0.02)
+    assert validate(gum, mcm).passed
+
+
+def test_9_2_3_rectangular_inputs() -> None:
+    a = math.sqrt(3)
+    model = MeasurementModel.build(SUM, [d.rectangular(f"X{i}", -a, a) for i in range(1, 5)])
+    gum = law_of_propagation(model).results["Y"]
+    mcm = monte_carlo(model, seed=923)["Y"]
+    assert gum.interval == pytest.approx((-3.92, 3.92), abs=0.005)
+    assert mcm.interval == pytest.approx((-3.88, 3.88), abs=0.01)  # Table 3
+
+
+def test_9_2_4_one_dominant_rectangular_input() -> None:
+    a = math.sqrt(3)
+    inputs = [d.rectangular(f"X{i}", -a, a) for i in range(1, 4)]
+    inputs.append(d.rectangular("X4", -10 * a, 10 * a))
+    model = MeasurementModel.build(SUM, inputs)
+    gum = law_of_propagation(model).results["Y"]
+    mcm = monte_carlo(model, seed=924)["Y"]
+    assert gum.u == pytest.approx(math.sqrt(103))  # 10.1
+    assert gum.interval == pytest.approx((-19.9, 19.9), abs=0.05)
+    assert mcm.interval == pytest.approx((-17.0, 17.0), abs=0.1)  # Table 4
+    assert not validate(gum, mcm).passed  # the law of propagation is not validated here
+
+
+def test_9_3_mass_calibration() -> None:
+    """δm = (m_R,c + δm_R,c)[1 + (ρ_a − ρ_a0)(1/ρ_W − 1/ρ_R)] − m_nom, in mg."""
+    model = MeasurementModel.build(
+        ["dm = (m_Rc + dm_Rc) * (1 + (rho_a - 1.2) * (1 / rho_W - 1 / rho_R)) - 100000"],
+        [
+            d.normal("m_Rc", 100000.0, 0.050),
+            d.normal("dm_Rc", 1.234, 0.020),
+            d.rectangular("rho_a", 1.10, 1.30),
+            d.rectangular("rho_W", 7000.0, 9000.0),
+            d.rectangular("rho_R", 7950.0, 8050.0),
+        ],
+    )
+    gum = law_of_propagation(model).results["dm"]
+    mcm = monte_carlo(model, seed=93)["dm"]
+    assert gum.value == pytest.approx(1.2340, abs=5e-5)
+    assert gum.u == pytest.approx(0.0539, abs=5e-5)  # first order, Table 6
+    assert mcm.u == pytest.approx(0.0754, abs=0.0005)
+    # Table 7 gives the shortest 95 % interval. The output is nearly symmetric, so where the
+    # shortest interval sits is poorly determined: at 10⁶ trials its ends wander by ±0.001 mg
+    # from run to run while its width stays put.
+    low, high = mcm.shortest_interval
+    assert high - low == pytest.approx(1.3825 - 1.0834, abs=0.0005)
+    assert (low, high) == pytest.approx((1.0834, 1.3825), abs=0.002)
+    assert not validate(gum, mcm).passed  # JCGM 101 9.3.2.5: first-order GUF not validated
+
+
+@pytest.mark.parametrize("r", [0.0, 0.9])
+def test_9_4_comparison_loss_at_zero(r: float) -> None:
+    """δY = X1² + X2², x1 = 0, u = 0.005: GUF gives u = 0, MCM mean 5.0e-5, u 5.0e-5 (r = 0)."""
+    model = MeasurementModel.build(
+        ["dY = X1**2 + X2**2"],
+        [d.normal("X1", 0.0, 0.005), d.normal("X2", 0.0, 0.005)],
+        [("X1", "X2", r)] if r else [],
+    )
+    gum = law_of_propagation(model).results["dY"]
+    mcm = monte_carlo(model, seed=94)["dY"]
+    assert gum.u == 0.0
+    assert mcm.value == pytest.approx(2 * 0.005**2, rel=0.01)  # E[δY] = x1² + 2u²
+    expected_u = 5.00e-5 if r == 0 else 6.72e-5
+    assert mcm.u == pytest.approx(expected_u, rel=0.01)
+    assert mcm.shortest_interval[0] == pytest.approx(0.0, abs=1e-6)
+    assert not validate(gum, mcm).passed
+
+
+def test_adaptive_procedure_stabilises() -> None:
+    """JCGM 101 7.9: blocks of 10⁴ until 2·s ≤ δ; the result agrees with the exact interval."""
+    model = MeasurementModel.build(SUM, [d.normal(f"X{i}", 0.0, 1.0) for i in range(1, 5)])
+    result = monte_carlo(model, trials=None, seed=7)["Y"]
+    assert result.trials % 10_000 == 0 and result.trials >= 20_000
+    assert result.interval == pytest.approx((-3.92, 3.92), abs=0.05)
