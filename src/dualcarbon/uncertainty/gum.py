@@ -71,7 +71,7 @@ def coverage_factor(dof: float, coverage: float) -> float:
     if math.isinf(dof):
         return float(stats.norm.ppf(quantile))
     # a ν that is whole up to rounding (3.9999999999999996) stays whole
-    return float(stats.t.ppf(quantile, max(math.floor(dof + 1e-9), 1)))
+    return float(stats.t.ppf(quantile, float(max(math.floor(dof + 1e-9), 1))))
 
 
 def welch_satterthwaite(u: float, contributions: list[tuple[float, float]]) -> float:
