@@ -97,3 +97,14 @@ def test_methodologies_list_json() -> None:
         "gbt-32150-2015",
         "gbt-32150-2025",
     }
+
+
+def test_account_with_uncertainty_json() -> None:
+    out = runner.invoke(
+        app, ["account", str(demo_inventory_path()), "--json", "--uncertainty", "gum"]
+    )
+    assert out.exit_code == 0, out.output
+    found = json.loads(out.stdout)["uncertainty"]
+    assert found["method"] == "gum" and found["U"] > 0
+    assert 0 < found["relative_U"] < 0.05
+    assert found["budget"] and found["budget"][0]["variance_share"] > 0

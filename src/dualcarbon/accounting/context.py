@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import polars as pl
@@ -126,6 +127,20 @@ def line_head(
         item_zh.alias("item_zh"),
         gas.alias("gas"),
         pl.lit(formula).alias("formula"),
+    ]
+
+
+def mpe_uncertainty(value: str, mpe_percent: str) -> list[pl.Expr]:
+    """u of a metered amount from its meter's maximum permissible error (±MPE %).
+
+    Rectangular, u = MPE·|x|/√3 (JCGM 100 4.3.7); no MPE given means no uncertainty known.
+    """
+    return [
+        (pl.col(value).abs() * pl.col(mpe_percent) / 100.0 / math.sqrt(3.0)).alias("activity_u"),
+        pl.when(pl.col(mpe_percent).is_not_null())
+        .then(pl.lit("rectangular"))
+        .otherwise(None)
+        .alias("activity_distribution"),
     ]
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from dualcarbon.accounting.context import RunContext, fmt, line_head, source_columns
+from dualcarbon.accounting.context import (
+    RunContext,
+    fmt,
+    line_head,
+    mpe_uncertainty,
+    source_columns,
+)
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import problems_where
 from dualcarbon.datum import Tier
@@ -192,9 +198,14 @@ def fuel_combustion(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
         pl.col("target_unit").alias("activity_unit"),
         pl.col("consumption_tier").alias("activity_tier"),
         pl.col("consumption_ref").alias("activity_ref"),
+        *mpe_uncertainty("fc", "consumption_mpe"),
         pl.col("ncv_used").alias("ncv"),
         "ncv_tier",
         pl.col("ncv_ref_used").alias("ncv_ref"),
+        pl.when(pl.col("ncv_tier") == Tier.LAB.value)
+        .then(pl.col("ncv_u") * pl.col("_ncv_factor"))
+        .otherwise(None)
+        .alias("ncv_u"),
         pl.col("carbon_used").alias("carbon_content"),
         pl.when(pl.col("carbon_tier") == Tier.DEFAULT.value)
         .then(pl.col("cc_default"))
@@ -202,6 +213,11 @@ def fuel_combustion(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
         .alias("carbon_per_heat"),
         "carbon_tier",
         "carbon_ref",
+        # the as-received conversion scales u like the value
+        pl.when(pl.col("carbon_tier") == Tier.LAB.value)
+        .then(pl.col("carbon_content_u") * pl.col("c_ar") / pl.col("carbon_content"))
+        .otherwise(None)
+        .alias("carbon_u"),
         pl.col("oxidation_rate"),
         pl.col("oxidation_rate_ref"),
         pl.lit(None, pl.Float64).alias("emission_factor"),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from dualcarbon.accounting.context import RunContext, line_head, source_columns
+from dualcarbon.accounting.context import RunContext, line_head, mpe_uncertainty, source_columns
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorNotFoundError
@@ -64,6 +64,7 @@ def indirect(
             pl.lit(unit).alias("activity_unit"),
             pl.col("amount_tier").alias("activity_tier"),
             pl.col("amount_ref").alias("activity_ref"),
+            *mpe_uncertainty("activity", "amount_mpe"),
             pl.lit(ef).alias("emission_factor"),
             pl.lit(f"tCO2/{unit}").alias("emission_factor_unit"),
             pl.lit(Tier.DEFAULT.value).alias("emission_factor_tier"),

@@ -6,7 +6,14 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from dualcarbon.accounting.context import RunContext, explained, fmt, line_head, source_columns
+from dualcarbon.accounting.context import (
+    RunContext,
+    explained,
+    fmt,
+    line_head,
+    mpe_uncertainty,
+    source_columns,
+)
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import fraction_problems, problems_where
 from dualcarbon.datum import Tier
@@ -69,10 +76,12 @@ def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
         pl.col("activity_unit"),
         pl.lit(Tier.MEASURED.value).alias("activity_tier"),
         pl.col("activity_ref"),
+        *mpe_uncertainty("activity", "activity_mpe"),
         pl.col("emission_factor"),
         pl.col("emission_factor_unit"),
         pl.col("emission_factor_tier"),
         pl.col("emission_factor_ref"),
+        pl.col("emission_factor_u"),
         emission.alias("emission"),
         gwp_value.alias("gwp"),
         calc.to_co2e(emission, gwp_value).alias("emission_co2e"),

@@ -71,7 +71,15 @@ FUEL = Table(
             "measured",
             ("measured", "calculated", "supplier"),
         ),
+        Column(
+            "consumption_mpe",
+            pl.Float64,
+            "计量器具最大允许误差 %",
+            "meter maximum permissible error %",
+            help_zh="如 0.5 表示 ±0.5%；按矩形分布 u = MPE/√3 计入不确定度",
+        ),
         Column("ncv", pl.Float64, "收到基低位发热量", "net calorific value (as received)"),
+        Column("ncv_u", pl.Float64, "低位发热量标准不确定度", "NCV standard uncertainty"),
         Column(
             "ncv_unit",
             pl.String,
@@ -81,6 +89,13 @@ FUEL = Table(
         ),
         Column("ncv_ref", pl.String, "低位发热量检测报告", "NCV report", default=""),
         Column("carbon_content", pl.Float64, "元素碳含量", "element carbon content"),
+        Column(
+            "carbon_content_u",
+            pl.Float64,
+            "元素碳含量标准不确定度",
+            "carbon content standard uncertainty",
+            help_zh="与元素碳含量同单位、同基准",
+        ),
         Column(
             "carbon_content_unit", pl.String, "元素碳含量单位", "carbon content unit", default="%"
         ),
@@ -133,6 +148,7 @@ def _energy_table(name: str, label_zh: str, amount_zh: str, unit: str, evidence_
             Column("amount", pl.Float64, amount_zh, "amount", required=True),
             Column("amount_unit", pl.String, f"{amount_zh}单位", "amount unit", default=unit),
             Column("amount_ref", pl.String, evidence_zh, "evidence", default=""),
+            Column("amount_mpe", pl.Float64, "计量器具最大允许误差 %", "meter MPE %"),
             _tier_column(
                 "amount_tier",
                 "数据来源",
@@ -158,9 +174,11 @@ PROCESS = Table(
         Column("activity", pl.Float64, "活动数据", "activity", required=True),
         Column("activity_unit", pl.String, "活动数据单位", "activity unit", default="t"),
         Column("activity_ref", pl.String, "活动数据凭证", "activity evidence", default=""),
+        Column("activity_mpe", pl.Float64, "计量器具最大允许误差 %", "meter MPE %"),
         Column("emission_factor", pl.Float64, "排放因子", "emission factor", required=True),
         Column("emission_factor_unit", pl.String, "排放因子单位", "EF unit", default="t/t"),
         Column("emission_factor_ref", pl.String, "排放因子来源", "EF source", default=""),
+        Column("emission_factor_u", pl.Float64, "排放因子标准不确定度", "EF standard uncertainty"),
         _tier_column(
             "emission_factor_tier",
             "排放因子数据来源",

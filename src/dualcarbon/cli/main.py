@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from dualcarbon.accounting.result import AccountingResult
+from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.cli import factors, methodologies, uncertainty
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
@@ -43,6 +45,10 @@ def account(
     html: Annotated[Path | None, typer.Option(help="write the HTML report here")] = None,
     json_out: Annotated[Path | None, typer.Option("--json-out", help="write the JSON here")] = None,
     store: Annotated[bool, typer.Option(help="save inventory and result in the store")] = False,
+    uncertainty: Annotated[
+        str | None,
+        typer.Option(help="propagate uncertainty: gum (law of propagation) or mcm (Monte Carlo)"),
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """Account an inventory file by its methodology."""
@@ -50,6 +56,8 @@ def account(
     from dualcarbon.io import read_inventory
 
     language = _lang(lang)
+    if uncertainty not in (None, "gum", "mcm"):
+        raise typer.BadParameter("use gum or mcm", param_hint="--uncertainty")
     try:
         inventory = read_inventory(inventory_file)
         result = run(inventory)
@@ -66,32 +74,45 @@ def account(
         errors.print(
             pick(language, f"已保存，结果编号 {result_id}", f"stored as result {result_id}")
         )
+    spread = None
+    if uncertainty is not None:
+        from dualcarbon.accounting.uncertainty import account_uncertainty
+
+        spread = account_uncertainty(result, "mcm" if uncertainty == "mcm" else "gum")
+    document = result.to_json_dict(lang=language)
+    if spread is not None:
+        document["uncertainty"] = spread.to_json()
     if as_json:
-        print_json(result.to_json_dict(lang=language))
+        print_json(document)
     else:
-        from dualcarbon.cli.summary import print_summary
+        from dualcarbon.cli.summary import print_summary, print_uncertainty
 
         print_summary(result, language)
-    _write_outputs(result, html, json_out, language)
+        if spread is not None:
+            print_uncertainty(spread, language)
+    _write_outputs(result, spread, document, html, json_out, language)
 
 
-def _write_outputs(result: object, html: Path | None, json_out: Path | None, lang: Lang) -> None:
-    from dualcarbon.accounting.result import AccountingResult
-
-    assert isinstance(result, AccountingResult)
+def _write_outputs(
+    result: AccountingResult,
+    spread: AccountingUncertainty | None,
+    document: dict[str, object],
+    html: Path | None,
+    json_out: Path | None,
+    lang: Lang,
+) -> None:
     if json_out:
         import json
 
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(
-            json.dumps(result.to_json_dict(lang=lang), ensure_ascii=False, indent=2, default=str),
-            encoding="utf-8",
+            json.dumps(document, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
         errors.print(pick(lang, f"JSON 已写入 {json_out}", f"JSON written to {json_out}"))
     if html:
         from dualcarbon.reports.html import write_html
 
-        write_html(result, html, lang=lang)
+        write_html(result, html, lang=lang, uncertainty=spread)
         errors.print(pick(lang, f"报告已写入 {html}", f"report written to {html}"))
 
 

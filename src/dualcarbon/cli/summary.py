@@ -6,6 +6,7 @@ import polars as pl
 from rich.table import Table
 
 from dualcarbon.accounting.result import AccountingResult
+from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.cli.console import console
 from dualcarbon.i18n import Lang, pick
 from dualcarbon.reports.i18n import PRODUCTION_ORDER, production_label, source_label
@@ -99,3 +100,36 @@ def _number(value: object) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.4f}"
+
+
+def print_uncertainty(found: AccountingUncertainty, lang: Lang) -> None:
+    """Total ± U and the inputs that carry most of the variance."""
+    method = (
+        pick(lang, "GUM 传播律", "GUM") if found.method == "gum" else pick(lang, "蒙特卡洛", "MCM")
+    )
+    console.print(
+        pick(lang, "排放总量", "Total")
+        + f" {found.value:,.0f} ± {found.U:,.0f} tCO2e (k = {found.k:.2f}, "
+        f"p = {found.coverage:.0%}, {method}); "
+        + pick(lang, "相对扩展不确定度", "relative U")
+        + f" {found.relative_U:.2%}"
+    )
+    table = Table(title=pick(lang, "不确定度主要来源", "Largest contributions to the variance"))
+    for header in (pick(lang, "输入量", "input"), "x", "u(x)", pick(lang, "方差占比", "share")):
+        table.add_column(header, justify="left" if header in ("输入量", "input") else "right")
+    for line in found.budget:
+        table.add_row(
+            line.label or line.input,
+            f"{line.value:.6g}",
+            f"{line.u:.3g}",
+            f"{line.variance_share:.1%}",
+        )
+    console.print(table)
+    if found.inputs_without_u:
+        console.print(
+            pick(
+                lang,
+                f"{found.inputs_without_u} 个输入量未给出不确定度，按准确值计入。",
+                f"{found.inputs_without_u} input(s) have no stated uncertainty (taken as exact).",
+            )
+        )

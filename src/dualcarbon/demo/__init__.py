@@ -18,22 +18,26 @@ def run_demo(output: Path, lang: Lang) -> None:
 
     from dualcarbon.accounting.archive import store_result
     from dualcarbon.accounting.engine import account
+    from dualcarbon.accounting.uncertainty import account_uncertainty
     from dualcarbon.cli.console import console
-    from dualcarbon.cli.summary import print_summary
+    from dualcarbon.cli.summary import print_summary, print_uncertainty
     from dualcarbon.io import read_inventory
     from dualcarbon.reports.html import write_html
 
     output.mkdir(parents=True, exist_ok=True)
     inventory = read_inventory(demo_inventory_path())
     result = account(inventory)
+    spread = account_uncertainty(result, "gum")
     print_summary(result, lang)
+    print_uncertainty(spread, lang)
     database = output / "dualcarbon.sqlite"
     result_id = store_result(inventory, result, url=f"sqlite:///{database.resolve()}")
-    report_zh = write_html(result, output / "demo-report.html", lang="zh")
-    report_en = write_html(result, output / "demo-report.en.html", lang="en")
+    report_zh = write_html(result, output / "demo-report.html", lang="zh", uncertainty=spread)
+    report_en = write_html(result, output / "demo-report.en.html", lang="en", uncertainty=spread)
     result_json = output / "demo-result.json"
+    document = {**result.to_json_dict(lang=lang), "uncertainty": spread.to_json()}
     result_json.write_text(
-        json.dumps(result.to_json_dict(lang=lang), ensure_ascii=False, indent=2, default=str),
+        json.dumps(document, ensure_ascii=False, indent=2, default=str),
         encoding="utf-8",
     )
     console.print()

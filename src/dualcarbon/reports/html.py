@@ -27,6 +27,7 @@ import polars as pl
 from markupsafe import Markup
 
 from dualcarbon.accounting.result import FORMULAS, AccountingResult
+from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.reports import charts
@@ -216,16 +217,58 @@ class Kpi:
 # -- building the page ---------------------------------------------------------------------------
 
 
-def render_html(result: AccountingResult, *, lang: str = "zh") -> str:
+def render_html(
+    result: AccountingResult,
+    *,
+    lang: str = "zh",
+    uncertainty: AccountingUncertainty | None = None,
+) -> str:
     """The report as one self-contained HTML page (Chinese by default, ``lang="en"`` English)."""
     lang = check_lang(lang)
     context = _Report(result, lang).context()
+    context["uncertainty"] = _uncertainty_context(uncertainty, lang) if uncertainty else None
     return _environment().get_template("report.html.j2").render(**context)
 
 
-def write_html(result: AccountingResult, path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
+def _uncertainty_context(found: AccountingUncertainty, lang: str) -> dict[str, Any]:
+    words = text(lang)
+    return {
+        "headline": words["uncertainty_headline"].format(
+            value=fmt(found.value),
+            U=fmt(found.U),
+            k=f"{found.k:.2f}",
+            coverage=fmt_share(found.coverage, 0),
+            method=words[f"uncertainty_method_{found.method}"],
+        ),
+        "relative": words["uncertainty_relative"].format(relative=fmt_share(found.relative_U, 2)),
+        "by_source": [
+            (source_label(s.source, lang), fmt(s.value), fmt(s.u)) for s in found.by_source
+        ],
+        "budget": [
+            (
+                b.label or b.input,
+                fmt_sig(b.value),
+                fmt_sig(b.u, 3),
+                b.distribution,
+                fmt_share(b.variance_share),
+            )
+            for b in found.budget
+        ],
+        "without": words["uncertainty_without"].format(n=found.inputs_without_u)
+        if found.inputs_without_u
+        else "",
+    }
+
+
+def write_html(
+    result: AccountingResult,
+    path: str | os.PathLike[str],
+    *,
+    lang: str = "zh",
+    uncertainty: AccountingUncertainty | None = None,
+) -> Path:
     """Render the report and write it to ``path`` (UTF-8) in one step: no half-written file."""
-    page = render_html(result, lang=lang)
+    page = render_html(result, lang=lang, uncertainty=uncertainty)
     target = Path(path)
     partial = target.with_name(f".{target.name}.partial")
     partial.write_text(page, encoding="utf-8")

@@ -52,6 +52,18 @@ TEXT: dict[str, dict[str, str]] = {
         "month_total": "当月合计",
         "year_total": "全年",
         "tiers": "数据质量：元素碳含量的数据来源",
+        "uncertainty": "测量不确定度",
+        "uncertainty_headline": (
+            "排放总量 {value} ± {U} tCO2e（k = {k}，包含概率 {coverage}，{method}）"
+        ),
+        "uncertainty_relative": "相对扩展不确定度 {relative}",
+        "uncertainty_by_source": "按排放源",
+        "uncertainty_budget": "不确定度分量（按对总方差的贡献排序）",
+        "uncertainty_input": "输入量",
+        "uncertainty_share": "方差占比",
+        "uncertainty_without": "{n} 个输入量未给出不确定度，按准确值计入。",
+        "uncertainty_method_gum": "GUM 不确定度传播律",
+        "uncertainty_method_mcm": "蒙特卡洛法",
         "tiers_chart": "燃料燃烧排放按元素碳含量数据来源的构成",
         "tiers_note": "缺省值按核算方法的保守规定取值；占比越低，排放量越多地建立在实测数据上。",
         "tier": "数据来源",
@@ -148,6 +160,18 @@ TEXT: dict[str, dict[str, str]] = {
         "month_total": "Month total",
         "year_total": "Year",
         "tiers": "Data quality: where the carbon content comes from",
+        "uncertainty": "Measurement uncertainty",
+        "uncertainty_headline": (
+            "Total {value} ± {U} tCO2e (k = {k}, coverage {coverage}, {method})"
+        ),
+        "uncertainty_relative": "Relative expanded uncertainty {relative}",
+        "uncertainty_by_source": "By source",
+        "uncertainty_budget": "Uncertainty budget (by share of the total's variance)",
+        "uncertainty_input": "Input",
+        "uncertainty_share": "Share of variance",
+        "uncertainty_without": "{n} input(s) have no stated uncertainty and count as exact.",
+        "uncertainty_method_gum": "GUM law of propagation",
+        "uncertainty_method_mcm": "Monte Carlo",
         "tiers_chart": "Fuel-combustion emissions by tier of carbon content",
         "tiers_note": (
             "Defaults follow the methodology's conservative rule; the lower their share, the more "
