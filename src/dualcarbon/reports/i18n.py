@@ -64,6 +64,8 @@ TEXT: dict[str, dict[str, str]] = {
         "uncertainty_without": "{n} 个输入量未给出不确定度，按准确值计入。",
         "uncertainty_method_gum": "GUM 不确定度传播律",
         "uncertainty_method_mcm": "蒙特卡洛法",
+        "distribution_normal": "正态",
+        "distribution_rectangular": "矩形",
         "tiers_chart": "燃料燃烧排放按元素碳含量数据来源的构成",
         "tiers_note": "缺省值按核算方法的保守规定取值；占比越低，排放量越多地建立在实测数据上。",
         "tier": "数据来源",
@@ -172,6 +174,8 @@ TEXT: dict[str, dict[str, str]] = {
         "uncertainty_without": "{n} input(s) have no stated uncertainty and count as exact.",
         "uncertainty_method_gum": "GUM law of propagation",
         "uncertainty_method_mcm": "Monte Carlo",
+        "distribution_normal": "normal",
+        "distribution_rectangular": "rectangular",
         "tiers_chart": "Fuel-combustion emissions by tier of carbon content",
         "tiers_note": (
             "Defaults follow the methodology's conservative rule; the lower their share, the more "
