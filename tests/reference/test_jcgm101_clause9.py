@@ -98,3 +98,36 @@ def test_adaptive_procedure_stabilises() -> None:
     result = monte_carlo(model, trials=None, seed=7)["Y"]
     assert result.trials % 10_000 == 0 and result.trials >= 20_000
     assert result.interval == pytest.approx((-3.92, 3.92), abs=0.05)
+
+
+def test_9_5_gauge_block_calibration() -> None:
+    """JCGM 101 9.5: the GUM H.1 gauge block with full PDFs; lengths in nm.
+
+    L = [L_s(1 + α_s θ_s) + D]/[1 + (α_s + δα)θ], θ_s = θ − δθ, θ = θ̄ + Δ, D = D̄ + D₁ + D₂.
+    Published: GUF 838 nm, u 32 nm; MCM 838 nm, u 36 nm, 99 % interval [745, 932] nm.
+    """
+    model = MeasurementModel.build(
+        [
+            "theta = theta_bar + Delta",
+            "D = D_bar + D1 + D2",
+            "L = (L_s * (1 + alpha_s * (theta - d_theta)) + D) / (1 + (alpha_s + d_alpha) * theta)",
+            "dL = L - 50000000",
+        ],
+        [
+            d.t_distribution("L_s", 50_000_623.0, 25.0, 18),
+            d.t_distribution("D_bar", 215.0, 5.8, 24),
+            d.t_distribution("D1", 0.0, 3.9, 5),
+            d.t_distribution("D2", 0.0, 6.7, 8),
+            d.rectangular("alpha_s", 9.5e-6, 13.5e-6),
+            d.normal("theta_bar", -0.1, 0.2),
+            d.arcsine("Delta", 0.0, 0.5),
+            d.curvilinear_trapezoid("d_alpha", 0.0, 1e-6, 0.1e-6),
+            d.curvilinear_trapezoid("d_theta", 0.0, 0.050, 0.025),
+        ],
+    )
+    gum = law_of_propagation(model, coverage=0.99).results["dL"]
+    mcm = monte_carlo(model, coverage=0.99, seed=95)["dL"]
+    assert round(gum.value) == 838 and round(gum.u) == 32
+    assert round(mcm.value) == 838
+    assert mcm.u == pytest.approx(36, abs=0.7)
+    assert mcm.shortest_interval == pytest.approx((745, 932), abs=2)

@@ -9,6 +9,7 @@ inputs:
   X4: {distribution: triangular, lower: -1, upper: 1, mode: 0}
   X5: {distribution: trapezoidal, lower: -1, upper: 1, beta: 0.5}
   X6: {distribution: arcsine, value: 0, half_width: 0.5}
+  X11: {distribution: curvilinear_trapezoid, value: 0, half_width: 1, half_width_uncertainty: 0.1}
   X7: {distribution: t, value: 1, u: 0.1, dof: 4}
   X8: {distribution: lognormal, value: 2, u: 0.2}
   X9: {observations: [1.01, 0.99, 1.02]}                 # Type A
@@ -41,6 +42,7 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "triangular": ({"lower", "upper"}, {"mode"}),
     "trapezoidal": ({"lower", "upper", "beta"}, set()),
     "arcsine": ({"value", "half_width"}, set()),
+    "curvilinear_trapezoid": ({"value", "half_width", "half_width_uncertainty"}, set()),
     "t": ({"value", "u", "dof"}, set()),
     "lognormal": ({"value", "u"}, set()),
 }
@@ -237,6 +239,10 @@ def _input(name: str, spec: object) -> InputQuantity:
         return dist.trapezoidal(name, f["lower"], f["upper"], f["beta"])
     if kind == "arcsine":
         return dist.arcsine(name, f["value"], f["half_width"])
+    if kind == "curvilinear_trapezoid":
+        return dist.curvilinear_trapezoid(
+            name, f["value"], f["half_width"], f["half_width_uncertainty"]
+        )
     return dist.lognormal(name, f["value"], f["u"])
 
 

@@ -15,7 +15,15 @@ import numpy as np
 from dualcarbon._typing import FloatArray
 
 Kind = Literal[
-    "normal", "t", "rectangular", "triangular", "trapezoidal", "arcsine", "lognormal", "constant"
+    "normal",
+    "t",
+    "rectangular",
+    "triangular",
+    "trapezoidal",
+    "curvilinear_trapezoid",
+    "arcsine",
+    "lognormal",
+    "constant",
 ]
 
 
@@ -65,6 +73,11 @@ class InputQuantity:
             beta = self.beta or 0.0
             r1, r2 = rng.uniform(-1, 1, trials), rng.uniform(-1, 1, trials)
             return (a + b) / 2 + (b - a) / 4 * ((1 + beta) * r1 + (1 - beta) * r2)
+        if self.kind == "curvilinear_trapezoid":
+            # JCGM 101 6.4.3.4: a half-width itself uncertain, uniform on [a − d, a + d]
+            assert self.beta is not None
+            half = (b - a) / 2 - self.beta + 2 * self.beta * rng.random(trials)
+            return (a + b) / 2 + half * (2 * rng.random(trials) - 1)
         if self.kind == "arcsine":
             # JCGM 101 6.4.6: x + a·sin(2πR), R uniform on [0, 1).
             return (a + b) / 2 + (b - a) / 2 * np.sin(2 * np.pi * rng.random(trials))
@@ -118,6 +131,29 @@ def trapezoidal(name: str, lower: float, upper: float, beta: float) -> InputQuan
     u = (upper - lower) * math.sqrt((1 + beta * beta) / 24)
     return InputQuantity(
         name, "trapezoidal", (lower + upper) / 2, u, lower=lower, upper=upper, beta=beta
+    )
+
+
+def curvilinear_trapezoid(
+    name: str, value: float, half_width: float, half_width_uncertainty: float
+) -> InputQuantity:
+    """Rectangular of half-width a known only to ±d (uniform): u² = a²/3 + d²/9, JCGM 101 6.4.3.
+
+    ``half_width_uncertainty`` is d; it is stored in ``beta`` for the sampler.
+    """
+    _positive(name, half_width)
+    d = half_width_uncertainty
+    if not 0 <= d <= half_width:
+        raise ValueError(f"{name}: half_width_uncertainty must be between 0 and half_width")
+    u = math.sqrt(half_width**2 / 3 + d**2 / 9)
+    return InputQuantity(
+        name,
+        "curvilinear_trapezoid",
+        value,
+        u,
+        lower=value - half_width,
+        upper=value + half_width,
+        beta=d,
     )
 
 

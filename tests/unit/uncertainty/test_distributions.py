@@ -66,3 +66,11 @@ def test_accuracy_class_to_rectangular() -> None:
 def test_nonsense_is_refused(make: object) -> None:
     with pytest.raises(ValueError):
         make()  # type: ignore[operator]
+
+
+def test_curvilinear_trapezoid() -> None:
+    # JCGM 101 6.4.3.3: u² = a²/3 + d²/9
+    q = d.curvilinear_trapezoid("x", 0.0, 1.0, 0.3)
+    assert q.u == pytest.approx(math.sqrt(1 / 3 + 0.09 / 9))
+    samples = q.sample(np.random.default_rng(9), 400_000)
+    assert samples.std() == pytest.approx(q.u, rel=0.01)
