@@ -9,7 +9,15 @@ from sqlalchemy import inspect
 from dualcarbon.store import current_revision, downgrade, head_revision, make_engine, upgrade
 from dualcarbon.store.models import Base
 
-TABLES = {"organisations", "facilities", "inventories", "results", "factor_versions"}
+TABLES = {
+    "organisations",
+    "facilities",
+    "inventories",
+    "results",
+    "factor_versions",
+    "instruments",
+    "calibrations",
+}
 
 
 def _tables(url: str) -> set[str]:

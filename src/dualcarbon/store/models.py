@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Double,
@@ -245,3 +246,77 @@ def _refuse_bulk(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if mapper is not None and mapper.class_ is StoredResult:
         raise StoreError(f"{IMMUTABLE_MESSAGE}: bulk update or delete of results refused")
+
+
+# -- measuring instruments (migration 0002) ------------------------------------------------------
+
+
+class StoredInstrument(Base):
+    """One instrument of an organisation's register (:class:`dualcarbon.metrology.Instrument`).
+
+    ``code`` is the unit's own management number (``BS-101``), unique within the organisation;
+    ``accuracy`` its written form (``0.5``, ``0.2S``, ``±0.5%``). Instruments are master data:
+    importing a register again updates them in place.
+    """
+
+    __tablename__ = "instruments"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[str] = mapped_column(Text)
+    energy: Mapped[str] = mapped_column(String(50))
+    unit: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(50))
+    accuracy: Mapped[str] = mapped_column(String(50))
+    range_min: Mapped[float | None] = mapped_column(Double)
+    range_max: Mapped[float | None] = mapped_column(Double)
+    range_unit: Mapped[str | None] = mapped_column(String(50))
+    serial: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    interval_months: Mapped[int] = mapped_column(Integer)
+    application: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    calibrations: Mapped[list[StoredCalibration]] = relationship(
+        back_populates="instrument", order_by="StoredCalibration.date"
+    )
+
+    def __repr__(self) -> str:
+        return f"StoredInstrument(id={self.id!r}, code={self.code!r}, energy={self.energy!r})"
+
+
+class StoredCalibration(Base):
+    """One calibration/verification certificate of a stored instrument.
+
+    Records are evidence: an import adds new ones and never edits or removes a stored one.
+    """
+
+    __tablename__ = "calibrations"
+    __table_args__ = (UniqueConstraint("instrument_id", "date", "certificate"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    institute: Mapped[str] = mapped_column(Text)
+    certificate: Mapped[str] = mapped_column(String(200))
+    result: Mapped[str] = mapped_column(String(10))
+    traceable_to: Mapped[str] = mapped_column(Text)
+    next_due: Mapped[dt.date | None] = mapped_column(Date)
+    expanded_uncertainty: Mapped[float | None] = mapped_column(Double)
+    uncertainty_unit: Mapped[str] = mapped_column(String(50))
+    coverage_factor: Mapped[float | None] = mapped_column(Double)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    instrument: Mapped[StoredInstrument] = relationship(back_populates="calibrations")
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredCalibration(id={self.id!r}, date={self.date!r}, "
+            f"certificate={self.certificate!r}, result={self.result!r})"
+        )

@@ -37,12 +37,18 @@ from dualcarbon.accounting.tables import TABLES
 from dualcarbon.errors import StoreError
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.factors.model import Factor
+from dualcarbon.metrology.calibration import CalibrationRecord, CalibrationResult
+from dualcarbon.metrology.instruments import Accuracy, BoundaryLevel, Instrument, InstrumentKind
+from dualcarbon.metrology.register import Register
 from dualcarbon.store.models import (
     Facility,
     FactorVersion,
     Organisation,
+    StoredCalibration,
+    StoredInstrument,
     StoredInventory,
     StoredResult,
+    utcnow,
 )
 
 INVENTORY_SCHEMA = "dualcarbon.inventory/1"
@@ -409,3 +415,197 @@ def sync_factors(session: Session, catalogue: FactorCatalogue | None = None) -> 
             unchanged += 1
     session.flush()
     return FactorSync(added=added, marked_superseded=marked, unchanged=unchanged)
+
+
+# -- registers of measuring instruments ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterSync:
+    """What :func:`save_register` did."""
+
+    instruments_added: int
+    instruments_updated: int
+    instruments_unchanged: int
+    calibrations_added: int
+    calibrations_unchanged: int
+
+
+_STRING_LIMITS = {"code": 100, "energy": 50, "unit": 100, "level": 20, "kind": 50, "accuracy": 50}
+
+
+def _instrument_columns(instrument: Instrument) -> dict[str, Any]:
+    columns: dict[str, Any] = {
+        "code": instrument.id,
+        "name": instrument.name,
+        "quantity": instrument.quantity,
+        "energy": instrument.energy,
+        "unit": instrument.unit,
+        "level": instrument.level.value,
+        "kind": instrument.kind.value,
+        "accuracy": str(instrument.accuracy),
+        "range_min": instrument.range_min,
+        "range_max": instrument.range_max,
+        "range_unit": instrument.range_unit,
+        "serial": instrument.serial,
+        "owner": instrument.owner,
+        "interval_months": instrument.interval_months,
+        "application": instrument.application,
+        "note": instrument.note,
+    }
+    for name, limit in _STRING_LIMITS.items():
+        if len(columns[name]) > limit:
+            raise StoreError(
+                f"instrument {instrument.id}: {name} is longer than {limit} characters"
+            )
+    return columns
+
+
+def _calibration_columns(record: CalibrationRecord) -> dict[str, Any]:
+    if len(record.certificate) > 200:
+        raise StoreError(
+            f"calibration of {record.instrument_id} on {record.date}: certificate number is "
+            "longer than 200 characters"
+        )
+    return {
+        "date": record.date,
+        "institute": record.institute,
+        "certificate": record.certificate,
+        "result": record.result.value,
+        "traceable_to": record.traceable_to,
+        "next_due": record.next_due,
+        "expanded_uncertainty": record.expanded_uncertainty,
+        "uncertainty_unit": record.uncertainty_unit,
+        "coverage_factor": record.coverage_factor,
+    }
+
+
+def save_register(session: Session, organisation: str, register: Register) -> RegisterSync:
+    """Store ``register`` under ``organisation``; importing the same register again is a no-op.
+
+    Instruments are master data: a changed instrument is updated in place, one missing from the
+    register stays stored. Calibration records are evidence: new ones are added, stored ones are
+    kept, and a record stored with other content (same instrument, date and certificate) is
+    refused rather than edited.
+    """
+    owner = get_or_create_organisation(session, organisation)
+    stored = {
+        row.code: row
+        for row in session.scalars(
+            select(StoredInstrument)
+            .where(StoredInstrument.organisation_id == owner.id)
+            .options(selectinload(StoredInstrument.calibrations))
+        )
+    }
+    added = updated = unchanged = 0
+    for instrument in register.instruments:
+        columns = _instrument_columns(instrument)
+        row = stored.get(instrument.id)
+        if row is None:
+            row = StoredInstrument(organisation=owner, calibrations=[], **columns)
+            session.add(row)
+            stored[instrument.id] = row
+            added += 1
+            continue
+        changed = {name: value for name, value in columns.items() if getattr(row, name) != value}
+        if changed:
+            for name, value in changed.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+            updated += 1
+        else:
+            unchanged += 1
+    records_added = records_unchanged = 0
+    for record in register.calibrations:
+        row = stored[record.instrument_id]
+        columns = _calibration_columns(record)
+        same = next(
+            (
+                c
+                for c in row.calibrations
+                if (c.date, c.certificate) == (record.date, record.certificate)
+            ),
+            None,
+        )
+        if same is None:
+            row.calibrations.append(StoredCalibration(**columns))
+            records_added += 1
+            continue
+        differs = sorted(name for name, value in columns.items() if getattr(same, name) != value)
+        if differs:
+            raise StoreError(
+                f"calibration of {record.instrument_id} on {record.date} (certificate "
+                f"{record.certificate or '—'}) differs from the stored record in "
+                f"{', '.join(differs)}; stored records are evidence and are not edited"
+            )
+        records_unchanged += 1
+    session.flush()
+    return RegisterSync(added, updated, unchanged, records_added, records_unchanged)
+
+
+def load_register(session: Session, organisation: str) -> Register | None:
+    """The organisation's stored register, or ``None`` when it has no instruments stored."""
+    rows = list(
+        session.scalars(
+            select(StoredInstrument)
+            .join(StoredInstrument.organisation)
+            .where(Organisation.name == organisation.strip())
+            .options(selectinload(StoredInstrument.calibrations))
+            .order_by(StoredInstrument.id)
+        )
+    )
+    if not rows:
+        return None
+    instruments = [
+        Instrument(
+            id=row.code,
+            name=row.name,
+            quantity=row.quantity,
+            energy=row.energy,
+            unit=row.unit,
+            level=BoundaryLevel(row.level),
+            kind=InstrumentKind(row.kind),
+            accuracy=Accuracy.parse(row.accuracy),
+            range_min=row.range_min,
+            range_max=row.range_max,
+            range_unit=row.range_unit,
+            serial=row.serial,
+            owner=row.owner,
+            interval_months=row.interval_months,
+            application=row.application,
+            note=row.note,
+        )
+        for row in rows
+    ]
+    records = [
+        CalibrationRecord(
+            instrument_id=row.code,
+            date=c.date,
+            institute=c.institute,
+            certificate=c.certificate,
+            result=CalibrationResult(c.result),
+            traceable_to=c.traceable_to,
+            next_due=c.next_due,
+            expanded_uncertainty=c.expanded_uncertainty,
+            uncertainty_unit=c.uncertainty_unit,
+            coverage_factor=c.coverage_factor,
+        )
+        for row in rows
+        for c in sorted(row.calibrations, key=lambda c: (c.date, c.id))
+    ]
+    return Register(
+        organisation=organisation.strip(),
+        instruments=tuple(instruments),
+        calibrations=tuple(records),
+    )
+
+
+def register_organisations(session: Session) -> list[str]:
+    """Names of the organisations that have instruments stored, alphabetically."""
+    query = (
+        select(Organisation.name)
+        .join(StoredInstrument, StoredInstrument.organisation_id == Organisation.id)
+        .distinct()
+        .order_by(Organisation.name)
+    )
+    return list(session.scalars(query))
