@@ -108,3 +108,13 @@ def test_account_with_uncertainty_json() -> None:
     assert found["method"] == "gum" and found["U"] > 0
     assert 0 < found["relative_U"] < 0.05
     assert found["budget"] and found["budget"][0]["variance_share"] > 0
+
+
+def test_account_with_register_flags_readings() -> None:
+    from dualcarbon.demo import demo_register_path
+
+    out = runner.invoke(
+        app, ["account", str(demo_inventory_path()), "--register", str(demo_register_path())]
+    )
+    assert out.exit_code == 0, out.output
+    assert "out of calibration" in out.output and "BS-101" in out.output

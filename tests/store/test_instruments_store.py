@@ -15,7 +15,7 @@ from dualcarbon.store import current_revision, downgrade, make_engine, session_s
 from dualcarbon.store.models import Organisation, StoredCalibration, StoredInstrument
 from dualcarbon.store.repository import load_register, register_organisations, save_register
 
-DEMO = Path(__file__).parents[2] / "src/dualcarbon/metrology/data/demo-register.yaml"
+DEMO = Path(__file__).parents[2] / "src/dualcarbon/demo/data/demo-register.yaml"
 ORG = "示范能源集团有限公司"
 BEFORE = {"organisations", "facilities", "inventories", "results", "factor_versions"}
 ADDED = {"instruments", "calibrations"}

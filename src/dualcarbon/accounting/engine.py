@@ -17,6 +17,7 @@ from dualcarbon import __version__
 from dualcarbon.accounting.context import RunContext
 from dualcarbon.accounting.fuel_combustion import fuel_combustion
 from dualcarbon.accounting.indirect import indirect
+from dualcarbon.accounting.instruments import apply_register
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.power import power_indicators
 from dualcarbon.accounting.process import process, recovered
@@ -25,6 +26,7 @@ from dualcarbon.accounting.validate import fraction_problems, problems_where
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.methodologies.definition import Methodology, SourceRule, get_methodology
+from dualcarbon.metrology.register import Register
 
 
 def account(
@@ -32,8 +34,14 @@ def account(
     *,
     methodology: Methodology | None = None,
     catalogue: FactorCatalogue | None = None,
+    register: Register | None = None,
 ) -> AccountingResult:
-    """Account an inventory by its methodology; raises :class:`InputError` on any bad input."""
+    """Account an inventory by its methodology; raises :class:`InputError` on any bad input.
+
+    With a ``register`` of measuring instruments, every metered amount is tied to its instrument:
+    readings of an instrument overdue or failed in their month lose the ``measured`` tier, and the
+    instrument's accuracy gives their uncertainty (:mod:`dualcarbon.accounting.instruments`).
+    """
     methodology = methodology or get_methodology(inventory.header.methodology)
     catalogue = catalogue or default_catalogue()
     ctx = RunContext(inventory, methodology, catalogue)
@@ -68,6 +76,8 @@ def account(
         .sort("facility", "unit", "source", "item", "month")
         .with_columns(pl.int_range(1, pl.len() + 1).alias("line"))
     )
+    if register is not None:
+        lines = apply_register(lines, register, inventory.header.year).select(list(LINE_SCHEMA))
     production = None if production_input is None else power_indicators(lines, production_input)
     used = _refs_in(lines)
     ctx.factors_used = {ref: f for ref, f in ctx.factors_used.items() if ref in used}

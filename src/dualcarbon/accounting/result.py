@@ -36,6 +36,9 @@ LINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "activity_ref": pl.String,
     "activity_u": pl.Float64,
     "activity_distribution": pl.String,
+    "instrument": pl.String,
+    "instrument_flag_zh": pl.String,
+    "instrument_flag_en": pl.String,
     "ncv": pl.Float64,
     "ncv_tier": pl.String,
     "ncv_ref": pl.String,
@@ -160,6 +163,9 @@ def _trace(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
             "unit": row["activity_unit"],
             "tier": row["activity_tier"],
             "ref": row["activity_ref"],
+            "u": row["activity_u"],
+            "instrument": row["instrument"],
+            "instrument_flag": row["instrument_flag_zh" if lang == "zh" else "instrument_flag_en"],
         }
     }
     if row["formula"] == "fuel_combustion_co2":

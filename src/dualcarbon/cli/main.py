@@ -46,6 +46,14 @@ def account(
     html: Annotated[Path | None, typer.Option(help="write the HTML report here")] = None,
     json_out: Annotated[Path | None, typer.Option("--json-out", help="write the JSON here")] = None,
     store: Annotated[bool, typer.Option(help="save inventory and result in the store")] = False,
+    register: Annotated[
+        Path | None,
+        typer.Option(
+            help="register of measuring instruments (.xlsx, .yaml or CSV folder): ties each "
+            "reading to its instrument's calibration state and accuracy",
+            exists=True,
+        ),
+    ] = None,
     uncertainty: Annotated[
         str | None,
         typer.Option(help="propagate uncertainty: gum (law of propagation) or mcm (Monte Carlo)"),
@@ -61,7 +69,12 @@ def account(
         raise typer.BadParameter("use gum or mcm", param_hint="--uncertainty")
     try:
         inventory = read_inventory(inventory_file)
-        result = run(inventory)
+        instruments = None
+        if register is not None:
+            from dualcarbon.metrology.register_io import read_register
+
+            instruments = read_register(register)
+        result = run(inventory, register=instruments)
     except InputError as exc:
         show_input_error(exc, language)
         raise typer.Exit(1) from None

@@ -78,6 +78,18 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
             column = "explanation_zh" if lang == "zh" else "explanation_en"
             for unit, text in defaults.select("unit", column).iter_rows():
                 console.print(f"  • {unit}: {text}", markup=False, highlight=False)
+    flagged = result.lines.filter(pl.col("instrument_flag_zh").is_not_null())
+    if flagged.height:
+        console.print(
+            pick(
+                lang,
+                "[bold]计量器具检定状态不合格的读数：[/]",
+                "[bold]Readings of instruments out of calibration:[/]",
+            )
+        )
+        column = "instrument_flag_zh" if lang == "zh" else "instrument_flag_en"
+        for unit, item, text in flagged.select("unit", "item", column).iter_rows():
+            console.print(f"  • {unit} {item}: {text}", markup=False, highlight=False)
     if result.production is not None and result.production.height:
         production = Table(
             title=pick(lang, "生产数据与排放强度（年度）", "Production and intensities (year)")

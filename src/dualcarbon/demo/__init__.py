@@ -12,6 +12,11 @@ def demo_inventory_path() -> Path:
     return Path(str(resources.files("dualcarbon.demo").joinpath("data", "demo-plant.yaml")))
 
 
+def demo_register_path() -> Path:
+    """The demo plant's register of measuring instruments and their calibrations."""
+    return Path(str(resources.files("dualcarbon.demo").joinpath("data", "demo-register.yaml")))
+
+
 def run_demo(output: Path, lang: Lang) -> None:
     """Account the demo plant, store the result, write HTML + JSON, and say where they went."""
     import json
@@ -22,11 +27,12 @@ def run_demo(output: Path, lang: Lang) -> None:
     from dualcarbon.cli.console import console
     from dualcarbon.cli.summary import print_summary, print_uncertainty
     from dualcarbon.io import read_inventory
+    from dualcarbon.metrology.register_io import read_register
     from dualcarbon.reports.html import write_html
 
     output.mkdir(parents=True, exist_ok=True)
     inventory = read_inventory(demo_inventory_path())
-    result = account(inventory)
+    result = account(inventory, register=read_register(demo_register_path()))
     spread = account_uncertainty(result, "gum")
     print_summary(result, lang)
     print_uncertainty(spread, lang)

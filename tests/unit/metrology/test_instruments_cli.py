@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from dualcarbon.cli.main import app
 from dualcarbon.metrology.register_io import read_register, write_register
 
-DEMO = Path(__file__).parents[3] / "src/dualcarbon/metrology/data/demo-register.yaml"
+DEMO = Path(__file__).parents[3] / "src/dualcarbon/demo/data/demo-register.yaml"
 
 runner = CliRunner()
 

@@ -21,7 +21,7 @@ from dualcarbon.metrology import (
 )
 from dualcarbon.metrology.register_io import read_register
 
-DEMO = Path(__file__).parents[3] / "src/dualcarbon/metrology/data/demo-register.yaml"
+DEMO = Path(__file__).parents[3] / "src/dualcarbon/demo/data/demo-register.yaml"
 
 D = dt.date.fromisoformat
 

@@ -17,7 +17,7 @@ from dualcarbon.metrology.register_io import (
     write_register,
 )
 
-DEMO = Path(__file__).parents[3] / "src/dualcarbon/metrology/data/demo-register.yaml"
+DEMO = Path(__file__).parents[3] / "src/dualcarbon/demo/data/demo-register.yaml"
 
 INSTRUMENT_HEAD = [
     "id",

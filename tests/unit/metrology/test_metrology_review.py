@@ -29,7 +29,7 @@ from dualcarbon.metrology.review import (
     review,
 )
 
-DEMO = Path(__file__).parents[3] / "src/dualcarbon/metrology/data/demo-register.yaml"
+DEMO = Path(__file__).parents[3] / "src/dualcarbon/demo/data/demo-register.yaml"
 AT = dt.date(2024, 6, 30)
 
 
