@@ -93,3 +93,25 @@ def test_effective_dof_simple_sum() -> None:
         ["y = a + b"], [d.normal("a", 1.0, 0.57, dof=9), d.normal("b", 1.0, 0.25)]
     )
     assert law_of_propagation(model).results["y"].dof == pytest.approx(12.8, abs=0.05)
+
+
+def test_H3_thermometer_calibration() -> None:
+    """GUM H.3: b(t) = y₁ + y₂(t − t₀), t₀ = 20 °C, Table H.6 data; the correction at 30 °C."""
+    from dualcarbon.uncertainty.least_squares import straight_line_fit
+
+    t = [21.521, 22.012, 22.512, 23.003, 23.507, 23.999, 24.513, 25.002, 25.503, 26.010, 26.511]
+    b = [-0.171, -0.169, -0.166, -0.159, -0.164, -0.165, -0.156, -0.157, -0.159, -0.161, -0.160]
+    fit = straight_line_fit(t, b, x0=20.0)
+    assert fit.intercept.value == pytest.approx(-0.1712, abs=1e-4)
+    assert fit.intercept.u == pytest.approx(0.0029, abs=5e-5)
+    assert fit.slope.value == pytest.approx(0.00218, abs=1e-5)
+    assert fit.slope.u == pytest.approx(0.00067, abs=5e-6)
+    assert fit.correlation == pytest.approx(-0.930, abs=1e-3)
+    assert fit.residual_sd == pytest.approx(0.0035, abs=5e-5)
+    assert fit.intercept.dof == 9
+    model = MeasurementModel.build(
+        ["b30 = y1 + y2 * (30 - 20)"], [fit.intercept, fit.slope], fit.correlations
+    )
+    b30 = law_of_propagation(model).results["b30"]
+    assert b30.value == pytest.approx(-0.1494, abs=1e-4)
+    assert b30.u == pytest.approx(0.0041, abs=5e-5)

@@ -98,3 +98,22 @@ def test_report_shows_the_uncertainty() -> None:
     page = render_html(result, uncertainty=account_uncertainty(result))  # type: ignore[arg-type]
     assert 'id="uncertainty"' in page and "±" in page
     assert 'id="uncertainty"' not in render_html(result)  # type: ignore[arg-type]
+
+
+def test_each_line_reports_its_own_u() -> None:
+    fuel = pl.DataFrame(
+        {
+            "month": [1, 2],
+            "fuel": ["coal"] * 2,
+            "consumption": [1000.0, 500.0],
+            "consumption_mpe": [0.5, 1.0],
+            "ncv": [20.0, 20.0],
+            "carbon_content": [55.0, 55.0],
+        }
+    )
+    found = account_uncertainty(_result(fuel))  # type: ignore[arg-type]
+    by_line = dict(found.line_u)
+    e1, e2 = 1000 * 0.55 * 0.99 * R, 500 * 0.55 * 0.99 * R
+    assert by_line[1] == pytest.approx(e1 * 0.005 / math.sqrt(3))
+    assert by_line[2] == pytest.approx(e2 * 0.010 / math.sqrt(3))
+    assert found.to_json()["lines"][0]["line"] == 1

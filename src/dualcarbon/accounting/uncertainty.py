@@ -60,6 +60,8 @@ class AccountingUncertainty:
     budget: tuple[BudgetLine, ...]
     """Inputs by share of the total's variance, largest first."""
     inputs_without_u: int
+    line_u: tuple[tuple[int, float], ...] = ()
+    """(line, standard uncertainty of the line alone [tCO2e]) for every counted line."""
 
     @property
     def relative_U(self) -> float:  # noqa: N802 - the GUM symbol
@@ -79,6 +81,7 @@ class AccountingUncertainty:
             "by_source": [s.__dict__ for s in self.by_source],
             "budget": [b.__dict__ for b in self.budget],
             "inputs_without_u": self.inputs_without_u,
+            "lines": [{"line": line, "u": u} for line, u in self.line_u],
         }
 
 
@@ -325,6 +328,10 @@ def account_uncertainty(
         if shares[i] > 0
     )
     without_u = int(((u == 0) & (np.arange(u.size) != ids[ONE])).sum())
+    line_u = tuple(
+        (int(line), float(value))
+        for line, value in zip(padded["line"].to_list(), gum.line_u, strict=True)
+    )
     if method == "mcm":
         mc = model.monte_carlo(trials, coverage=coverage, seed=seed)
         half = (mc.interval[1] - mc.interval[0]) / 2
@@ -340,6 +347,7 @@ def account_uncertainty(
             tuple(by_source),
             budget,
             without_u,
+            line_u,
         )
     return AccountingUncertainty(
         method,
@@ -353,4 +361,5 @@ def account_uncertainty(
         tuple(by_source),
         budget,
         without_u,
+        line_u,
     )
