@@ -11,7 +11,8 @@ from rich.table import Table
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
-from dualcarbon.uncertainty.budget import BudgetRun, load_budget, run_budget
+from dualcarbon.io.budget_file import read_budget
+from dualcarbon.uncertainty.budget import BudgetRun, run_budget
 from dualcarbon.uncertainty.mcm import McmResult, validate
 
 BARS = " ▁▂▃▄▅▆▇█"
@@ -37,7 +38,7 @@ def uncertainty(
     if not 0 < coverage < 1:
         raise typer.BadParameter("between 0 and 1", param_hint="--coverage")
     try:
-        model = load_budget(budget)
+        model = read_budget(budget)
         run = run_budget(model, method=method, coverage=coverage, trials=trials or None, seed=seed)
     except InputError as exc:
         show_input_error(exc, lang)

@@ -17,25 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 from pydantic import ValidationError
 
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
 from dualcarbon.accounting.tables import TABLES
 from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.io.yaml_file import read_yaml_mapping
 
 
 def read_yaml_inventory(path: Path) -> Inventory:
-    name = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError([InputProblem(name, "file is not UTF-8 text")]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([InputProblem(name, f"not valid YAML: {exc}")]) from None
-    if not isinstance(raw, dict):
-        raise InputError([InputProblem(name, "top level must be a mapping")])
-    return inventory_from_mapping(raw, source=name)
+    return inventory_from_mapping(read_yaml_mapping(path), source=str(path))
 
 
 def inventory_from_mapping(raw: dict[str, Any], *, source: str) -> Inventory:

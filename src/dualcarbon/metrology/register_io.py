@@ -300,116 +300,105 @@ def _build_register(
     tables: Mapping[str, _Table], organisation: str | None, problems: list[InputProblem]
 ) -> Register:
     """Parse every row, check the cross-references; raise :class:`InputError` if anything broke."""
-    instruments: list[Instrument] = []
-    rows_of: dict[str, int] = {}
-    if INSTRUMENTS in tables:
-        table = tables[INSTRUMENTS]
-        for row in table.rows:
-            values = _record(table, row, problems)
-            if values is None:
-                continue
-            instrument = _model(Instrument, values, table, row, problems)
-            if instrument is None:
-                continue
-            if instrument.id in rows_of:
-                problems.append(
-                    _problem(
-                        table,
-                        f"instrument id given twice (first in row {rows_of[instrument.id]})",
-                        "id",
-                        row.number,
-                        instrument.id,
-                    )
-                )
-                continue
-            rows_of[instrument.id] = row.number
-            instruments.append(instrument)
-    known = set(rows_of)
+    instruments = _unique_rows(
+        tables.get(INSTRUMENTS), Instrument, lambda i: i.id, "instrument id", "id", problems
+    )
+    known = {instrument.id for _, instrument in instruments}
     rejected = _rejected_ids(tables.get(INSTRUMENTS))
-    records: list[CalibrationRecord] = []
-    if CALIBRATIONS in tables:
-        table = tables[CALIBRATIONS]
-        seen: dict[tuple[str, dt.date, str], int] = {}
-        for row in table.rows:
-            values = _record(table, row, problems)
-            if values is None:
-                continue
-            record = _model(CalibrationRecord, values, table, row, problems)
-            if record is None:
-                continue
-            if record.instrument_id not in known:
-                if record.instrument_id not in rejected:
-                    problems.append(
-                        _problem(
-                            table,
-                            f"unknown instrument: no row of sheet {INSTRUMENTS!r} has this id",
-                            "instrument",
-                            row.number,
-                            record.instrument_id,
-                        )
-                    )
-                continue
-            key = (record.instrument_id, record.date, record.certificate)
-            if key in seen:
-                problems.append(
-                    _problem(
-                        table,
-                        f"the same calibration (instrument, date, certificate) is given twice "
-                        f"(first in row {seen[key]})",
-                        "certificate",
-                        row.number,
-                        record.certificate or None,
-                    )
-                )
-                continue
-            seen[key] = row.number
-            records.append(record)
-    points: list[MeteringPoint] = []
-    if POINTS in tables:
-        table = tables[POINTS]
-        point_rows: dict[str, int] = {}
-        for row in table.rows:
-            values = _record(table, row, problems)
-            if values is None:
-                continue
-            point = _model(MeteringPoint, values, table, row, problems)
-            if point is None:
-                continue
-            if point.id in point_rows:
-                problems.append(
-                    _problem(
-                        table,
-                        f"metering point id given twice (first in row {point_rows[point.id]})",
-                        "id",
-                        row.number,
-                        point.id,
-                    )
-                )
-                continue
-            if point.instrument and point.instrument not in known:
-                if point.instrument not in rejected:
-                    problems.append(
-                        _problem(
-                            table,
-                            f"unknown instrument: no row of sheet {INSTRUMENTS!r} has this id",
-                            "instrument",
-                            row.number,
-                            point.instrument,
-                        )
-                    )
-                continue
-            point_rows[point.id] = row.number
-            points.append(point)
+    records = _unique_rows(
+        tables.get(CALIBRATIONS),
+        CalibrationRecord,
+        lambda r: (r.instrument_id, r.date, r.certificate),
+        "the same calibration (instrument, date, certificate)",
+        "certificate",
+        problems,
+    )
+    points = _unique_rows(
+        tables.get(POINTS), MeteringPoint, lambda p: p.id, "metering point id", "id", problems
+    )
+    records = [
+        (row, record)
+        for row, record in records
+        if _instrument_known(
+            tables[CALIBRATIONS], row, record.instrument_id, known, rejected, problems
+        )
+    ]
+    points = [
+        (row, point)
+        for row, point in points
+        if not point.instrument
+        or _instrument_known(tables[POINTS], row, point.instrument, known, rejected, problems)
+    ]
     if problems:
         order = {name: index for index, name in enumerate((HEADER, *TABLES))}
         problems.sort(key=lambda p: (order.get(p.sheet or "", -1), p.row or 0))
         raise InputError(problems)
     return Register(
         organisation=organisation or None,
-        instruments=tuple(instruments),
-        calibrations=tuple(records),
-        points=tuple(points),
+        instruments=tuple(instrument for _, instrument in instruments),
+        calibrations=tuple(record for _, record in records),
+        points=tuple(point for _, point in points),
     )
+
+
+def _unique_rows[M: BaseModel](
+    table: _Table | None,
+    model: type[M],
+    key: Callable[[M], object],
+    what: str,
+    field: str,
+    problems: list[InputProblem],
+) -> list[tuple[int, M]]:
+    """Every row of ``table`` parsed as ``model``; a key given twice is a problem on the second."""
+    if table is None:
+        return []
+    found: list[tuple[int, M]] = []
+    first_row: dict[object, int] = {}
+    for row in table.rows:
+        values = _record(table, row, problems)
+        parsed = None if values is None else _model(model, values, table, row, problems)
+        if parsed is None:
+            continue
+        identity = key(parsed)
+        if identity in first_row:
+            shown = identity if isinstance(identity, str) else getattr(parsed, field, None)
+            problems.append(
+                _problem(
+                    table,
+                    f"{what} given twice (first in row {first_row[identity]})",
+                    field,
+                    row.number,
+                    shown or None,
+                )
+            )
+            continue
+        first_row[identity] = row.number
+        found.append((row.number, parsed))
+    return found
+
+
+def _instrument_known(
+    table: _Table,
+    row: int,
+    instrument: str,
+    known: set[str],
+    rejected: set[str],
+    problems: list[InputProblem],
+) -> bool:
+    """Does ``instrument`` name a register row? Unknown ids are reported once, not for bad rows."""
+    if instrument in known:
+        return True
+    if instrument not in rejected:
+        problems.append(
+            _problem(
+                table,
+                f"unknown instrument: no row of sheet {INSTRUMENTS!r} has this id",
+                "instrument",
+                row,
+                instrument,
+            )
+        )
+    return False
 
 
 def _rejected_ids(table: _Table | None) -> set[str]:

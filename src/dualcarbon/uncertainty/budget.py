@@ -1,4 +1,7 @@
-"""Uncertainty budget files: a model, its inputs and their correlations, in YAML.
+"""Uncertainty budgets: a model, its inputs and their correlations, as read from YAML.
+
+This module turns the parsed mapping into a model (no I/O; :mod:`dualcarbon.io.budget_file`
+reads the file).
 
 ```yaml
 model: Y = X1 + X2            # or a list of equations; later ones may use earlier outputs
@@ -23,10 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
 from dualcarbon.uncertainty import distributions as dist
@@ -121,20 +121,6 @@ class BudgetRun:
 
 def _number(value: float) -> float | str:
     return "inf" if value == float("inf") else value
-
-
-def load_budget(path: Path) -> MeasurementModel:
-    """Read a budget file; every problem names the file and the field."""
-    name = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError([InputProblem(name, "file is not UTF-8 text")]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([InputProblem(name, f"not valid YAML: {exc}")]) from None
-    if not isinstance(raw, dict):
-        raise InputError([InputProblem(name, "top level must be a mapping with model and inputs")])
-    return budget_from_mapping(raw, source=name)
 
 
 def budget_from_mapping(raw: Mapping[str, Any], *, source: str) -> MeasurementModel:

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from dualcarbon.cli.main import app
 from dualcarbon.errors import InputError
-from dualcarbon.uncertainty.budget import load_budget
+from dualcarbon.io.budget_file import read_budget
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 runner = CliRunner()
@@ -35,7 +35,7 @@ correlations:
 """,
         encoding="utf-8",
     )
-    model = load_budget(path)
+    model = read_budget(path)
     assert model.outputs == ("Y", "W")
     assert model.jacobian()[1].tolist() == [2.0] * 10
 
@@ -54,7 +54,7 @@ extra: 1
         encoding="utf-8",
     )
     with pytest.raises(InputError) as info:
-        load_budget(path)
+        read_budget(path)
     fields = {p.field for p in info.value.problems}
     assert fields == {"inputs.A", "inputs.B", "correlations[0]", "extra"}
 
