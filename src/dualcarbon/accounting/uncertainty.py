@@ -32,6 +32,7 @@ ONE = "1"
 class BudgetLine:
     input: str
     label: str
+    label_en: str
     value: float
     u: float
     distribution: str
@@ -89,133 +90,131 @@ def _line_key(slot: str) -> pl.Expr:
     return pl.format("line {}: {}", pl.col("line"), pl.lit(slot))
 
 
+_SLOT_NAMES = {
+    "activity": ("活动数据", "activity"),
+    "carbon": ("元素碳含量", "carbon content"),
+    "ncv": ("低位发热量", "NCV"),
+    "emission_factor": ("排放因子", "emission factor"),
+}
+
+
 def _slots(lines: pl.DataFrame) -> pl.DataFrame:
     """Long table: one row per (line, factor of its product) with the input's key and u."""
     fuel = pl.col("formula") == "fuel_combustion_co2"
     lab = pl.col("carbon_tier") == "lab"
-
-    def slot(
-        mask: pl.Expr,
-        name: str,
-        value: pl.Expr,
-        key: pl.Expr,
-        u: pl.Expr,
-        distribution: pl.Expr,
-        label: pl.Expr,
-    ) -> pl.DataFrame:
-        return lines.filter(mask).select(
-            "line",
-            pl.lit(name).alias("slot"),
-            key.alias("key"),
-            value.cast(pl.Float64).alias("value"),
-            u.cast(pl.Float64).alias("u"),
-            distribution.alias("distribution"),
-            label.alias("label"),
-        )
-
-    activity_label = pl.format(
-        "{} {}月 {} 活动数据 [{}]",
-        pl.col("unit"),
-        pl.col("month"),
-        pl.col("item_zh"),
-        pl.col("activity_ref"),
-    )
-    factor_label = pl.lit("")  # factors are labelled from the catalogue
-    parts = [
-        slot(
+    ncv_measured = pl.col("ncv_tier") == "lab"
+    user_factor = pl.col("emission_factor_tier") != "default"
+    none = pl.lit(None, pl.Float64)
+    # (rows, slot, value, key, u, distribution, evidence shown in the label)
+    table = [
+        (
             pl.lit(True),
             "activity",
-            pl.col("activity"),
+            "activity",
             _line_key("activity"),
             pl.col("activity_u"),
             pl.col("activity_distribution").fill_null("normal"),
-            activity_label,
+            "activity_ref",
         ),
-        slot(
+        (
             fuel & lab,
             "carbon",
-            pl.col("carbon_content"),
+            "carbon_content",
             _line_key("carbon"),
             pl.col("carbon_u"),
             pl.lit("normal"),
-            pl.format(
-                "{} {}月 元素碳含量 [{}]", pl.col("unit"), pl.col("month"), pl.col("carbon_ref")
-            ),
+            "carbon_ref",
         ),
-        slot(
+        (
             fuel & ~lab,
             "ncv",
-            pl.col("ncv"),
-            pl.when(pl.col("ncv_tier") == "lab")
-            .then(_line_key("ncv"))
-            .otherwise(pl.col("ncv_ref")),
+            "ncv",
+            pl.when(ncv_measured).then(_line_key("ncv")).otherwise(pl.col("ncv_ref")),
             pl.col("ncv_u"),
             pl.lit("normal"),
-            pl.when(pl.col("ncv_tier") == "lab")
-            .then(
-                pl.format(
-                    "{} {}月 低位发热量 [{}]", pl.col("unit"), pl.col("month"), pl.col("ncv_ref")
-                )
-            )
-            .otherwise(factor_label),
+            "ncv_ref",
         ),
-        slot(
+        (
             fuel & ~lab,
             "carbon_per_heat",
-            pl.col("carbon_per_heat"),
+            "carbon_per_heat",
             pl.col("carbon_ref"),
-            pl.lit(None, pl.Float64),
+            none,
             pl.lit("normal"),
-            factor_label,
+            "carbon_ref",
         ),
-        slot(
+        (
             fuel,
             "oxidation_rate",
-            pl.col("oxidation_rate"),
+            "oxidation_rate",
             pl.col("oxidation_rate_ref"),
-            pl.lit(None, pl.Float64),
+            none,
             pl.lit("normal"),
-            factor_label,
+            "oxidation_rate_ref",
         ),
-        slot(
+        (
             ~fuel,
             "emission_factor",
-            pl.col("emission_factor"),
-            pl.when(pl.col("emission_factor_tier") == "default")
-            .then(pl.col("emission_factor_ref"))
-            .otherwise(_line_key("emission_factor")),
+            "emission_factor",
+            pl.when(user_factor)
+            .then(_line_key("emission_factor"))
+            .otherwise(pl.col("emission_factor_ref")),
             pl.col("emission_factor_u"),
             pl.lit("normal"),
-            pl.format(
-                "{} {}月 排放因子 [{}]",
-                pl.col("unit"),
-                pl.col("month"),
-                pl.col("emission_factor_ref"),
-            ),
+            "emission_factor_ref",
         ),
-        slot(
+        (
             pl.col("gas") != "CO2",
             "gwp",
-            pl.col("gwp"),
+            "gwp",
             pl.col("gwp_ref"),
-            pl.lit(None, pl.Float64),
+            none,
             pl.lit("normal"),
-            factor_label,
+            "gwp_ref",
         ),
     ]
-    return pl.concat(parts)
+    parts = [
+        lines.filter(mask).select(
+            "line",
+            "unit",
+            "month",
+            "item",
+            "item_zh",
+            pl.lit(slot).alias("slot"),
+            key.alias("key"),
+            pl.col(value).cast(pl.Float64).alias("value"),
+            u.cast(pl.Float64).alias("u"),
+            distribution.alias("distribution"),
+            pl.col(evidence).alias("evidence"),
+        )
+        for mask, slot, value, key, u, distribution, evidence in table
+    ]
+    slots = pl.concat(parts)
+    names = pl.col("slot").replace_strict(
+        {k: v[0] for k, v in _SLOT_NAMES.items()}, default=None, return_dtype=pl.String
+    )
+    names_en = pl.col("slot").replace_strict(
+        {k: v[1] for k, v in _SLOT_NAMES.items()}, default=None, return_dtype=pl.String
+    )
+    # inputs of one line are labelled here; shared factors get the catalogue's names later
+    return slots.with_columns(
+        label=pl.format("{} {}月 {} {} [{}]", "unit", "month", "item_zh", names, "evidence"),
+        label_en=pl.format("{} month {} {} {} [{}]", "unit", "month", "item", names_en, "evidence"),
+    ).drop("unit", "month", "item", "item_zh", "evidence")
 
 
-def _factor_uncertainties(result: AccountingResult) -> dict[str, tuple[float, str, str]]:
-    """Relative standard uncertainty, distribution and label of every factor the result used."""
+def _factor_uncertainties(
+    result: AccountingResult,
+) -> dict[str, tuple[float, str, str, str]]:
+    """Relative u, distribution and zh/en labels of every factor the result used."""
     found = {}
     for ref, factor in result.factors.items():
-        label = f"{factor.name_zh} [{ref}]"
+        zh, en = f"{factor.name_zh} [{ref}]", f"{factor.name_en} [{ref}]"
         if factor.uncertainty is None or factor.value == 0:
-            found[ref] = (0.0, "normal", label)
+            found[ref] = (0.0, "normal", zh, en)
             continue
         u, distribution = factor.uncertainty.standard_uncertainty(factor.value)
-        found[ref] = (u / abs(factor.value), distribution, label)
+        found[ref] = (u / abs(factor.value), distribution, zh, en)
     return found
 
 
@@ -255,12 +254,20 @@ def account_uncertainty(
             )
         )
         .otherwise(pl.col("label")),
+        label_en=pl.when(is_factor)
+        .then(
+            pl.col("key").replace_strict(
+                {k: v[3] for k, v in factors.items()}, default="", return_dtype=pl.String
+            )
+        )
+        .otherwise(pl.col("label_en")),
     )
     inputs = slots.group_by("key", maintain_order=True).agg(
         pl.col("value").first(),
         pl.col("u").first(),
         pl.col("distribution").first(),
         pl.col("label").first(),
+        pl.col("label_en").first(),
     )
     inputs = pl.concat(
         [
@@ -272,6 +279,7 @@ def account_uncertainty(
                     "u": [0.0],
                     "distribution": ["normal"],
                     "label": ["1"],
+                    "label_en": ["1"],
                 }
             ),
         ]
@@ -318,6 +326,7 @@ def account_uncertainty(
         BudgetLine(
             input=str(inputs["key"][int(i)]),
             label=str(inputs["label"][int(i)]),
+            label_en=str(inputs["label_en"][int(i)]),
             value=float(values[i]),
             u=float(u[i]),
             distribution=str(inputs["distribution"][int(i)]),

@@ -131,7 +131,7 @@ def print_uncertainty(found: AccountingUncertainty, lang: Lang) -> None:
         table.add_column(header, justify="left" if header in ("输入量", "input") else "right")
     for line in found.budget:
         table.add_row(
-            line.label or line.input,
+            (line.label if lang == "zh" else line.label_en) or line.input,
             f"{line.value:.6g}",
             f"{line.u:.3g}",
             f"{line.variance_share:.1%}",

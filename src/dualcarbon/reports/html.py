@@ -246,7 +246,7 @@ def _uncertainty_context(found: AccountingUncertainty, lang: str) -> dict[str, A
         ],
         "budget": [
             (
-                b.label or b.input,
+                (b.label if lang == "zh" else b.label_en) or b.input,
                 fmt_sig(b.value),
                 fmt_sig(b.u, 3),
                 b.distribution,
