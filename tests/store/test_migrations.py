@@ -17,6 +17,10 @@ TABLES = {
     "factor_versions",
     "instruments",
     "calibrations",
+    "users",
+    "user_organisations",
+    "api_keys",
+    "web_sessions",
 }
 
 

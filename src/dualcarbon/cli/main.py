@@ -10,6 +10,7 @@ import typer
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.cli import factors, instruments, methodologies, uncertainty
+from dualcarbon.cli import serve as server
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
@@ -23,6 +24,7 @@ app.add_typer(factors.app, name="factors")
 app.add_typer(methodologies.app, name="methodologies")
 app.add_typer(instruments.app, name="instruments")
 app.command("uncertainty")(uncertainty.uncertainty)
+server.register(app)
 
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="zh or en (default: the locale; reports default zh)")

@@ -320,3 +320,85 @@ class StoredCalibration(Base):
             f"StoredCalibration(id={self.id!r}, date={self.date!r}, "
             f"certificate={self.certificate!r}, result={self.result!r})"
         )
+
+
+# -- accounts: users, organisation assignments, API keys, web sessions (migration 0003) ----------
+
+ROLES = ("enterprise", "verifier", "metrology_reviewer", "regulator", "admin")
+"""The roles a user can hold (docs/api.md). An ``enterprise`` user belongs to one organisation;
+``verifier`` and ``metrology_reviewer`` users are assigned organisations in
+``user_organisations``."""
+
+
+class UserOrganisation(Base):
+    """An organisation assigned to a verifier or metrology reviewer."""
+
+    __tablename__ = "user_organisations"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), primary_key=True, index=True
+    )
+
+
+class User(Base):
+    """A person who logs in. ``password_hash`` is an Argon2id hash in its PHC string form."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    assigned: Mapped[list[Organisation]] = relationship(
+        secondary="user_organisations", order_by="Organisation.id", viewonly=True
+    )
+    """Organisations assigned to a verifier or reviewer; written as :class:`UserOrganisation`
+    rows."""
+
+    def __repr__(self) -> str:
+        return f"User(id={self.id!r}, email={self.email!r}, role={self.role!r})"
+
+
+class ApiKey(Base):
+    """A key for machines. Only the SHA-256 of the secret is kept; ``prefix`` finds the row."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"ApiKey(id={self.id!r}, prefix={self.prefix!r}, user_id={self.user_id!r})"
+
+
+class WebSession(Base):
+    """A logged-in browser. The cookie carries a random token; only its SHA-256 is stored, so
+    the server itself keeps no state and any instance can answer."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"WebSession(id={self.id!r}, user_id={self.user_id!r})"

@@ -609,3 +609,20 @@ def register_organisations(session: Session) -> list[str]:
         .order_by(Organisation.name)
     )
     return list(session.scalars(query))
+
+
+# -- results by organisation id (the API's scope works on ids) -----------------------------------
+
+
+def list_results_of_organisation(session: Session, organisation_id: int) -> list[StoredResult]:
+    """The organisation's stored results, oldest first, owners loaded and payloads deferred
+    (as :func:`list_results`)."""
+    query = (
+        select(StoredResult)
+        .join(StoredResult.inventory)
+        .join(StoredInventory.facility)
+        .where(Facility.organisation_id == organisation_id)
+        .options(_with_owner(), defer(StoredResult.result_json), defer(StoredResult.lines_parquet))
+        .order_by(StoredResult.computed_at, StoredResult.id)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,160 @@
+"""The FastAPI application: ``create_app(settings)`` wires the engine, the secrets, the routes
+and the error handlers (docs/api.md).
+
+Errors answer in one shape, ``{"detail": "...", "problems": [{file, sheet, row, field, rule,
+value}]}``: bad input is a 422 naming what to fix, a lookup of something absent or out of scope a
+404, a forbidden action a 403 — never a 500 for anything a user sent.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dualcarbon import __version__
+from dualcarbon.api.routes import accounts, organisations, reference
+from dualcarbon.api.scope import AccessDeniedError
+from dualcarbon.api.security import CookieSigner, Passwords
+from dualcarbon.api.services import (
+    REQUEST,
+    ConflictError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
+from dualcarbon.api.settings import Settings
+from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
+from dualcarbon.store.database import make_engine
+
+UNPROCESSABLE = 422
+TOO_LARGE = 413
+"""Written as numbers: Starlette renamed their constants (``…_UNPROCESSABLE_CONTENT``) recently."""
+
+
+def _plain(value: object) -> object:
+    """A problem's offending value as JSON can carry it (dates and the like as text)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+def problem_json(problem: InputProblem) -> dict[str, Any]:
+    return {
+        "file": problem.file,
+        "sheet": problem.sheet,
+        "row": problem.row,
+        "field": problem.field,
+        "rule": problem.rule,
+        "value": _plain(problem.value),
+    }
+
+
+def error_response(
+    status_code: int,
+    detail: str,
+    problems: Sequence[InputProblem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"detail": detail, "problems": [problem_json(p) for p in problems]},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+async def _input_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InputError)
+    count = len(exc.problems)
+    return error_response(
+        UNPROCESSABLE,
+        f"{count} problem(s) in input; nothing was stored",
+        exc.problems,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        InputProblem(
+            REQUEST,
+            str(error.get("msg", "invalid")),
+            field=".".join(str(part) for part in error.get("loc", ())),
+            value=error.get("input") if error.get("type") != "missing" else None,
+        )
+        for error in exc.errors()
+    ]
+    return error_response(UNPROCESSABLE, f"{len(problems)} problem(s) in request", problems)
+
+
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (AccessDeniedError, status.HTTP_403_FORBIDDEN),
+    (LookupError, status.HTTP_404_NOT_FOUND),
+    (ConflictError, status.HTTP_409_CONFLICT),
+    (StoreError, status.HTTP_409_CONFLICT),
+    (PayloadTooLargeError, TOO_LARGE),
+    (UnsupportedMediaTypeError, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE),
+)
+
+
+async def _dualcarbon_error(request: Request, exc: Exception) -> JSONResponse:
+    for kind, code in _STATUS:
+        if isinstance(exc, kind):
+            return error_response(code, str(exc))
+    return error_response(UNPROCESSABLE, str(exc))
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(status.HTTP_409_CONFLICT, "the request conflicts with stored data")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, str(exc.detail), headers=headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API over the store at ``settings.database_url`` (migrated beforehand: ``dualcarbon
+    serve`` upgrades it; the app itself never changes the schema)."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="dualcarbon",
+        version=__version__,
+        summary="Carbon accounting by China's standards, every figure traced to its evidence.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)
+    app.state.signer = CookieSigner(settings.secret, settings.session_max_age_seconds)
+    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DualcarbonError, _dualcarbon_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for module in (accounts, organisations, reference):
+        app.include_router(module.router, prefix="/api")
+    return app

@@ -1,0 +1,101 @@
+"""FastAPI dependencies as ``Annotated`` aliases: ``SettingsDep``, ``SessionDep``,
+``CurrentUser``, ``AdminUser``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from dualcarbon.api import services
+from dualcarbon.api.schemas import MAX_ID
+from dualcarbon.api.scope import Action, Area, Principal, require
+from dualcarbon.api.security import CookieSigner, Passwords
+from dualcarbon.api.settings import Settings
+
+COOKIE_NAME = "dualcarbon_session"
+
+_bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer dck_…`")
+_cookie = APIKeyCookie(
+    name=COOKIE_NAME, auto_error=False, description="the session cookie set by /api/auth/login"
+)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+def get_signer(request: Request) -> CookieSigner:
+    signer: CookieSigner = request.app.state.signer
+    return signer
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for one request. Writes commit explicitly in the services; anything left
+    uncommitted when the request ends, or fails, is rolled back."""
+    engine: Engine = request.app.state.engine
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""An id in the URL, within what the database stores (a larger one is a 422, not an overflow)."""
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+SignerDep = Annotated[CookieSigner, Depends(get_signer)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def current_principal(
+    session: SessionDep,
+    signer: SignerDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal:
+    """The user behind an API key (``Authorization: Bearer``) or, without one, the session
+    cookie. A key given and refused is not rescued by a cookie."""
+    if bearer is not None:
+        principal = services.principal_for_api_key(session, bearer.credentials)
+        if principal is None:
+            raise _unauthorised("API key unknown, revoked, or its user deactivated")
+        return principal
+    if cookie:
+        token = signer.unsign(cookie)
+        principal = None if token is None else services.principal_for_session(session, token)
+        if principal is None:
+            raise _unauthorised("session expired or logged out; log in again")
+        return principal
+    raise _unauthorised("log in, or send an API key as Authorization: Bearer")
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def admin_principal(principal: CurrentUser) -> Principal:
+    """The current user, who must be allowed to change platform-wide things (an admin)."""
+    require(principal, Action.WRITE, Area.PLATFORM, None)
+    return principal
+
+
+AdminUser = Annotated[Principal, Depends(admin_principal)]

@@ -1,0 +1,1 @@
+"""Thin routes: parse, call :mod:`dualcarbon.api.services`, shape the answer."""

@@ -1,0 +1,542 @@
+"""What the API does, as plain functions over a session: accounts, scope-checked reads, imports.
+
+Routes call these and only shape the answers. Every function that reads or changes an
+organisation's data takes the :class:`~dualcarbon.api.scope.Principal` and asks
+:func:`~dualcarbon.api.scope.require` first; writes commit here, so a route never leaves half of
+an import behind (a failure rolls the whole request back).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path, PurePath
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from dualcarbon.accounting.engine import account
+from dualcarbon.accounting.inventory import Inventory
+from dualcarbon.api.schemas import (
+    FactorPublic,
+    ImportOutcome,
+    MethodologySummary,
+    ResultSummary,
+    UserCreate,
+    UserPublic,
+)
+from dualcarbon.api.scope import (
+    Action,
+    Area,
+    NotFoundError,
+    Principal,
+    Role,
+    readable_organisations,
+    require,
+)
+from dualcarbon.api.security import (
+    Passwords,
+    api_key_prefix,
+    new_api_key,
+    new_session_token,
+    same_digest,
+    sha256,
+)
+from dualcarbon.errors import DualcarbonError, InputError, InputProblem
+from dualcarbon.factors import default_catalogue
+from dualcarbon.io import read_inventory
+from dualcarbon.io.yaml_inventory import inventory_from_mapping
+from dualcarbon.methodologies.definition import all_methodologies
+from dualcarbon.store.models import (
+    ApiKey,
+    Organisation,
+    StoredResult,
+    User,
+    UserOrganisation,
+    WebSession,
+    utcnow,
+)
+from dualcarbon.store.repository import (
+    get_result,
+    list_results_of_organisation,
+    load_register,
+    result_payload,
+    save_inventory,
+    save_result,
+    sync_factors,
+)
+
+REQUEST = "request"
+"""The ``file`` of problems found in a request body rather than in an uploaded file."""
+
+UPLOAD_SUFFIXES = (".xlsx", ".yaml", ".yml")
+
+KEY_USE_RESOLUTION = dt.timedelta(minutes=1)
+"""``api_keys.last_used_at`` is written at most this often, not on every request."""
+
+
+class ConflictError(DualcarbonError):
+    """The request clashes with what is stored (HTTP 409)."""
+
+
+class PayloadTooLargeError(DualcarbonError):
+    """An upload over the configured limit (HTTP 413)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"upload larger than {limit} bytes")
+
+
+class UnsupportedMediaTypeError(DualcarbonError):
+    """A body in a media type the route does not read (HTTP 415)."""
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        role=Role(user.role),
+        organisation_id=user.organisation_id,
+        assigned=frozenset(o.id for o in user.assigned),
+    )
+
+
+def user_public(user: User) -> UserPublic:
+    return UserPublic(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=Role(user.role),
+        organisation_id=user.organisation_id,
+        assigned_organisation_ids=[o.id for o in user.assigned],
+        active=user.active,
+        created_at=user.created_at,
+    )
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id, options=[selectinload(User.assigned)])
+    if user is None:
+        raise NotFoundError("user", user_id)
+    return user
+
+
+def list_users(session: Session, principal: Principal) -> list[User]:
+    require(principal, Action.READ, Area.PLATFORM, None)
+    return list(
+        session.scalars(select(User).options(selectinload(User.assigned)).order_by(User.id))
+    )
+
+
+def _organisation_exists(session: Session, organisation_id: int) -> bool:
+    return session.get(Organisation, organisation_id) is not None
+
+
+def create_user(
+    session: Session, principal: Principal, data: UserCreate, passwords: Passwords
+) -> User:
+    """Add a user (admins only).
+
+    An enterprise user needs its organisation; no other role has one of its own.
+    """
+    require(principal, Action.WRITE, Area.PLATFORM, None)
+    problems: list[InputProblem] = []
+    if data.role is Role.ENTERPRISE and data.organisation_id is None:
+        problems.append(
+            InputProblem(
+                REQUEST, "an enterprise user belongs to an organisation", field="organisation_id"
+            )
+        )
+    if data.role is not Role.ENTERPRISE and data.organisation_id is not None:
+        problems.append(
+            InputProblem(
+                REQUEST,
+                f"a {data.role.value} has no organisation of its own "
+                "(assign organisations to verifiers and metrology reviewers instead)",
+                field="organisation_id",
+                value=data.organisation_id,
+            )
+        )
+    if data.organisation_id is not None and not _organisation_exists(session, data.organisation_id):
+        problems.append(
+            InputProblem(
+                REQUEST, "no such organisation", field="organisation_id", value=data.organisation_id
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    if session.scalar(select(User.id).where(User.email == data.email)) is not None:
+        raise ConflictError(f"a user with e-mail {data.email} exists already")
+    user = User(
+        email=data.email,
+        name=data.name,
+        password_hash=passwords.hash(data.password),
+        role=data.role.value,
+        organisation_id=data.organisation_id,
+        active=True,
+    )
+    session.add(user)
+    session.commit()
+    return get_user(session, user.id)
+
+
+def set_assignments(
+    session: Session, principal: Principal, user_id: int, organisation_ids: list[int]
+) -> User:
+    """Replace the organisations assigned to a verifier or metrology reviewer (admins only)."""
+    require(principal, Action.WRITE, Area.PLATFORM, None)
+    user = get_user(session, user_id)
+    if Role(user.role) not in (Role.VERIFIER, Role.METROLOGY_REVIEWER):
+        raise InputError(
+            [
+                InputProblem(
+                    REQUEST,
+                    f"a {user.role} is not assigned organisations",
+                    field="organisation_ids",
+                )
+            ]
+        )
+    wanted = sorted(set(organisation_ids))
+    known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(wanted))))
+    missing = [i for i in wanted if i not in known]
+    if missing:
+        raise InputError(
+            [InputProblem(REQUEST, "no such organisation", field="organisation_ids", value=missing)]
+        )
+    current = set(
+        session.scalars(
+            select(UserOrganisation.organisation_id).where(UserOrganisation.user_id == user_id)
+        )
+    )
+    for organisation_id in current - set(wanted):
+        session.delete(session.get_one(UserOrganisation, (user_id, organisation_id)))
+    for organisation_id in set(wanted) - current:
+        session.add(UserOrganisation(user_id=user_id, organisation_id=organisation_id))
+    session.commit()
+    session.expire(user)
+    return get_user(session, user_id)
+
+
+def authenticate(session: Session, passwords: Passwords, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else ``None`` (the same work either way)."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    ok = passwords.verify(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        return None
+    return user
+
+
+def open_session(session: Session, user: User, max_age_seconds: int) -> str:
+    """Start a web session; the token for the cookie (only its hash is stored)."""
+    token = new_session_token()
+    now = utcnow()
+    session.add(
+        WebSession(
+            user_id=user.id,
+            token_hash=sha256(token),
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=max_age_seconds),
+        )
+    )
+    session.commit()
+    return token
+
+
+def close_session(session: Session, token: str) -> None:
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == sha256(token)))
+    if row is not None:
+        session.delete(row)
+        session.commit()
+
+
+def principal_for_session(session: Session, token: str) -> Principal | None:
+    row = session.scalar(
+        select(WebSession)
+        .where(WebSession.token_hash == sha256(token), WebSession.expires_at > utcnow())
+        .options(selectinload(WebSession.user).selectinload(User.assigned))
+    )
+    if row is None or not row.user.active:
+        return None
+    return principal_of(row.user)
+
+
+def create_api_key(session: Session, principal: Principal, name: str) -> tuple[ApiKey, str]:
+    """A new key of the current user: the row and the key itself (never stored, shown once)."""
+    token, prefix = new_api_key()
+    key = ApiKey(user_id=principal.user_id, name=name, prefix=prefix, key_hash=sha256(token))
+    session.add(key)
+    session.commit()
+    return key, token
+
+
+def list_api_keys(session: Session, principal: Principal) -> list[ApiKey]:
+    return list(
+        session.scalars(
+            select(ApiKey).where(ApiKey.user_id == principal.user_id).order_by(ApiKey.id)
+        )
+    )
+
+
+def revoke_api_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+    """Revoke one of the current user's keys; another user's key is not found."""
+    key = session.get(ApiKey, key_id)
+    if key is None or key.user_id != principal.user_id:
+        raise NotFoundError("API key", key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.commit()
+    return key
+
+
+def principal_for_api_key(session: Session, token: str) -> Principal | None:
+    """The user of a valid, unrevoked key, noting when the key was last used."""
+    prefix = api_key_prefix(token)
+    if prefix is None:
+        return None
+    key = session.scalar(
+        select(ApiKey)
+        .where(ApiKey.prefix == prefix)
+        .options(selectinload(ApiKey.user).selectinload(User.assigned))
+    )
+    if key is None or key.revoked_at is not None or not same_digest(key.key_hash, sha256(token)):
+        return None
+    if not key.user.active:
+        return None
+    principal = principal_of(key.user)
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > KEY_USE_RESOLUTION:
+        key.last_used_at = now
+        session.commit()
+    return principal
+
+
+# -- organisations and results -------------------------------------------------------------------
+
+
+def list_organisations(session: Session, principal: Principal) -> list[Organisation]:
+    visible = readable_organisations(principal, Area.ORGANISATION)
+    query = select(Organisation).order_by(Organisation.id)
+    if visible is not None:
+        query = query.where(Organisation.id.in_(sorted(visible)))
+    return list(session.scalars(query))
+
+
+def organisation_for(
+    session: Session, principal: Principal, organisation_id: int, action: Action, area: Area
+) -> Organisation:
+    """The organisation, once the principal may do ``action`` on its ``area``; 404 for one it
+    may not see (whether or not it exists), 403 for one it sees but may not do this to."""
+    require(principal, action, area, organisation_id)
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFoundError("organisation", organisation_id)
+    return organisation
+
+
+def create_organisation(session: Session, principal: Principal, name: str) -> Organisation:
+    require(principal, Action.WRITE, Area.PLATFORM, None)
+    name = name.strip()
+    same = session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
+    if same is not None:
+        raise ConflictError(f"organisation {same.name!r} exists already (id {same.id})")
+    organisation = Organisation(name=name)
+    session.add(organisation)
+    session.commit()
+    return organisation
+
+
+def result_summary(row: StoredResult) -> ResultSummary:
+    facility = row.inventory.facility
+    return ResultSummary(
+        id=row.id,
+        organisation_id=facility.organisation_id,
+        inventory_id=row.inventory_id,
+        facility=facility.name,
+        year=row.inventory.year,
+        methodology=row.methodology,
+        total_tco2e=row.total_tco2e,
+        computed_at=row.computed_at,
+        line_count=row.line_count,
+    )
+
+
+def organisation_results(
+    session: Session, principal: Principal, organisation_id: int
+) -> list[ResultSummary]:
+    organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
+    return [result_summary(row) for row in list_results_of_organisation(session, organisation_id)]
+
+
+def result_document(session: Session, principal: Principal, result_id: int) -> dict[str, Any]:
+    """The stored result's JSON export (docs/result-json.md), with every line's trace."""
+    row = get_result(session, result_id)
+    if row is None:
+        raise NotFoundError("result", result_id)
+    organisation_id = row.inventory.facility.organisation_id
+    try:
+        require(principal, Action.READ, Area.ACCOUNTING, organisation_id)
+    except DualcarbonError:
+        raise NotFoundError("result", result_id) from None
+    document = result_payload(row)
+    document["id"] = row.id
+    document["organisation_id"] = organisation_id
+    return document
+
+
+def _named_inventory(inventory: Inventory, organisation: Organisation) -> None:
+    named = inventory.header.organisation.strip()
+    if named != organisation.name:
+        raise InputError(
+            [
+                InputProblem(
+                    inventory.source,
+                    f"the inventory names organisation {named!r}; it can be imported only into "
+                    f"that organisation, not into {organisation.name!r}",
+                    sheet=inventory.sheets.get("inventory", "inventory"),
+                    field="organisation",
+                    value=named,
+                )
+            ]
+        )
+
+
+def import_inventory(
+    session: Session, principal: Principal, organisation_id: int, inventory: Inventory
+) -> ImportOutcome:
+    """Account an inventory for an organisation and store inventory and result, all or nothing.
+
+    The inventory must name the organisation it is imported into. The organisation's stored
+    instrument register, if any, ties readings to their instruments as ``dualcarbon account
+    --register`` does. Bad input raises :class:`InputError` before anything is written.
+    """
+    organisation = organisation_for(
+        session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
+    )
+    _named_inventory(inventory, organisation)
+    register = load_register(session, organisation.name)
+    result = account(inventory, register=register)
+    sync_factors(session)
+    facility = inventory.header.facility or organisation.name
+    stored = save_inventory(session, organisation.name, facility, inventory)
+    row = save_result(session, stored, result)
+    session.commit()
+    saved = get_result(session, row.id)
+    assert saved is not None
+    return ImportOutcome(inventory_id=stored.id, result=result_summary(saved))
+
+
+# -- reading uploads -----------------------------------------------------------------------------
+
+
+def _client_name(filename: str | None) -> str:
+    """The uploaded file's own name (no folders), as problems and the stored inventory name it."""
+    name = PurePath((filename or "").replace("\\", "/")).name.strip()
+    return name[:200] or "upload"
+
+
+def inventory_from_upload(filename: str | None, data: bytes) -> Inventory:
+    """Read an uploaded ``.xlsx`` or ``.yaml`` inventory; problems name the client's file name."""
+    name = _client_name(filename)
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InputError(
+            [InputProblem(name, f"unsupported file type (use {', '.join(UPLOAD_SUFFIXES)})")]
+        )
+    with tempfile.TemporaryDirectory(prefix="dualcarbon-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            inventory = read_inventory(path)
+        except RecursionError:
+            raise InputError([InputProblem(name, "file nested too deeply")]) from None
+        except InputError as exc:
+            raise InputError(
+                [
+                    dataclasses.replace(p, file=name) if p.file == str(path) else p
+                    for p in exc.problems
+                ]
+            ) from None
+    return dataclasses.replace(inventory, source=name)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def inventory_from_json(data: bytes) -> Inventory:
+    """Read an inventory sent as a JSON body, shaped as the YAML format
+    (docs/inventory-format.md)."""
+    try:
+        raw = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise InputError([InputProblem(REQUEST, "body is not UTF-8 text")]) from None
+    except ValueError as exc:  # JSONDecodeError, NaN and Infinity
+        raise InputError([InputProblem(REQUEST, f"not valid JSON: {exc}")]) from None
+    except RecursionError:
+        raise InputError([InputProblem(REQUEST, "JSON nested too deeply")]) from None
+    if not isinstance(raw, dict):
+        raise InputError([InputProblem(REQUEST, "the body must be a JSON object")])
+    return inventory_from_mapping(raw, source=REQUEST)
+
+
+# -- reference data ------------------------------------------------------------------------------
+
+
+def factor_public(factor_key: str) -> FactorPublic:
+    catalogue = default_catalogue()
+    factor = catalogue.get(factor_key)
+    return FactorPublic(
+        ref=factor.ref,
+        superseded=catalogue.is_superseded(factor),
+        standard_uncertainty=factor.standard_uncertainty,
+        versions=[v.ref for v in catalogue.versions(factor.id)],
+        factor=factor,
+    )
+
+
+def search_factors(
+    text: str | None,
+    *,
+    kind: str | None = None,
+    subject: str | None = None,
+    gas: str | None = None,
+    year: int | None = None,
+    region: str | None = None,
+    include_superseded: bool = False,
+    limit: int = 100,
+) -> list[FactorPublic]:
+    catalogue = default_catalogue()
+    found = catalogue.search(
+        text,
+        kind=kind,
+        subject=subject,
+        gas=gas,
+        year=year,
+        region=region,
+        include_superseded=include_superseded,
+    )
+    return [factor_public(f.ref) for f in found[:limit]]
+
+
+def methodologies() -> list[MethodologySummary]:
+    ordered = sorted(all_methodologies().values(), key=lambda m: (m.sector, m.issued, m.id))
+    return [
+        MethodologySummary(
+            id=m.id,
+            version=m.version,
+            ref=m.ref,
+            title_zh=m.title_zh,
+            title_en=m.title_en,
+            document=m.document,
+            issued=m.issued,
+            reporting_years=list(m.reporting_years),
+            supersedes=m.supersedes,
+        )
+        for m in ordered
+    ]

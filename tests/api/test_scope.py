@@ -1,0 +1,260 @@
+"""Generated: every route of the app × every role — nobody reads or changes anything outside
+their scope (issue 4).
+
+The routes are enumerated from ``app.routes`` (and checked against the OpenAPI paths), so a route
+added without a line in :data:`POLICY` fails :func:`test_every_route_has_a_policy`. Each
+organisation-bound route is tried on 甲 (the organisation the enterprise user belongs to and the
+verifier and metrology reviewer are assigned) and on 乙 (nobody's but the enterprise user of 乙, who
+is not among the roles tried). A request the policy forbids must answer 403 or 404 with a valid
+body; one it allows answers 200 (reads) or — sent an invalid body on purpose so nothing is
+written — 422 (writes). After every request the store is unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from dualcarbon.api import create_app
+from dualcarbon.api.deps import COOKIE_NAME
+from dualcarbon.store import session_scope, upgrade
+from dualcarbon.store.models import (
+    ApiKey,
+    Organisation,
+    StoredInventory,
+    StoredResult,
+    User,
+    UserOrganisation,
+    WebSession,
+)
+
+from .world import ORG_A, ORG_B, ROLES, World, seed, settings_for
+
+EVERYONE = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+READERS_OF_ALL = frozenset({"regulator", "admin"})
+ACCOUNTING_READERS = frozenset({"enterprise", "verifier", "regulator", "admin"})
+
+PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/logout")}
+"""Routes anyone may call: logging in, and logging out (which only ends the caller's session)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route: on 甲, and on 乙 (``None``: the route has no organisation)."""
+
+    own: frozenset[str]
+    other: frozenset[str] | None = None
+
+
+POLICY: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/me"): Rule(EVERYONE),
+    ("GET", "/api/keys"): Rule(EVERYONE),
+    ("POST", "/api/keys"): Rule(EVERYONE),
+    ("DELETE", "/api/keys/{key_id}"): Rule(frozenset()),  # the key of another user
+    ("GET", "/api/users"): Rule(READERS_OF_ALL),
+    ("POST", "/api/users"): Rule(ADMIN),
+    ("PUT", "/api/users/{user_id}/organisations"): Rule(ADMIN),
+    ("GET", "/api/organisations"): Rule(EVERYONE),  # filtered: see test_listings_are_filtered
+    ("POST", "/api/organisations"): Rule(ADMIN),
+    ("GET", "/api/organisations/{organisation_id}"): Rule(EVERYONE, READERS_OF_ALL),
+    ("GET", "/api/organisations/{organisation_id}/results"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
+    ("GET", "/api/results/{result_id}"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
+    ("POST", "/api/organisations/{organisation_id}/inventories"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("GET", "/api/factors"): Rule(EVERYONE),
+    ("GET", "/api/factors/{factor_id}"): Rule(EVERYONE),
+    ("GET", "/api/methodologies"): Rule(EVERYONE),
+}
+
+
+def _app() -> FastAPI:
+    return create_app(settings_for("sqlite://"))
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every API route, path as declared (``{factor_id:path}`` included).
+
+    FastAPI ≥ 0.13x keeps included routers as one entry of ``app.routes``; its
+    ``iter_route_contexts`` walks them (older versions list the routes themselves).
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI
+        contexts: Iterator[Any] = iter(app.routes)
+    else:
+        contexts = iter_route_contexts(app.routes)
+    found = []
+    for context in contexts:
+        route = getattr(context, "original_route", context)
+        if isinstance(route, APIRoute):
+            found += [(method, str(context.path)) for method in sorted(context.methods or ())]
+    return sorted(found)
+
+
+def _plain(path: str) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+ROUTES = api_routes(_app())
+PROTECTED = [(m, p) for m, p in ROUTES if (m, _plain(p)) not in PUBLIC]
+
+
+def test_every_route_has_a_policy() -> None:
+    app = _app()
+    declared = {(m, _plain(p)) for m, p in ROUTES}
+    documented = {
+        (method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item
+    }
+    assert declared == documented
+    assert declared - PUBLIC == set(POLICY), "every route needs a line in POLICY"
+
+
+# -- the world, once per module and backend ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scoped(module_db_url: str) -> Iterator[tuple[TestClient, World]]:
+    upgrade(module_db_url)
+    with TestClient(create_app(settings_for(module_db_url))) as client:
+        yield client, seed(client.app.state.engine)  # type: ignore[attr-defined]
+
+
+def _snapshot(world: World) -> dict[str, int]:
+    counted = (Organisation, User, UserOrganisation, StoredInventory, StoredResult, ApiKey)
+    with session_scope(world.engine) as session:
+        counts = {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in counted
+        }
+        counts["revoked keys"] = (
+            session.scalar(select(func.count()).where(ApiKey.revoked_at.is_not(None))) or 0
+        )
+        counts["assignments"] = hash(
+            tuple(
+                session.execute(select(UserOrganisation.user_id, UserOrganisation.organisation_id))
+            )
+        )
+        counts["web_sessions"] = session.scalar(select(func.count()).select_from(WebSession)) or 0
+    return counts
+
+
+def _inventory_json(organisation: str) -> dict[str, Any]:
+    return {
+        "inventory": {
+            "organisation": organisation,
+            "facility": "二号电厂",
+            "year": 2024,
+            "methodology": "cn-mee-power-2022",
+        },
+        "fuel": [{"month": 3, "fuel": "coal", "consumption": 777.0, "ncv": 20.1}],
+    }
+
+
+def _request(world: World, method: str, path: str, target: str) -> tuple[str, Any, Any]:
+    """URL, a valid body and an invalid body for calling ``path`` on organisation ``target``."""
+    org = world.org_a if target == "甲" else world.org_b
+    values = {
+        "organisation_id": org,
+        "result_id": world.result_a if target == "甲" else world.result_b,
+        "key_id": world.key_ids["enterprise_b"],
+        "user_id": world.users["verifier"],
+        "factor_id": "gwp-ipcc-ar6/gwp/CH4",
+    }
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"no test value for path parameter {name!r}: add one"
+        return str(values[name])
+
+    url = re.sub(r"\{(\w+)(?::\w+)?\}", fill, path)
+    valid: dict[str, Any] = {
+        "/api/keys": {"name": "scope test"},
+        "/api/users": {
+            "email": "scope.test@example.cn",
+            "name": "x",
+            "password": "a long enough password",
+            "role": "regulator",
+        },
+        "/api/users/{user_id}/organisations": {"organisation_ids": [world.org_b]},
+        "/api/organisations": {"name": "丙电力有限公司"},
+        "/api/organisations/{organisation_id}/inventories": _inventory_json(
+            ORG_A if target == "甲" else ORG_B
+        ),
+    }
+    body = valid.get(_plain(path)) if method != "GET" else None
+    return url, body, ({} if body is not None else None)
+
+
+CASES = [
+    pytest.param(method, path, role, target, id=f"{method} {path} {role} {target}")
+    for method, path in PROTECTED
+    for role in ROLES
+    for target in (("甲", "乙") if "{organisation_id}" in path or "{result_id}" in path else ("—",))
+]
+
+
+@pytest.mark.parametrize(("method", "path", "role", "target"), CASES)
+def test_route_scope(
+    scoped: tuple[TestClient, World], method: str, path: str, role: str, target: str
+) -> None:
+    client, world = scoped
+    rule = POLICY[(method, _plain(path))]
+    permitted = rule.other if target == "乙" and rule.other is not None else rule.own
+    url, valid, invalid = _request(world, method, path, target)
+    before = _snapshot(world)
+    body = invalid if role in permitted else valid
+    response = client.request(method, url, json=body, headers=world.bearer(role))
+    if role in permitted:
+        expected = 200 if method == "GET" else 422
+        assert response.status_code == expected, response.text
+    else:
+        assert response.status_code in (403, 404), response.text
+        assert response.json()["detail"]
+    assert _snapshot(world) == before, "the request changed the store"
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+def test_no_or_bad_credentials_is_401(
+    scoped: tuple[TestClient, World], method: str, path: str
+) -> None:
+    client, world = scoped
+    url, valid, _ = _request(world, method, path, "甲")
+    before = _snapshot(world)
+    attempts: list[dict[str, str]] = [
+        {},
+        {"Authorization": f"Bearer {world.revoked_key}"},
+        {"Authorization": "Bearer dck_000000000000_guessed"},
+        {"Cookie": f"{COOKIE_NAME}=forged"},
+    ]
+    for headers in attempts:
+        response = client.request(method, url, json=valid, headers=headers)
+        assert response.status_code == 401, (headers, response.text)
+    assert _snapshot(world) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_listings_are_filtered(scoped: tuple[TestClient, World], role: str) -> None:
+    client, world = scoped
+    organisations = client.get("/api/organisations", headers=world.bearer(role)).json()
+    expected = {world.org_a, world.org_b} if role in READERS_OF_ALL else {world.org_a}
+    assert {o["id"] for o in organisations} == expected
+    if role in ACCOUNTING_READERS:
+        results = client.get(
+            f"/api/organisations/{world.org_a}/results", headers=world.bearer(role)
+        ).json()
+        assert [r["id"] for r in results] == [world.result_a]
+        assert {r["organisation_id"] for r in results} == {world.org_a}
+        document = client.get(f"/api/results/{world.result_a}", headers=world.bearer(role))
+        assert document.json()["organisation_id"] == world.org_a

@@ -1,0 +1,166 @@
+"""Seeded data for the API tests.
+
+:func:`seed` seeds two organisations, 甲 and 乙, a stored result for each, and one user per role
+(enterprise of 甲; verifier and metrology reviewer assigned 甲; regulator; admin) plus an
+enterprise user of 乙, each with an API key. Argon2 runs with small costs here: the hashes are the
+same algorithm, only cheaper to compute.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from dualcarbon.accounting.engine import account
+from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
+from dualcarbon.accounting.tables import TABLES
+from dualcarbon.api import Settings
+from dualcarbon.api.security import Passwords, new_api_key, sha256
+from dualcarbon.store import make_engine, session_scope
+from dualcarbon.store.models import ApiKey, Organisation, User, UserOrganisation, utcnow
+from dualcarbon.store.repository import save_inventory, save_result, sync_factors
+
+POSTGRES_ENV = "DUALCARBON_TEST_POSTGRES_URL"
+PASSWORD = "correct horse battery staple"
+ROLES = ("enterprise", "verifier", "metrology_reviewer", "regulator", "admin")
+ORG_A = "甲电力有限公司"
+ORG_B = "乙电力有限公司"
+
+BACKENDS = [pytest.param("sqlite", id="sqlite")]
+if os.environ.get(POSTGRES_ENV):
+    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+
+
+def database(backend: str, folder: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'api.sqlite'}"
+        return
+    base = make_url(os.environ[POSTGRES_ENV])
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def settings_for(url: str) -> Settings:
+    return Settings(
+        database_url=url,
+        secret_key="test-secret-key",  # type: ignore[arg-type]
+        cookie_secure=False,
+        password_memory_kib=64,
+        password_time_cost=1,
+    )
+
+
+def make_inventory(organisation: str, *, coal_t: float = 1000.0) -> Inventory:
+    """A small 2024 power inventory of ``organisation``."""
+    header = InventoryHeader(
+        organisation=organisation, facility="一号电厂", year=2024, methodology="cn-mee-power-2022"
+    )
+    fuel, problems = coerce_records(
+        TABLES["fuel"],
+        [
+            {
+                "month": 1,
+                "fuel": "coal",
+                "consumption": coal_t,
+                "ncv": 20.5,
+                "carbon_content": 55.2,
+            },
+            {"month": 2, "fuel": "coal", "consumption": 900.0, "ncv": 21.0},
+        ],
+        file="test",
+    )
+    assert not problems
+    return Inventory(header=header, tables={"fuel": fuel}, source="test.yaml")
+
+
+@dataclass
+class World:
+    """Ids and keys of the seeded data."""
+
+    engine: Engine
+    org_a: int = 0
+    org_b: int = 0
+    result_a: int = 0
+    result_b: int = 0
+    users: dict[str, int] = field(default_factory=dict)
+    """user id by role; ``"enterprise_b"`` is the enterprise user of 乙."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """an API key by role (and ``"enterprise_b"``)."""
+    key_ids: dict[str, int] = field(default_factory=dict)
+    revoked_key: str = ""
+
+    def bearer(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[who]}"}
+
+    def email(self, who: str) -> str:
+        return f"{who}@example.cn"
+
+
+def seed(engine: Engine) -> World:
+    world = World(engine=engine)
+    passwords = Passwords(memory_kib=64, time_cost=1)
+    password_hash = passwords.hash(PASSWORD)
+    with session_scope(engine) as session:
+        sync_factors(session)
+        a, b = Organisation(name=ORG_A), Organisation(name=ORG_B)
+        session.add_all([a, b])
+        session.flush()
+        world.org_a, world.org_b = a.id, b.id
+        for name, org_id in ((ORG_A, a.id), (ORG_B, b.id)):
+            inventory = make_inventory(name)
+            stored = save_inventory(session, name, "一号电厂", inventory)
+            row = save_result(session, stored, account(inventory))
+            if org_id == a.id:
+                world.result_a = row.id
+            else:
+                world.result_b = row.id
+        for who in (*ROLES, "enterprise_b"):
+            role = "enterprise" if who == "enterprise_b" else who
+            org = {"enterprise": a.id, "enterprise_b": b.id}.get(who)
+            user = User(
+                email=world.email(who),
+                name=who,
+                password_hash=password_hash,
+                role=role,
+                organisation_id=org,
+                active=True,
+            )
+            session.add(user)
+            session.flush()
+            world.users[who] = user.id
+            if role in ("verifier", "metrology_reviewer"):
+                session.add(UserOrganisation(user_id=user.id, organisation_id=a.id))
+            token, prefix = new_api_key()
+            key = ApiKey(user_id=user.id, name="test", prefix=prefix, key_hash=sha256(token))
+            session.add(key)
+            session.flush()
+            world.keys[who] = token
+            world.key_ids[who] = key.id
+        token, prefix = new_api_key()
+        session.add(
+            ApiKey(
+                user_id=world.users["enterprise"],
+                name="revoked",
+                prefix=prefix,
+                key_hash=sha256(token),
+                revoked_at=utcnow(),
+            )
+        )
+        world.revoked_key = token
+    return world
