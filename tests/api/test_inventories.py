@@ -301,3 +301,44 @@ def test_upload_over_the_limit_is_413(client: TestClient, world: World) -> None:
     )
     assert body.status_code == 413
     assert _stored(world) == before
+
+
+def test_an_import_is_lodged_as_evidence_and_proves(client: TestClient, world: World) -> None:
+    """The upload's evidence entry comes back with it, the result names it, and its proof
+    verifies against the signed head with the published key."""
+    from dualcarbon.ledger import merkle
+    from dualcarbon.ledger.signing import SignedTreeHead, TreeHead, verify_head
+
+    headers = world.bearer("enterprise")
+    body = {
+        "inventory": {
+            "organisation": ORG_A,
+            "facility": "三号电厂",
+            "year": 2024,
+            "methodology": "cn-mee-power-2022",
+        },
+        "fuel": [{"month": 5, "fuel": "coal", "consumption": 321.0, "ncv": 20.3}],
+    }
+    response = client.post(
+        f"/api/organisations/{world.org_a}/inventories", json=body, headers=headers
+    )
+    assert response.status_code in (200, 201), response.text
+    evidence = response.json()["evidence"]
+    own = next(e for e in evidence if e["log_id"] == f"org:{world.org_a}")
+    log = client.get(f"/api/organisations/{world.org_a}/evidence", headers=headers).json()
+    fields = {k: v for k, v in log["head"].items() if k != "signature"}
+    head = SignedTreeHead(TreeHead(**fields), log["head"]["signature"])
+    key = client.get("/api/evidence/public-key", headers=headers).json()["public_key"]
+    assert verify_head(head, key)
+    proof = client.get(
+        f"/api/organisations/{world.org_a}/evidence/{own['sequence']}/proof", headers=headers
+    ).json()
+    assert merkle.verify_inclusion(
+        bytes.fromhex(own["leaf_hash"]),
+        own["sequence"],
+        proof["tree_size"],
+        [bytes.fromhex(p) for p in proof["proof"]],
+        bytes.fromhex(head.head.root_hash),
+    )
+    document = client.get(f"/api/results/{response.json()['result']['id']}", headers=headers)
+    assert own in document.json()["evidence"]

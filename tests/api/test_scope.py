@@ -76,6 +76,16 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/factors"): Rule(EVERYONE),
     ("GET", "/api/factors/{factor_id}"): Rule(EVERYONE),
     ("GET", "/api/methodologies"): Rule(EVERYONE),
+    ("GET", "/api/evidence/public-key"): Rule(EVERYONE),
+    ("GET", "/api/organisations/{organisation_id}/evidence"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
+    ("GET", "/api/organisations/{organisation_id}/evidence/{sequence}/proof"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
+    ("GET", "/api/organisations/{organisation_id}/evidence/consistency"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
 }
 
 
@@ -171,6 +181,7 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "key_id": world.key_ids["enterprise_b"],
         "user_id": world.users["verifier"],
         "factor_id": "gwp-ipcc-ar6/gwp/CH4",
+        "sequence": 0,
     }
 
     def fill(match: re.Match[str]) -> str:

@@ -8,6 +8,7 @@ same algorithm, only cheaper to compute.
 
 from __future__ import annotations
 
+import base64
 import os
 import uuid
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_r
 from dualcarbon.accounting.tables import TABLES
 from dualcarbon.api import Settings
 from dualcarbon.api.security import Passwords, new_api_key, sha256
+from dualcarbon.ledger.lodging import lodge_inventory
+from dualcarbon.ledger.signing import Signer
 from dualcarbon.store import make_engine, session_scope
 from dualcarbon.store.models import ApiKey, Organisation, User, UserOrganisation, utcnow
 from dualcarbon.store.repository import save_inventory, save_result, sync_factors
@@ -56,10 +59,16 @@ def database(backend: str, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
+TEST_LEDGER_KEY = base64.b64encode(bytes(range(32))).decode()
+"""A fixed Ed25519 key for the tests' evidence logs (never a real one)."""
+TEST_SIGNER = Signer.from_private_bytes(bytes(range(32)))
+
+
 def settings_for(url: str) -> Settings:
     return Settings(
         database_url=url,
         secret_key="test-secret-key",  # type: ignore[arg-type]
+        ledger_key=TEST_LEDGER_KEY,  # type: ignore[arg-type]
         cookie_secure=False,
         password_memory_kib=64,
         password_time_cost=1,
@@ -125,6 +134,7 @@ def seed(engine: Engine) -> World:
         for name, org_id in ((ORG_A, a.id), (ORG_B, b.id)):
             inventory = make_inventory(name)
             stored = save_inventory(session, name, "一号电厂", inventory)
+            lodge_inventory(session, TEST_SIGNER, org_id, stored, inventory)
             row = save_result(session, stored, account(inventory))
             if org_id == a.id:
                 world.result_a = row.id

@@ -118,3 +118,27 @@ def test_account_with_register_flags_readings() -> None:
     )
     assert out.exit_code == 0, out.output
     assert "out of calibration" in out.output and "BS-101" in out.output
+
+
+def test_evidence_verify_names_tampering(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    database = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    env = {"DUALCARBON_DATABASE_URL": database}
+    out = runner.invoke(app, ["account", str(demo_inventory_path()), "--store"], env=env)
+    assert out.exit_code == 0, out.output
+    clean = runner.invoke(app, ["evidence", "verify", "--database", database, "--json"])
+    assert clean.exit_code == 0, clean.output
+    assert all(log["ok"] for log in json.loads(clean.stdout))
+    engine = create_engine(database)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE evidence_entries SET content_json = "
+                "replace(content_json, '2024', '2023') WHERE sequence = 0"
+            )
+        )
+    engine.dispose()
+    caught = runner.invoke(app, ["evidence", "verify", "--database", database])
+    assert caught.exit_code == 1
+    assert "#0" in caught.output and "altered" in caught.output

@@ -21,6 +21,9 @@ TABLES = {
     "user_organisations",
     "api_keys",
     "web_sessions",
+    "evidence_logs",
+    "evidence_entries",
+    "evidence_heads",
 }
 
 

@@ -8,6 +8,7 @@ value}]}``: bad input is a 422 naming what to fix, a lookup of something absent 
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import AsyncIterator, Sequence
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualcarbon import __version__
-from dualcarbon.api.routes import accounts, organisations, reference
+from dualcarbon.api.routes import accounts, evidence, organisations, reference
 from dualcarbon.api.scope import AccessDeniedError
 from dualcarbon.api.security import CookieSigner, Passwords
 from dualcarbon.api.services import (
@@ -32,6 +33,8 @@ from dualcarbon.api.services import (
 )
 from dualcarbon.api.settings import Settings
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
+from dualcarbon.ledger.keys import load_signer
+from dualcarbon.ledger.signing import Signer
 from dualcarbon.store.database import make_engine
 
 UNPROCESSABLE = 422
@@ -150,11 +153,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)
     app.state.signer = CookieSigner(settings.secret, settings.session_max_age_seconds)
+    app.state.ledger = (
+        Signer.from_private_bytes(base64.b64decode(settings.ledger_key.get_secret_value()))
+        if settings.ledger_key is not None
+        else load_signer()
+    )
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DualcarbonError, _dualcarbon_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (accounts, organisations, reference):
+    for module in (accounts, organisations, reference, evidence):
         app.include_router(module.router, prefix="/api")
     return app

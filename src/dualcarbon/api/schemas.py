@@ -130,6 +130,10 @@ class ImportOutcome(BaseModel):
 
     inventory_id: int
     result: ResultSummary
+    evidence: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the evidence entries (log, sequence, leaf hash) the inventory was lodged as",
+    )
 
 
 # -- reference data ------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ from dualcarbon.errors import DualcarbonError, InputError, InputProblem
 from dualcarbon.factors import default_catalogue
 from dualcarbon.io import read_inventory
 from dualcarbon.io.yaml_inventory import inventory_from_mapping
+from dualcarbon.ledger.lodging import evidence_of_inventory, lodge_inventory
+from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.definition import all_methodologies
 from dualcarbon.store.models import (
     ApiKey,
@@ -386,6 +388,7 @@ def result_document(session: Session, principal: Principal, result_id: int) -> d
     document = result_payload(row)
     document["id"] = row.id
     document["organisation_id"] = organisation_id
+    document["evidence"] = evidence_of_inventory(session, row.inventory_id)
     return document
 
 
@@ -407,7 +410,11 @@ def _named_inventory(inventory: Inventory, organisation: Organisation) -> None:
 
 
 def import_inventory(
-    session: Session, principal: Principal, organisation_id: int, inventory: Inventory
+    session: Session,
+    principal: Principal,
+    organisation_id: int,
+    inventory: Inventory,
+    ledger: Signer,
 ) -> ImportOutcome:
     """Account an inventory for an organisation and store inventory and result, all or nothing.
 
@@ -424,11 +431,24 @@ def import_inventory(
     sync_factors(session)
     facility = inventory.header.facility or organisation.name
     stored = save_inventory(session, organisation.name, facility, inventory)
+    if not evidence_of_inventory(session, stored.id):  # the same file again is not re-lodged
+        lodge_inventory(
+            session,
+            ledger,
+            organisation.id,
+            stored,
+            inventory,
+            submitted_by=f"user:{principal.user_id}",
+        )
     row = save_result(session, stored, result)
     session.commit()
     saved = get_result(session, row.id)
     assert saved is not None
-    return ImportOutcome(inventory_id=stored.id, result=result_summary(saved))
+    return ImportOutcome(
+        inventory_id=stored.id,
+        result=result_summary(saved),
+        evidence=evidence_of_inventory(session, stored.id),
+    )
 
 
 # -- reading uploads -----------------------------------------------------------------------------

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         default=65536, ge=8, description="Argon2id memory cost [KiB] for new password hashes"
     )
     password_time_cost: int = Field(default=3, ge=1)
+    ledger_key: SecretStr | None = Field(
+        default=None,
+        description="base64 Ed25519 private key signing the evidence logs' tree heads; if unset, "
+        "ledger.key in the data folder (created on first use)",
+    )
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:

@@ -9,7 +9,7 @@ import typer
 
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
-from dualcarbon.cli import factors, instruments, methodologies, uncertainty
+from dualcarbon.cli import evidence, factors, instruments, methodologies, uncertainty
 from dualcarbon.cli import serve as server
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(factors.app, name="factors")
 app.add_typer(methodologies.app, name="methodologies")
+app.add_typer(evidence.app, name="evidence")
 app.add_typer(instruments.app, name="instruments")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)

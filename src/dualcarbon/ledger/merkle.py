@@ -45,23 +45,47 @@ def root(leaves: Sequence[bytes]) -> bytes:
     return node_hash(root(leaves[:k]), root(leaves[k:]))
 
 
-def roots_by_size(leaves: Sequence[bytes]) -> Iterator[bytes]:
-    """MTH(D[1]), MTH(D[2]), … in one pass (O(n log n)), for checking every tree head of a log.
-
-    A stack of perfect subtrees (the "compact range") is kept; the root of the first n leaves is
-    the stack folded from the right.
+class CompactRange:
+    """The perfect subtrees covering a log's leaves, largest first: enough to append and to give
+    the root, in O(log n) hashes, without reading the leaves back (RFC 9162 §2.1.4's structure).
     """
-    stack: list[tuple[int, bytes]] = []
-    for leaf in leaves:
+
+    def __init__(self, nodes: Sequence[tuple[int, bytes]] = ()) -> None:
+        self.nodes: list[tuple[int, bytes]] = list(nodes)
+
+    @property
+    def size(self) -> int:
+        return sum(size for size, _ in self.nodes)
+
+    def append(self, leaf: bytes) -> None:
         size, digest = 1, leaf
-        while stack and stack[-1][0] == size:
-            left_size, left = stack.pop()
+        while self.nodes and self.nodes[-1][0] == size:
+            left_size, left = self.nodes.pop()
             size, digest = left_size + size, node_hash(left, digest)
-        stack.append((size, digest))
-        folded = stack[-1][1]
-        for _, left in reversed(stack[:-1]):
+        self.nodes.append((size, digest))
+
+    def root(self) -> bytes:
+        if not self.nodes:
+            return EMPTY_ROOT
+        folded = self.nodes[-1][1]
+        for _, left in reversed(self.nodes[:-1]):
             folded = node_hash(left, folded)
-        yield folded
+        return folded
+
+    def to_json(self) -> list[list[object]]:
+        return [[size, digest.hex()] for size, digest in self.nodes]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Sequence[object]]) -> CompactRange:
+        return cls([(int(str(size)), bytes.fromhex(str(digest))) for size, digest in data])
+
+
+def roots_by_size(leaves: Sequence[bytes]) -> Iterator[bytes]:
+    """MTH(D[1]), MTH(D[2]), … in one pass (O(n log n)), for checking every tree head of a log."""
+    compact = CompactRange()
+    for leaf in leaves:
+        compact.append(leaf)
+        yield compact.root()
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:

@@ -70,8 +70,9 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -
     cursor.close()
 
 
-def make_engine(url: str | URL | None = None) -> Engine:
-    """An engine for ``url`` (default :func:`database_url`).
+def make_engine(url: str | URL | None = None, **pool: int) -> Engine:
+    """An engine for ``url`` (default :func:`database_url`); ``pool`` sizes a server's pool
+    (``pool_size``, ``max_overflow``; ignored for SQLite).
 
     For a SQLite file the parent folder is created and foreign keys are switched on (SQLite leaves
     them off per connection unless asked), so both backends enforce the same references.
@@ -84,7 +85,7 @@ def make_engine(url: str | URL | None = None) -> Engine:
         engine = create_engine(parsed)
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **pool)
 
 
 def _alembic_config() -> Config:

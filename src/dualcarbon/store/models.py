@@ -402,3 +402,51 @@ class WebSession(Base):
 
     def __repr__(self) -> str:
         return f"WebSession(id={self.id!r}, user_id={self.user_id!r})"
+
+
+# -- evidence ledger (0004) ----------------------------------------------------------------------
+
+
+class EvidenceLog(Base):
+    """One append-only log (``org:<id>`` or ``platform``): its size and compact range.
+
+    Appends lock this row (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers), so
+    concurrent submissions get consecutive sequence numbers and every head commits to all before.
+    """
+
+    __tablename__ = "evidence_logs"
+
+    log_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    compact_json: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class EvidenceEntry(Base):
+    """One lodged record. ``content_json`` is the canonical JSON the leaf hash was taken over."""
+
+    __tablename__ = "evidence_entries"
+    __table_args__ = (UniqueConstraint("log_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    log_id: Mapped[str] = mapped_column(String(64), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    inventory_id: Mapped[int | None] = mapped_column(ForeignKey("inventories.id"), index=True)
+    content_json: Mapped[str] = mapped_column(Text)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EvidenceHead(Base):
+    """The signed tree head published after each append."""
+
+    __tablename__ = "evidence_heads"
+    __table_args__ = (UniqueConstraint("log_id", "tree_size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    log_id: Mapped[str] = mapped_column(String(64), index=True)
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    timestamp: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[str] = mapped_column(String(100))

@@ -186,6 +186,8 @@ async def import_inventory(
     read = await _inventory_reader(request, settings.max_upload_bytes)
 
     def run() -> ImportOutcome:
-        return services.import_inventory(session, principal, organisation_id, read())
+        return services.import_inventory(
+            session, principal, organisation_id, read(), request.app.state.ledger
+        )
 
     return await run_in_threadpool(run)

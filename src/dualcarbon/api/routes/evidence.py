@@ -1,0 +1,97 @@
+"""Evidence logs: entries, signed tree heads, and the proofs anyone can check offline."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+
+from dualcarbon.api import services
+from dualcarbon.api.deps import CurrentUser, PathId, SessionDep
+from dualcarbon.api.schemas import ErrorBody
+from dualcarbon.api.scope import Action, Area
+from dualcarbon.errors import DualcarbonError
+from dualcarbon.ledger import lodging
+from dualcarbon.store.models import EvidenceEntry
+
+router = APIRouter(
+    tags=["evidence"],
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+)
+
+Size = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="tree size to prove against")]
+
+
+class EvidenceNotFoundError(DualcarbonError, LookupError):
+    pass
+
+
+@router.get("/evidence/public-key")
+def public_key(request: Request, principal: CurrentUser) -> dict[str, str]:
+    """The Ed25519 public key (base64) that signs every tree head: pin it to verify offline."""
+    del principal
+    return {"algorithm": "ed25519", "public_key": request.app.state.ledger.public_key}
+
+
+@router.get("/organisations/{organisation_id}/evidence")
+def organisation_evidence(
+    organisation_id: PathId, principal: CurrentUser, session: SessionDep
+) -> dict[str, Any]:
+    """The organisation's log: every entry and the latest signed tree head."""
+    services.organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
+    log_id = lodging.organisation_log(organisation_id)
+    rows = session.query(EvidenceEntry).filter_by(log_id=log_id).order_by(EvidenceEntry.sequence)
+    head = lodging.latest_head(session, log_id)
+    return {
+        "log_id": log_id,
+        "entries": [
+            {
+                "sequence": row.sequence,
+                "leaf_hash": row.leaf_hash,
+                "content": json.loads(row.content_json),
+                "created_at": row.created_at.isoformat(),
+            }
+            for row in rows
+        ],
+        "head": None if head is None else head.to_json(),
+    }
+
+
+@router.get("/organisations/{organisation_id}/evidence/{sequence}/proof")
+def inclusion_proof(
+    organisation_id: PathId,
+    sequence: Annotated[int, Path(ge=0, le=2**31 - 1)],
+    principal: CurrentUser,
+    session: SessionDep,
+    tree_size: Size = None,
+) -> dict[str, Any]:
+    """Audit path of one entry (RFC 6962 §2.1.1) against the current or a given tree size."""
+    services.organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
+    try:
+        return lodging.inclusion_proof(
+            session, lodging.organisation_log(organisation_id), sequence, tree_size
+        )
+    except LookupError as exc:
+        raise EvidenceNotFoundError(str(exc)) from None
+
+
+@router.get("/organisations/{organisation_id}/evidence/consistency")
+def consistency_proof(
+    organisation_id: PathId,
+    principal: CurrentUser,
+    session: SessionDep,
+    first: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    second: Size = None,
+) -> dict[str, Any]:
+    """Proof that the log at size ``first`` is a prefix of the log at ``second`` (§2.1.2)."""
+    services.organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
+    log_id = lodging.organisation_log(organisation_id)
+    size = second
+    if size is None:
+        head = lodging.latest_head(session, log_id)
+        size = 0 if head is None else head.head.tree_size
+    try:
+        return lodging.consistency_proof(session, log_id, first, size)
+    except LookupError as exc:
+        raise EvidenceNotFoundError(str(exc)) from None
