@@ -29,6 +29,8 @@ from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import (
     ApiKey,
     Organisation,
+    ResultComment,
+    ResultSignOff,
     StoredInventory,
     StoredResult,
     User,
@@ -77,6 +79,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/factors/{factor_id}"): Rule(EVERYONE),
     ("GET", "/api/methodologies"): Rule(EVERYONE),
     ("GET", "/api/evidence/public-key"): Rule(EVERYONE),
+    ("GET", "/api/results/{result_id}/comments"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
+    ("POST", "/api/results/{result_id}/comments"): Rule(
+        frozenset({"enterprise", "verifier", "admin"}), ADMIN
+    ),
+    ("GET", "/api/results/{result_id}/signoffs"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
+    ("POST", "/api/results/{result_id}/signoffs"): Rule(frozenset({"verifier", "admin"}), ADMIN),
     ("GET", "/api/organisations/{organisation_id}/evidence"): Rule(
         ACCOUNTING_READERS, READERS_OF_ALL
     ),
@@ -142,7 +150,16 @@ def scoped(module_db_url: str) -> Iterator[tuple[TestClient, World]]:
 
 
 def _snapshot(world: World) -> dict[str, int]:
-    counted = (Organisation, User, UserOrganisation, StoredInventory, StoredResult, ApiKey)
+    counted = (
+        Organisation,
+        User,
+        UserOrganisation,
+        StoredInventory,
+        StoredResult,
+        ApiKey,
+        ResultComment,
+        ResultSignOff,
+    )
     with session_scope(world.engine) as session:
         counts = {
             model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
@@ -200,6 +217,8 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         },
         "/api/users/{user_id}/organisations": {"organisation_ids": [world.org_b]},
         "/api/organisations": {"name": "丙电力有限公司"},
+        "/api/results/{result_id}/comments": {"text": "请核对3月入炉煤量"},
+        "/api/results/{result_id}/signoffs": {"decision": "approved", "note": "核查通过"},
         "/api/organisations/{organisation_id}/inventories": _inventory_json(
             ORG_A if target == "甲" else ORG_B
         ),

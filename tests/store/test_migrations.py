@@ -24,6 +24,8 @@ TABLES = {
     "evidence_logs",
     "evidence_entries",
     "evidence_heads",
+    "result_comments",
+    "result_signoffs",
 }
 
 

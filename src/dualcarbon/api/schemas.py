@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -159,3 +159,38 @@ class FactorPublic(BaseModel):
     standard_uncertainty: float | None
     versions: list[str]
     factor: Factor
+
+
+# -- verification --------------------------------------------------------------------------------
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=5000)
+    line: int | None = Field(default=None, ge=1, le=2**31 - 1, description="a line of the result")
+
+
+class CommentPublic(BaseModel):
+    id: int
+    result_id: int
+    user_id: int
+    line: int | None
+    text: str
+    created_at: dt.datetime
+
+
+class SignOffCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approved", "rejected"]
+    note: str = Field(default="", max_length=5000)
+
+
+class SignOffPublic(BaseModel):
+    id: int
+    result_id: int
+    user_id: int
+    decision: str
+    note: str
+    created_at: dt.datetime

@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session, selectinload
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.api.schemas import (
+    CommentCreate,
     FactorPublic,
     ImportOutcome,
     MethodologySummary,
     ResultSummary,
+    SignOffCreate,
     UserCreate,
     UserPublic,
 )
@@ -34,6 +36,7 @@ from dualcarbon.api.scope import (
     NotFoundError,
     Principal,
     Role,
+    allowed,
     readable_organisations,
     require,
 )
@@ -55,6 +58,8 @@ from dualcarbon.methodologies.definition import all_methodologies
 from dualcarbon.store.models import (
     ApiKey,
     Organisation,
+    ResultComment,
+    ResultSignOff,
     StoredResult,
     User,
     UserOrganisation,
@@ -560,3 +565,77 @@ def methodologies() -> list[MethodologySummary]:
         )
         for m in ordered
     ]
+
+
+# -- verification: comments and sign-off ---------------------------------------------------------
+
+
+def _result_acting(
+    session: Session, principal: Principal, result_id: int, action: Action
+) -> StoredResult:
+    """The result, once the principal may read it (else 404) and do ``action`` on it (else 403)."""
+    row = session.get(StoredResult, result_id)
+    if row is None:
+        raise NotFoundError("result", result_id)
+    organisation_id = row.inventory.facility.organisation_id
+    if not allowed(principal, Action.READ, Area.ACCOUNTING, organisation_id):
+        raise NotFoundError("result", result_id)
+    require(principal, action, Area.ACCOUNTING, organisation_id)
+    return row
+
+
+def list_comments(session: Session, principal: Principal, result_id: int) -> list[ResultComment]:
+    _result_acting(session, principal, result_id, Action.READ)
+    return list(
+        session.scalars(
+            select(ResultComment)
+            .where(ResultComment.result_id == result_id)
+            .order_by(ResultComment.id)
+        )
+    )
+
+
+def add_comment(
+    session: Session, principal: Principal, result_id: int, data: CommentCreate
+) -> ResultComment:
+    row = _result_acting(session, principal, result_id, Action.COMMENT)
+    if data.line is not None and data.line > row.line_count:
+        raise InputError(
+            [
+                InputProblem(
+                    "comment",
+                    f"the result has {row.line_count} lines",
+                    field="line",
+                    value=data.line,
+                )
+            ]
+        )
+    comment = ResultComment(
+        result_id=result_id, user_id=principal.user_id, line=data.line, text=data.text
+    )
+    session.add(comment)
+    session.commit()
+    return comment
+
+
+def list_signoffs(session: Session, principal: Principal, result_id: int) -> list[ResultSignOff]:
+    _result_acting(session, principal, result_id, Action.READ)
+    return list(
+        session.scalars(
+            select(ResultSignOff)
+            .where(ResultSignOff.result_id == result_id)
+            .order_by(ResultSignOff.id)
+        )
+    )
+
+
+def sign_off(
+    session: Session, principal: Principal, result_id: int, data: SignOffCreate
+) -> ResultSignOff:
+    _result_acting(session, principal, result_id, Action.SIGN_OFF)
+    decision = ResultSignOff(
+        result_id=result_id, user_id=principal.user_id, decision=data.decision, note=data.note
+    )
+    session.add(decision)
+    session.commit()
+    return decision

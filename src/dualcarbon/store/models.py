@@ -450,3 +450,34 @@ class EvidenceHead(Base):
     leaf_hash: Mapped[str] = mapped_column(String(64))
     timestamp: Mapped[str] = mapped_column(String(40))
     signature: Mapped[str] = mapped_column(String(100))
+
+
+# -- verification (0005) -------------------------------------------------------------------------
+
+
+class ResultComment(Base):
+    """A remark on a stored result, optionally on one of its lines. Never edited or deleted: a
+    correction is a new comment."""
+
+    __tablename__ = "result_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    line: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ResultSignOff(Base):
+    """A verifier's decision on a result: approved or rejected, with a note. Append-only; the
+    latest decision stands."""
+
+    __tablename__ = "result_signoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
