@@ -36,6 +36,7 @@ from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreEr
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.store.database import make_engine
+from dualcarbon.web.routes import create_web
 
 UNPROCESSABLE = 422
 TOO_LARGE = 413
@@ -165,4 +166,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for module in (accounts, organisations, reference, evidence, verification):
         app.include_router(module.router, prefix="/api")
+    app.mount("/", create_web(app))  # after the API, so /api/* is matched first
     return app
