@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 run: $(VENV)/.installed
-	$(VENV)/bin/dualcarbon demo --output $(OUT)
+	$(VENV)/bin/dualcarbon demo --output $(OUT) --serve
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks

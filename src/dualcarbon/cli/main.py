@@ -165,13 +165,39 @@ def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="folder for the report")] = Path(
         "out"
     ),
+    serve: Annotated[
+        bool, typer.Option(help="then serve the demo platform (web pages and API)")
+    ] = False,
+    port: Annotated[int, typer.Option(help="port for --serve")] = 8000,
     lang: LangOption = None,
 ) -> None:
-    """Account the bundled demo coal plant and write its report."""
+    """Account the bundled demo coal plant and write its report; with --serve, run the platform."""
     from dualcarbon.demo import run_demo
 
     language = _lang(lang)
     run_demo(output, language)
+    if serve:
+        _serve_demo(output, port, language)
+
+
+def _serve_demo(output: Path, port: int, lang: Lang) -> None:
+    import uvicorn
+
+    from dualcarbon.api import create_app
+    from dualcarbon.api.settings import Settings
+    from dualcarbon.demo.platform import PASSWORD, seed_demo_platform
+
+    database = output.resolve() / "platform.sqlite"
+    settings = Settings(database_url=f"sqlite:///{database}", cookie_secure=False)
+    logins = seed_demo_platform(settings)
+    url = f"http://127.0.0.1:{port}/"
+    console.print()
+    console.print(pick(lang, f"[bold]演示平台：[/] {url}", f"[bold]Demo platform:[/] {url}"))
+    console.print(pick(lang, f"  数据库 {database}", f"  store {database}"))
+    for login in logins:
+        console.print(f"  {login.email:<22} {PASSWORD}   {login.label}")
+    console.print(pick(lang, "  Ctrl+C 停止", "  Ctrl+C stops it"))
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 
 
 def main() -> None:  # pragma: no cover - console entry
