@@ -22,9 +22,11 @@ from playwright.sync_api import Browser, Page, expect
 from dualcarbon.api import create_app
 from dualcarbon.api.security import Passwords
 from dualcarbon.api.settings import Settings
-from dualcarbon.demo import demo_inventory_path
+from dualcarbon.demo import demo_inventory_path, demo_register_path
+from dualcarbon.metrology.register_io import read_register
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import Organisation, User, UserOrganisation
+from dualcarbon.store.repository import save_register
 
 PASSWORD = "e2e password 123"
 ORGANISATION = "示范能源集团有限公司"  # the demo plant's organisation
@@ -49,6 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         organisation = Organisation(name=ORGANISATION)
         session.add(organisation)
         session.flush()
+        save_register(session, ORGANISATION, read_register(demo_register_path()))
         for email, role, own in (
             ("manager@plant.cn", "enterprise", organisation.id),
             ("verifier@audit.cn", "verifier", None),
@@ -113,6 +116,13 @@ def test_upload_drill_down_and_sign_off(
     expect(page.locator("#total")).to_contain_text("4,9")
     expect(page.locator("#evidence")).to_contain_text("org:")
     page.screenshot(path=str(screenshots / "web-result.png"), full_page=True)
+
+    # drill-down to the instrument behind a flagged reading and its calibration certificates
+    expect(page.locator("#instruments .bad")).to_contain_text("BS-101")
+    page.click("#instruments a:text('BS-101')")
+    expect(page.locator("#calibrations tbody tr")).not_to_have_count(0)
+    page.screenshot(path=str(screenshots / "web-instrument.png"), full_page=True)
+    page.go_back()
 
     page.click("#report-link")
     trace = page.locator("#trace details").first

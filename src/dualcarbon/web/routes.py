@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from dualcarbon.api import services
 from dualcarbon.api.deps import COOKIE_NAME
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
-from dualcarbon.api.scope import Action, Area, Principal, Role, allowed
+from dualcarbon.api.scope import Action, Area, NotFoundError, Principal, Role, allowed
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
 from dualcarbon.ledger.lodging import evidence_of_inventory
 from dualcarbon.reports.charts import monthly_chart
@@ -246,11 +246,16 @@ def create_web(api: FastAPI) -> FastAPI:
             meta = document["meta"]
             row = get_result(session, result_id)
             assert row is not None
+            lines = load_result(row).lines
+            flag = "instrument_flag_zh" if _lang(request) == "zh" else "instrument_flag_en"
             return _page(
                 request,
                 "result.html.j2",
                 user=principal.email,
                 result_id=result_id,
+                organisation_id=organisation_id,
+                instruments=sorted(lines["instrument"].drop_nulls().unique().to_list()),
+                flagged=lines[flag].drop_nulls().to_list(),
                 title=f"{meta['organisation']} {meta['facility']} {meta['year']}",
                 total=_number(document["total_tco2e"]),
                 methodology=meta["methodology"],
@@ -259,6 +264,29 @@ def create_web(api: FastAPI) -> FastAPI:
                 signoffs=services.list_signoffs(session, principal, result_id),
                 can_comment=allowed(principal, Action.COMMENT, Area.ACCOUNTING, organisation_id),
                 can_sign=allowed(principal, Action.SIGN_OFF, Area.ACCOUNTING, organisation_id),
+            )
+
+    @web.get("/organisations/{organisation_id}/instruments/{code}", response_model=None)
+    def instrument_page(request: Request, organisation_id: int, code: str) -> Response:
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            organisation = services.organisation_for(
+                session, principal, organisation_id, Action.READ, Area.INSTRUMENTS
+            )
+            register = load_register(session, organisation.name)
+            found = None if register is None else register.instrument(code)
+            if register is None or found is None:
+                raise NotFoundError("instrument", code)
+            return _page(
+                request,
+                "instrument.html.j2",
+                user=principal.email,
+                instrument=found,
+                accuracy=str(found.accuracy),
+                state_text=register.status_at(code, dt.date.today()).explain(_lang(request)),
+                records=register.records_for(code),
             )
 
     @web.get("/results/{result_id}/report", response_model=None)
