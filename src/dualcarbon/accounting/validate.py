@@ -30,6 +30,12 @@ def fraction_problems(
     )
 
 
+IMPLAUSIBLE = 1e12
+"""No single monthly figure of an inventory exceeds this in any unit the tables take (the whole
+world burns about 10^9 t of coal a month); a larger number is a unit or typing mistake, and one
+near the float limit would overflow the totals."""
+
+
 def with_defaults(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     """Add missing optional columns and fill empty cells with each column's default."""
     missing = [
@@ -82,6 +88,15 @@ def check_table(inventory: Inventory, name: str) -> tuple[pl.DataFrame, list[Inp
                 pl.col(column.name) < 0,
                 column.name,
                 "must not be negative",
+            )
+        if column.dtype is pl.Float64:
+            problems += problems_where(
+                inventory,
+                name,
+                frame,
+                pl.col(column.name).abs() > IMPLAUSIBLE,
+                column.name,
+                f"implausibly large (over {IMPLAUSIBLE:.0e} in any unit): check the unit",
             )
     problems += problems_where(
         inventory,

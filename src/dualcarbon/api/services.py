@@ -57,9 +57,11 @@ from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.definition import all_methodologies
 from dualcarbon.store.models import (
     ApiKey,
+    Facility,
     Organisation,
     ResultComment,
     ResultSignOff,
+    StoredInventory,
     StoredResult,
     User,
     UserOrganisation,
@@ -397,6 +399,22 @@ def result_document(session: Session, principal: Principal, result_id: int) -> d
     return document
 
 
+def _same_inventory(
+    session: Session, organisation: Organisation, facility: str, inventory: Inventory
+) -> StoredInventory | None:
+    """An inventory with the same content already stored for this facility and year."""
+    return session.scalar(
+        select(StoredInventory)
+        .join(Facility, StoredInventory.facility_id == Facility.id)
+        .where(
+            Facility.organisation_id == organisation.id,
+            Facility.name == facility,
+            StoredInventory.year == inventory.header.year,
+            StoredInventory.digest == inventory.digest(),
+        )
+    )
+
+
 def _named_inventory(inventory: Inventory, organisation: Organisation) -> None:
     named = inventory.header.organisation.strip()
     if named != organisation.name:
@@ -435,8 +453,14 @@ def import_inventory(
     result = account(inventory, register=register)
     sync_factors(session)
     facility = inventory.header.facility or organisation.name
+    already = _same_inventory(session, organisation, facility, inventory)
+    if already is not None:
+        raise ConflictError(
+            f"this inventory was submitted already: inventory {already.id} "
+            f"({already.source}); to change it, submit a corrected inventory"
+        )
     stored = save_inventory(session, organisation.name, facility, inventory)
-    if not evidence_of_inventory(session, stored.id):  # the same file again is not re-lodged
+    if not evidence_of_inventory(session, stored.id):
         lodge_inventory(
             session,
             ledger,
