@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy import select
 
 from dualcarbon.api import services
 from dualcarbon.api.deps import CurrentUser, PathId, SessionDep
@@ -29,8 +30,9 @@ class EvidenceNotFoundError(DualcarbonError, LookupError):
 
 @router.get("/evidence/public-key")
 def public_key(request: Request, principal: CurrentUser) -> dict[str, str]:
-    """The Ed25519 public key (base64) that signs every tree head: pin it to verify offline."""
-    del principal
+    """The Ed25519 public key (base64) that signs every tree head: pin it to verify offline.
+
+    Any logged-in user may read it (``principal`` only requires a login)."""
     return {"algorithm": "ed25519", "public_key": request.app.state.ledger.public_key}
 
 
@@ -41,7 +43,9 @@ def organisation_evidence(
     """The organisation's log: every entry and the latest signed tree head."""
     services.organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
     log_id = lodging.organisation_log(organisation_id)
-    rows = session.query(EvidenceEntry).filter_by(log_id=log_id).order_by(EvidenceEntry.sequence)
+    rows = session.scalars(
+        select(EvidenceEntry).where(EvidenceEntry.log_id == log_id).order_by(EvidenceEntry.sequence)
+    )
     head = lodging.latest_head(session, log_id)
     return {
         "log_id": log_id,
