@@ -45,3 +45,11 @@ def test_comment_on_a_line_that_does_not_exist(client: TestClient, world: World)
     )
     assert response.status_code == 422
     assert response.json()["problems"][0]["field"] == "line"
+
+
+def test_a_result_over_http_carries_its_uncertainty(client: TestClient, world: World) -> None:
+    document = client.get(f"/api/results/{world.result_a}", headers=world.bearer("verifier"))
+    found = document.json()["uncertainty"]
+    assert found["method"] == "gum" and found["coverage"] == 0.95
+    assert abs(found["value"] - document.json()["total_tco2e"]) < 1e-6 * found["value"]
+    assert found["U"] >= 0 and found["lines"]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory
+from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.api.schemas import (
     CommentCreate,
     FactorPublic,
@@ -72,6 +73,7 @@ from dualcarbon.store.repository import (
     get_result,
     list_results_of_organisation,
     load_register,
+    load_result,
     result_payload,
     save_inventory,
     save_result,
@@ -396,6 +398,8 @@ def result_document(session: Session, principal: Principal, result_id: int) -> d
     document["id"] = row.id
     document["organisation_id"] = organisation_id
     document["evidence"] = evidence_of_inventory(session, row.inventory_id)
+    # the law of propagation over the stored lines: milliseconds, so computed on request
+    document["uncertainty"] = account_uncertainty(load_result(row)).to_json()
     return document
 
 

@@ -258,6 +258,8 @@ def create_web(api: FastAPI) -> FastAPI:
                 flagged=lines[flag].drop_nulls().to_list(),
                 title=f"{meta['organisation']} {meta['facility']} {meta['year']}",
                 total=_number(document["total_tco2e"]),
+                spread=_number(document["uncertainty"]["U"]),
+                k=f"{document['uncertainty']['k']:.2f}",
                 methodology=meta["methodology"],
                 evidence=evidence_of_inventory(session, row.inventory_id),
                 comments=services.list_comments(session, principal, result_id),
