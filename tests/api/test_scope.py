@@ -79,6 +79,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/factors/{factor_id}"): Rule(EVERYONE),
     ("GET", "/api/methodologies"): Rule(EVERYONE),
     ("GET", "/api/evidence/public-key"): Rule(EVERYONE),
+    ("GET", "/api/organisations/{organisation_id}/instruments"): Rule(EVERYONE, READERS_OF_ALL),
+    ("GET", "/api/organisations/{organisation_id}/instruments/{code}"): Rule(
+        EVERYONE, READERS_OF_ALL
+    ),
     ("GET", "/api/results/{result_id}/comments"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
     ("POST", "/api/results/{result_id}/comments"): Rule(
         frozenset({"enterprise", "verifier", "admin"}), ADMIN
@@ -199,6 +203,7 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "user_id": world.users["verifier"],
         "factor_id": "gwp-ipcc-ar6/gwp/CH4",
         "sequence": 0,
+        "code": "BS-101",
     }
 
     def fill(match: re.Match[str]) -> str:

@@ -53,3 +53,22 @@ def test_a_result_over_http_carries_its_uncertainty(client: TestClient, world: W
     assert found["method"] == "gum" and found["coverage"] == 0.95
     assert abs(found["value"] - document.json()["total_tco2e"]) < 1e-6 * found["value"]
     assert found["U"] >= 0 and found["lines"]
+
+
+def test_metrology_reviewer_reads_the_register(client: TestClient, world: World) -> None:
+    headers = world.bearer("metrology_reviewer")
+    listing = client.get(
+        f"/api/organisations/{world.org_a}/instruments?at=2024-03-05", headers=headers
+    ).json()
+    states = {i["id"]: i["state"] for i in listing}
+    assert states["BS-101"] == "overdue" and states["GK-01"] == "valid"  # demo-register.yaml
+    detail = client.get(
+        f"/api/organisations/{world.org_a}/instruments/BS-101", headers=headers
+    ).json()
+    assert any(r["certificate"] for r in detail["calibrations"])
+    assert (
+        client.get(
+            f"/api/organisations/{world.org_a}/instruments/NOPE", headers=headers
+        ).status_code
+        == 404
+    )

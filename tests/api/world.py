@@ -24,11 +24,13 @@ from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_r
 from dualcarbon.accounting.tables import TABLES
 from dualcarbon.api import Settings
 from dualcarbon.api.security import Passwords, new_api_key, sha256
+from dualcarbon.demo import demo_register_path
 from dualcarbon.ledger.lodging import lodge_inventory
 from dualcarbon.ledger.signing import Signer
+from dualcarbon.metrology.register_io import read_register
 from dualcarbon.store import make_engine, session_scope
 from dualcarbon.store.models import ApiKey, Organisation, User, UserOrganisation, utcnow
-from dualcarbon.store.repository import save_inventory, save_result, sync_factors
+from dualcarbon.store.repository import save_inventory, save_register, save_result, sync_factors
 
 POSTGRES_ENV = "DUALCARBON_TEST_POSTGRES_URL"
 PASSWORD = "correct horse battery staple"
@@ -135,6 +137,7 @@ def seed(engine: Engine) -> World:
             inventory = make_inventory(name)
             stored = save_inventory(session, name, "一号电厂", inventory)
             lodge_inventory(session, TEST_SIGNER, org_id, stored, inventory)
+            save_register(session, name, read_register(demo_register_path()))
             row = save_result(session, stored, account(inventory))
             if org_id == a.id:
                 world.result_a = row.id

@@ -22,7 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualcarbon import __version__
-from dualcarbon.api.routes import accounts, evidence, organisations, reference, verification
+from dualcarbon.api.routes import (
+    accounts,
+    evidence,
+    instruments,
+    organisations,
+    reference,
+    verification,
+)
 from dualcarbon.api.scope import AccessDeniedError
 from dualcarbon.api.security import CookieSigner, Passwords
 from dualcarbon.api.services import (
@@ -164,7 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DualcarbonError, _dualcarbon_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (accounts, organisations, reference, evidence, verification):
+    for module in (accounts, organisations, reference, evidence, verification, instruments):
         app.include_router(module.router, prefix="/api")
     app.mount("/", create_web(app))  # after the API, so /api/* is matched first
     return app
