@@ -1,4 +1,5 @@
-"""`make run`'s platform: the demo organisation, a user per role, its register and a lodged year."""
+"""`make run`'s platform: the demo organisation and its peers, a user per role, the register and
+a lodged year for each, one of them signed off."""
 
 from pathlib import Path
 
@@ -8,9 +9,16 @@ from sqlalchemy import func, select
 
 from dualcarbon.api import create_app
 from dualcarbon.api.settings import Settings
-from dualcarbon.demo.platform import PASSWORD, USERS, seed_demo_platform
+from dualcarbon.demo.platform import PASSWORD, PEERS, USERS, seed_demo_platform
 from dualcarbon.store import session_scope
-from dualcarbon.store.models import EvidenceEntry, Organisation, StoredResult, User
+from dualcarbon.store.models import (
+    EvidenceEntry,
+    Organisation,
+    ResultSignOff,
+    StoredCalibration,
+    StoredResult,
+    User,
+)
 
 
 def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,9 +37,27 @@ def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with session_scope(app.state.engine) as session:
         counts = [
             session.scalar(select(func.count()).select_from(model))
-            for model in (Organisation, User, StoredResult, EvidenceEntry)
+            for model in (
+                Organisation,
+                User,
+                StoredResult,
+                StoredCalibration,
+                ResultSignOff,
+                EvidenceEntry,
+            )
         ]
-    assert counts == [1, len(USERS), 1, 2]  # one submission, in its own log and the platform's
+    organisations = 1 + len(PEERS)
+    certificates = counts[3]
+    assert certificates
+    # every submission and every certificate is lodged twice: its organisation's log, the platform's
+    assert counts == [
+        organisations,
+        len(USERS),
+        organisations,
+        certificates,
+        1,
+        2 * (organisations + certificates),
+    ]
     with TestClient(app) as client:
         for email, _, _ in USERS:
             response = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})

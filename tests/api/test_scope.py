@@ -28,10 +28,15 @@ from dualcarbon.api.deps import COOKIE_NAME
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import (
     ApiKey,
+    EvidenceEntry,
+    Facility,
     Organisation,
     ResultComment,
     ResultSignOff,
+    StoredCalibration,
+    StoredInstrument,
     StoredInventory,
+    StoredMeteringPoint,
     StoredResult,
     User,
     UserOrganisation,
@@ -98,6 +103,27 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/organisations/{organisation_id}/evidence/consistency"): Rule(
         ACCOUNTING_READERS, READERS_OF_ALL
     ),
+    ("GET", "/api/results/{result_id}/report"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
+    ("GET", "/api/organisations/{organisation_id}/facilities"): Rule(EVERYONE, READERS_OF_ALL),
+    ("POST", "/api/organisations/{organisation_id}/facilities"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("GET", "/api/organisations/{organisation_id}/inventories"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
+    ("POST", "/api/organisations/{organisation_id}/inventories/{inventory_id}/corrections"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("POST", "/api/organisations/{organisation_id}/instruments"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("POST", "/api/organisations/{organisation_id}/instruments/{code}/calibrations"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("GET", "/api/organisations/{organisation_id}/instrument-review"): Rule(
+        EVERYONE, READERS_OF_ALL
+    ),
+    ("GET", "/api/overview"): Rule(EVERYONE),  # filtered: see test_overview_is_filtered
 }
 
 
@@ -156,6 +182,7 @@ def scoped(module_db_url: str) -> Iterator[tuple[TestClient, World]]:
 def _snapshot(world: World) -> dict[str, int]:
     counted = (
         Organisation,
+        Facility,
         User,
         UserOrganisation,
         StoredInventory,
@@ -163,6 +190,10 @@ def _snapshot(world: World) -> dict[str, int]:
         ApiKey,
         ResultComment,
         ResultSignOff,
+        StoredInstrument,
+        StoredCalibration,
+        StoredMeteringPoint,
+        EvidenceEntry,
     )
     with session_scope(world.engine) as session:
         counts = {
@@ -204,6 +235,7 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "factor_id": "gwp-ipcc-ar6/gwp/CH4",
         "sequence": 0,
         "code": "BS-101",
+        "inventory_id": world.inventory_a if target == "甲" else world.inventory_b,
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -227,6 +259,36 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "/api/organisations/{organisation_id}/inventories": _inventory_json(
             ORG_A if target == "甲" else ORG_B
         ),
+        "/api/organisations/{organisation_id}/facilities": {"name": "三号电厂"},
+        "/api/organisations/{organisation_id}/inventories/{inventory_id}/corrections": {
+            **_inventory_json(ORG_A if target == "甲" else ORG_B),
+            "inventory": {
+                "organisation": ORG_A if target == "甲" else ORG_B,
+                "facility": "一号电厂",
+                "year": 2024,
+                "methodology": "cn-mee-power-2022",
+            },
+        },
+        "/api/organisations/{organisation_id}/instruments": {
+            "instruments": [
+                {
+                    "id": "SCOPE-1",
+                    "name": "皮带秤",
+                    "quantity": "入炉煤量",
+                    "energy": "coal",
+                    "unit": "#1",
+                    "level": "secondary",
+                    "kind": "weigher_dynamic",
+                    "accuracy": "0.5",
+                    "interval_months": 12,
+                }
+            ]
+        },
+        "/api/organisations/{organisation_id}/instruments/{code}/calibrations": {
+            "date": "2026-01-05",
+            "certificate": "SCOPE-CERT",
+            "result": "pass",
+        },
     }
     body = valid.get(_plain(path)) if method != "GET" else None
     return url, body, ({} if body is not None else None)

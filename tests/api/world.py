@@ -4,20 +4,17 @@
 (enterprise of 甲; verifier and metrology reviewer assigned 甲; regulator; admin) plus an
 enterprise user of 乙, each with an API key. Argon2 runs with small costs here: the hashes are the
 same algorithm, only cheaper to compute.
+
+``BACKENDS`` and ``database`` (a fresh database per test or module, PostgreSQL in a schema of its
+own) come from ``tests/postgres.py``, shared with the store tests.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
@@ -28,38 +25,17 @@ from dualcarbon.demo import demo_register_path
 from dualcarbon.ledger.lodging import lodge_inventory
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.metrology.register_io import read_register
-from dualcarbon.store import make_engine, session_scope
+from dualcarbon.store import session_scope
 from dualcarbon.store.models import ApiKey, Organisation, User, UserOrganisation, utcnow
 from dualcarbon.store.repository import save_inventory, save_register, save_result, sync_factors
+from postgres import BACKENDS as BACKENDS
+from postgres import POSTGRES_ENV as POSTGRES_ENV
+from postgres import database as database
 
-POSTGRES_ENV = "DUALCARBON_TEST_POSTGRES_URL"
 PASSWORD = "correct horse battery staple"
 ROLES = ("enterprise", "verifier", "metrology_reviewer", "regulator", "admin")
 ORG_A = "甲电力有限公司"
 ORG_B = "乙电力有限公司"
-
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if os.environ.get(POSTGRES_ENV):
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
-
-
-def database(backend: str, folder: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / 'api.sqlite'}"
-        return
-    base = make_url(os.environ[POSTGRES_ENV])
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
 
 TEST_LEDGER_KEY = base64.b64encode(bytes(range(32))).decode()
 """A fixed Ed25519 key for the tests' evidence logs (never a real one)."""
@@ -109,6 +85,8 @@ class World:
     org_b: int = 0
     result_a: int = 0
     result_b: int = 0
+    inventory_a: int = 0
+    inventory_b: int = 0
     users: dict[str, int] = field(default_factory=dict)
     """user id by role; ``"enterprise_b"`` is the enterprise user of 乙."""
     keys: dict[str, str] = field(default_factory=dict)
@@ -140,9 +118,9 @@ def seed(engine: Engine) -> World:
             save_register(session, name, read_register(demo_register_path()))
             row = save_result(session, stored, account(inventory))
             if org_id == a.id:
-                world.result_a = row.id
+                world.result_a, world.inventory_a = row.id, stored.id
             else:
-                world.result_b = row.id
+                world.result_b, world.inventory_b = row.id, stored.id
         for who in (*ROLES, "enterprise_b"):
             role = "enterprise" if who == "enterprise_b" else who
             org = {"enterprise": a.id, "enterprise_b": b.id}.get(who)

@@ -1,9 +1,11 @@
-"""The web pages in a real browser: login, upload with row feedback, drill-down, sign-off.
+"""The web pages in a real browser: login, upload with row feedback, drill-down, corrections,
+the register, sign-off and the regulator's overview.
 
-A real server (uvicorn) runs in a thread on 127.0.0.1 over a fresh SQLite store; Chromium logs in
-as the plant's carbon manager, uploads the demo plant (and a broken file), follows the result to
-its line-by-line report, then a verifier comments and signs it off. Screenshots are saved under
-test-output/screenshots/.
+A real server (uvicorn) runs in a thread on 127.0.0.1 over a fresh SQLite store with two
+organisations: 甲, the demo plant's, starts empty (its carbon manager uploads the demo plant, and
+a broken file); 乙, a peer, starts with a year lodged, for the tests that need a result whatever
+ran before (pytest-xdist may run them on different workers, each with its own server). Chromium
+drives the pages; screenshots are saved under test-output/screenshots/.
 """
 
 from __future__ import annotations
@@ -13,16 +15,20 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
-from dualcarbon.api import create_app
+from dualcarbon.api import create_app, services
+from dualcarbon.api.scope import Principal, Role
 from dualcarbon.api.security import Passwords
 from dualcarbon.api.settings import Settings
 from dualcarbon.demo import demo_inventory_path, demo_register_path
+from dualcarbon.demo.platform import PEERS, peer_inventory
+from dualcarbon.io import read_inventory
 from dualcarbon.metrology.register_io import read_register
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import Organisation, User, UserOrganisation
@@ -30,10 +36,20 @@ from dualcarbon.store.repository import save_register
 
 PASSWORD = "e2e password 123"
 ORGANISATION = "示范能源集团有限公司"  # the demo plant's organisation
+PEER, PEER_PLANT, PEER_SCALE = PEERS[0]
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    plant: int
+    """甲: the demo plant's organisation, empty at the start."""
+    peer: int
+    """乙: a peer with a year lodged."""
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("web")
     url = f"sqlite:///{folder / 'store.sqlite'}"
     upgrade(url)
@@ -48,13 +64,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(settings)
     passwords = Passwords(memory_kib=64, time_cost=1)
     with session_scope(app.state.engine) as session:
-        organisation = Organisation(name=ORGANISATION)
-        session.add(organisation)
+        organisation, peer = Organisation(name=ORGANISATION), Organisation(name=PEER)
+        session.add_all([organisation, peer])
         session.flush()
+        plant_id, peer_id = organisation.id, peer.id
         save_register(session, ORGANISATION, read_register(demo_register_path()))
         for email, role, own in (
-            ("manager@plant.cn", "enterprise", organisation.id),
+            ("manager@plant.cn", "enterprise", plant_id),
+            ("manager@peer.cn", "enterprise", peer_id),
             ("verifier@audit.cn", "verifier", None),
+            ("regulator@mee.cn", "regulator", None),
         ):
             user = User(
                 email=email,
@@ -66,7 +85,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             session.add(user)
             session.flush()
             if role == "verifier":
-                session.add(UserOrganisation(user_id=user.id, organisation_id=organisation.id))
+                session.add_all(
+                    UserOrganisation(user_id=user.id, organisation_id=o)
+                    for o in (plant_id, peer_id)
+                )
+    with session_scope(app.state.engine) as session:
+        seeder = Principal(user_id=0, email="seed", role=Role.ADMIN)
+        year = peer_inventory(read_inventory(demo_inventory_path()), PEER, PEER_PLANT, PEER_SCALE)
+        services.import_inventory(session, seeder, peer_id, year, app.state.ledger)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -78,7 +104,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     while not running.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield Site(f"http://127.0.0.1:{port}", plant_id, peer_id)
     running.should_exit = True
     thread.join(timeout=10)
 
@@ -91,12 +117,13 @@ def _login(page: Page, base: str, email: str) -> None:
 
 
 def test_upload_drill_down_and_sign_off(
-    browser: Browser, server: str, screenshots: Path, tmp_path: Path
+    browser: Browser, server: Site, screenshots: Path, tmp_path: Path
 ) -> None:
+    base = server.url
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    _login(page, server, "wrong@plant.cn")
+    _login(page, base, "wrong@plant.cn")
     expect(page.locator("#login-error")).to_be_visible()
-    _login(page, server, "manager@plant.cn")
+    _login(page, base, "manager@plant.cn")
     page.click("text=查看")
     expect(page.locator("h1")).to_have_text(ORGANISATION)
 
@@ -105,13 +132,13 @@ def test_upload_drill_down_and_sign_off(
         demo_inventory_path().read_text(encoding="utf-8").replace("month: 2,", "month: 13,", 1),
         encoding="utf-8",
     )
-    page.set_input_files("input[type=file]", str(broken))
+    page.set_input_files("#upload-file", str(broken))
     page.click("#upload")
     expect(page.locator("#problems")).to_contain_text("month")
     page.screenshot(path=str(screenshots / "web-upload-problems.png"), full_page=True)
     expect(page.locator("#results")).to_have_count(0)  # nothing was stored
 
-    page.set_input_files("input[type=file]", str(demo_inventory_path()))
+    page.set_input_files("#upload-file", str(demo_inventory_path()))
     page.click("#upload")
     expect(page.locator("#total")).to_contain_text("4,9")
     expect(page.locator("#evidence")).to_contain_text("org:")
@@ -130,23 +157,45 @@ def test_upload_drill_down_and_sign_off(
     expect(page.locator("#trace")).to_contain_text("BS-101")
     page.screenshot(path=str(screenshots / "web-report.png"))
 
-    page.goto(f"{server}/")
-    page.click("text=查看")
-    expect(page.locator("#dashboard svg")).to_have_count(1)
+    page.goto(f"{base}/organisations/{server.plant}")
+    expect(page.locator("#dashboard > svg")).to_have_count(1)  # the monthly chart
+    expect(page.locator("#intensity svg")).to_have_count(1)  # the intensity trend
     page.screenshot(path=str(screenshots / "web-dashboard.png"), full_page=True)
+
+    # a correction of the upload: stored beside it, the original marked as corrected
+    corrected = tmp_path / "demo-plant-corrected.yaml"
+    corrected.write_text(
+        demo_inventory_path().read_text(encoding="utf-8").replace("112400", "112500", 1),
+        encoding="utf-8",
+    )
+    original = page.locator("#inventories tbody tr").first
+    original_id = original.locator("td").first.inner_text()
+    original.locator("input[type=file]").set_input_files(str(corrected))
+    original.locator("button.correct").click()
+    expect(page.locator("#total")).to_be_visible()  # the corrected inventory's result
+    page.goto(f"{base}/organisations/{server.plant}")
+    expect(page.locator("#inventories tbody tr").first).to_contain_text(f"更正了 #{original_id}")
+    expect(page.locator("#inventories")).to_contain_text("已被更正为")
+    page.screenshot(path=str(screenshots / "web-correction.png"), full_page=True)
+
+    # the instrument register, imported again from its file, and the GB 17167 review
+    page.set_input_files("#register-file", str(demo_register_path()))
+    page.click("#register-upload")
+    expect(page.locator("#register-done")).to_contain_text("台账已导入")
+    page.click("#review-link")
+    expect(page.locator("body")).to_contain_text("GB 17167")
+
+    page.goto(f"{base}/")
     page.click("#logout")
     expect(page.locator("input[name=email]")).to_be_visible()
     page.close()
 
 
-def test_verifier_comments_and_signs_off(browser: Browser, server: str, screenshots: Path) -> None:
+def test_verifier_comments_and_signs_off(browser: Browser, server: Site, screenshots: Path) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    _login(page, server, "verifier@audit.cn")
-    page.click("text=查看")
-    results = page.locator("#results a")
-    if results.count() == 0:
-        pytest.skip("runs after the upload test")
-    results.first.click()
+    _login(page, server.url, "verifier@audit.cn")
+    page.goto(f"{server.url}/organisations/{server.peer}")
+    page.locator("#results a").first.click()
     page.fill("#comment-text", "3月入炉煤量请附皮带秤检定证书")
     page.click("#comment")
     expect(page.locator("#comments")).to_contain_text("皮带秤")
@@ -157,4 +206,18 @@ def test_verifier_comments_and_signs_off(browser: Browser, server: str, screensh
     page.goto(page.url.replace("lang=zh", "lang=en"))
     expect(page.locator("#verification")).to_contain_text("Approved")
     page.screenshot(path=str(screenshots / "web-signoff.png"), full_page=True)
+    page.close()
+
+
+def test_regulator_overview(browser: Browser, server: Site, screenshots: Path) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    _login(page, server.url, "regulator@mee.cn")
+    page.click("#overview-link")
+    expect(page.locator("h1")).to_contain_text("年度总览 2024")
+    expect(page.locator("#overview")).to_contain_text(PEER)
+    expect(page.locator("#overview")).to_contain_text(ORGANISATION)
+    expect(page.locator("#overview-chart svg")).to_have_count(1)
+    page.screenshot(path=str(screenshots / "web-overview.png"), full_page=True)
+    page.goto(f"{server.url}/overview?lang=en")
+    expect(page.locator("h1")).to_contain_text("Year overview 2024")
     page.close()

@@ -125,3 +125,28 @@ def test_supply_intensity_splits_by_heat_ratio() -> None:
     assert row["emission_tco2"] == pytest.approx(lines["emission"].sum(), rel=1e-12)
     assert 0.7 < row["supply_intensity"] < 1.0  # tCO2/MWh, a coal unit's plausible range
     assert 0 < row["heat_ratio"] < 0.2
+
+
+def test_monthly_supply_intensity_by_hand() -> None:
+    """The dashboard's intensity trend: I_m = E_m (1 − α_m) / supply_m, per unit and month."""
+    from dualcarbon.accounting.engine import production_table
+    from dualcarbon.accounting.power import monthly_supply_intensity
+
+    inventory = read_inventory(demo_inventory_path())
+    result = account(inventory)
+    monthly = monthly_supply_intensity(result.lines, production_table(inventory))
+    january = monthly.filter((monthly["unit"] == "#1") & (monthly["month"] == 1)).row(0, named=True)
+    # unit #1, January: coal only (demo-plant.yaml), 供热比 0.1367, supply 250 138 MWh
+    expected = coal_month(*UNIT_1[0]) * (1 - 0.1367) / 250138.0
+    assert january["supply_intensity"] == pytest.approx(expected, rel=1e-12)
+    # unit #2 did not run in March: no supply, no point on the trend
+    assert monthly.filter((monthly["unit"] == "#2") & (monthly["month"] == 3)).height == 0
+    # weighted by supply, the months give the year's intensity of the production table
+    assert result.production is not None
+    for unit in ("#1", "#2"):
+        months = monthly.join(
+            production_table(inventory).select("unit", "month", "supply"), on=["unit", "month"]
+        ).filter(monthly["unit"] == unit)
+        weighted = (months["supply_intensity"] * months["supply"]).sum() / months["supply"].sum()
+        annual = result.production.filter(result.production["unit"] == unit)["supply_intensity"]
+        assert weighted == pytest.approx(annual.item(), rel=1e-12)

@@ -1,54 +1,23 @@
 """Fixtures for the store tests: a fresh database per test on every reachable backend.
 
-SQLite always runs (a file under ``tmp_path``). PostgreSQL runs when
-``DUALCARBON_TEST_POSTGRES_URL`` is set: each test gets its own schema, put first on the
-connection's ``search_path``, and the schema is dropped afterwards, so tests (and other developers'
-runs against the same database) never see each other's tables.
+``db_url`` (an empty database: SQLite always, PostgreSQL in a schema of its own when
+``DUALCARBON_TEST_POSTGRES_URL`` is set) comes from ``tests/conftest.py``; see
+``tests/postgres.py``. ``engine`` is that database migrated to head.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.tables import TABLES
 from dualcarbon.store import make_engine, upgrade
-
-POSTGRES_ENV = "DUALCARBON_TEST_POSTGRES_URL"
-
-_BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if os.environ.get(POSTGRES_ENV):
-    _BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
-
-
-@pytest.fixture(params=_BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of an empty database (no tables yet)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
-        return
-    base = make_url(os.environ[POSTGRES_ENV])
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

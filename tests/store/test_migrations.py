@@ -26,6 +26,8 @@ TABLES = {
     "evidence_heads",
     "result_comments",
     "result_signoffs",
+    "login_failures",
+    "metering_points",
 }
 
 

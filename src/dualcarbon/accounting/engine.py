@@ -114,6 +114,14 @@ def _problem_order(problem: InputProblem) -> tuple[str, int, str]:
     return (problem.sheet or "", problem.row or 0, problem.field or "")
 
 
+def production_table(inventory: Inventory) -> pl.DataFrame:
+    """The inventory's production table as the engine reads it (facility filled in from the
+    header, units normalised), for figures drawn beside a stored result such as the monthly
+    intensity trend."""
+    methodology = get_methodology(inventory.header.methodology)
+    return RunContext(inventory, methodology, default_catalogue()).table("production")
+
+
 def _production(ctx: RunContext) -> pl.DataFrame:
     frame = ctx.table("production")
     ctx.problems += fraction_problems(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dualcarbon.accounting.tables import TABLES, Table
 from dualcarbon.errors import InputProblem
@@ -26,6 +26,14 @@ class InventoryHeader(BaseModel):
     year: int = Field(ge=2000, le=2100)
     methodology: str = Field(description="methodology id, e.g. cn-mee-power-2022")
     region: str = Field(default="CN", description="grid region for electricity factors")
+
+    @field_validator("organisation", "facility", "methodology", "region")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        # names are stored as text columns, which cannot hold U+0000 on PostgreSQL
+        if any(ord(c) < 32 for c in value):
+            raise ValueError("control characters are not allowed in names")
+        return value
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import polars as pl
 from dualcarbon.methodologies import calculators as calc
 
 
-def power_indicators(lines: pl.DataFrame, production: pl.DataFrame) -> pl.DataFrame:
-    """One row per facility and unit; empty when the inventory has no production table."""
+def power_monthly(lines: pl.DataFrame, production: pl.DataFrame) -> pl.DataFrame:
+    """Per facility, unit and month: production, fuel energy, combustion emissions and their
+    heat share; empty when the inventory has no production table."""
     keys = ["facility", "unit", "month"]
     if not production.height:
         return pl.DataFrame()
@@ -29,13 +30,41 @@ def power_indicators(lines: pl.DataFrame, production: pl.DataFrame) -> pl.DataFr
         pl.col("emission", "fuel_energy_gj", "generation", "supply", "heat_supply").fill_null(0.0),
         pl.col("heat_ratio").fill_null(0.0),
     )
-    monthly = monthly.with_columns(
+    return monthly.with_columns(
         calc.heat_share(pl.col("emission"), pl.col("heat_ratio")).alias("emission_heat"),
         calc.heat_share(calc.standard_coal(pl.col("fuel_energy_gj")), pl.col("heat_ratio")).alias(
             "coal_tce_heat"
         ),
         calc.standard_coal(pl.col("fuel_energy_gj")).alias("coal_tce"),
     )
+
+
+def monthly_supply_intensity(lines: pl.DataFrame, production: pl.DataFrame) -> pl.DataFrame:
+    """Per unit and month, the supply emission intensity [tCO2/MWh] (the power share of the
+    unit's combustion emissions over its electricity supplied): the dashboard's trend. Months
+    with no supply are left out."""
+    monthly = power_monthly(lines, production)
+    if not monthly.height:
+        return pl.DataFrame()
+    return (
+        monthly.filter(pl.col("supply") > 0)
+        .select(
+            "facility",
+            "unit",
+            "month",
+            calc.intensity(pl.col("emission") - pl.col("emission_heat"), pl.col("supply")).alias(
+                "supply_intensity"
+            ),
+        )
+        .sort("facility", "unit", "month")
+    )
+
+
+def power_indicators(lines: pl.DataFrame, production: pl.DataFrame) -> pl.DataFrame:
+    """One row per facility and unit; empty when the inventory has no production table."""
+    monthly = power_monthly(lines, production)
+    if not monthly.height:
+        return pl.DataFrame()
     annual = monthly.group_by("facility", "unit").agg(
         pl.col("generation").sum(),
         pl.col("supply").sum(),

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualcarbon import __version__
@@ -27,6 +28,7 @@ from dualcarbon.api.routes import (
     evidence,
     instruments,
     organisations,
+    overview,
     reference,
     verification,
 )
@@ -39,6 +41,7 @@ from dualcarbon.api.services import (
     UnsupportedMediaTypeError,
 )
 from dualcarbon.api.settings import Settings
+from dualcarbon.api.throttle import TooManyAttemptsError
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.signing import Signer
@@ -120,14 +123,28 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (StoreError, status.HTTP_409_CONFLICT),
     (PayloadTooLargeError, TOO_LARGE),
     (UnsupportedMediaTypeError, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE),
+    (TooManyAttemptsError, status.HTTP_429_TOO_MANY_REQUESTS),
 )
 
 
 async def _dualcarbon_error(request: Request, exc: Exception) -> JSONResponse:
+    headers = (
+        {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttemptsError) else None
+    )
     for kind, code in _STATUS:
         if isinstance(exc, kind):
-            return error_response(code, str(exc))
+            return error_response(code, str(exc), headers=headers)
     return error_response(UNPROCESSABLE, str(exc))
+
+
+async def _busy(request: Request, exc: Exception) -> JSONResponse:
+    """Every database connection stayed busy for the pool's whole timeout: the server is
+    overloaded, not the request wrong — a 503 the client may retry, nothing was stored."""
+    return error_response(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "the server is busy; nothing was stored, try again shortly",
+        headers={"Retry-After": "5"},
+    )
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
@@ -170,8 +187,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DualcarbonError, _dualcarbon_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(PoolTimeoutError, _busy)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (accounts, organisations, reference, evidence, verification, instruments):
+    for module in (
+        accounts,
+        organisations,
+        reference,
+        evidence,
+        verification,
+        instruments,
+        overview,
+    ):
         app.include_router(module.router, prefix="/api")
     app.mount("/", create_web(app))  # after the API, so /api/* is matched first
     return app

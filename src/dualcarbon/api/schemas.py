@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dualcarbon.api.scope import Role
 from dualcarbon.factors.model import Factor
+from dualcarbon.metrology.calibration import CalibrationResult
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -21,6 +22,14 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold U+0000; refuse it as input rather than fail in the driver
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text may not contain the NUL character (U+0000)")
+        return value
 
 
 class _Out(BaseModel):
@@ -113,6 +122,45 @@ class OrganisationPublic(_Out):
     name: str
 
 
+class FacilityCreate(_In):
+    name: str = Field(min_length=1, max_length=200)
+    region: str = Field(
+        default="CN",
+        min_length=1,
+        max_length=50,
+        description="grid region whose electricity factors the plant uses (CN: national)",
+    )
+
+
+class FacilityPublic(BaseModel):
+    id: int
+    organisation_id: int
+    name: str
+    region: str
+    inventory_count: int
+    latest_result_id: int | None = None
+    latest_total_tco2e: float | None = None
+
+
+class InventoryPublic(BaseModel):
+    """A stored inventory, and where it stands in its chain of corrections."""
+
+    id: int
+    organisation_id: int
+    facility: str
+    year: int
+    methodology: str
+    source: str
+    digest: str
+    submitted_at: dt.datetime
+    corrects: int | None = Field(default=None, description="the inventory this one corrects")
+    corrected_by: int | None = Field(
+        default=None, description="the inventory that corrects this one (this one is superseded)"
+    )
+    result_ids: list[int] = Field(default_factory=list)
+    evidence: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class ResultSummary(BaseModel):
     id: int
     organisation_id: int
@@ -130,6 +178,7 @@ class ImportOutcome(BaseModel):
 
     inventory_id: int
     result: ResultSummary
+    corrects: int | None = Field(default=None, description="the inventory this one corrects")
     evidence: list[dict[str, Any]] = Field(
         default_factory=list,
         description="the evidence entries (log, sequence, leaf hash) the inventory was lodged as",
@@ -164,9 +213,7 @@ class FactorPublic(BaseModel):
 # -- verification --------------------------------------------------------------------------------
 
 
-class CommentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CommentCreate(_In):
     text: str = Field(min_length=1, max_length=5000)
     line: int | None = Field(default=None, ge=1, le=2**31 - 1, description="a line of the result")
 
@@ -180,9 +227,7 @@ class CommentPublic(BaseModel):
     created_at: dt.datetime
 
 
-class SignOffCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SignOffCreate(_In):
     decision: Literal["approved", "rejected"]
     note: str = Field(default="", max_length=5000)
 
@@ -194,3 +239,72 @@ class SignOffPublic(BaseModel):
     decision: str
     note: str
     created_at: dt.datetime
+
+
+# -- instruments ---------------------------------------------------------------------------------
+
+
+class CalibrationCreate(_In):
+    """One calibration or verification certificate of an instrument (the register's
+    ``calibrations`` record without ``instrument_id``, which the URL gives)."""
+
+    date: dt.date
+    institute: str = Field(default="", max_length=500)
+    certificate: str = Field(default="", max_length=200)
+    result: CalibrationResult
+    traceable_to: str = Field(default="", max_length=500)
+    next_due: dt.date | None = None
+    expanded_uncertainty: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    uncertainty_unit: str = Field(default="%", max_length=50)
+    coverage_factor: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+
+
+class RegisterImported(BaseModel):
+    """What importing a register (or one certificate) stored and lodged."""
+
+    instruments_added: int
+    instruments_updated: int
+    instruments_unchanged: int
+    calibrations_added: int
+    calibrations_unchanged: int
+    points: int = Field(description="metering points the register lists")
+    evidence: list[dict[str, Any]] = Field(
+        default_factory=list, description="evidence entries lodged for the new certificates"
+    )
+
+
+# -- the regulator's overview --------------------------------------------------------------------
+
+
+class OverviewOrganisation(BaseModel):
+    organisation_id: int
+    name: str
+    facilities: int = Field(description="facilities with a result for the year")
+    result_ids: list[int] = Field(description="the latest result of each facility")
+    total_tco2e: float | None = Field(description="None: nothing reported for the year")
+    by_source: dict[str, float] = Field(description="counted tCO2e by emission source")
+    default_carbon_share: float | None = Field(
+        description="share of fuel-combustion emissions on the default carbon content "
+        "(no qualifying measurement)"
+    )
+    verification: Literal["approved", "rejected", "pending"] | None = Field(
+        description="the verifiers' latest decisions: rejected if any result's is, approved if "
+        "every result's is"
+    )
+    instruments: int
+    instruments_attention: int = Field(
+        description="instruments overdue, failed or never calibrated at the date"
+    )
+    evidence_entries: int
+    last_lodged: dt.datetime | None
+
+
+class Overview(BaseModel):
+    year: int
+    years: list[int] = Field(description="years with any inventory the user may read")
+    organisations: list[OverviewOrganisation]
+    total_tco2e: float
+    by_source: dict[str, float]
+    reporting: int = Field(description="organisations with a result for the year")
+    approved: int = Field(description="of those, how many are approved throughout")
+    with_instrument_issues: int

@@ -12,19 +12,23 @@ import dataclasses
 import datetime as dt
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, defer, selectinload
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.api.schemas import (
     CommentCreate,
+    FacilityCreate,
+    FacilityPublic,
     FactorPublic,
     ImportOutcome,
+    InventoryPublic,
     MethodologySummary,
     ResultSummary,
     SignOffCreate,
@@ -52,12 +56,14 @@ from dualcarbon.api.security import (
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
 from dualcarbon.factors import default_catalogue
 from dualcarbon.io import read_inventory
+from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.io.yaml_inventory import inventory_from_mapping
-from dualcarbon.ledger.lodging import evidence_of_inventory, lodge_inventory
+from dualcarbon.ledger.lodging import evidence_of_inventory, lodge_inventory, organisation_log
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.definition import all_methodologies
 from dualcarbon.store.models import (
     ApiKey,
+    EvidenceEntry,
     Facility,
     Organisation,
     ResultComment,
@@ -236,7 +242,9 @@ def set_assignments(
 
 def authenticate(session: Session, passwords: Passwords, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else ``None`` (the same work either way)."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    address = email.strip().lower()
+    printable = all(ord(c) >= 32 for c in address)  # no account has a control character
+    user = session.scalar(select(User).where(User.email == address)) if printable else None
     ok = passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         return None
@@ -244,9 +252,11 @@ def authenticate(session: Session, passwords: Passwords, email: str, password: s
 
 
 def open_session(session: Session, user: User, max_age_seconds: int) -> str:
-    """Start a web session; the token for the cookie (only its hash is stored)."""
+    """Start a web session; the token for the cookie (only its hash is stored). Sessions
+    already expired (anyone's) are deleted first, so the table does not grow without end."""
     token = new_session_token()
     now = utcnow()
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
     session.add(
         WebSession(
             user_id=user.id,
@@ -403,6 +413,16 @@ def result_document(session: Session, principal: Principal, result_id: int) -> d
     return document
 
 
+def result_report(session: Session, principal: Principal, result_id: int, lang: str) -> str:
+    """The stored result's printable report (one self-contained HTML page, with its expanded
+    uncertainty), in ``lang`` (zh or en)."""
+    from dualcarbon.reports.html import render_html
+
+    row = _result_acting(session, principal, result_id, Action.READ)
+    result = load_result(row)
+    return render_html(result, lang=lang, uncertainty=account_uncertainty(result))
+
+
 def _same_inventory(
     session: Session, organisation: Organisation, facility: str, inventory: Inventory
 ) -> StoredInventory | None:
@@ -452,6 +472,72 @@ def import_inventory(
     organisation = organisation_for(
         session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
     )
+    return _store_submission(session, principal, organisation, inventory, ledger, None)
+
+
+def correct_inventory(
+    session: Session,
+    principal: Principal,
+    organisation_id: int,
+    inventory_id: int,
+    inventory: Inventory,
+    ledger: Signer,
+) -> ImportOutcome:
+    """Submit a corrected inventory for a stored one: a new inventory, a new result, and an
+    evidence entry naming what it corrects. Nothing of the corrected inventory changes.
+
+    The correction keeps the facility and year of what it corrects, and corrects the latest of
+    its chain (correcting an inventory already corrected is a conflict naming the newer one), so
+    every chain of corrections is a line, not a tree.
+    """
+    organisation = organisation_for(
+        session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
+    )
+    corrected = session.get(StoredInventory, inventory_id)
+    if corrected is None or corrected.facility.organisation_id != organisation.id:
+        raise NotFoundError("inventory", inventory_id)
+    newer = corrections_of(session, organisation.id).get(corrected.id)
+    if newer is not None:
+        raise ConflictError(
+            f"inventory {corrected.id} was corrected already by inventory {newer}; "
+            f"correct inventory {newer} instead"
+        )
+    facility = inventory.header.facility or organisation.name
+    problems = []
+    if facility != corrected.facility.name:
+        problems.append(
+            InputProblem(
+                inventory.source,
+                f"a correction keeps the facility of what it corrects "
+                f"({corrected.facility.name!r})",
+                sheet=inventory.sheets.get("inventory", "inventory"),
+                field="facility",
+                value=facility,
+            )
+        )
+    if inventory.header.year != corrected.year:
+        problems.append(
+            InputProblem(
+                inventory.source,
+                f"a correction keeps the year of what it corrects ({corrected.year})",
+                sheet=inventory.sheets.get("inventory", "inventory"),
+                field="year",
+                value=inventory.header.year,
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return _store_submission(session, principal, organisation, inventory, ledger, corrected)
+
+
+def _store_submission(
+    session: Session,
+    principal: Principal,
+    organisation: Organisation,
+    inventory: Inventory,
+    ledger: Signer,
+    corrects: StoredInventory | None,
+) -> ImportOutcome:
     _named_inventory(inventory, organisation)
     register = load_register(session, organisation.name)
     result = account(inventory, register=register)
@@ -464,15 +550,15 @@ def import_inventory(
             f"({already.source}); to change it, submit a corrected inventory"
         )
     stored = save_inventory(session, organisation.name, facility, inventory)
-    if not evidence_of_inventory(session, stored.id):
-        lodge_inventory(
-            session,
-            ledger,
-            organisation.id,
-            stored,
-            inventory,
-            submitted_by=f"user:{principal.user_id}",
-        )
+    lodge_inventory(
+        session,
+        ledger,
+        organisation.id,
+        stored,
+        inventory,
+        submitted_by=f"user:{principal.user_id}",
+        corrects=corrects,
+    )
     row = save_result(session, stored, result)
     session.commit()
     saved = get_result(session, row.id)
@@ -480,7 +566,130 @@ def import_inventory(
     return ImportOutcome(
         inventory_id=stored.id,
         result=result_summary(saved),
+        corrects=None if corrects is None else corrects.id,
         evidence=evidence_of_inventory(session, stored.id),
+    )
+
+
+def corrections_of(session: Session, organisation_id: int) -> dict[int, int]:
+    """Corrected inventory id → the id of the inventory correcting it, read from the
+    organisation's evidence log (the log, not a mutable column, is where corrections live)."""
+    found: dict[int, int] = {}
+    rows = session.execute(
+        select(EvidenceEntry.inventory_id, EvidenceEntry.content_json).where(
+            EvidenceEntry.log_id == organisation_log(organisation_id)
+        )
+    )
+    for inventory_id, content_json in rows:
+        corrects = json.loads(content_json).get("corrects")
+        if isinstance(corrects, dict) and inventory_id is not None:
+            found[int(corrects["inventory_id"])] = inventory_id
+    return found
+
+
+def list_inventories(
+    session: Session, principal: Principal, organisation_id: int
+) -> list[InventoryPublic]:
+    """The organisation's stored inventories, oldest first, with their corrections, results and
+    evidence entries."""
+    organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
+    rows = session.scalars(
+        select(StoredInventory)
+        .join(Facility, StoredInventory.facility_id == Facility.id)
+        .where(Facility.organisation_id == organisation_id)
+        .options(
+            selectinload(StoredInventory.facility),
+            selectinload(StoredInventory.results).load_only(StoredResult.id),
+            defer(StoredInventory.inventory_json),
+        )
+        .order_by(StoredInventory.id)
+    )
+    corrected_by = corrections_of(session, organisation_id)
+    corrects = {newer: older for older, newer in corrected_by.items()}
+    return [
+        InventoryPublic(
+            id=row.id,
+            organisation_id=organisation_id,
+            facility=row.facility.name,
+            year=row.year,
+            methodology=row.methodology_id,
+            source=row.source,
+            digest=row.digest,
+            submitted_at=row.created_at,
+            corrects=corrects.get(row.id),
+            corrected_by=corrected_by.get(row.id),
+            result_ids=sorted(r.id for r in row.results),
+            evidence=evidence_of_inventory(session, row.id),
+        )
+        for row in rows
+    ]
+
+
+# -- facilities ----------------------------------------------------------------------------------
+
+
+def list_facilities(
+    session: Session, principal: Principal, organisation_id: int
+) -> list[FacilityPublic]:
+    """The organisation's plants; the latest result of each only for those who may read its
+    accounting."""
+    organisation_for(session, principal, organisation_id, Action.READ, Area.ORGANISATION)
+    facilities = list(
+        session.scalars(
+            select(Facility)
+            .where(Facility.organisation_id == organisation_id)
+            .order_by(Facility.id)
+        )
+    )
+    counts = dict(
+        session.execute(
+            select(StoredInventory.facility_id, func.count())
+            .where(StoredInventory.facility_id.in_([f.id for f in facilities]))
+            .group_by(StoredInventory.facility_id)
+        ).all()
+    )
+    latest: dict[int, StoredResult] = {}
+    if allowed(principal, Action.READ, Area.ACCOUNTING, organisation_id):
+        for result in list_results_of_organisation(session, organisation_id):
+            latest[result.inventory.facility_id] = result
+    return [
+        FacilityPublic(
+            id=f.id,
+            organisation_id=organisation_id,
+            name=f.name,
+            region=f.region,
+            inventory_count=counts.get(f.id, 0),
+            latest_result_id=latest[f.id].id if f.id in latest else None,
+            latest_total_tco2e=latest[f.id].total_tco2e if f.id in latest else None,
+        )
+        for f in facilities
+    ]
+
+
+def create_facility(
+    session: Session, principal: Principal, organisation_id: int, data: FacilityCreate
+) -> FacilityPublic:
+    """Register a plant before its first inventory (an inventory naming a new plant registers it
+    too)."""
+    organisation = organisation_for(
+        session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
+    )
+    same = session.scalar(
+        select(Facility).where(
+            Facility.organisation_id == organisation.id, Facility.name == data.name
+        )
+    )
+    if same is not None:
+        raise ConflictError(f"facility {same.name!r} exists already (id {same.id})")
+    facility = Facility(organisation_id=organisation.id, name=data.name, region=data.region)
+    session.add(facility)
+    session.commit()
+    return FacilityPublic(
+        id=facility.id,
+        organisation_id=organisation.id,
+        name=facility.name,
+        region=facility.region,
+        inventory_count=0,
     )
 
 
@@ -489,23 +698,25 @@ def import_inventory(
 
 def _client_name(filename: str | None) -> str:
     """The uploaded file's own name (no folders), as problems and the stored inventory name it."""
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()
+    plain = "".join(c for c in (filename or "") if ord(c) >= 32)  # no NUL or other controls
+    name = PurePath(plain.replace("\\", "/")).name.strip()
     return name[:200] or "upload"
 
 
-def inventory_from_upload(filename: str | None, data: bytes) -> Inventory:
-    """Read an uploaded ``.xlsx`` or ``.yaml`` inventory; problems name the client's file name."""
+def read_upload[T](
+    filename: str | None, data: bytes, suffixes: tuple[str, ...], reader: Callable[[Path], T]
+) -> T:
+    """Read an uploaded file with ``reader`` (which takes a path); problems name the client's
+    file name, not the temporary file it was written to."""
     name = _client_name(filename)
     suffix = PurePath(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise InputError(
-            [InputProblem(name, f"unsupported file type (use {', '.join(UPLOAD_SUFFIXES)})")]
-        )
+    if suffix not in suffixes:
+        raise InputError([InputProblem(name, f"unsupported file type (use {', '.join(suffixes)})")])
     with tempfile.TemporaryDirectory(prefix="dualcarbon-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            inventory = read_inventory(path)
+            return reader(path)
         except RecursionError:
             raise InputError([InputProblem(name, "file nested too deeply")]) from None
         except InputError as exc:
@@ -515,16 +726,16 @@ def inventory_from_upload(filename: str | None, data: bytes) -> Inventory:
                     for p in exc.problems
                 ]
             ) from None
-    return dataclasses.replace(inventory, source=name)
 
 
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number JSON allows")
+def inventory_from_upload(filename: str | None, data: bytes) -> Inventory:
+    """Read an uploaded ``.xlsx`` or ``.yaml`` inventory."""
+    inventory = read_upload(filename, data, UPLOAD_SUFFIXES, read_inventory)
+    return dataclasses.replace(inventory, source=_client_name(filename))
 
 
-def inventory_from_json(data: bytes) -> Inventory:
-    """Read an inventory sent as a JSON body, shaped as the YAML format
-    (docs/inventory-format.md)."""
+def json_object(data: bytes) -> dict[str, Any]:
+    """A request body that must be one JSON object (UTF-8; no NaN or infinity)."""
     try:
         raw = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
     except UnicodeDecodeError:
@@ -535,7 +746,18 @@ def inventory_from_json(data: bytes) -> Inventory:
         raise InputError([InputProblem(REQUEST, "JSON nested too deeply")]) from None
     if not isinstance(raw, dict):
         raise InputError([InputProblem(REQUEST, "the body must be a JSON object")])
-    return inventory_from_mapping(raw, source=REQUEST)
+    refuse_nul(raw, REQUEST)
+    return raw
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def inventory_from_json(data: bytes) -> Inventory:
+    """Read an inventory sent as a JSON body, shaped as the YAML format
+    (docs/inventory-format.md)."""
+    return inventory_from_mapping(json_object(data), source=REQUEST)
 
 
 # -- reference data ------------------------------------------------------------------------------

@@ -53,6 +53,21 @@ class Settings(BaseSettings):
     )
     cookie_samesite: Literal["lax", "strict"] = "lax"
     session_max_age_seconds: int = Field(default=12 * 3600, gt=0)
+    login_failures_per_email: int = Field(
+        default=5,
+        gt=0,
+        description="failed logins for one e-mail address within the window before further "
+        "attempts answer 429 (docs/api.md, login throttling)",
+    )
+    login_failures_per_client: int = Field(
+        default=20,
+        gt=0,
+        description="failed logins from one client address within the window before further "
+        "attempts answer 429",
+    )
+    login_window_seconds: int = Field(
+        default=15 * 60, gt=0, description="how long a failed login counts [s]"
+    )
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     password_memory_kib: int = Field(
         default=65536, ge=8, description="Argon2id memory cost [KiB] for new password hashes"

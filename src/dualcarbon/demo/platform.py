@@ -1,13 +1,17 @@
-"""The demo platform: the demo plant's organisation, one user per role, its register and a year
-of data lodged as evidence — what `make run` serves."""
+"""The demo platform: the demo plant's organisation and two peers, one user per role, the
+plant's register and a year of data for each, lodged as evidence — what `make run` serves."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+import polars as pl
 from sqlalchemy import select
 
-from dualcarbon.api import services
+from dualcarbon.accounting.inventory import Inventory
+from dualcarbon.api import registers, services
+from dualcarbon.api.schemas import SignOffCreate
 from dualcarbon.api.security import Passwords
 from dualcarbon.api.settings import Settings
 from dualcarbon.demo import demo_inventory_path, demo_register_path
@@ -16,7 +20,7 @@ from dualcarbon.ledger.keys import load_signer
 from dualcarbon.metrology.register_io import read_register
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import Organisation, User, UserOrganisation
-from dualcarbon.store.repository import save_register, sync_factors
+from dualcarbon.store.repository import sync_factors
 
 PASSWORD = "dualcarbon-demo"
 USERS = (
@@ -35,45 +39,94 @@ class DemoLogin:
     label: str
 
 
+PEERS = (
+    ("华北示范热电有限公司", "一号热电厂", 0.55),
+    ("东南示范发电有限公司", "沿海电厂", 0.8),
+)
+"""Further demo organisations for the regulator's view: the demo plant's year scaled by the
+factor (fuel, electricity and production alike), so intensities stay those of a coal plant."""
+
+
+def peer_inventory(
+    inventory: Inventory, organisation: str, facility: str, scale: float
+) -> Inventory:
+    """The demo plant's inventory as another organisation's plant of ``scale`` its size."""
+    amounts = {
+        "fuel": ("consumption",),
+        "electricity": ("amount",),
+        "production": ("generation", "supply", "heat_supply"),
+    }
+    tables = {}
+    for name, frame in inventory.tables.items():
+        columns = [c for c in amounts.get(name, ()) if c in frame.columns]
+        tables[name] = frame.with_columns(pl.col(c) * scale for c in columns)
+    header = inventory.header.model_copy(
+        update={"organisation": organisation, "facility": facility}
+    )
+    return dataclasses.replace(
+        inventory, header=header, tables=tables, source=f"{facility}-{inventory.header.year}.yaml"
+    )
+
+
 def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
-    """Create the demo organisation, users, register and result once; later calls do nothing."""
+    """Create the demo organisations, users, register and a year of results once (lodged as
+    evidence, one of them signed off); later calls do nothing."""
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     inventory = read_inventory(demo_inventory_path())
     name = inventory.header.organisation
+    ledger = load_signer()
     try:
         with session_scope(engine) as session:
-            if session.scalar(select(Organisation).where(Organisation.name == name)) is None:
-                sync_factors(session)
-                organisation = Organisation(name=name)
-                session.add(organisation)
+            if session.scalar(select(Organisation).where(Organisation.name == name)) is not None:
+                return _logins()
+            sync_factors(session)
+            organisation = Organisation(name=name)
+            peers = [Organisation(name=peer) for peer, _, _ in PEERS]
+            session.add_all([organisation, *peers])
+            session.flush()
+            passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)
+            users = {}
+            for email, role, label in USERS:
+                user = User(
+                    email=email,
+                    name=label,
+                    password_hash=passwords.hash(PASSWORD),
+                    role=role,
+                    organisation_id=organisation.id if role == "enterprise" else None,
+                )
+                session.add(user)
                 session.flush()
-                passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)
-                for email, role, label in USERS:
-                    user = User(
-                        email=email,
-                        name=label,
-                        password_hash=passwords.hash(PASSWORD),
-                        role=role,
-                        organisation_id=organisation.id if role == "enterprise" else None,
-                    )
-                    session.add(user)
-                    session.flush()
-                    if role in ("verifier", "metrology_reviewer"):
-                        session.add(
-                            UserOrganisation(user_id=user.id, organisation_id=organisation.id)
-                        )
-                save_register(session, name, read_register(demo_register_path()))
-                session.commit()
-                admin = session.scalar(select(User).where(User.role == "admin"))
-                assert admin is not None
+                users[role] = user.id
+                if role in ("verifier", "metrology_reviewer"):
+                    for assigned in (organisation, *peers[:1]):
+                        session.add(UserOrganisation(user_id=user.id, organisation_id=assigned.id))
+            session.commit()
+            admin = services.principal_of(services.get_user(session, users["admin"]))
+            registers.import_register(
+                session, admin, organisation.id, read_register(demo_register_path()), ledger
+            )
+            services.import_inventory(session, admin, organisation.id, inventory, ledger)
+            for peer, (peer_name, facility, scale) in zip(peers, PEERS, strict=True):
                 services.import_inventory(
                     session,
-                    services.principal_of(services.get_user(session, admin.id)),
-                    organisation.id,
-                    inventory,
-                    load_signer(),
+                    admin,
+                    peer.id,
+                    peer_inventory(inventory, peer_name, facility, scale),
+                    ledger,
                 )
+            verifier = services.principal_of(services.get_user(session, users["verifier"]))
+            first_peer = services.organisation_results(session, verifier, peers[0].id)[-1]
+            services.sign_off(
+                session,
+                verifier,
+                first_peer.id,
+                SignOffCreate(decision="approved", note="演示：核查通过 / demo: verified"),
+            )
     finally:
         engine.dispose()
+    return _logins()
+
+
+def _logins() -> list[DemoLogin]:
     return [DemoLogin(email, role, label) for email, role, label in USERS]

@@ -3,7 +3,8 @@
 Every submission is appended to its organisation's log (``org:<id>``) and to the platform log
 (``platform``), each under a row lock on the log, so that concurrent submissions get consecutive
 sequence numbers; a signed tree head is stored after every append. Nothing is ever updated or
-deleted: a correction is a new entry whose content names the sequence it corrects.
+deleted: a correction is a new entry whose content names the inventory and the sequence it
+corrects.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from dualcarbon.ledger import merkle
 from dualcarbon.ledger.audit import AuditProblem, AuditReport, StoredEntry, audit
 from dualcarbon.ledger.canonical import canonical_bytes
 from dualcarbon.ledger.signing import SignedTreeHead, Signer, TreeHead
-from dualcarbon.store.models import EvidenceEntry, EvidenceHead, EvidenceLog, StoredInventory
+from dualcarbon.store.models import (
+    EvidenceEntry,
+    EvidenceHead,
+    EvidenceLog,
+    StoredCalibration,
+    StoredInstrument,
+    StoredInventory,
+)
 
 PLATFORM = "platform"
 
@@ -123,9 +131,13 @@ def lodge_inventory(
     inventory: Inventory,
     *,
     submitted_by: str = "",
-    corrects: int | None = None,
+    corrects: StoredInventory | None = None,
 ) -> list[Lodged]:
-    """Lodge a stored inventory as evidence in its organisation's log and the platform log."""
+    """Lodge a stored inventory as evidence in its organisation's log and the platform log.
+
+    A correction names the inventory it corrects and that inventory's sequence in the
+    organisation's log, so the chain of corrections can be followed from the log alone.
+    """
     content: dict[str, Any] = {
         "kind": "submission" if corrects is None else "correction",
         "organisation_id": organisation_id,
@@ -137,7 +149,13 @@ def lodge_inventory(
         "submitted_by": submitted_by,
     }
     if corrects is not None:
-        content["corrects"] = corrects
+        corrected = session.scalar(
+            select(EvidenceEntry.sequence).where(
+                EvidenceEntry.log_id == organisation_log(organisation_id),
+                EvidenceEntry.inventory_id == corrects.id,
+            )
+        )
+        content["corrects"] = {"inventory_id": corrects.id, "sequence": corrected}
     own = append(
         session,
         signer,
@@ -155,6 +173,79 @@ def lodge_inventory(
         inventory_id=inventory_row.id,
     )
     return [own, platform]
+
+
+def calibration_content(organisation_id: int, row: StoredCalibration) -> dict[str, Any]:
+    """What a calibration record is lodged as: the certificate's fields as stored."""
+    return {
+        "kind": "calibration",
+        "organisation_id": organisation_id,
+        "calibration_id": row.id,
+        "instrument": row.instrument.code,
+        "date": row.date.isoformat(),
+        "institute": row.institute,
+        "certificate": row.certificate,
+        "result": row.result,
+        "traceable_to": row.traceable_to,
+        "next_due": None if row.next_due is None else row.next_due.isoformat(),
+        "expanded_uncertainty": row.expanded_uncertainty,
+        "uncertainty_unit": row.uncertainty_unit,
+        "coverage_factor": row.coverage_factor,
+    }
+
+
+def lodge_calibrations(
+    session: Session, signer: Signer, organisation_id: int, *, submitted_by: str = ""
+) -> list[Lodged]:
+    """Lodge every stored calibration record of the organisation not lodged yet, oldest first.
+
+    Certificates are evidence as inventories are: once lodged, a record edited in the database no
+    longer matches its entry, and :func:`audit_store` says so.
+    """
+    lodged = set(_lodged_calibrations(session, organisation_id))
+    rows = session.scalars(
+        select(StoredCalibration)
+        .join(StoredInstrument, StoredCalibration.instrument_id == StoredInstrument.id)
+        .where(StoredInstrument.organisation_id == organisation_id)
+        .order_by(StoredCalibration.id)
+    )
+    done = []
+    for row in rows:
+        if row.id in lodged:
+            continue
+        content = {**calibration_content(organisation_id, row), "submitted_by": submitted_by}
+        own = append(
+            session,
+            signer,
+            organisation_log(organisation_id),
+            content,
+            organisation_id=organisation_id,
+        )
+        done.append(own)
+        done.append(
+            append(
+                session,
+                signer,
+                PLATFORM,
+                {**content, "organisation_log_sequence": own.sequence},
+                organisation_id=organisation_id,
+            )
+        )
+    return done
+
+
+def _lodged_calibrations(session: Session, organisation_id: int) -> list[int]:
+    found = []
+    for content_json in session.scalars(
+        select(EvidenceEntry.content_json).where(
+            EvidenceEntry.log_id == organisation_log(organisation_id),
+            EvidenceEntry.inventory_id.is_(None),
+        )
+    ):
+        content = json.loads(content_json)
+        if content.get("kind") == "calibration":
+            found.append(int(content["calibration_id"]))
+    return found
 
 
 def evidence_of_inventory(session: Session, inventory_id: int) -> list[dict[str, Any]]:
@@ -229,7 +320,8 @@ def audit_store(
     """Audit every log (or one organisation's) from the rows as they are now.
 
     Besides the Merkle checks, each submission's inventory is re-digested: an inventory edited in
-    the database no longer matches the digest its evidence entry committed to.
+    the database no longer matches the digest its evidence entry committed to, and each lodged
+    calibration record is compared field by field with its stored row.
     """
     if organisation_id is None:
         logs = list(session.scalars(select(EvidenceEntry.log_id).distinct()))
@@ -258,8 +350,41 @@ def audit_store(
         ]
         report = audit(log_id, entries, heads, public_key)
         report.problems.extend(_inventory_problems(session, entries))
+        report.problems.extend(_calibration_problems(session, entries))
         reports.append(report)
     return reports
+
+
+def _calibration_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
+    """Lodged calibration records whose stored row is gone or no longer says what was lodged."""
+    problems = []
+    for entry in entries:
+        if entry.content.get("kind") != "calibration":
+            continue
+        calibration_id = entry.content.get("calibration_id")
+        row = (
+            session.get(StoredCalibration, calibration_id)
+            if isinstance(calibration_id, int)
+            else None
+        )
+        if row is None:
+            problems.append(
+                AuditProblem("removed", entry.sequence, f"calibration {calibration_id} is gone")
+            )
+            continue
+        now = calibration_content(int(entry.content["organisation_id"]), row)
+        changed = sorted(k for k, v in now.items() if entry.content.get(k) != v)
+        if changed:
+            problems.append(
+                AuditProblem(
+                    "altered",
+                    entry.sequence,
+                    f"calibration {calibration_id} ({row.instrument.code}, certificate "
+                    f"{row.certificate or '—'}) differs from what was lodged in "
+                    f"{', '.join(changed)}",
+                )
+            )
+    return problems
 
 
 def _inventory_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.io.excel import _is_formula, _load_grids
+from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.metrology.calibration import CalibrationRecord
 from dualcarbon.metrology.instruments import (
     ENERGY_TYPES,
@@ -608,6 +609,7 @@ def read_register_yaml(path: Path) -> Register:
         raise InputError([InputProblem(source, f"not valid YAML: {exc}")]) from None
     if not isinstance(raw, dict):
         raise InputError([InputProblem(source, "top level must be a mapping")])
+    refuse_nul(raw, source)
     return register_from_mapping(raw, source=source)
 
 

@@ -16,7 +16,7 @@ import math
 import re
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -284,3 +284,103 @@ def _to_svg(figure: Figure, prefix: str, label: str) -> str:
     head = re.sub(r'\s(?:width|height)="[^"]*"', "", head)
     head += f' role="img" aria-label="{html.escape(label, quote=True)}" class="chart-svg"'
     return f"{head}>{rest}".strip()
+
+
+def organisations_chart(totals: Sequence[tuple[str, Mapping[str, float]]], lang: str) -> str | None:
+    """Horizontal bars, one per organisation (largest on top), stacked by counted source:
+    where a year's emissions sit across the organisations one oversees."""
+    rows = sorted(
+        ((name, dict(values)) for name, values in totals if values),
+        key=lambda row: sum(row[1].values()),
+    )
+    if not rows:
+        return None
+    words = text(lang)
+    sources = source_order([s for _, values in rows for s in values])
+    with _drawing():
+        figure = Figure(figsize=(10.0, 0.9 + 0.42 * len(rows)))
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        positions = list(range(len(rows)))
+        right = [0.0] * len(rows)
+        left = [0.0] * len(rows)
+        for index, source in enumerate(sources):
+            values = [row[1].get(source, 0.0) for row in rows]
+            start = [r if v >= 0 else lft for v, r, lft in zip(values, right, left, strict=True)]
+            axes.barh(
+                positions,
+                values,
+                left=start,
+                height=0.62,
+                color=_colour(source, SOURCE_COLOURS, index),
+                edgecolor="white",
+                linewidth=0.4,
+                label=source_label(source, lang),
+            )
+            right = [r + max(v, 0.0) for v, r in zip(values, right, strict=True)]
+            left = [lft + min(v, 0.0) for v, lft in zip(values, left, strict=True)]
+        for position, (_, by_source) in zip(positions, rows, strict=True):
+            axes.annotate(
+                f"{sum(by_source.values()):,.0f}",
+                (right[position], position),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color="#555555",
+            )
+        axes.set_yticks(positions, [name for name, _ in rows])
+        axes.set_xlim(right=max(right) * 1.15 if max(right) > 0 else 1.0)
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        axes.set_xlabel("tCO2e")
+        _tidy(axes)
+        axes.grid(axis="x", color=_GRID, linewidth=0.6)
+        axes.set_axisbelow(True)
+        axes.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.9 / (0.9 + 0.42 * len(rows)) - 0.05),
+            ncol=min(len(sources), 4),
+            frameon=False,
+            fontsize=8,
+        )
+        return _to_svg(figure, "organisations", words["organisations_chart"])
+
+
+def intensity_chart(monthly: pl.DataFrame, lang: str) -> str | None:
+    """One line per generating unit: the supply emission intensity month by month
+    (``facility, unit, month, supply_intensity`` as
+    :func:`dualcarbon.accounting.power.monthly_supply_intensity` gives it)."""
+    if not monthly.height:
+        return None
+    words = text(lang)
+    with _drawing():
+        figure = Figure(figsize=(10.0, 3.0))
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        units = monthly.partition_by("facility", "unit", maintain_order=True, as_dict=True)
+        several_plants = monthly["facility"].n_unique() > 1
+        for index, ((facility, unit), frame) in enumerate(units.items()):
+            axes.plot(
+                frame["month"].to_list(),
+                frame["supply_intensity"].to_list(),
+                marker="o",
+                markersize=3.5,
+                linewidth=1.4,
+                color=_OTHER_COLOURS[index % len(_OTHER_COLOURS)],
+                label=f"{facility} {unit}" if several_plants else str(unit or facility),
+            )
+        months = list(range(1, 13))
+        axes.set_xticks(months, [month_label(m, lang) for m in months])
+        axes.set_xlim(0.6, 12.4)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.3f}"))
+        axes.set_ylabel("tCO2/MWh", labelpad=6)
+        _tidy(axes)
+        axes.grid(axis="y", color=_GRID, linewidth=0.6)
+        axes.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=min(len(units), 4),
+            frameon=False,
+            fontsize=8,
+        )
+        return _to_svg(figure, "intensity", words["intensity_chart"])

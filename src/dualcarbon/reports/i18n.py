@@ -67,6 +67,8 @@ TEXT: dict[str, dict[str, str]] = {
         "distribution_normal": "正态",
         "distribution_rectangular": "矩形",
         "tiers_chart": "燃料燃烧排放按元素碳含量数据来源的构成",
+        "organisations_chart": "各组织年度排放量（按排放源堆叠，tCO2e）",
+        "intensity_chart": "逐月供电碳排放强度（tCO2/MWh）",
         "tiers_note": "缺省值按核算方法的保守规定取值；占比越低，排放量越多地建立在实测数据上。",
         "tier": "数据来源",
         "no_fuel": "本次核算无化石燃料燃烧排放。",
@@ -177,6 +179,8 @@ TEXT: dict[str, dict[str, str]] = {
         "distribution_normal": "normal",
         "distribution_rectangular": "rectangular",
         "tiers_chart": "Fuel-combustion emissions by tier of carbon content",
+        "organisations_chart": "Emissions of the year by organisation (stacked by source, tCO2e)",
+        "intensity_chart": "Monthly supply emission intensity (tCO2/MWh)",
         "tiers_note": (
             "Defaults follow the methodology's conservative rule; the lower their share, the more "
             "the emissions rest on measurement."

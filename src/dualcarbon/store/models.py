@@ -322,6 +322,31 @@ class StoredCalibration(Base):
         )
 
 
+class StoredMeteringPoint(Base):
+    """A metering point the organisation should have (GB 17167's 'theoretically required'
+    instrument), as its register lists it (migration 0007). Master data, like instruments.
+
+    ``instrument`` is the code of the instrument configured at the point, or ``None`` when any
+    instrument of the same energy, level and unit covers it.
+    """
+
+    __tablename__ = "metering_points"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(100))
+    energy: Mapped[str] = mapped_column(String(50))
+    level: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    instrument: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"StoredMeteringPoint(id={self.id!r}, code={self.code!r}, energy={self.energy!r})"
+
+
 # -- accounts: users, organisation assignments, API keys, web sessions (migration 0003) ----------
 
 ROLES = ("enterprise", "verifier", "metrology_reviewer", "regulator", "admin")
@@ -481,3 +506,22 @@ class ResultSignOff(Base):
     decision: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- login throttling (0006) ---------------------------------------------------------------------
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the throttle's window (:mod:`dualcarbon.api.throttle`): counted
+    per e-mail address and per client address, deleted once older than the window or when the
+    e-mail's next login succeeds."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    client: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+    def __repr__(self) -> str:
+        return f"LoginFailure(id={self.id!r}, email={self.email!r}, client={self.client!r})"

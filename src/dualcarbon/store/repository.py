@@ -23,12 +23,13 @@ import hashlib
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer, selectinload
 
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
@@ -38,7 +39,13 @@ from dualcarbon.errors import StoreError
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.factors.model import Factor
 from dualcarbon.metrology.calibration import CalibrationRecord, CalibrationResult
-from dualcarbon.metrology.instruments import Accuracy, BoundaryLevel, Instrument, InstrumentKind
+from dualcarbon.metrology.instruments import (
+    Accuracy,
+    BoundaryLevel,
+    Instrument,
+    InstrumentKind,
+    MeteringPoint,
+)
 from dualcarbon.metrology.register import Register
 from dualcarbon.store.models import (
     Facility,
@@ -47,6 +54,7 @@ from dualcarbon.store.models import (
     StoredCalibration,
     StoredInstrument,
     StoredInventory,
+    StoredMeteringPoint,
     StoredResult,
     utcnow,
 )
@@ -93,15 +101,28 @@ def get_or_create_facility(
     the plant, and an inventory that names another region records that in its own header.
     """
     name = _name(name, "facility")
-    found = session.scalar(
-        select(Facility).where(Facility.organisation_id == organisation.id, Facility.name == name)
+    query = select(Facility).where(
+        Facility.organisation_id == organisation.id, Facility.name == name
     )
+    found = session.scalar(query)
     if found is not None:
         return found
-    facility = Facility(organisation=organisation, name=name, region=region)
-    session.add(facility)
-    session.flush()
-    return facility
+    # Submissions for a plant new to the store may arrive at once: an insert that ignores the
+    # conflict lets every one of them go on with the one row, where a plain insert would fail
+    # all but the first on the unique constraint.
+    insert = (
+        postgresql.insert(Facility)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(Facility)
+    )
+    session.execute(
+        insert.values(
+            organisation_id=organisation.id, name=name, region=region
+        ).on_conflict_do_nothing(index_elements=["organisation_id", "name"])
+    )
+    created = session.scalar(query.execution_options(populate_existing=True))
+    assert created is not None
+    return created
 
 
 # -- inventories ---------------------------------------------------------------------------------
@@ -429,6 +450,7 @@ class RegisterSync:
     instruments_unchanged: int
     calibrations_added: int
     calibrations_unchanged: int
+    points_stored: int = 0
 
 
 _STRING_LIMITS = {"code": 100, "energy": 50, "unit": 100, "level": 20, "kind": 50, "accuracy": 50}
@@ -539,8 +561,38 @@ def save_register(session: Session, organisation: str, register: Register) -> Re
                 f"{', '.join(differs)}; stored records are evidence and are not edited"
             )
         records_unchanged += 1
+    points = _save_points(session, owner, register.points)
     session.flush()
-    return RegisterSync(added, updated, unchanged, records_added, records_unchanged)
+    return RegisterSync(added, updated, unchanged, records_added, records_unchanged, points)
+
+
+def _save_points(session: Session, owner: Organisation, points: Sequence[MeteringPoint]) -> int:
+    """Store the register's metering points as master data: added or updated in place; a point
+    the register no longer lists stays stored (as instruments do)."""
+    if not points:
+        return 0
+    stored = {
+        row.code: row
+        for row in session.scalars(
+            select(StoredMeteringPoint).where(StoredMeteringPoint.organisation_id == owner.id)
+        )
+    }
+    for point in points:
+        columns = {
+            "energy": point.energy,
+            "level": point.level.value,
+            "unit": point.unit,
+            "description": point.description,
+            "instrument": point.instrument,
+        }
+        row = stored.get(point.id)
+        if row is None:
+            session.add(StoredMeteringPoint(organisation_id=owner.id, code=point.id, **columns))
+        elif any(getattr(row, name) != value for name, value in columns.items()):
+            for name, value in columns.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+    return len(points)
 
 
 def load_register(session: Session, organisation: str) -> Register | None:
@@ -593,10 +645,26 @@ def load_register(session: Session, organisation: str) -> Register | None:
         for row in rows
         for c in sorted(row.calibrations, key=lambda c: (c.date, c.id))
     ]
+    points = [
+        MeteringPoint(
+            id=row.code,
+            energy=row.energy,
+            level=BoundaryLevel(row.level),
+            unit=row.unit,
+            description=row.description,
+            instrument=row.instrument,
+        )
+        for row in session.scalars(
+            select(StoredMeteringPoint)
+            .where(StoredMeteringPoint.organisation_id == rows[0].organisation_id)
+            .order_by(StoredMeteringPoint.id)
+        )
+    ]
     return Register(
         organisation=organisation.strip(),
         instruments=tuple(instruments),
         calibrations=tuple(records),
+        points=tuple(points),
     )
 
 

@@ -8,28 +8,38 @@ A page a user may not see answers like the API: 404.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import jinja2
-from fastapi import FastAPI, Form, Request, UploadFile
+from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from dualcarbon.api import services
+from dualcarbon.accounting.engine import production_table
+from dualcarbon.accounting.power import monthly_supply_intensity
+from dualcarbon.api import registers, services
 from dualcarbon.api.deps import COOKIE_NAME
+from dualcarbon.api.overview import overview
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
 from dualcarbon.api.scope import Action, Area, NotFoundError, Principal, Role, allowed
-from dualcarbon.errors import DualcarbonError, InputError, InputProblem
+from dualcarbon.api.throttle import LoginThrottle, TooManyAttemptsError
+from dualcarbon.api.uploads import Received, received_file
+from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.ledger.lodging import evidence_of_inventory
-from dualcarbon.reports.charts import monthly_chart
+from dualcarbon.reports.charts import intensity_chart, monthly_chart, organisations_chart
 from dualcarbon.reports.i18n import source_label, tier_label
-from dualcarbon.store.repository import get_result, load_register, load_result
+from dualcarbon.store.repository import get_result, load_inventory, load_register, load_result
 from dualcarbon.web.i18n import WORDS
 
 UNPROCESSABLE = 422
+CONFLICT = 409
 
 
 @cache
@@ -84,8 +94,20 @@ def create_web(api: FastAPI) -> FastAPI:
         request: Request, email: Annotated[str, Form()], password: Annotated[str, Form()]
     ) -> Response:
         settings = request.app.state.settings
+        throttle = LoginThrottle.from_settings(settings)
+        client = request.client.host if request.client else None
         with _session(request) as session:
-            user = services.authenticate(session, request.app.state.passwords, email, password)
+            try:
+                user = throttle.authenticate(
+                    session, request.app.state.passwords, email, password, client
+                )
+            except TooManyAttemptsError as exc:
+                message = WORDS[_lang(request)]["too_many_logins"].format(
+                    minutes=math.ceil(exc.retry_after / 60)
+                )
+                page = _page(request, "login.html.j2", 429, user=None, error=message)
+                page.headers["Retry-After"] = str(exc.retry_after)
+                return page
             if user is None:
                 words = WORDS[_lang(request)]
                 return _page(request, "login.html.j2", 401, user=None, error=words["bad_login"])
@@ -135,6 +157,54 @@ def create_web(api: FastAPI) -> FastAPI:
                 all_organisations=principal.role in (Role.REGULATOR, Role.ADMIN),
             )
 
+    @web.get("/overview", response_model=None)
+    def overview_page(request: Request, year: int | None = None) -> Response:
+        lang = _lang(request)
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            found = overview(session, principal, year)
+        chart = organisations_chart(
+            [(row.name, row.by_source) for row in found.organisations], lang
+        )
+        words = WORDS[lang]
+        rows = [
+            {
+                "id": row.organisation_id,
+                "name": row.name,
+                "total": words["not_reported"]
+                if row.total_tco2e is None
+                else _number(row.total_tco2e),
+                "default_share": "—"
+                if row.default_carbon_share is None
+                else f"{row.default_carbon_share:.1%}",
+                "verification": words.get(row.verification or "", "—"),
+                "verification_class": {"approved": "ok", "rejected": "bad"}.get(
+                    row.verification or "", ""
+                ),
+                "attention": row.instruments_attention,
+                "instruments": row.instruments,
+                "evidence": row.evidence_entries,
+                "last_lodged": "—" if row.last_lodged is None else f"{row.last_lodged:%Y-%m-%d}",
+                "results": row.result_ids,
+            }
+            for row in found.organisations
+        ]
+        return _page(
+            request,
+            "overview.html.j2",
+            user=principal.email,
+            overview=found,
+            total=_number(found.total_tco2e),
+            by_source=[
+                (source_label(source, lang), _number(value))
+                for source, value in found.by_source.items()
+            ],
+            rows=rows,
+            chart=None if chart is None else Markup(chart),  # SVG we drew ourselves
+        )
+
     def _organisation_page(
         request: Request,
         session: Session,
@@ -151,6 +221,8 @@ def create_web(api: FastAPI) -> FastAPI:
         chart = None
         by_source: list[tuple[str, str]] = []
         tiers: list[tuple[str, str]] = []
+        intensity = None
+        inventories: list[dict[str, Any]] = []
         if allowed(principal, Action.READ, Area.ACCOUNTING, organisation_id):
             summaries = services.organisation_results(session, principal, organisation_id)
             results = [
@@ -176,8 +248,32 @@ def create_web(api: FastAPI) -> FastAPI:
                     (tier_label(tier, lang), f"{share:.1%}")
                     for tier, _, share in latest.tier_shares().iter_rows()
                 ]
+                trend = intensity_chart(
+                    monthly_supply_intensity(
+                        latest.lines, production_table(load_inventory(row.inventory))
+                    ),
+                    lang,
+                )
+                intensity = None if trend is None else Markup(trend)  # SVG we drew ourselves
+            inventories = [
+                {
+                    "id": i.id,
+                    "facility": i.facility,
+                    "year": i.year,
+                    "source": i.source,
+                    "submitted_at": f"{i.submitted_at:%Y-%m-%d %H:%M}",
+                    "corrects": i.corrects,
+                    "corrected_by": i.corrected_by,
+                    "result": i.result_ids[-1] if i.result_ids else None,
+                    "sequence": next(
+                        (e["sequence"] for e in i.evidence if e["log_id"] != "platform"), None
+                    ),
+                }
+                for i in reversed(services.list_inventories(session, principal, organisation_id))
+            ]
         due = []
-        register = load_register(session, organisation.name)
+        can_instruments = allowed(principal, Action.READ, Area.INSTRUMENTS, organisation_id)
+        register = load_register(session, organisation.name) if can_instruments else None
         if register is not None:
             for status_now in register.statuses(dt.date.today(), due_window_days=60):
                 if status_now.state.value != "valid":
@@ -195,7 +291,19 @@ def create_web(api: FastAPI) -> FastAPI:
             due=due,
             problems=problems,
             can_upload=allowed(principal, Action.WRITE, Area.ACCOUNTING, organisation_id),
+            intensity=intensity,
+            inventories=inventories,
+            has_register=register is not None,
+            can_register=allowed(principal, Action.WRITE, Area.INSTRUMENTS, organisation_id),
+            register_done=_register_done(request),
         )
+
+    def _register_done(request: Request) -> str | None:
+        """The notice after a register import (its counts come back in the query string)."""
+        counts = {k: request.query_params.get(k, "") for k in ("added", "updated", "records")}
+        if not all(v.isdigit() for v in counts.values()):
+            return None
+        return WORDS[_lang(request)]["register_done"].format(**counts)
 
     @web.get("/organisations/{organisation_id}", response_model=None)
     def organisation_page(request: Request, organisation_id: int) -> Response:
@@ -205,22 +313,35 @@ def create_web(api: FastAPI) -> FastAPI:
                 return _to_login(request)
             return _organisation_page(request, session, principal, organisation_id)
 
-    @web.post("/organisations/{organisation_id}/upload", response_model=None)
-    async def upload(request: Request, organisation_id: int, file: UploadFile) -> Response:
-        data = await file.read(request.app.state.settings.max_upload_bytes + 1)
+    async def _posted_file(request: Request) -> tuple[Received | None, InputError | None, int]:
+        """The form's file, received within the upload limit while it streams in (413 past it),
+        or the problem to show on the organisation page."""
+        limit = request.app.state.settings.max_upload_bytes
+        try:
+            return await received_file(request, limit), None, 200
+        except services.PayloadTooLargeError:
+            return None, InputError([InputProblem("upload", "larger than the upload limit")]), 413
+        except (InputError, services.UnsupportedMediaTypeError):
+            problem = InputProblem("upload", "choose a file", field="file")
+            return None, InputError([problem]), UNPROCESSABLE
+
+    async def _submit(
+        request: Request,
+        organisation_id: int,
+        store: Callable[[Session, Principal, Received], str],
+    ) -> Response:
+        """Receive the posted file and store it with ``store`` (which answers the page to go
+        to); any problem is shown on the organisation page, and nothing is stored."""
+        received, refused, status = await _posted_file(request)
         with _session(request) as session:
             principal = _principal(request, session)
             if principal is None:
                 return _to_login(request)
             try:
-                if len(data) > request.app.state.settings.max_upload_bytes:
-                    raise InputError(
-                        [InputProblem(file.filename or "upload", "larger than the upload limit")]
-                    )
-                inventory = services.inventory_from_upload(file.filename, data)
-                outcome = services.import_inventory(
-                    session, principal, organisation_id, inventory, request.app.state.ledger
-                )
+                if refused is not None:
+                    raise refused
+                assert received is not None
+                target = await run_in_threadpool(store, session, principal, received)
             except InputError as exc:
                 session.rollback()
                 return _organisation_page(
@@ -229,11 +350,73 @@ def create_web(api: FastAPI) -> FastAPI:
                     principal,
                     organisation_id,
                     list(exc.problems),
-                    UNPROCESSABLE,
+                    status if refused is not None else UNPROCESSABLE,
                 )
-        return RedirectResponse(
-            f"/results/{outcome.result.id}?lang={_lang(request)}", status_code=303
-        )
+            except (services.ConflictError, StoreError) as exc:
+                session.rollback()
+                problem = InputProblem(received.filename or "upload" if received else "", str(exc))
+                return _organisation_page(
+                    request, session, principal, organisation_id, [problem], CONFLICT
+                )
+        return RedirectResponse(f"{target}lang={_lang(request)}", status_code=303)
+
+    @web.post("/organisations/{organisation_id}/upload", response_model=None)
+    async def upload(request: Request, organisation_id: int) -> Response:
+        """Import the posted inventory; its problems, or its size over the limit (413), are
+        shown on the organisation page.
+
+        The form is parsed through :func:`~dualcarbon.api.uploads.received_file`, not by FastAPI
+        from an ``UploadFile`` parameter: FastAPI would receive the whole body, spooling the file
+        to disk, before the limit could apply, and a chunked body (no Content-Length) could be
+        of any size.
+        """
+
+        def store(session: Session, principal: Principal, received: Received) -> str:
+            inventory = services.inventory_from_upload(received.filename, received.content)
+            outcome = services.import_inventory(
+                session, principal, organisation_id, inventory, request.app.state.ledger
+            )
+            return f"/results/{outcome.result.id}?"
+
+        return await _submit(request, organisation_id, store)
+
+    @web.post("/organisations/{organisation_id}/inventories/{inventory_id}/correct")
+    async def correct(request: Request, organisation_id: int, inventory_id: int) -> Response:
+        """Submit a corrected inventory for a stored one (the API's corrections route)."""
+
+        def store(session: Session, principal: Principal, received: Received) -> str:
+            inventory = services.inventory_from_upload(received.filename, received.content)
+            outcome = services.correct_inventory(
+                session,
+                principal,
+                organisation_id,
+                inventory_id,
+                inventory,
+                request.app.state.ledger,
+            )
+            return f"/results/{outcome.result.id}?"
+
+        return await _submit(request, organisation_id, store)
+
+    @web.post("/organisations/{organisation_id}/register")
+    async def register_upload(request: Request, organisation_id: int) -> Response:
+        """Import the organisation's instrument register; back to its page with what changed."""
+
+        def store(session: Session, principal: Principal, received: Received) -> str:
+            register = registers.register_from_upload(received.filename, received.content)
+            done = registers.import_register(
+                session, principal, organisation_id, register, request.app.state.ledger
+            )
+            counts = urlencode(
+                {
+                    "added": done.instruments_added,
+                    "updated": done.instruments_updated,
+                    "records": done.calibrations_added,
+                }
+            )
+            return f"/organisations/{organisation_id}?{counts}&"
+
+        return await _submit(request, organisation_id, store)
 
     @web.get("/results/{result_id}", response_model=None)
     def result_page(request: Request, result_id: int) -> Response:
@@ -293,16 +476,13 @@ def create_web(api: FastAPI) -> FastAPI:
 
     @web.get("/results/{result_id}/report", response_model=None)
     def report_page(request: Request, result_id: int) -> Response:
-        from dualcarbon.reports.html import render_html
-
         with _session(request) as session:
             principal = _principal(request, session)
             if principal is None:
                 return _to_login(request)
-            services.result_document(session, principal, result_id)  # the scope check
-            row = get_result(session, result_id)
-            assert row is not None
-            return HTMLResponse(render_html(load_result(row), lang=_lang(request)))
+            return HTMLResponse(
+                services.result_report(session, principal, result_id, _lang(request))
+            )
 
     @web.post("/results/{result_id}/comments", response_model=None)
     def comment(

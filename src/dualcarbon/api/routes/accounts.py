@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, HTTPException, Response, status
+from fastapi import APIRouter, Cookie, HTTPException, Request, Response, status
 
 from dualcarbon.api import services
 from dualcarbon.api.deps import (
@@ -27,21 +27,35 @@ from dualcarbon.api.schemas import (
     UserCreate,
     UserPublic,
 )
+from dualcarbon.api.throttle import LoginThrottle
 
 router = APIRouter(responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 
 
-@router.post("/auth/login", tags=["auth"])
+_THROTTLED = {
+    "model": ErrorBody,
+    "description": "too many failed logins (docs/api.md, login throttling)",
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
+
+
+@router.post("/auth/login", tags=["auth"], responses={429: _THROTTLED})
 def login(
     body: LoginRequest,
+    request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
     signer: SignerDep,
     passwords: PasswordsDep,
 ) -> UserPublic:
-    """Check e-mail and password; on success set the session cookie (HttpOnly, SameSite)."""
-    user = services.authenticate(session, passwords, body.email, body.password)
+    """Check e-mail and password; on success set the session cookie (HttpOnly, SameSite).
+
+    Throttled (docs/api.md): after too many failures for the e-mail or from the client, 429 with
+    ``Retry-After`` without checking the password."""
+    client = request.client.host if request.client else None
+    throttle = LoginThrottle.from_settings(settings)
+    user = throttle.authenticate(session, passwords, body.email, body.password, client)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "e-mail or password not recognised")
     token = services.open_session(session, user, settings.session_max_age_seconds)

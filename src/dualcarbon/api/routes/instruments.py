@@ -1,16 +1,21 @@
-"""An organisation's measuring instruments: status at a date, and one instrument's records."""
+"""An organisation's measuring instruments: the register's import, states at a date, one
+instrument's certificates, adding a certificate, and the GB 17167 review."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, status
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
-from dualcarbon.api import services
-from dualcarbon.api.deps import CurrentUser, PathId, SessionDep
-from dualcarbon.api.schemas import ErrorBody
+from dualcarbon.api import registers, services
+from dualcarbon.api.deps import CurrentUser, PathId, SessionDep, SettingsDep
+from dualcarbon.api.schemas import CalibrationCreate, ErrorBody, RegisterImported
 from dualcarbon.api.scope import Action, Area, NotFoundError
+from dualcarbon.api.uploads import received_file
+from dualcarbon.metrology.report import render_review_html
 from dualcarbon.store.repository import load_register
 
 router = APIRouter(
@@ -19,6 +24,7 @@ router = APIRouter(
 )
 
 At = Annotated[dt.date | None, Query(description="status at this date (default today)")]
+Code = Annotated[str, Path(min_length=1, max_length=100, description="the instrument's code")]
 
 
 @router.get("/organisations/{organisation_id}/instruments")
@@ -30,32 +36,127 @@ def list_instruments(
         session, principal, organisation_id, Action.READ, Area.INSTRUMENTS
     )
     register = load_register(session, organisation.name)
-    if register is None:
-        return []
-    when = at or dt.date.today()
-    found = []
-    for status in register.statuses(when):
-        instrument = register.instrument(status.instrument_id)
-        assert instrument is not None
-        found.append(
-            {
-                "id": instrument.id,
-                "name": instrument.name,
-                "energy": instrument.energy,
-                "accuracy": str(instrument.accuracy),
-                "state": status.state.value,
-                "due_date": status.due_date,
-                "last_calibrated": status.last_calibrated,
-                "certificate": status.certificate,
-            }
+    return [] if register is None else registers.instrument_rows(register, at or dt.date.today())
+
+
+_REGISTER_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "register workbook (.xlsx) or YAML file (.yaml)",
+                        }
+                    },
+                    "required": ["file"],
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "a register shaped as the YAML format: "
+                    "{register: {organisation}, instruments: [...], calibrations: [...], "
+                    "points: [...]}",
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/organisations/{organisation_id}/instruments",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=_REGISTER_BODY,
+    responses={
+        409: {"model": ErrorBody, "description": "a stored certificate sent with other content"},
+        413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
+        422: {"model": ErrorBody, "description": "the register's problems; nothing was stored"},
+    },
+)
+async def import_register(
+    organisation_id: PathId,
+    request: Request,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> RegisterImported:
+    """Import the organisation's register (.xlsx or .yaml as multipart, or JSON): instruments and
+    metering points are added or updated, new certificates added and lodged as evidence. All or
+    nothing."""
+    await run_in_threadpool(
+        services.organisation_for,
+        session,
+        principal,
+        organisation_id,
+        Action.WRITE,
+        Area.INSTRUMENTS,
+    )
+    body = await received_file(request, settings.max_upload_bytes)
+
+    def run() -> RegisterImported:
+        register = (
+            registers.register_from_json(body.content)
+            if body.filename is None
+            else registers.register_from_upload(body.filename, body.content)
         )
-    return found
+        return registers.import_register(
+            session, principal, organisation_id, register, request.app.state.ledger
+        )
+
+    return await run_in_threadpool(run)
+
+
+@router.post(
+    "/organisations/{organisation_id}/instruments/{code}/calibrations",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def add_calibration(
+    organisation_id: PathId,
+    code: Code,
+    body: CalibrationCreate,
+    request: Request,
+    principal: CurrentUser,
+    session: SessionDep,
+) -> RegisterImported:
+    """Add one calibration certificate to an instrument of the register (and lodge it)."""
+    return registers.add_calibration(
+        session, principal, organisation_id, code, body, request.app.state.ledger
+    )
+
+
+@router.get(
+    "/organisations/{organisation_id}/instrument-review",
+    responses={200: {"content": {"text/html": {}}, "description": "JSON, or the HTML report"}},
+)
+def instrument_review(
+    organisation_id: PathId,
+    principal: CurrentUser,
+    session: SessionDep,
+    at: At = None,
+    lang: Annotated[Literal["zh", "en"], Query()] = "zh",
+    format: Annotated[Literal["json", "html"], Query()] = "json",
+) -> Any:
+    """The GB 17167-2006 review of the stored register at ``at``: coverage of the metering
+    points, accuracy classes, calibration state, each finding with its clause. ``format=html``
+    answers the printable report."""
+    report = registers.review_register(session, principal, organisation_id, at)
+    if format == "html":
+        return HTMLResponse(render_review_html(report, lang))
+    return report.to_json_dict(lang)
 
 
 @router.get("/organisations/{organisation_id}/instruments/{code}")
 def instrument_detail(
     organisation_id: PathId,
-    code: Annotated[str, Path(min_length=1, max_length=100)],
+    code: Code,
     principal: CurrentUser,
     session: SessionDep,
     at: At = None,

@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.api import services
 from dualcarbon.api.deps import AdminUser, CurrentUser, PathId, SessionDep, SettingsDep
 from dualcarbon.api.schemas import (
     ErrorBody,
+    FacilityCreate,
+    FacilityPublic,
     ImportOutcome,
+    InventoryPublic,
     OrganisationCreate,
     OrganisationPublic,
     ResultSummary,
 )
 from dualcarbon.api.scope import Action, Area
-from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.api.uploads import received_file
 
 router = APIRouter(
     tags=["organisations"],
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
 )
 
-MULTIPART_SLACK = 64 * 1024
-"""Room for the multipart envelope around a file of the allowed size."""
+Lang = Annotated[Literal["zh", "en"], Query(description="zh (default) or en")]
 
 
 @router.get("/organisations")
@@ -76,6 +78,50 @@ def get_result(result_id: PathId, principal: CurrentUser, session: SessionDep) -
     return services.result_document(session, principal, result_id)
 
 
+@router.get(
+    "/results/{result_id}/report",
+    tags=["results", "reports"],
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "the report page"}},
+)
+def result_report(
+    result_id: PathId, principal: CurrentUser, session: SessionDep, lang: Lang = "zh"
+) -> HTMLResponse:
+    """The result's printable report: one self-contained HTML page with monthly charts, every
+    parameter and its tier, the factor versions, the expanded uncertainty and the full trace."""
+    return HTMLResponse(services.result_report(session, principal, result_id, lang))
+
+
+@router.get("/organisations/{organisation_id}/facilities", tags=["facilities"])
+def list_facilities(
+    organisation_id: PathId, principal: CurrentUser, session: SessionDep
+) -> list[FacilityPublic]:
+    """The organisation's plants, each with its count of inventories and latest result."""
+    return services.list_facilities(session, principal, organisation_id)
+
+
+@router.post(
+    "/organisations/{organisation_id}/facilities",
+    tags=["facilities"],
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorBody}},
+)
+def create_facility(
+    organisation_id: PathId, body: FacilityCreate, principal: CurrentUser, session: SessionDep
+) -> FacilityPublic:
+    """Register a plant (an inventory naming a new plant registers it as well)."""
+    return services.create_facility(session, principal, organisation_id, body)
+
+
+@router.get("/organisations/{organisation_id}/inventories", tags=["inventories"])
+def list_inventories(
+    organisation_id: PathId, principal: CurrentUser, session: SessionDep
+) -> list[InventoryPublic]:
+    """The organisation's submissions, oldest first: each with what it corrects or what
+    corrects it, its results and its evidence entries."""
+    return services.list_inventories(session, principal, organisation_id)
+
+
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -105,52 +151,13 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-async def _limited_body(request: Request, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise services.PayloadTooLargeError(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _inventory_reader(request: Request, limit: int) -> Callable[[], Inventory]:
-    """Receive the body within ``limit`` bytes; a function reading the inventory from it."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            too_big = int(declared) > limit + MULTIPART_SLACK
-        except ValueError:
-            too_big = False
-        if too_big:
-            raise services.PayloadTooLargeError(limit)
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media == "application/json":
-        data = await _limited_body(request, limit)
-        return lambda: services.inventory_from_json(data)
-    if media == "multipart/form-data":
-        async with request.form(max_files=1, max_fields=10) as form:
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise InputError(
-                    [
-                        InputProblem(
-                            services.REQUEST,
-                            "send the inventory file as the form field 'file'",
-                            field="file",
-                        )
-                    ]
-                )
-            content = await upload.read(limit + 1)
-            name = upload.filename
-        if len(content) > limit:
-            raise services.PayloadTooLargeError(limit)
-        return lambda: services.inventory_from_upload(name, content)
-    raise services.UnsupportedMediaTypeError(
-        f"send multipart/form-data (field 'file') or application/json, not {media or 'nothing'}"
-    )
+    """Receive the body within ``limit`` bytes; a function reading the inventory from it (run
+    in a worker thread: reading a workbook is blocking work)."""
+    body = await received_file(request, limit)
+    if body.filename is None:
+        return lambda: services.inventory_from_json(body.content)
+    return lambda: services.inventory_from_upload(body.filename, body.content)
 
 
 @router.post(
@@ -188,6 +195,47 @@ async def import_inventory(
     def run() -> ImportOutcome:
         return services.import_inventory(
             session, principal, organisation_id, read(), request.app.state.ledger
+        )
+
+    return await run_in_threadpool(run)
+
+
+@router.post(
+    "/organisations/{organisation_id}/inventories/{inventory_id}/corrections",
+    tags=["inventories"],
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=_UPLOAD_BODY,
+    responses={
+        409: {"model": ErrorBody, "description": "unchanged, or corrected already"},
+        413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
+        422: {"model": ErrorBody, "description": "the input's problems; nothing was stored"},
+    },
+)
+async def correct_inventory(
+    organisation_id: PathId,
+    inventory_id: PathId,
+    request: Request,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ImportOutcome:
+    """Submit a corrected version of a stored inventory (same facility and year), sent as an
+    import is. The corrected inventory and its results stay as they were; the new evidence entry
+    names what it corrects."""
+    await run_in_threadpool(
+        services.organisation_for,
+        session,
+        principal,
+        organisation_id,
+        Action.WRITE,
+        Area.ACCOUNTING,
+    )
+    read = await _inventory_reader(request, settings.max_upload_bytes)
+
+    def run() -> ImportOutcome:
+        return services.correct_inventory(
+            session, principal, organisation_id, inventory_id, read(), request.app.state.ledger
         )
 
     return await run_in_threadpool(run)

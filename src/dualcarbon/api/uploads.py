@@ -1,0 +1,44 @@
+"""Receiving a file: a multipart upload (form field ``file``) or a JSON body, within the
+configured size, counted while it streams in (:func:`dualcarbon.api.limits.limited`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from dualcarbon.api.limits import MULTIPART_SLACK, limited
+from dualcarbon.api.services import REQUEST, PayloadTooLargeError, UnsupportedMediaTypeError
+from dualcarbon.errors import InputError, InputProblem
+
+
+@dataclass(frozen=True)
+class Received:
+    filename: str | None
+    """The client's file name; ``None`` for a JSON body."""
+    content: bytes
+
+
+async def received_file(request: Request, limit: int) -> Received:
+    """The uploaded file or JSON body, refused (413) as soon as it exceeds ``limit`` bytes and
+    (415) in any other media type."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/json":
+        return Received(None, await limited(request, limit).body())
+    if media == "multipart/form-data":
+        within = limited(request, limit, MULTIPART_SLACK)
+        async with within.form(max_files=1, max_fields=10) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise InputError(
+                    [InputProblem(REQUEST, "send the file as the form field 'file'", field="file")]
+                )
+            content = await upload.read(limit + 1)
+            name = upload.filename
+        if len(content) > limit:
+            raise PayloadTooLargeError(limit)
+        return Received(name or "", content)
+    raise UnsupportedMediaTypeError(
+        f"send multipart/form-data (field 'file') or application/json, not {media or 'nothing'}"
+    )
