@@ -1,0 +1,95 @@
+"""The technosphere solver: the iterative way, the direct way, and the fallback between them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+
+from dualcarbon.footprint.solver import (
+    NotConvergedError,
+    SingularTechnosphereError,
+    TechnosphereSolver,
+    backward_error,
+)
+
+
+def test_two_processes_by_hand() -> None:
+    """Electricity (process 1) burns 0.2 units of coal per kWh; coal mining (process 2) uses
+    0.5 kWh per unit. One kWh delivered: s1 = 1 / (1 − 0.2·0.5) = 1/0.9 kWh made,
+    s2 = 0.2 · s1 = 0.2/0.9 units of coal mined (hand calculation)."""
+    technosphere = sparse.csr_matrix([[1.0, -0.5], [-0.2, 1.0]])
+    supply = TechnosphereSolver(technosphere).solve(np.array([1.0, 0.0]))
+    assert supply == pytest.approx([1 / 0.9, 0.2 / 0.9], rel=1e-14)
+    # 0.8 kg CO2 per kWh at the plant, 0.1 kg per unit of coal at the mine
+    biosphere = np.array([[0.8, 0.1]])
+    assert (biosphere @ supply)[0] == pytest.approx((0.8 + 0.1 * 0.2) / 0.9, rel=1e-14)
+
+
+def test_iterative_and_direct_agree_on_many_demands() -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    inputs = sparse.random(n, n, density=0.02, random_state=4, format="csc")
+    inputs.setdiag(0)
+    inputs.eliminate_zeros()
+    column_sums = np.asarray(inputs.sum(axis=0)).ravel()
+    scale = rng.uniform(0.1, 0.6, n) / np.where(column_sums > 0, column_sums, 1.0)
+    technosphere = (sparse.identity(n) - inputs @ sparse.diags(scale)).tocsr()
+    demands = np.zeros((n, 7))
+    demands[rng.choice(n, 7, replace=False), np.arange(7)] = 1.0
+    iterative = TechnosphereSolver(technosphere)
+    supply = iterative.solve(demands)
+    assert iterative.backend == "iterative"
+    direct = TechnosphereSolver(technosphere, method="direct").solve(demands)
+    # normwise per column (the smallest supplies are the least accurate in relative terms)
+    assert np.all(np.max(np.abs(supply - direct), axis=0) / np.max(direct, axis=0) < 1e-13)
+    assert np.all(backward_error(technosphere, demands, supply) <= 1e-15)
+    # one column at a time gives the same columns
+    assert iterative.solve(demands[:, 2]) == pytest.approx(supply[:, 2], rel=1e-12)
+
+
+def test_a_strong_loop_falls_back_to_the_factorisation() -> None:
+    """Process 1 needs 2 units of product 2 per unit, process 2 needs 0.45 of product 1:
+    ρ(D⁻¹M) = √0.9 < 1 but the iteration's error grows before it shrinks; with 0.6 instead,
+    ρ = √1.2 > 1 and it diverges, while A stays invertible (det = 1 − 1.2 = −0.2)."""
+    technosphere = sparse.csr_matrix([[1.0, -0.6], [-2.0, 1.0]])
+    demand = np.array([1.0, 0.0])
+    exact = np.linalg.solve(technosphere.toarray(), demand)
+    solver = TechnosphereSolver(technosphere)
+    assert solver.solve(demand) == pytest.approx(exact, rel=1e-12)
+    assert solver.backend in ("superlu", "pardiso")
+    with pytest.raises(NotConvergedError):
+        TechnosphereSolver(technosphere, method="iterative").solve(demand)
+
+
+def test_singular_systems_are_named() -> None:
+    with pytest.raises(SingularTechnosphereError, match="diagonal"):
+        TechnosphereSolver(sparse.csr_matrix([[1.0, -1.0], [0.0, 0.0]])).solve(np.ones(2))
+    with pytest.raises(SingularTechnosphereError):  # a loop that produces nothing net
+        TechnosphereSolver(sparse.csr_matrix([[1.0, -1.0], [-1.0, 1.0]])).solve(
+            np.array([1.0, 0.0])
+        )
+    with pytest.raises(SingularTechnosphereError, match="square"):
+        TechnosphereSolver(sparse.csr_matrix(np.ones((2, 3))))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=40),
+    st.floats(min_value=0.0, max_value=0.9),
+    st.integers(min_value=0, max_value=2**31 - 1),
+)
+def test_the_answer_always_satisfies_the_system(n: int, strength: float, seed: int) -> None:
+    """Whatever the loops, the answer (iterative or after the fallback) solves A·s = f."""
+    rng = np.random.default_rng(seed)
+    inputs = rng.uniform(0, 1, (n, n)) * (rng.uniform(0, 1, (n, n)) < 0.3)
+    np.fill_diagonal(inputs, 0.0)
+    sums = inputs.sum(axis=0)
+    inputs = inputs / np.where(sums > 0, sums, 1.0) * strength
+    technosphere = sparse.csr_matrix(np.eye(n) - inputs)
+    demand = np.zeros(n)
+    demand[0] = 1.0
+    supply = TechnosphereSolver(technosphere).solve(demand)
+    assert np.allclose(technosphere @ supply, demand, rtol=0, atol=1e-10)
