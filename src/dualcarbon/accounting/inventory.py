@@ -6,6 +6,7 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -52,6 +53,11 @@ class Inventory:
 
     def digest(self) -> str:
         """SHA-256 over the header and tables, to recognise the same input later."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
+        # an inventory is immutable (frozen, its frames never edited in place), so once is enough
         sha = hashlib.sha256(self.header.model_dump_json().encode())
         for name in sorted(self.tables):
             frame = self.tables[name].drop(ROW, strict=False)
