@@ -11,9 +11,13 @@ The package's table of contents:
                     (tables in ``data/pedigree.yaml``)
 ``product_yaml``    the YAML file format of a product system: read (all-or-nothing, every
                     problem named) and write
-``matrices``        (planned) a product system → technosphere A, biosphere B, characterisation
+``matrices``        a product system → technosphere A, biosphere B (background and bought
+                    electricity folded in as kgCO2e rows), characterisation c, demand f, the
+                    index maps, and each entry's exchange and lognormal σ
 ``solver``          solving A·s = f: checked iteration, or a kept sparse LU factorisation
 ``montecarlo``      the score's distribution from the exchanges' lognormal uncertainties
+``footprint``       ``compute_footprint``: the total per reference flow, contributions by process,
+                    stage and flow, electricity choices, primary-data share, and the trace
 ==================  ===========================================================================
 
 Decisions behind the model: docs/decisions/0007-product-footprint-model.md.

@@ -1,0 +1,195 @@
+r"""The carbon footprint of a product system, with its contributions and their trace.
+
+:func:`compute_footprint` builds the matrices (:mod:`.matrices`), solves :math:`A s = f` for the
+reference flow and scores :math:`c^\mathsf{T} B s` [kgCO2e per functional/declared unit — the
+reference flow fulfils the unit]. Every :math:`B` entry is one exchange of one column, so the
+score splits exactly into one :class:`ContributionLine` per entry,
+:math:`c_i B_{ij} s_j`, and the lines sum to the total. Summed by process (all columns of it:
+:math:`c\cdot B_{:,j}\,s_j`), by life-cycle stage (the exchange's ``stage``, else its process's)
+and by biosphere row (an elementary flow, or a folded ``background:``/``electricity:`` product)
+they give the contribution tables. Background supplies and bought electricity count where they are
+used (they are folded into :math:`B`), so their kgCO2e sit with the using process and stage.
+
+A credit for an ``avoided_product`` made by a process of the system goes through :math:`A` (the
+provider's supply falls) and so shows in the provider's lines, not as a line of its own; an avoided
+background product is a negative line of the avoiding process.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dualcarbon.factors.catalogue import FactorCatalogue
+from dualcarbon.footprint.matrices import CutOffInput, SystemMatrices, build_matrices
+from dualcarbon.footprint.model import (
+    ElectricityChoice,
+    ExchangeKind,
+    ProductSystem,
+    Stage,
+    primary_data_share,
+)
+from dualcarbon.footprint.solver import TechnosphereSolver, Vector
+
+
+@dataclass(frozen=True)
+class ContributionLine:
+    """One exchange's share of the footprint.
+
+    ``amount`` [``unit``] is the exchange's amount for the reference flow (allocated and scaled by
+    its column's supply), ``factor`` kgCO2e per ``unit`` (GWP, background or electricity factor)
+    from ``factor_ref`` / ``factor_source``; ``contribution`` [kgCO2e] is signed (a resource such
+    as biogenic uptake, or an avoided product, is negative)."""
+
+    process: str
+    product: str
+    stage: Stage
+    exchange_index: int
+    kind: ExchangeKind
+    target: str
+    biosphere_row: str
+    amount: float
+    unit: str
+    factor: float
+    factor_ref: str
+    factor_source: str
+    contribution: float
+    primary: bool
+
+
+@dataclass(frozen=True)
+class ElectricityUse:
+    """An electricity exchange, its sourcing choice, its ``amount`` for the reference flow, and
+    what it contributes [kgCO2e]. On-site electricity is made by a process of the system: its
+    ``factor`` is None and its ``contribution`` 0 here, its kgCO2e are that process's lines."""
+
+    process: str
+    exchange_index: int
+    product: str
+    choice: ElectricityChoice
+    amount: float
+    unit: str
+    factor: float | None
+    factor_ref: str
+    contribution: float
+
+
+@dataclass(frozen=True)
+class FootprintResult:
+    """A product's carbon footprint [kgCO2e for the reference flow], with its breakdowns."""
+
+    system_id: str
+    functional_unit: str
+    reference_flow: tuple[float, str]
+    gwp_set: str
+    total: float
+    supply: dict[tuple[str, str], float]
+    by_process: dict[str, float]
+    by_stage: dict[Stage, float]
+    by_flow: dict[str, float]
+    electricity: tuple[ElectricityUse, ...]
+    primary_data_share: float
+    trace: tuple[ContributionLine, ...]
+    cut_off: tuple[CutOffInput, ...]
+    matrices: SystemMatrices
+
+
+def compute_footprint(
+    system: ProductSystem,
+    *,
+    overrides: Mapping[str, float] | None = None,
+    catalogue: FactorCatalogue | None = None,
+) -> FootprintResult:
+    """The footprint of ``system``'s reference flow, system parameters set by ``overrides``."""
+    matrices = build_matrices(system, overrides=overrides, catalogue=catalogue)
+    supply = TechnosphereSolver(matrices.technosphere.matrix()).solve(matrices.demand)
+    c = matrices.characterisation
+    total = float(c @ (matrices.biosphere.matrix() @ supply))
+
+    trace: list[ContributionLine] = []
+    for entry in matrices.entries:
+        if entry.matrix != "B":
+            continue
+        column = matrices.columns[entry.col]
+        s = float(supply[entry.col])
+        row = matrices.biosphere_rows[entry.row]
+        trace.append(
+            ContributionLine(
+                process=entry.process,
+                product=column.product,
+                stage=entry.stage,
+                exchange_index=entry.exchange_index,
+                kind=entry.exchange.kind,
+                target=entry.target,
+                biosphere_row=row.id,
+                amount=entry.amount * column.allocation * s,
+                unit=entry.unit,
+                factor=entry.factor,
+                factor_ref=entry.factor_ref,
+                factor_source=entry.factor_source,
+                contribution=float(c[entry.row]) * entry.value * s,
+                primary=entry.exchange.primary,
+            )
+        )
+
+    by_process: dict[str, float] = {p.id: 0.0 for p in system.processes}
+    by_stage: dict[Stage, float] = dict.fromkeys(system.stages, 0.0)
+    by_flow: dict[str, float] = defaultdict(float)
+    for line in trace:
+        by_process[line.process] += line.contribution
+        by_stage[line.stage] += line.contribution
+        by_flow[line.biosphere_row] += line.contribution
+
+    electricity: list[ElectricityUse] = []
+    for process in system.processes:
+        for index, exchange in enumerate(process.exchanges):
+            if exchange.electricity is None:
+                continue
+            used = [t for t in trace if t.process == process.id and t.exchange_index == index + 1]
+            scaled = _scaled_amount(matrices, supply, process.id, index + 1)
+            electricity.append(
+                ElectricityUse(
+                    process=process.id,
+                    exchange_index=index + 1,
+                    product=exchange.target,
+                    choice=exchange.electricity,
+                    amount=scaled,
+                    unit=exchange.unit,
+                    factor=used[0].factor if used else None,
+                    factor_ref=used[0].factor_ref if used else "",
+                    contribution=sum(t.contribution for t in used),
+                )
+            )
+
+    return FootprintResult(
+        system_id=system.id,
+        functional_unit=system.functional_unit.description,
+        reference_flow=(system.reference_flow.amount, system.reference_flow.unit),
+        gwp_set=system.gwp_set,
+        total=total,
+        supply={
+            (col.process, col.product): float(s)
+            for col, s in zip(matrices.columns, supply, strict=True)
+        },
+        by_process=by_process,
+        by_stage=by_stage,
+        by_flow=dict(by_flow),
+        electricity=tuple(electricity),
+        primary_data_share=primary_data_share((t.primary, t.contribution) for t in trace),
+        trace=tuple(trace),
+        cut_off=matrices.cut_off,
+        matrices=matrices,
+    )
+
+
+def _scaled_amount(
+    matrices: SystemMatrices, supply: Vector, process_id: str, exchange_index: int
+) -> float:
+    """An exchange's amount for the reference flow: over the process's columns, amount × the
+    column's allocation × its supply."""
+    return sum(
+        e.amount * matrices.columns[e.col].allocation * float(supply[e.col])
+        for e in matrices.entries
+        if e.process == process_id and e.exchange_index == exchange_index
+    )
