@@ -4,6 +4,7 @@ configured size, counted while it streams in (:func:`dualcarbon.api.limits.limit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -42,3 +43,29 @@ async def received_file(request: Request, limit: int) -> Received:
     raise UnsupportedMediaTypeError(
         f"send multipart/form-data (field 'file') or application/json, not {media or 'nothing'}"
     )
+
+
+def upload_body(file_description: str, json_description: str) -> dict[str, Any]:
+    """The OpenAPI request body of a route that :func:`received_file` reads (for
+    ``openapi_extra``: the route takes the raw request, so FastAPI cannot describe it itself)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": file_description,
+                            }
+                        },
+                        "required": ["file"],
+                    }
+                },
+                "application/json": {"schema": {"type": "object", "description": json_description}},
+            },
+        }
+    }

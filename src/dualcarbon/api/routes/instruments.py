@@ -14,7 +14,7 @@ from dualcarbon.api import registers, services
 from dualcarbon.api.deps import CurrentUser, PathId, SessionDep, SettingsDep
 from dualcarbon.api.schemas import CalibrationCreate, ErrorBody, RegisterImported
 from dualcarbon.api.scope import Action, Area, NotFoundError
-from dualcarbon.api.uploads import received_file
+from dualcarbon.api.uploads import received_file, upload_body
 from dualcarbon.metrology.report import render_review_html
 from dualcarbon.store.repository import load_register
 
@@ -39,34 +39,11 @@ def list_instruments(
     return [] if register is None else registers.instrument_rows(register, at or dt.date.today())
 
 
-_REGISTER_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "register workbook (.xlsx) or YAML file (.yaml)",
-                        }
-                    },
-                    "required": ["file"],
-                }
-            },
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "description": "a register shaped as the YAML format: "
-                    "{register: {organisation}, instruments: [...], calibrations: [...], "
-                    "points: [...]}",
-                }
-            },
-        },
-    }
-}
+_REGISTER_BODY = upload_body(
+    "register workbook (.xlsx) or YAML file (.yaml)",
+    "a register shaped as the YAML format: "
+    "{register: {organisation}, instruments: [...], calibrations: [...], points: [...]}",
+)
 
 
 @router.post(

@@ -23,7 +23,7 @@ from dualcarbon.api.schemas import (
     ResultSummary,
 )
 from dualcarbon.api.scope import Action, Area
-from dualcarbon.api.uploads import received_file
+from dualcarbon.api.uploads import received_file, upload_body
 
 router = APIRouter(
     tags=["organisations"],
@@ -122,33 +122,11 @@ def list_inventories(
     return services.list_inventories(session, principal, organisation_id)
 
 
-_UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "inventory workbook (.xlsx) or YAML file (.yaml)",
-                        }
-                    },
-                    "required": ["file"],
-                }
-            },
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "description": "an inventory shaped as the YAML format: "
-                    "{inventory: {organisation, facility, year, methodology}, fuel: [...], …}",
-                }
-            },
-        },
-    }
-}
+_UPLOAD_BODY = upload_body(
+    "inventory workbook (.xlsx) or YAML file (.yaml)",
+    "an inventory shaped as the YAML format: "
+    "{inventory: {organisation, facility, year, methodology}, fuel: [...], …}",
+)
 
 
 async def _inventory_reader(request: Request, limit: int) -> Callable[[], Inventory]:
