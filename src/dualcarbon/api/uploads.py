@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from dualcarbon.api.limits import MULTIPART_SLACK, limited
+from dualcarbon.api.schemas import ErrorBody
 from dualcarbon.api.services import REQUEST, PayloadTooLargeError, UnsupportedMediaTypeError
 from dualcarbon.errors import InputError, InputProblem
 
@@ -43,6 +44,14 @@ async def received_file(request: Request, limit: int) -> Received:
     raise UnsupportedMediaTypeError(
         f"send multipart/form-data (field 'file') or application/json, not {media or 'nothing'}"
     )
+
+
+UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": "larger than the upload limit; nothing was stored"},
+    415: {"model": ErrorBody, "description": "neither multipart/form-data nor JSON"},
+    422: {"model": ErrorBody, "description": "every problem of the input; nothing was stored"},
+}
+"""The answers of a route that :func:`received_file` reads, besides its own."""
 
 
 def upload_body(file_description: str, json_description: str) -> dict[str, Any]:

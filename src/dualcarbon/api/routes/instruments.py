@@ -14,7 +14,7 @@ from dualcarbon.api import registers, services
 from dualcarbon.api.deps import CurrentUser, PathId, SessionDep, SettingsDep
 from dualcarbon.api.schemas import CalibrationCreate, ErrorBody, RegisterImported
 from dualcarbon.api.scope import Action, Area, NotFoundError
-from dualcarbon.api.uploads import received_file, upload_body
+from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
 from dualcarbon.metrology.report import render_review_html
 from dualcarbon.store.repository import load_register
 
@@ -51,10 +51,8 @@ _REGISTER_BODY = upload_body(
     status_code=status.HTTP_201_CREATED,
     openapi_extra=_REGISTER_BODY,
     responses={
+        **UPLOAD_RESPONSES,
         409: {"model": ErrorBody, "description": "a stored certificate sent with other content"},
-        413: {"model": ErrorBody},
-        415: {"model": ErrorBody},
-        422: {"model": ErrorBody, "description": "the register's problems; nothing was stored"},
     },
 )
 async def import_register(

@@ -23,7 +23,7 @@ from dualcarbon.api.schemas import (
     ResultSummary,
 )
 from dualcarbon.api.scope import Action, Area
-from dualcarbon.api.uploads import received_file, upload_body
+from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
 
 router = APIRouter(
     tags=["organisations"],
@@ -143,9 +143,7 @@ async def _inventory_reader(request: Request, limit: int) -> Callable[[], Invent
     status_code=status.HTTP_201_CREATED,
     openapi_extra=_UPLOAD_BODY,
     responses={
-        413: {"model": ErrorBody},
-        415: {"model": ErrorBody},
-        422: {"model": ErrorBody, "description": "the input's problems; nothing was stored"},
+        **UPLOAD_RESPONSES,
     },
 )
 async def import_inventory(
@@ -184,10 +182,8 @@ async def import_inventory(
     status_code=status.HTTP_201_CREATED,
     openapi_extra=_UPLOAD_BODY,
     responses={
+        **UPLOAD_RESPONSES,
         409: {"model": ErrorBody, "description": "unchanged, or corrected already"},
-        413: {"model": ErrorBody},
-        415: {"model": ErrorBody},
-        422: {"model": ErrorBody, "description": "the input's problems; nothing was stored"},
     },
 )
 async def correct_inventory(
