@@ -26,6 +26,7 @@ from dualcarbon.footprint.matrices import CutOffInput, SystemMatrices, build_mat
 from dualcarbon.footprint.model import (
     ElectricityChoice,
     ExchangeKind,
+    FlowOrigin,
     ProductSystem,
     Stage,
     primary_data_share,
@@ -56,6 +57,51 @@ class ContributionLine:
     factor_source: str
     contribution: float
     primary: bool
+    origin: FlowOrigin = FlowOrigin.FOSSIL
+    aircraft: bool = False
+
+
+@dataclass(frozen=True)
+class GhgComponents:
+    """The footprint's parts that ISO 14067:2018 (6.4.9, and the study report of clause 7) and
+    GB/T 24067-2024 have documented separately [kgCO2e for the reference flow].
+
+    ``fossil`` + ``biogenic_emissions`` + ``biogenic_removals`` + ``land_use_change`` is the
+    total; removals are negative (uptake counts −1 per kg CO2, ISO 14067 6.4.9). ``aircraft`` is
+    a part of the others (air transport), shown apart as the standard asks. Background supplies
+    and grid or contract electricity count as fossil unless their ``origin`` says otherwise.
+    """
+
+    fossil: float
+    biogenic_emissions: float
+    biogenic_removals: float
+    land_use_change: float
+    aircraft: float
+
+    @property
+    def total(self) -> float:
+        return self.fossil + self.biogenic_emissions + self.biogenic_removals + self.land_use_change
+
+    @property
+    def excluding_biogenic_removals(self) -> float:
+        """The footprint without biogenic uptake (PACT v3 ``pcfExcludingBiogenicUptake``)."""
+        return self.total - self.biogenic_removals
+
+    @classmethod
+    def of(cls, lines: tuple[ContributionLine, ...]) -> GhgComponents:
+        parts = dict.fromkeys(("fossil", "bio+", "bio-", "luc", "air"), 0.0)
+        for line in lines:
+            if line.origin is FlowOrigin.FOSSIL:
+                parts["fossil"] += line.contribution
+            elif line.origin is FlowOrigin.LAND_USE_CHANGE:
+                parts["luc"] += line.contribution
+            elif line.contribution < 0.0:
+                parts["bio-"] += line.contribution
+            else:
+                parts["bio+"] += line.contribution
+            if line.aircraft:
+                parts["air"] += line.contribution
+        return cls(parts["fossil"], parts["bio+"], parts["bio-"], parts["luc"], parts["air"])
 
 
 @dataclass(frozen=True)
@@ -93,6 +139,7 @@ class FootprintResult:
     trace: tuple[ContributionLine, ...]
     cut_off: tuple[CutOffInput, ...]
     matrices: SystemMatrices
+    components: GhgComponents
 
 
 def compute_footprint(
@@ -107,6 +154,7 @@ def compute_footprint(
     c = matrices.characterisation
     total = float(c @ (matrices.biosphere.matrix() @ supply))
 
+    background = {supply.product: supply for supply in system.background}
     trace: list[ContributionLine] = []
     for entry in matrices.entries:
         if entry.matrix != "B":
@@ -114,6 +162,11 @@ def compute_footprint(
         column = matrices.columns[entry.col]
         s = float(supply[entry.col])
         row = matrices.biosphere_rows[entry.row]
+        origin, aircraft = FlowOrigin.FOSSIL, False
+        if row.kind == "flow":
+            origin = system.flow(row.ref).origin
+        elif row.kind == "background":
+            origin, aircraft = background[row.ref].origin, background[row.ref].aircraft
         trace.append(
             ContributionLine(
                 process=entry.process,
@@ -130,6 +183,8 @@ def compute_footprint(
                 factor_source=entry.factor_source,
                 contribution=float(c[entry.row]) * entry.value * s,
                 primary=entry.exchange.primary,
+                origin=origin,
+                aircraft=aircraft,
             )
         )
 
@@ -180,6 +235,7 @@ def compute_footprint(
         trace=tuple(trace),
         cut_off=matrices.cut_off,
         matrices=matrices,
+        components=GhgComponents.of(tuple(trace)),
     )
 
 

@@ -71,6 +71,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.footprint.pedigree import PedigreeScores, basic_variance, lognormal_sigma
+from dualcarbon.footprint.study import StudyInfo
 from dualcarbon.i18n import Lang, pick
 from dualcarbon.uncertainty.expression import CONSTANTS, FUNCTIONS, Equation, parse_equation
 from dualcarbon.units import conversion_factor, parse_unit, same_dimension
@@ -830,6 +831,12 @@ class BackgroundSupply(_Frozen):
     data_quality: PedigreeScores | None = None
     basic_uncertainty: float | None = Field(default=None, ge=1.0)
     uncertainty: Uncertainty | None = None
+    origin: FlowOrigin = Field(
+        default=FlowOrigin.FOSSIL, description="which ISO 14067 component the factor's GHG are"
+    )
+    aircraft: bool = Field(
+        default=False, description="an air transport service: its GHG are also shown apart"
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
@@ -967,6 +974,18 @@ class FunctionalUnit(_Frozen):
         return self
 
 
+class ProductProperties(_Frozen):
+    """What one reference flow of the product weighs and the carbon it holds [kg].
+
+    Carbon stored in the product is documented, not subtracted (ISO 14067:2018 6.4.9.x); PACT v3
+    asks for the mass per declared unit and the fossil and biogenic carbon content."""
+
+    mass: float | None = Field(default=None, gt=0.0, description="kg per reference flow")
+    fossil_carbon: float = Field(default=0.0, ge=0.0, description="kg C per reference flow")
+    biogenic_carbon: float = Field(default=0.0, ge=0.0, description="kg C per reference flow")
+    recycled_carbon: float = Field(default=0.0, ge=0.0, description="kg C per reference flow")
+
+
 class ReferenceFlow(_Frozen):
     """How much of the reference product fulfils the functional or declared unit."""
 
@@ -1017,6 +1036,8 @@ class ProductSystem(_Frozen):
     reference_process: str
     reference_product: str
     reference_flow: ReferenceFlow
+    product: ProductProperties = ProductProperties()
+    study: StudyInfo = StudyInfo()
     boundary: Boundary
     stages: tuple[Stage, ...] = Field(min_length=1)
     stage_exclusions: tuple[StageExclusion, ...] = ()
