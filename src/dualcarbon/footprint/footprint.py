@@ -220,7 +220,7 @@ def compute_footprint(
     return FootprintResult(
         system_id=system.id,
         functional_unit=system.functional_unit.description,
-        reference_flow=(system.reference_flow.amount, system.reference_flow.unit),
+        reference_flow=(system.reference_amount(overrides), system.reference_flow.unit),
         gwp_set=system.gwp_set,
         total=total,
         supply={

@@ -334,7 +334,7 @@ def build_matrices(
     n = len(columns)
     demand = np.zeros(n)
     reference = system.process(system.reference_process).production(system.reference_product)
-    demand[product_row[system.reference_product]] = system.reference_flow.amount * (
+    demand[product_row[system.reference_product]] = system.reference_amount(overrides) * (
         conversion_factor(system.reference_flow.unit, reference.unit, quantity_name="reference")
     )
     return SystemMatrices(

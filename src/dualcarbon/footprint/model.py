@@ -987,15 +987,24 @@ class ProductProperties(_Frozen):
 
 
 class ReferenceFlow(_Frozen):
-    """How much of the reference product fulfils the functional or declared unit."""
+    """How much of the reference product fulfils the functional or declared unit: an ``amount``,
+    or a ``formula`` of the system parameters when the unit is a service over the product's life
+    (1 kWh delivered by a battery: 1 / E_total packs)."""
 
-    amount: float = Field(gt=0.0)
+    amount: float | None = Field(default=None, gt=0.0)
+    formula: str | None = None
     unit: str
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
+        problems: list[InputProblem] = []
         if not _unit_parses(self.unit):
-            raise InputError([_problem("unknown unit", "unit", self.unit)])
+            problems.append(_problem("unknown unit", "unit", self.unit))
+        if (self.amount is None) == (self.formula is None):
+            problems.append(_problem("give either amount or formula", "amount"))
+        if self.formula is not None:
+            problems += _formula_problems(self.formula, "amount", "formula")
+        _raise_if(problems)
         return self
 
 
@@ -1119,6 +1128,10 @@ class ProductSystem(_Frozen):
     def amounts(self, overrides: Mapping[str, float] | None = None) -> dict[str, tuple[float, ...]]:
         """Every exchange amount, by process id, in exchange order (formulas evaluated)."""
         return _evaluate(self, overrides, raise_problems=True).amounts
+
+    def reference_amount(self, overrides: Mapping[str, float] | None = None) -> float:
+        """The reference flow's amount [``reference_flow.unit``], its formula evaluated."""
+        return _evaluate(self, overrides, raise_problems=True).reference_amount
 
     def recycled_content(
         self, process_id: str, overrides: Mapping[str, float] | None = None
@@ -1536,6 +1549,7 @@ def _check_recycling(system: ProductSystem, problems: list[InputProblem]) -> Non
 class _Evaluation:
     system_values: dict[str, float]
     amounts: dict[str, tuple[float, ...]]
+    reference_amount: float
     problems: list[InputProblem]
 
 
@@ -1659,9 +1673,39 @@ def _evaluate(
                     )
             values.append(amount)
         amounts[process.id] = tuple(values)
+    reference_amount = _reference_amount(system.reference_flow, system_values, problems)
     if raise_problems and problems:
         raise InputError(problems)
-    return _Evaluation(system_values, amounts, problems)
+    return _Evaluation(system_values, amounts, reference_amount, problems)
+
+
+def _reference_amount(
+    flow: ReferenceFlow, values: Mapping[str, float], problems: list[InputProblem]
+) -> float:
+    if flow.amount is not None:
+        return flow.amount
+    assert flow.formula is not None
+    equation = parse_equation(f"amount = {flow.formula}")
+    unknown = [name for name in equation.inputs if name not in values]
+    if unknown:
+        problems.append(
+            _problem(
+                f"unknown or unevaluated name(s) {', '.join(unknown)}",
+                "reference_flow.formula",
+                flow.formula,
+            )
+        )
+        return math.nan
+    amount = float(equation.evaluate(values))
+    if not (math.isfinite(amount) and amount > 0):
+        problems.append(
+            _problem(
+                f"the formula gives {amount:g}; a reference flow is finite and > 0",
+                "reference_flow.formula",
+                flow.formula,
+            )
+        )
+    return amount
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from systems import PV, tiny, tiny_raw
 
+from dualcarbon.errors import InputError
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.model import (
     ElectricityBasis,
@@ -200,3 +201,84 @@ def test_on_site_electricity_goes_through_its_process() -> None:
     (use,) = (u for u in result.electricity if u.product == "own_power")
     assert use.choice.basis is ElectricityBasis.ON_SITE
     assert (use.amount, use.factor, use.contribution) == (2.0, None, 0.0)
+
+
+def _with_biogenic_luc_and_air() -> dict[str, object]:
+    """The tiny system, plus in ``make`` per kg widget: 0.3 kg biogenic CO2 taken up, 0.05 kg
+    biogenic CO2 and 1 g non-fossil CH4 emitted, 0.02 kg CO2 from direct land-use change, and
+    0.5 t·km of air freight (background, 1.2 kgCO2e/(t·km), invented)."""
+    raw = tiny_raw()
+    raw["flows"] += [
+        {"id": "co2_uptake", "name": "CO2, in air", "compartment": "natural_resource",
+         "unit": "kg", "gas": "CO2", "origin": "biogenic"},
+        {"id": "co2_bio", "name": "CO2, non-fossil", "compartment": "air", "unit": "kg",
+         "gas": "CO2", "origin": "biogenic"},
+        {"id": "ch4_bio", "name": "CH4, non-fossil", "compartment": "air", "unit": "kg",
+         "gas": "CH4_non_fossil", "origin": "biogenic"},
+        {"id": "co2_luc", "name": "CO2, land transformation", "compartment": "air", "unit": "kg",
+         "gas": "CO2", "origin": "land_use_change"},
+    ]  # fmt: skip
+    raw["background"].append(
+        {"product": "air_freight", "unit": "t*km", "emission_factor": 1.2,
+         "emission_factor_unit": "kgCO2e/(t*km)", "source": "invented", "aircraft": True}
+    )  # fmt: skip
+    raw["processes"][0]["exchanges"] += [
+        {"kind": "resource", "flow": "co2_uptake", "amount": 0.3, "unit": "kg"},
+        {"kind": "emission", "flow": "co2_bio", "amount": 0.05, "unit": "kg"},
+        {"kind": "emission", "flow": "ch4_bio", "amount": 1, "unit": "g"},
+        {"kind": "emission", "flow": "co2_luc", "amount": 0.02, "unit": "kg"},
+        {"kind": "technosphere", "product": "air_freight", "amount": 0.5, "unit": "t*km"},
+    ]
+    return raw
+
+
+def test_components_are_reported_apart() -> None:
+    """ISO 14067:2018 6.4.9 / clause 7: fossil, biogenic emissions, biogenic removals (−1 per kg
+    CO2 taken up), dLUC and aircraft apart; the first four sum to the footprint."""
+    result = compute_footprint(validate_product_system(_with_biogenic_luc_and_air()))
+    air = 0.5 * 1.2
+    parts = result.components
+    assert parts.fossil == pytest.approx(TOTAL + air, rel=1e-12)
+    assert parts.biogenic_removals == pytest.approx(-0.3, rel=1e-12)
+    assert parts.biogenic_emissions == pytest.approx(0.05 + 0.001 * 27.0, rel=1e-12)  # AR6 27.0
+    assert parts.land_use_change == pytest.approx(0.02, rel=1e-12)
+    assert parts.aircraft == pytest.approx(air, rel=1e-12)
+    assert parts.total == pytest.approx(result.total, rel=1e-12)
+    assert parts.excluding_biogenic_removals == pytest.approx(result.total + 0.3, rel=1e-12)
+
+
+def test_the_tiny_system_is_all_fossil() -> None:
+    parts = compute_footprint(tiny()).components
+    assert parts.fossil == pytest.approx(TOTAL, rel=1e-12)
+    assert (parts.biogenic_emissions, parts.biogenic_removals) == (0.0, 0.0)
+    assert (parts.land_use_change, parts.aircraft) == (0.0, 0.0)
+
+
+def test_reference_flow_by_formula() -> None:
+    """A service unit: 1 kWh delivered by a product that delivers 4 kWh over its life, so the
+    reference flow is 1/4 kg of widget and the footprint a quarter of the product's."""
+    raw = tiny_raw()
+    raw["parameters"] = [{"name": "lifetime_output", "value": 4.0}]
+    raw["reference_flow"] = {"formula": "1 / lifetime_output", "unit": "kg"}
+    system = validate_product_system(raw)
+    assert system.reference_amount() == 0.25
+    assert compute_footprint(system).total == pytest.approx(TOTAL / 4, rel=1e-12)
+    assert compute_footprint(system, overrides={"lifetime_output": 2.0}).total == pytest.approx(
+        TOTAL / 2, rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("reference_flow", "rule"),
+    [
+        ({"formula": "1 / nothing", "unit": "kg"}, "unknown or unevaluated name(s) nothing"),
+        ({"formula": "0 * 1", "unit": "kg"}, "a reference flow is finite and > 0"),
+        ({"amount": 1, "formula": "1", "unit": "kg"}, "give either amount or formula"),
+    ],
+)
+def test_reference_flow_formula_problems(reference_flow: dict[str, object], rule: str) -> None:
+    raw = tiny_raw()
+    raw["reference_flow"] = reference_flow
+    with pytest.raises(InputError) as caught:
+        validate_product_system(raw)
+    assert any(rule in p.rule for p in caught.value.problems)
