@@ -31,6 +31,7 @@ from dualcarbon.footprint.model import (
     Stage,
     primary_data_share,
 )
+from dualcarbon.footprint.montecarlo import MonteCarloResult, monte_carlo
 from dualcarbon.footprint.solver import TechnosphereSolver, Vector
 
 
@@ -236,6 +237,22 @@ def compute_footprint(
         cut_off=matrices.cut_off,
         matrices=matrices,
         components=GhgComponents.of(tuple(trace)),
+    )
+
+
+def footprint_monte_carlo(
+    matrices: SystemMatrices, draws: int = 1000, *, seed: int = 0
+) -> MonteCarloResult:
+    """The footprint's distribution over ``draws`` Monte Carlo draws: every exchange after its own
+    law, and each background or electricity factor drawn once per draw for all its uses."""
+    return monte_carlo(
+        matrices.technosphere,
+        matrices.biosphere,
+        matrices.characterisation,
+        matrices.demand,
+        draws,
+        factors=matrices.factors,
+        seed=seed,
     )
 
 

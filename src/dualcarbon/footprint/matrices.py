@@ -35,16 +35,20 @@ Columns
     ``<gwp_set>/gwp/<gas>``), per the flow's unit (kgCO2e per flow unit). A flow without a gas
     (not a GHG) has 0. Folded background/electricity rows have 1.
 
-σ of each entry
-    From :meth:`~.model.Exchange.resolved_uncertainty` of the exchange's amount: a stats_arrays
-    lognormal (type 2) gives its ``scale``; every other type (undefined, none, normal, uniform,
-    triangular) gives 0 for now — :func:`~.montecarlo.monte_carlo` samples lognormals only. A
-    folded background entry is ``amount × factor``, a product of two independent lognormals, so
-    its σ is :math:`\sqrt{\sigma_{amount}^2 + \sigma_{factor}^2}` (the factor's σ from
-    :meth:`~.model.BackgroundSupply.resolved_uncertainty`). The price of folding: each use of one
-    background factor is drawn independently, not once for all uses — spreads are slightly
-    understated where one background product is used by many processes. Grid factors of the
-    catalogue and contractual electricity factors carry no σ yet.
+Distribution of each entry
+    From :meth:`~.model.Exchange.resolved_uncertainty` of the exchange's amount, carried into the
+    matrix's units (an entry is ``ratio × amount``: sign, allocation, unit conversion and any
+    folded factor): a lognormal keeps its σ, a normal's σ and the bounds of a uniform or
+    triangular are scaled by the ratio; undefined and none are exact. A folded entry carries only
+    its amount's uncertainty.
+
+Factor multipliers (:attr:`SystemMatrices.factors`)
+    One per row of :math:`B`, value 1: the uncertainty of a folded row's factor — a background
+    supply's (:meth:`~.model.BackgroundSupply.resolved_uncertainty`), an electricity choice's own
+    (its ``data_quality``/``uncertainty``), else a catalogue grid factor's published uncertainty
+    (as a lognormal of the same relative standard deviation), else none. It is drawn once per
+    Monte Carlo draw for all the row's entries, so the uses of one factor move together.
+    Elementary-flow rows (GWP) are exact.
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ from dualcarbon.footprint.model import (
     Uncertainty,
     UncertaintyType,
 )
-from dualcarbon.footprint.montecarlo import UncertainMatrix
+from dualcarbon.footprint.montecarlo import LOGNORMAL, NONE, NORMAL, Spread, UncertainMatrix
 from dualcarbon.units import conversion_factor
 
 CO2E_UNIT = "kgCO2e"
@@ -132,6 +136,9 @@ class MatrixEntry:
     factor: float = 0.0
     factor_ref: str = ""
     factor_source: str = ""
+    kind: int = NONE
+    low: float = 0.0
+    high: float = 0.0
 
     @property
     def target(self) -> str:
@@ -163,6 +170,7 @@ class SystemMatrices:
     demand: NDArray[np.float64]
     entries: tuple[MatrixEntry, ...]
     cut_off: tuple[CutOffInput, ...]
+    factors: Spread
 
     @property
     def product_index(self) -> dict[str, int]:
@@ -184,11 +192,29 @@ class SystemMatrices:
         return self.column_index[(self.system.reference_process, self.system.reference_product)]
 
 
-def lognormal_sigma_of(uncertainty: Uncertainty) -> float:
-    """σ of ln x for a stats_arrays lognormal (type 2); 0 for every other type (for now)."""
-    if uncertainty.type is UncertaintyType.LOGNORMAL and uncertainty.scale is not None:
-        return uncertainty.scale
-    return 0.0
+Law = tuple[int, float, float, float]
+"""A law in matrix units: stats_arrays id, σ, low, high (as :class:`~.montecarlo.Spread`)."""
+
+
+def scaled_law(uncertainty: Uncertainty, ratio: float) -> Law:
+    """The law of ``ratio × x`` for ``x`` distributed as ``uncertainty``."""
+    kind = uncertainty.type
+    if ratio == 0 or kind in (UncertaintyType.UNDEFINED, UncertaintyType.NONE):
+        return NONE, 0.0, 0.0, 0.0
+    if kind is UncertaintyType.LOGNORMAL:
+        assert uncertainty.scale is not None
+        return LOGNORMAL, uncertainty.scale, 0.0, 0.0
+    if kind is UncertaintyType.NORMAL:
+        assert uncertainty.scale is not None
+        return NORMAL, abs(ratio) * uncertainty.scale, 0.0, 0.0
+    assert uncertainty.minimum is not None and uncertainty.maximum is not None
+    low, high = sorted((ratio * uncertainty.minimum, ratio * uncertainty.maximum))
+    return int(kind), 0.0, low, high
+
+
+def _relative_law(uncertainty: Uncertainty, value: float) -> Law:
+    """The law of a factor's multiplier (factor_k / factor) — value 1."""
+    return scaled_law(uncertainty, 1.0 / value) if value else (NONE, 0.0, 0.0, 0.0)
 
 
 def _co2e_per(unit: str, per: str, what: str) -> float:
@@ -206,7 +232,7 @@ class _Folded:
     kind: Literal["background", "electricity"]
     unit: str
     factor: float
-    sigma: float
+    law: Law
     ref: str
     source: str
 
@@ -219,7 +245,7 @@ def _background_fold(supply: BackgroundSupply) -> _Folded:
         "background",
         supply.unit,
         per_unit,
-        lognormal_sigma_of(supply.resolved_uncertainty()),
+        _relative_law(supply.resolved_uncertainty(), supply.emission_factor),
         f"background/{supply.product}",
         supply.source,
     )
@@ -232,7 +258,12 @@ def _electricity_fold(
         assert choice.grid_factor is not None
         factor = catalogue.get(choice.grid_factor)
         value = factor.value * _co2e_per(factor.unit, ENERGY_UNIT, f"grid factor {factor.id}")
-        return _Folded("electricity", ENERGY_UNIT, value, 0.0, factor.ref, factor.citation("en"))
+        law = _relative_law(choice.resolved_uncertainty(factor.value), factor.value)
+        u = factor.standard_uncertainty
+        if law[0] == NONE and u and factor.value:
+            # the published u as a lognormal of the same relative standard deviation
+            law = (LOGNORMAL, math.sqrt(math.log1p((u / factor.value) ** 2)), 0.0, 0.0)
+        return _Folded("electricity", ENERGY_UNIT, value, law, factor.ref, factor.citation("en"))
     assert choice.emission_factor is not None and choice.emission_factor_unit is not None
     value = choice.emission_factor * _co2e_per(
         choice.emission_factor_unit, ENERGY_UNIT, f"electricity {product}"
@@ -241,7 +272,7 @@ def _electricity_fold(
         "electricity",
         ENERGY_UNIT,
         value,
-        0.0,
+        _relative_law(choice.resolved_uncertainty(choice.emission_factor), choice.emission_factor),
         choice.instrument or choice.basis.value,
         choice.evidence or "",
     )
@@ -348,16 +379,36 @@ def build_matrices(
         demand=demand,
         entries=tuple(entries),
         cut_off=tuple(cut_off),
+        factors=_factor_spread(rows, folded),
     )
 
 
+def _factor_spread(rows: list[BiosphereRow], folded: Mapping[str, _Folded]) -> Spread:
+    laws = [folded[r.ref].law if r.kind != "flow" else (NONE, 0.0, 0.0, 0.0) for r in rows]
+    kind, sigma, low, high = (
+        (np.array(column) for column in zip(*laws, strict=True))
+        if laws
+        else (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+    )
+    return Spread(np.ones(len(rows)), kind.astype(np.int64), sigma, low, high)
+
+
 def _uncertain(entries: list[MatrixEntry], shape: tuple[int, int]) -> UncertainMatrix:
+    def ints(values: list[int]) -> NDArray[np.int64]:
+        return np.array(values, dtype=np.int64)
+
+    def floats(values: list[float]) -> NDArray[np.float64]:
+        return np.array(values, dtype=np.float64)
+
     return UncertainMatrix(
-        np.array([e.row for e in entries], dtype=np.int64),
-        np.array([e.col for e in entries], dtype=np.int64),
-        np.array([e.value for e in entries], dtype=np.float64),
-        np.array([e.sigma for e in entries], dtype=np.float64),
+        ints([e.row for e in entries]),
+        ints([e.col for e in entries]),
+        floats([e.value for e in entries]),
+        floats([e.sigma for e in entries]),
         shape,
+        kind=ints([e.kind for e in entries]),
+        low=floats([e.low for e in entries]),
+        high=floats([e.high for e in entries]),
     )
 
 
@@ -373,23 +424,25 @@ def _entry(
 ) -> MatrixEntry | None:
     """The entry of one exchange in one column, or None when it enters no matrix there."""
     kind = exchange.kind
-    sigma = lognormal_sigma_of(exchange.resolved_uncertainty(amount))
+    uncertainty = exchange.resolved_uncertainty(amount)
 
     def make(
         matrix: Literal["A", "B"],
         row: int,
-        value: float,
-        sigma: float,
+        ratio: float,
         factor: float = 0.0,
         ref: str = "",
         source: str = "",
     ) -> MatrixEntry:
+        """The entry ``ratio × amount`` at ``row``, its law scaled alike."""
+        value = ratio * amount
+        law, sigma, low, high = scaled_law(uncertainty, ratio) if value else (NONE, 0, 0, 0)
         return MatrixEntry(
             matrix,
             row,
             col,
             value,
-            sigma if value else 0.0,
+            sigma,
             process.id,
             index + 1,
             exchange,
@@ -399,12 +452,15 @@ def _entry(
             factor,
             ref,
             source,
+            law,
+            low,
+            high,
         )
 
     if kind is ExchangeKind.PRODUCTION:
         if exchange.product != column.product:
             return None  # a sibling co-product: its own column
-        return make("A", col, amount, sigma)
+        return make("A", col, 1.0)
     share = column.allocation
     if share == 0:
         return None
@@ -416,8 +472,7 @@ def _entry(
         return make(
             "B",
             links.bio_row[flow],
-            sign * amount * share * converted,
-            sigma,
+            sign * share * converted,
             links.flow_factor[flow] * converted,
             ref,
             "GWP100" if ref else "",
@@ -432,13 +487,12 @@ def _entry(
         return make(
             "B",
             links.bio_row[f"{fold.kind}:{product}"],
-            -sign * amount * share * per_unit,
-            math.hypot(sigma, fold.sigma),
+            -sign * share * per_unit,
             per_unit,
             fold.ref,
             fold.source,
         )
     unit = links.providers[product].unit
     assert unit is not None
-    value = sign * amount * share * conversion_factor(exchange.unit, unit, quantity_name=product)
-    return make("A", links.product_row[product], value, sigma)
+    ratio = sign * share * conversion_factor(exchange.unit, unit, quantity_name=product)
+    return make("A", links.product_row[product], ratio)

@@ -537,11 +537,25 @@ class ElectricityChoice(_Frozen):
     emission_factor_unit: str | None = None
     instrument: str | None = None
     evidence: str | None = None
+    data_quality: PedigreeScores | None = None
+    basic_uncertainty: float | None = Field(default=None, ge=1.0)
+    uncertainty: Uncertainty | None = Field(
+        default=None, description="of the factor; left out, a grid factor's published one"
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
         problems: list[InputProblem] = []
         basis = self.basis
+        if basis is ElectricityBasis.ON_SITE and (
+            self.data_quality or self.basic_uncertainty or self.uncertainty
+        ):
+            problems.append(
+                _problem("on-site electricity's uncertainty is its process's", "uncertainty")
+            )
+        problems += _quality_problems(
+            self.data_quality, self.basic_uncertainty, self.uncertainty, self.emission_factor
+        )
         if basis is ElectricityBasis.LOCATION_BASED and _blank(self.grid_factor):
             problems.append(
                 _problem("location-based electricity names its grid factor id", "grid_factor")
@@ -588,6 +602,11 @@ class ElectricityChoice(_Frozen):
             )
         _raise_if(problems)
         return self
+
+    def resolved_uncertainty(self, factor: float) -> Uncertainty:
+        """The distribution of the electricity factor ``factor`` (the grid factor's value, or
+        the contract's), from this choice's own data quality; exact when it states none."""
+        return _resolve(self.data_quality, self.basic_uncertainty, self.uncertainty, factor)
 
 
 _PRODUCT_KINDS = (ExchangeKind.PRODUCTION, ExchangeKind.TECHNOSPHERE, ExchangeKind.AVOIDED_PRODUCT)

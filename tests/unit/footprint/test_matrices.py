@@ -8,9 +8,17 @@ import numpy as np
 import pytest
 from systems import PV, tiny, tiny_raw
 
-from dualcarbon.footprint.matrices import build_matrices, lognormal_sigma_of
+from dualcarbon.errors import InputError
+from dualcarbon.footprint.matrices import build_matrices, scaled_law
 from dualcarbon.footprint.model import Stage, validate_product_system
-from dualcarbon.footprint.montecarlo import monte_carlo
+from dualcarbon.footprint.montecarlo import (
+    LOGNORMAL,
+    NONE,
+    NORMAL,
+    TRIANGULAR,
+    UNIFORM,
+    monte_carlo,
+)
 from dualcarbon.footprint.product_yaml import read_product_system
 from dualcarbon.footprint.solver import TechnosphereSolver
 
@@ -69,15 +77,55 @@ def test_biosphere_and_characterisation() -> None:
     np.testing.assert_allclose(m.biosphere.matrix().toarray(), expected, rtol=1e-12)
 
 
-def test_sigma_of_each_entry() -> None:
+def test_law_of_each_entry() -> None:
     m = build_matrices(tiny())
     by_target = {(e.process, e.target, e.col): e for e in m.entries}
     resin = by_target[("make", "resin", 0)]
-    # amount × factor: two independent lognormals, ln 1.2 and ln 1.1 → σ² adds
-    assert resin.sigma == pytest.approx(math.hypot(math.log(1.2), math.log(1.1)), rel=1e-12)
-    assert by_target[("make", "co2", 0)].sigma == 0  # normal distribution: 0 for now
-    assert by_target[("make", "part", 0)].sigma == 0  # no data quality: exact
-    assert m.biosphere.sigma.shape == m.biosphere.values.shape
+    # the amount's own lognormal (U_b 1.44: σ = ln 1.2); the factor's is the row's multiplier
+    assert (resin.kind, resin.sigma) == (LOGNORMAL, pytest.approx(math.log(1.2), rel=1e-12))
+    co2 = by_target[("make", "co2", 0)]
+    assert (co2.kind, co2.sigma) == (NORMAL, pytest.approx(0.01))  # normal, σ 0.01 kg, ratio 1
+    part = by_target[("make", "part", 0)]
+    assert (part.kind, part.sigma) == (NONE, 0.0)  # no data quality: exact
+    assert m.biosphere.kind is not None and m.biosphere.kind.shape == m.biosphere.values.shape
+
+
+def test_factor_multipliers_one_per_biosphere_row() -> None:
+    """The resin factor (U_b 1.21: σ = ln 1.1) is one multiplier of its row, shared by its uses;
+    flows and factors stated without uncertainty are exact."""
+    m = build_matrices(tiny())
+    row = m.biosphere_index
+    assert np.all(m.factors.values == 1.0)
+    assert m.factors.kind[row["background:resin"]] == LOGNORMAL
+    assert m.factors.sigma[row["background:resin"]] == pytest.approx(math.log(1.1), rel=1e-12)
+    for exact in ("co2", "ch4", "background:steel", "electricity:grid_power"):
+        assert m.factors.kind[row[exact]] == NONE
+
+
+def test_electricity_factor_uncertainty() -> None:
+    """A location-based choice may state the grid factor's data quality; a contract its own."""
+    raw = tiny_raw()
+    grid = raw["processes"][0]["exchanges"][2]["electricity"]
+    grid["basic_uncertainty"] = 1.21  # σ = ln 1.1
+    ppa = raw["processes"][1]["exchanges"][2]["electricity"]
+    ppa["uncertainty"] = {"type": 4, "minimum": 0.3, "maximum": 0.5}  # kgCO2e/kWh
+    m = build_matrices(validate_product_system(raw))
+    row = m.biosphere_index
+    assert m.factors.kind[row["electricity:grid_power"]] == LOGNORMAL
+    assert m.factors.sigma[row["electricity:grid_power"]] == pytest.approx(math.log(1.1))
+    i = row["electricity:ppa_power"]
+    assert m.factors.kind[i] == UNIFORM
+    assert (m.factors.low[i], m.factors.high[i]) == (pytest.approx(0.75), pytest.approx(1.25))
+
+
+def test_on_site_electricity_states_no_factor_uncertainty() -> None:
+    raw = tiny_raw()
+    raw["processes"][0]["exchanges"][2]["electricity"] = {
+        "basis": "on_site",
+        "basic_uncertainty": 1.21,
+    }
+    with pytest.raises(InputError, match="on-site electricity's uncertainty"):
+        validate_product_system(raw)
 
 
 def test_cut_off_inputs_enter_no_matrix() -> None:
@@ -94,12 +142,25 @@ def test_stage_override_is_carried() -> None:
     assert ch4.stage is Stage.RAW_MATERIAL_ACQUISITION
 
 
-def test_lognormal_sigma_of_other_types_is_zero() -> None:
+def test_scaled_law() -> None:
+    """x ~ law, value = ratio × x: σ of ln x is kept, a normal's σ and the bounds scale (and
+    swap when the ratio is negative: an input of A)."""
     from dualcarbon.footprint.model import Uncertainty, UncertaintyType
 
-    assert lognormal_sigma_of(Uncertainty(type=UncertaintyType.LOGNORMAL, scale=0.3)) == 0.3
-    assert lognormal_sigma_of(Uncertainty(type=UncertaintyType.NORMAL, scale=0.3)) == 0.0
-    assert lognormal_sigma_of(Uncertainty(type=UncertaintyType.UNDEFINED)) == 0.0
+    lognormal = Uncertainty(type=UncertaintyType.LOGNORMAL, scale=0.3)
+    assert scaled_law(lognormal, -2.0) == (LOGNORMAL, 0.3, 0.0, 0.0)
+    assert scaled_law(Uncertainty(type=UncertaintyType.NORMAL, scale=0.3), -2.0) == (
+        NORMAL,
+        pytest.approx(0.6),
+        0.0,
+        0.0,
+    )
+    uniform = Uncertainty(type=UncertaintyType.UNIFORM, minimum=1.0, maximum=3.0)
+    assert scaled_law(uniform, -2.0) == (UNIFORM, 0.0, -6.0, -2.0)
+    triangle = Uncertainty(type=UncertaintyType.TRIANGULAR, loc=2.0, minimum=1.0, maximum=4.0)
+    assert scaled_law(triangle, 0.5) == (TRIANGULAR, 0.0, 0.5, 2.0)
+    assert scaled_law(Uncertainty(type=UncertaintyType.UNDEFINED), 3.0)[0] == NONE
+    assert scaled_law(lognormal, 0.0)[0] == NONE
 
 
 def test_pv_matrices_solve_and_monte_carlo_runs() -> None:

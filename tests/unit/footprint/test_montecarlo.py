@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dualcarbon.footprint.montecarlo import UncertainMatrix, monte_carlo
+from dualcarbon.footprint.montecarlo import (
+    NORMAL,
+    TRIANGULAR,
+    UNIFORM,
+    MonteCarloResult,
+    Spread,
+    UncertainMatrix,
+    monte_carlo,
+)
 
 
 def _matrix(
@@ -75,3 +83,65 @@ def test_bad_uncertainty_is_refused() -> None:
         _matrix([(0, 0, 0.0, 0.1)], (1, 1))
     with pytest.raises(ValueError, match="at least 1"):
         monte_carlo(TECHNOSPHERE, BIOSPHERE, np.ones(1), DEMAND, 0)
+
+
+def _one_process(kind: int, sigma: float, low: float, high: float) -> MonteCarloResult:
+    """1 unit of a product made by one process emitting 2 kg (factor 1), the emission drawn
+    from the law given; A is exact."""
+    technosphere = _matrix([(0, 0, 1.0, 0.0)], (1, 1))
+    biosphere = UncertainMatrix(
+        np.array([0]),
+        np.array([0]),
+        np.array([2.0]),
+        np.array([sigma]),
+        (1, 1),
+        kind=np.array([kind]),
+        low=np.array([low]),
+        high=np.array([high]),
+    )
+    return monte_carlo(technosphere, biosphere, np.ones(1), np.ones(1), 20_000, seed=8)
+
+
+def test_normal_uniform_and_triangular_laws() -> None:
+    """Sample moments against the laws' own (normal N(2, 0.1²); uniform on [1, 4]: mean 2.5,
+    σ 3/√12; triangular on [1, 4] with mode 2: mean (1 + 4 + 2)/3, variance
+    (a² + b² + c² − ab − ac − bc)/18 = 7/18)."""
+    normal = _one_process(NORMAL, 0.1, 0.0, 0.0).scores
+    assert normal.mean() == pytest.approx(2.0, abs=0.002)
+    assert normal.std() == pytest.approx(0.1, rel=0.02)
+    uniform = _one_process(UNIFORM, 0.0, 1.0, 4.0).scores
+    assert uniform.min() >= 1.0 and uniform.max() <= 4.0
+    assert uniform.mean() == pytest.approx(2.5, abs=0.02)
+    assert uniform.std() == pytest.approx(3 / np.sqrt(12), rel=0.02)
+    triangular = _one_process(TRIANGULAR, 0.0, 1.0, 4.0).scores
+    assert triangular.min() >= 1.0 and triangular.max() <= 4.0
+    assert triangular.mean() == pytest.approx(7 / 3, abs=0.02)
+    assert triangular.std() == pytest.approx(np.sqrt(7 / 18), rel=0.02)
+
+
+def test_bounded_laws_are_checked() -> None:
+    with pytest.raises(ValueError, match="low must be below high"):
+        _one_process(UNIFORM, 0.0, 4.0, 1.0)
+    with pytest.raises(ValueError, match="mode lies within"):
+        _one_process(TRIANGULAR, 0.0, 3.0, 4.0)  # the value 2 is the mode
+
+
+def test_a_factor_used_twice_is_drawn_once() -> None:
+    """Two processes each use 1 kg of one background product (factor row 0, σ 0.2 lognormal):
+    the score is 2 × m with m one draw, so its spread is that of m scaled by 2 — independent
+    draws per use would give √2 × instead."""
+    technosphere = _matrix([(0, 0, 1.0, 0.0), (1, 1, 1.0, 0.0), (1, 0, -1.0, 0.0)], (2, 2))
+    biosphere = _matrix([(0, 0, 1.0, 0.0), (0, 1, 1.0, 0.0)], (1, 2))
+    factors = Spread.lognormal(np.ones(1), np.array([0.2]))
+    result = monte_carlo(
+        technosphere, biosphere, np.ones(1), np.array([1.0, 0.0]), 20_000, factors=factors, seed=9
+    )
+    log_scores = np.log(result.scores / 2.0)
+    assert log_scores.std() == pytest.approx(0.2, rel=0.03)
+    assert result.deterministic == pytest.approx(2.0)
+
+
+def test_factor_multipliers_must_be_one() -> None:
+    factors = Spread.lognormal(np.array([2.0]), np.array([0.2]))
+    with pytest.raises(ValueError, match="each of value 1"):
+        monte_carlo(TECHNOSPHERE, BIOSPHERE, np.ones(1), DEMAND, 5, factors=factors)
