@@ -4,9 +4,16 @@ footprints out.
 The package's table of contents:
 
 ==================  ===========================================================================
+``vocabulary``      stages, boundaries, exchange kinds, distributions, GHG origins, electricity
+                    bases, allocation and recycling methods
 ``model``           the product system: flows, processes and their exchanges, parameters with
                     formulas, life-cycle stages, boundary, cut-off, allocation, recycling,
-                    electricity choice, data quality — frozen pydantic models and their rules
+                    electricity choice, data quality — frozen pydantic models, each checking
+                    itself
+``rules``           the rules across a whole system (links, providers, GWP coverage, evidence)
+``parameters``      parameters and formulas evaluated in dependency order; amounts, reference flow
+``problems``        where a problem is reported (file, process, exchange, field, rule)
+``study``           the study's own facts (commissioner, practitioner, PCR, review …)
 ``pedigree``        the ecoinvent v3 pedigree matrix: scores → lognormal σ, and → PACT DQR
                     (tables in ``data/pedigree.yaml``)
 ``product_yaml``    the YAML file format of a product system: read (all-or-nothing, every
@@ -15,7 +22,8 @@ The package's table of contents:
                     electricity folded in as kgCO2e rows), characterisation c, demand f, the
                     index maps, and each entry's exchange and lognormal σ
 ``solver``          solving A·s = f: checked iteration, or a kept sparse LU factorisation
-``montecarlo``      the score's distribution from the exchanges' lognormal uncertainties
+``montecarlo``      the score's distribution: every exchange's law (lognormal, normal, uniform,
+                    triangular), each background or electricity factor drawn once per draw
 ``footprint``       ``compute_footprint``: the total per reference flow, contributions by process,
                     stage and flow, electricity choices, primary-data share, and the trace
 ==================  ===========================================================================

@@ -61,197 +61,80 @@ import datetime as dt
 import keyword
 import math
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from enum import IntEnum, StrEnum
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
-from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
+from dualcarbon.footprint.parameters import evaluate
 from dualcarbon.footprint.pedigree import PedigreeScores, basic_variance, lognormal_sigma
+from dualcarbon.footprint.problems import (
+    HERE,
+    blank,
+    problem,
+    process_sheet,
+    raise_if,
+    unit_parses,
+)
+from dualcarbon.footprint.rules import check_product_system
 from dualcarbon.footprint.study import StudyInfo
-from dualcarbon.i18n import Lang, pick
+from dualcarbon.footprint.vocabulary import (
+    AllocationMethod,
+    Boundary,
+    Compartment,
+    ElectricityBasis,
+    ExchangeKind,
+    FlowOrigin,
+    RecyclingMethod,
+    Stage,
+    UncertaintyType,
+)
 from dualcarbon.uncertainty.expression import CONSTANTS, FUNCTIONS, Equation, parse_equation
-from dualcarbon.units import conversion_factor, parse_unit, same_dimension
+from dualcarbon.units import conversion_factor, same_dimension
 
-HERE = "input"
-"""``file`` of the problems a model raises; :func:`validate_product_system` names the source."""
+__all__ = [  # the vocabulary is re-exported: a product system speaks it
+    "ENERGY_UNIT",
+    "HERE",
+    "Allocation",
+    "AllocationMethod",
+    "BackgroundSupply",
+    "Boundary",
+    "Compartment",
+    "CutOffRule",
+    "ElectricityBasis",
+    "ElectricityChoice",
+    "Exchange",
+    "ExchangeKind",
+    "Exclusion",
+    "Flow",
+    "FlowOrigin",
+    "FunctionalUnit",
+    "Parameter",
+    "Period",
+    "Process",
+    "ProductProperties",
+    "ProductSystem",
+    "Provider",
+    "Recycling",
+    "RecyclingMethod",
+    "ReferenceFlow",
+    "Stage",
+    "StageExclusion",
+    "Uncertainty",
+    "UncertaintyType",
+    "cas_is_valid",
+    "primary_data_share",
+    "validate_product_system",
+]
 
 ENERGY_UNIT = "kWh"
 _CO2E_PER_ENERGY = ("kgCO2e/kWh", "kgCO2/kWh")
 _AMOUNT_RTOL = 1e-9
 
 
-def _problem(
-    rule: str,
-    field: str | None = None,
-    value: object = None,
-    *,
-    sheet: str | None = None,
-    row: int | None = None,
-) -> InputProblem:
-    return InputProblem(HERE, rule, field=field, sheet=sheet, row=row, value=value)
-
-
-def _raise_if(problems: list[InputProblem]) -> None:
-    if problems:
-        raise InputError(problems)
-
-
-def _unit_parses(unit: str) -> bool:
-    try:
-        parse_unit(unit)
-    except DualcarbonError:
-        return False
-    return True
-
-
-def _blank(text: str | None) -> bool:
-    return text is None or not text.strip()
-
-
-def _process_sheet(process_id: str) -> str:
-    return f"process {process_id}"
-
-
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-# --------------------------------------------------------------------------------------------
-# Vocabulary
-# --------------------------------------------------------------------------------------------
-
-
-class Stage(StrEnum):
-    """The life-cycle stages of GB/T 24067-2024 / ISO 14067:2018 6.3.4."""
-
-    RAW_MATERIAL_ACQUISITION = "raw_material_acquisition"
-    PRODUCTION = "production"
-    DISTRIBUTION = "distribution"
-    USE = "use"
-    END_OF_LIFE = "end_of_life"
-
-    @property
-    def label_zh(self) -> str:
-        return _STAGE_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return _STAGE_LABELS[self][1]
-
-    def label(self, lang: Lang) -> str:
-        return pick(lang, self.label_zh, self.label_en)
-
-
-_STAGE_LABELS = {
-    Stage.RAW_MATERIAL_ACQUISITION: ("原材料获取", "Raw material acquisition"),
-    Stage.PRODUCTION: ("生产", "Production"),
-    Stage.DISTRIBUTION: ("分销", "Distribution"),
-    Stage.USE: ("使用", "Use"),
-    Stage.END_OF_LIFE: ("生命末期", "End of life"),
-}
-
-
-class Boundary(StrEnum):
-    """System boundary: a partial CFP (cradle-to-gate) or a full CFP (cradle-to-grave)."""
-
-    CRADLE_TO_GATE = "cradle_to_gate"
-    CRADLE_TO_GRAVE = "cradle_to_grave"
-
-    @property
-    def label_zh(self) -> str:
-        return "从摇篮到大门" if self is Boundary.CRADLE_TO_GATE else "从摇篮到坟墓"
-
-    @property
-    def label_en(self) -> str:
-        return "cradle to gate" if self is Boundary.CRADLE_TO_GATE else "cradle to grave"
-
-    @property
-    def stages(self) -> tuple[Stage, ...]:
-        """The stages the boundary covers."""
-        if self is Boundary.CRADLE_TO_GATE:
-            return (Stage.RAW_MATERIAL_ACQUISITION, Stage.PRODUCTION)
-        return tuple(Stage)
-
-    @property
-    def unit_kind(self) -> Literal["functional", "declared"]:
-        """ISO 14067 6.3.3: a functional unit for a CFP, a declared unit for a partial CFP."""
-        return "declared" if self is Boundary.CRADLE_TO_GATE else "functional"
-
-
-class ExchangeKind(StrEnum):
-    PRODUCTION = "production"
-    TECHNOSPHERE = "technosphere"
-    AVOIDED_PRODUCT = "avoided_product"
-    EMISSION = "emission"
-    RESOURCE = "resource"
-
-    @property
-    def is_elementary(self) -> bool:
-        return self in (ExchangeKind.EMISSION, ExchangeKind.RESOURCE)
-
-
-class UncertaintyType(IntEnum):
-    """stats_arrays distribution ids 0–5 (Brightway, ecoinvent, openLCA use the same)."""
-
-    UNDEFINED = 0
-    NONE = 1
-    LOGNORMAL = 2
-    NORMAL = 3
-    UNIFORM = 4
-    TRIANGULAR = 5
-
-
-class Compartment(StrEnum):
-    AIR = "air"
-    WATER = "water"
-    SOIL = "soil"
-    NATURAL_RESOURCE = "natural_resource"
-
-
-class FlowOrigin(StrEnum):
-    """ISO 14067 6.4.9: fossil and biogenic GHG, and dLUC, are reported separately."""
-
-    FOSSIL = "fossil"
-    BIOGENIC = "biogenic"
-    LAND_USE_CHANGE = "land_use_change"
-
-
-class ElectricityBasis(StrEnum):
-    """How purchased electricity is modelled (ISO 14067 6.4.9.4)."""
-
-    LOCATION_BASED = "location_based"
-    SUPPLIER_SPECIFIC = "supplier_specific"
-    GREEN_CERTIFICATE = "green_certificate"
-    ON_SITE = "on_site"
-
-    @property
-    def label_zh(self) -> str:
-        return {
-            ElectricityBasis.LOCATION_BASED: "电网平均排放因子（基于位置）",
-            ElectricityBasis.SUPPLIER_SPECIFIC: "供应商特定电力（合同）",
-            ElectricityBasis.GREEN_CERTIFICATE: "绿色电力证书/绿电交易",
-            ElectricityBasis.ON_SITE: "自发自用电力",
-        }[self]
-
-    @property
-    def contractual(self) -> bool:
-        return self in (ElectricityBasis.SUPPLIER_SPECIFIC, ElectricityBasis.GREEN_CERTIFICATE)
-
-
-class AllocationMethod(StrEnum):
-    """ISO 14044 4.3.4.2 steps 2 and 3 (step 1, avoiding allocation, needs no factors)."""
-
-    PHYSICAL = "physical"
-    ECONOMIC = "economic"
-
-
-class RecyclingMethod(StrEnum):
-    CUT_OFF = "cut_off"
-    AVOIDED_BURDEN = "avoided_burden"
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,26 +166,26 @@ class Uncertainty(_Frozen):
             self.scale is not None and self.scale > 0 and math.isfinite(self.scale)
         ):
             problems.append(
-                _problem(
+                problem(
                     f"a {kind.name.lower()} distribution needs a scale σ > 0", "scale", self.scale
                 )
             )
         if not needs_scale and self.scale is not None:
             problems.append(
-                _problem(
+                problem(
                     f"type {kind.value} ({kind.name.lower()}) has no scale", "scale", self.scale
                 )
             )
         if bounded and (self.minimum is None or self.maximum is None):
             problems.append(
-                _problem(f"a {kind.name.lower()} distribution needs minimum and maximum", "minimum")
+                problem(f"a {kind.name.lower()} distribution needs minimum and maximum", "minimum")
             )
         if (
             self.minimum is not None
             and self.maximum is not None
             and not self.minimum < self.maximum
         ):
-            problems.append(_problem("minimum must be below maximum", "maximum", self.maximum))
+            problems.append(problem("minimum must be below maximum", "maximum", self.maximum))
         if (
             kind is UncertaintyType.TRIANGULAR
             and self.loc is not None
@@ -310,8 +193,8 @@ class Uncertainty(_Frozen):
             and self.maximum is not None
             and not self.minimum <= self.loc <= self.maximum
         ):
-            problems.append(_problem("the mode lies outside [minimum, maximum]", "loc", self.loc))
-        _raise_if(problems)
+            problems.append(problem("the mode lies outside [minimum, maximum]", "loc", self.loc))
+        raise_if(problems)
         return self
 
     def check_amount(self, amount: float, field: str = "uncertainty") -> list[InputProblem]:
@@ -319,12 +202,12 @@ class Uncertainty(_Frozen):
         problems: list[InputProblem] = []
         if self.type is UncertaintyType.LOGNORMAL:
             if amount == 0:
-                problems.append(_problem("a lognormal amount cannot be zero", f"{field}.type"))
+                problems.append(problem("a lognormal amount cannot be zero", f"{field}.type"))
             elif self.loc is not None and not math.isclose(
                 self.loc, math.log(abs(amount)), rel_tol=1e-6, abs_tol=1e-6
             ):
                 problems.append(
-                    _problem(
+                    problem(
                         f"a lognormal's loc is ln|amount| = {math.log(abs(amount)):.6g}",
                         f"{field}.loc",
                         self.loc,
@@ -336,15 +219,15 @@ class Uncertainty(_Frozen):
             and not math.isclose(self.loc, amount, rel_tol=_AMOUNT_RTOL, abs_tol=1e-12)
         ):
             problems.append(
-                _problem(f"loc must equal the amount {amount:g}", f"{field}.loc", self.loc)
+                problem(f"loc must equal the amount {amount:g}", f"{field}.loc", self.loc)
             )
         if self.minimum is not None and amount < self.minimum:
             problems.append(
-                _problem("the amount is below minimum", f"{field}.minimum", self.minimum)
+                problem("the amount is below minimum", f"{field}.minimum", self.minimum)
             )
         if self.maximum is not None and amount > self.maximum:
             problems.append(
-                _problem("the amount is above maximum", f"{field}.maximum", self.maximum)
+                problem("the amount is above maximum", f"{field}.maximum", self.maximum)
             )
         return problems
 
@@ -379,12 +262,12 @@ _RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS)
 def _formula_problems(formula: str, output: str, field: str) -> list[InputProblem]:
     """Syntax of a formula: whitelisted arithmetic only (names are checked with their scope)."""
     if "=" in formula:
-        return [_problem("a formula is an expression, without '='", field, formula)]
+        return [problem("a formula is an expression, without '='", field, formula)]
     try:
         parse_equation(f"{output} = {formula}")
     except DualcarbonError as exc:
         rule = getattr(exc, "rule", str(exc))
-        return [_problem(f"formula: {rule}", field, formula)]
+        return [problem(f"formula: {rule}", field, formula)]
     return []
 
 
@@ -402,28 +285,28 @@ class Parameter(_Frozen):
     def _checks(self) -> Self:
         problems: list[InputProblem] = []
         if not self.name.isidentifier() or keyword.iskeyword(self.name):
-            problems.append(_problem("a parameter name is a Python-style name", "name", self.name))
+            problems.append(problem("a parameter name is a Python-style name", "name", self.name))
         elif self.name in _RESERVED:
             problems.append(
-                _problem("this name is a function or constant of formulas", "name", self.name)
+                problem("this name is a function or constant of formulas", "name", self.name)
             )
         if (self.value is None) == (self.formula is None):
-            problems.append(_problem("give either value or formula", "value"))
+            problems.append(problem("give either value or formula", "value"))
         if self.value is not None and not math.isfinite(self.value):
-            problems.append(_problem("the value must be finite", "value", self.value))
+            problems.append(problem("the value must be finite", "value", self.value))
         if self.formula is not None:
             output = self.name if self.name.isidentifier() else "parameter"
             problems += _formula_problems(self.formula, output, "formula")
-        if self.unit is not None and not _unit_parses(self.unit):
-            problems.append(_problem("unknown unit", "unit", self.unit))
+        if self.unit is not None and not unit_parses(self.unit):
+            problems.append(problem("unknown unit", "unit", self.unit))
         if self.uncertainty is not None:
             if self.value is None:
                 problems.append(
-                    _problem("only a parameter with a value can have an uncertainty", "uncertainty")
+                    problem("only a parameter with a value can have an uncertainty", "uncertainty")
                 )
             elif math.isfinite(self.value):
                 problems += self.uncertainty.check_amount(self.value)
-        _raise_if(problems)
+        raise_if(problems)
         return self
 
     def equation(self) -> Equation | None:
@@ -443,14 +326,14 @@ def _quality_problems(
     problems: list[InputProblem] = []
     if uncertainty is not None and basic_uncertainty is not None:
         problems.append(
-            _problem(
+            problem(
                 "give an explicit uncertainty or a basic uncertainty factor, not both",
                 "basic_uncertainty",
             )
         )
     if data_quality is not None and uncertainty is None and basic_uncertainty is None:
         problems.append(
-            _problem(
+            problem(
                 "pedigree scores need the basic uncertainty factor U_b (e.g. 1.05; "
                 "footprint/data/pedigree.yaml lists them) or an explicit uncertainty",
                 "basic_uncertainty",
@@ -514,11 +397,11 @@ class Flow(_Frozen):
     @model_validator(mode="after")
     def _checks(self) -> Self:
         problems: list[InputProblem] = []
-        if not _unit_parses(self.unit):
-            problems.append(_problem("unknown unit", "unit", self.unit))
+        if not unit_parses(self.unit):
+            problems.append(problem("unknown unit", "unit", self.unit))
         if self.cas is not None and not cas_is_valid(self.cas):
-            problems.append(_problem("not a CAS number with a valid check digit", "cas", self.cas))
-        _raise_if(problems)
+            problems.append(problem("not a CAS number with a valid check digit", "cas", self.cas))
+        raise_if(problems)
         return self
 
 
@@ -551,24 +434,24 @@ class ElectricityChoice(_Frozen):
             self.data_quality or self.basic_uncertainty or self.uncertainty
         ):
             problems.append(
-                _problem("on-site electricity's uncertainty is its process's", "uncertainty")
+                problem("on-site electricity's uncertainty is its process's", "uncertainty")
             )
         problems += _quality_problems(
             self.data_quality, self.basic_uncertainty, self.uncertainty, self.emission_factor
         )
-        if basis is ElectricityBasis.LOCATION_BASED and _blank(self.grid_factor):
+        if basis is ElectricityBasis.LOCATION_BASED and blank(self.grid_factor):
             problems.append(
-                _problem("location-based electricity names its grid factor id", "grid_factor")
+                problem("location-based electricity names its grid factor id", "grid_factor")
             )
         if basis is not ElectricityBasis.LOCATION_BASED and self.grid_factor is not None:
             problems.append(
-                _problem(f"{basis.value} electricity takes no grid factor", "grid_factor")
+                problem(f"{basis.value} electricity takes no grid factor", "grid_factor")
             )
         if basis.contractual:
             for name in ("instrument", "evidence"):
-                if _blank(getattr(self, name)):
+                if blank(getattr(self, name)):
                     problems.append(
-                        _problem(
+                        problem(
                             f"{basis.value} electricity needs its {name} "
                             "(ISO 14067 6.4.9.4: a tracked, unique contractual instrument)",
                             name,
@@ -576,7 +459,7 @@ class ElectricityChoice(_Frozen):
                     )
             if self.emission_factor is None or self.emission_factor_unit is None:
                 problems.append(
-                    _problem(
+                    problem(
                         f"{basis.value} electricity needs the emission_factor (and its unit) "
                         "the instrument conveys",
                         "emission_factor",
@@ -584,23 +467,23 @@ class ElectricityChoice(_Frozen):
                 )
         elif self.emission_factor is not None or self.instrument is not None:
             problems.append(
-                _problem(
+                problem(
                     f"{basis.value} electricity takes no emission_factor or instrument",
                     "emission_factor",
                 )
             )
         unit = self.emission_factor_unit
         if unit is not None and not (
-            _unit_parses(unit) and any(same_dimension(unit, u) for u in _CO2E_PER_ENERGY)
+            unit_parses(unit) and any(same_dimension(unit, u) for u in _CO2E_PER_ENERGY)
         ):
             problems.append(
-                _problem(
+                problem(
                     "the unit must be a GHG mass per energy (kgCO2e/kWh)",
                     "emission_factor_unit",
                     unit,
                 )
             )
-        _raise_if(problems)
+        raise_if(problems)
         return self
 
     def resolved_uncertainty(self, factor: float) -> Uncertainty:
@@ -640,24 +523,24 @@ class Exchange(_Frozen):
         problems: list[InputProblem] = []
         kind = self.kind
         if kind in _PRODUCT_KINDS:
-            if _blank(self.product):
-                problems.append(_problem(f"a {kind.value} exchange names its product", "product"))
+            if blank(self.product):
+                problems.append(problem(f"a {kind.value} exchange names its product", "product"))
             if self.flow is not None:
-                problems.append(_problem(f"a {kind.value} exchange has no elementary flow", "flow"))
+                problems.append(problem(f"a {kind.value} exchange has no elementary flow", "flow"))
         else:
-            if _blank(self.flow):
+            if blank(self.flow):
                 problems.append(
-                    _problem(f"an exchange of kind {kind.value} names its elementary flow", "flow")
+                    problem(f"an exchange of kind {kind.value} names its elementary flow", "flow")
                 )
             if self.product is not None:
                 problems.append(
-                    _problem(f"an exchange of kind {kind.value} has no product", "product")
+                    problem(f"an exchange of kind {kind.value} has no product", "product")
                 )
         if (self.amount is None) == (self.formula is None):
-            problems.append(_problem("give either amount or formula", "amount"))
+            problems.append(problem("give either amount or formula", "amount"))
         if self.amount is not None and not (math.isfinite(self.amount) and self.amount >= 0):
             problems.append(
-                _problem(
+                problem(
                     "amounts are not signed (≥ 0): the kind gives the direction",
                     "amount",
                     self.amount,
@@ -665,33 +548,33 @@ class Exchange(_Frozen):
             )
         if self.formula is not None:
             problems += _formula_problems(self.formula, "amount", "formula")
-        unit_ok = _unit_parses(self.unit)
+        unit_ok = unit_parses(self.unit)
         if not unit_ok:
-            problems.append(_problem("unknown unit", "unit", self.unit))
+            problems.append(problem("unknown unit", "unit", self.unit))
         problems += _quality_problems(
             self.data_quality, self.basic_uncertainty, self.uncertainty, self.amount
         )
         if self.electricity is not None:
             if kind is not ExchangeKind.TECHNOSPHERE:
                 problems.append(
-                    _problem("only an input can carry an electricity choice", "electricity")
+                    problem("only an input can carry an electricity choice", "electricity")
                 )
             elif unit_ok and not same_dimension(self.unit, ENERGY_UNIT):
                 problems.append(
-                    _problem("electricity is measured in energy (kWh)", "unit", self.unit)
+                    problem("electricity is measured in energy (kWh)", "unit", self.unit)
                 )
         if (self.secondary or self.material is not None) and kind is not ExchangeKind.TECHNOSPHERE:
-            problems.append(_problem("material and secondary describe inputs only", "secondary"))
-        if self.secondary and _blank(self.material):
-            problems.append(_problem("a secondary input names its material", "material"))
+            problems.append(problem("material and secondary describe inputs only", "secondary"))
+        if self.secondary and blank(self.material):
+            problems.append(problem("a secondary input names its material", "material"))
         if self.eol_recycling and kind is not ExchangeKind.AVOIDED_PRODUCT:
             problems.append(
-                _problem(
+                problem(
                     "only an avoided product can be an end-of-life recycling credit",
                     "eol_recycling",
                 )
             )
-        _raise_if(problems)
+        raise_if(problems)
         return self
 
     @property
@@ -724,22 +607,22 @@ class Allocation(_Frozen):
         for product, factor in self.factors.items():
             if not 0.0 <= factor <= 1.0:
                 problems.append(
-                    _problem("an allocation factor lies in [0, 1]", f"factors.{product}", factor)
+                    problem("an allocation factor lies in [0, 1]", f"factors.{product}", factor)
                 )
         total = sum(self.factors.values())
         if self.factors and not math.isclose(total, 1.0, abs_tol=1e-6):
             problems.append(
-                _problem(f"allocation factors sum to 1, not {total:.6g}", "factors", total)
+                problem(f"allocation factors sum to 1, not {total:.6g}", "factors", total)
             )
-        if self.method is AllocationMethod.ECONOMIC and _blank(self.justification):
+        if self.method is AllocationMethod.ECONOMIC and blank(self.justification):
             problems.append(
-                _problem(
+                problem(
                     "economic allocation needs a justification: ISO 14044 4.3.4.2 uses it only "
                     "where no physical relationship can be established",
                     "justification",
                 )
             )
-        _raise_if(problems)
+        raise_if(problems)
         return self
 
 
@@ -761,16 +644,14 @@ class Process(_Frozen):
         products = self.products
         if not products:
             problems.append(
-                _problem(
-                    "a process makes at least one product (a production exchange)", "exchanges"
-                )
+                problem("a process makes at least one product (a production exchange)", "exchanges")
             )
         seen: set[str] = set()
         for index, exchange in enumerate(self.exchanges):
             if exchange.kind is ExchangeKind.PRODUCTION and exchange.product is not None:
                 if exchange.product in seen:
                     problems.append(
-                        _problem(
+                        problem(
                             "the process makes this product twice",
                             "product",
                             exchange.product,
@@ -780,7 +661,7 @@ class Process(_Frozen):
                 seen.add(exchange.product)
         if len(set(products)) > 1 and self.allocation is None:
             problems.append(
-                _problem(
+                problem(
                     "a process with co-products needs allocation factors, or split it / expand the "
                     "system with avoided products (ISO 14044 4.3.4.2)",
                     "allocation",
@@ -789,11 +670,11 @@ class Process(_Frozen):
         if self.allocation is not None:
             if len(set(products)) < 2:
                 problems.append(
-                    _problem("allocation applies to a process with co-products only", "allocation")
+                    problem("allocation applies to a process with co-products only", "allocation")
                 )
             elif set(self.allocation.factors) != set(products):
                 problems.append(
-                    _problem(
+                    problem(
                         f"give one factor for each co-product: {', '.join(sorted(set(products)))}",
                         "allocation.factors",
                         sorted(self.allocation.factors),
@@ -801,8 +682,8 @@ class Process(_Frozen):
                 )
         names = [p.name for p in self.parameters]
         for name in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(_problem("parameter defined twice", "parameters", name))
-        _raise_if(problems)
+            problems.append(problem("parameter defined twice", "parameters", name))
+        raise_if(problems)
         return self
 
     @property
@@ -860,27 +741,27 @@ class BackgroundSupply(_Frozen):
     @model_validator(mode="after")
     def _checks(self) -> Self:
         problems: list[InputProblem] = []
-        unit_ok = _unit_parses(self.unit)
+        unit_ok = unit_parses(self.unit)
         if not unit_ok:
-            problems.append(_problem("unknown unit", "unit", self.unit))
-        if not _unit_parses(self.emission_factor_unit):
+            problems.append(problem("unknown unit", "unit", self.unit))
+        if not unit_parses(self.emission_factor_unit):
             problems.append(
-                _problem("unknown unit", "emission_factor_unit", self.emission_factor_unit)
+                problem("unknown unit", "emission_factor_unit", self.emission_factor_unit)
             )
         elif unit_ok and not same_dimension(self.emission_factor_unit, f"kgCO2e/({self.unit})"):
             problems.append(
-                _problem(
+                problem(
                     f"the factor is a CO2e mass per {self.unit} (e.g. kgCO2e/{self.unit})",
                     "emission_factor_unit",
                     self.emission_factor_unit,
                 )
             )
-        if _blank(self.source):
-            problems.append(_problem("name the source of a secondary factor", "source"))
+        if blank(self.source):
+            problems.append(problem("name the source of a secondary factor", "source"))
         problems += _quality_problems(
             self.data_quality, self.basic_uncertainty, self.uncertainty, self.emission_factor
         )
-        _raise_if(problems)
+        raise_if(problems)
         return self
 
     def resolved_uncertainty(self) -> Uncertainty:
@@ -915,13 +796,13 @@ class CutOffRule(_Frozen):
     @model_validator(mode="after")
     def _checks(self) -> Self:
         problems: list[InputProblem] = []
-        if _blank(self.justification):
+        if blank(self.justification):
             problems.append(
-                _problem("state why the cut-off criteria fit this study", "justification")
+                problem("state why the cut-off criteria fit this study", "justification")
             )
         if self.threshold_percent > self.total_percent:
             problems.append(
-                _problem(
+                problem(
                     "the per-input threshold exceeds the total",
                     "threshold_percent",
                     self.threshold_percent,
@@ -930,7 +811,7 @@ class CutOffRule(_Frozen):
         for index, exclusion in enumerate(self.exclusions):
             if exclusion.estimated_share_percent > self.threshold_percent:
                 problems.append(
-                    _problem(
+                    problem(
                         f"estimated share exceeds the {self.threshold_percent:g} % threshold",
                         f"exclusions[{index + 1}].estimated_share_percent",
                         exclusion.estimated_share_percent,
@@ -939,7 +820,7 @@ class CutOffRule(_Frozen):
         total = sum(e.estimated_share_percent for e in self.exclusions)
         if total > self.total_percent:
             problems.append(
-                _problem(
+                problem(
                     f"exclusions add up to {total:g} %, above {self.total_percent:g} %",
                     "exclusions",
                     total,
@@ -947,8 +828,8 @@ class CutOffRule(_Frozen):
             )
         products = [e.product for e in self.exclusions]
         for product in sorted({p for p in products if products.count(p) > 1}):
-            problems.append(_problem("product excluded twice", "exclusions", product))
-        _raise_if(problems)
+            problems.append(problem("product excluded twice", "exclusions", product))
+        raise_if(problems)
         return self
 
     @property
@@ -964,9 +845,9 @@ class Recycling(_Frozen):
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
-        if self.method is RecyclingMethod.AVOIDED_BURDEN and _blank(self.justification):
+        if self.method is RecyclingMethod.AVOIDED_BURDEN and blank(self.justification):
             raise InputError(
-                [_problem("the avoided-burden approach must be justified", "justification")]
+                [problem("the avoided-burden approach must be justified", "justification")]
             )
         return self
 
@@ -988,8 +869,8 @@ class FunctionalUnit(_Frozen):
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
-        if not _unit_parses(self.unit):
-            raise InputError([_problem("unknown unit", "unit", self.unit)])
+        if not unit_parses(self.unit):
+            raise InputError([problem("unknown unit", "unit", self.unit)])
         return self
 
 
@@ -1017,13 +898,13 @@ class ReferenceFlow(_Frozen):
     @model_validator(mode="after")
     def _checks(self) -> Self:
         problems: list[InputProblem] = []
-        if not _unit_parses(self.unit):
-            problems.append(_problem("unknown unit", "unit", self.unit))
+        if not unit_parses(self.unit):
+            problems.append(problem("unknown unit", "unit", self.unit))
         if (self.amount is None) == (self.formula is None):
-            problems.append(_problem("give either amount or formula", "amount"))
+            problems.append(problem("give either amount or formula", "amount"))
         if self.formula is not None:
             problems += _formula_problems(self.formula, "amount", "formula")
-        _raise_if(problems)
+        raise_if(problems)
         return self
 
 
@@ -1035,7 +916,7 @@ class Period(_Frozen):
     def _checks(self) -> Self:
         if self.end < self.start:
             raise InputError(
-                [_problem("the period ends before it starts", "end", self.end.isoformat())]
+                [problem("the period ends before it starts", "end", self.end.isoformat())]
             )
         return self
 
@@ -1088,7 +969,7 @@ class ProductSystem(_Frozen):
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
-        _raise_if(check_product_system(self))
+        raise_if(check_product_system(self))
         return self
 
     # -- look-ups ---------------------------------------------------------------------------
@@ -1142,15 +1023,15 @@ class ProductSystem(_Frozen):
 
     def parameter_values(self, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
         """The system parameters' values, formulas evaluated, ``overrides`` applied first."""
-        return _evaluate(self, overrides, raise_problems=True).system_values
+        return evaluate(self, overrides, raise_problems=True).system_values
 
     def amounts(self, overrides: Mapping[str, float] | None = None) -> dict[str, tuple[float, ...]]:
         """Every exchange amount, by process id, in exchange order (formulas evaluated)."""
-        return _evaluate(self, overrides, raise_problems=True).amounts
+        return evaluate(self, overrides, raise_problems=True).amounts
 
     def reference_amount(self, overrides: Mapping[str, float] | None = None) -> float:
         """The reference flow's amount [``reference_flow.unit``], its formula evaluated."""
-        return _evaluate(self, overrides, raise_problems=True).reference_amount
+        return evaluate(self, overrides, raise_problems=True).reference_amount
 
     def recycled_content(
         self, process_id: str, overrides: Mapping[str, float] | None = None
@@ -1185,546 +1066,6 @@ def primary_data_share(contributions: Iterable[tuple[bool, float]]) -> float:
         if is_primary:
             primary += abs(contribution)
     return 100.0 * primary / total if total else 0.0
-
-
-# --------------------------------------------------------------------------------------------
-# Rules across the system
-# --------------------------------------------------------------------------------------------
-
-
-def check_product_system(
-    system: ProductSystem, catalogue: FactorCatalogue | None = None
-) -> list[InputProblem]:
-    """Every rule that spans more than one part of a product system; empty when it holds."""
-    catalogue = catalogue or default_catalogue()
-    problems: list[InputProblem] = []
-    _check_ids(system, problems)
-    _check_reference(system, problems)
-    _check_stages(system, problems)
-    _check_links(system, problems)
-    _check_gwp(system, catalogue, problems)
-    _check_electricity(system, catalogue, problems)
-    _check_recycling(system, problems)
-    problems += _evaluate(system, None, raise_problems=False).problems
-    return problems
-
-
-def _duplicates(values: Sequence[str]) -> list[str]:
-    return sorted({v for v in values if values.count(v) > 1})
-
-
-def _check_ids(system: ProductSystem, problems: list[InputProblem]) -> None:
-    for sheet, values, field in (
-        ("processes", [p.id for p in system.processes], "id"),
-        ("flows", [f.id for f in system.flows], "id"),
-        ("background", [b.product for b in system.background], "product"),
-        ("parameters", [p.name for p in system.parameters], "name"),
-    ):
-        for value in _duplicates(values):
-            problems.append(_problem("id used twice", field, value, sheet=sheet))
-    system_names = {p.name for p in system.parameters}
-    for process in system.processes:
-        for parameter in process.parameters:
-            if parameter.name in system_names:
-                problems.append(
-                    _problem(
-                        "shadows a system parameter of the same name",
-                        "parameters",
-                        parameter.name,
-                        sheet=_process_sheet(process.id),
-                    )
-                )
-
-
-def _check_reference(system: ProductSystem, problems: list[InputProblem]) -> None:
-    ids = {p.id for p in system.processes}
-    if system.reference_process not in ids:
-        problems.append(
-            _problem("no process has this id", "reference_process", system.reference_process)
-        )
-    else:
-        process = system.process(system.reference_process)
-        if system.reference_product not in process.products:
-            problems.append(
-                _problem(
-                    f"process {process.id!r} does not make it "
-                    f"(it makes {', '.join(process.products)})",
-                    "reference_product",
-                    system.reference_product,
-                )
-            )
-        else:
-            unit = process.production(system.reference_product).unit
-            if not same_dimension(system.reference_flow.unit, unit):
-                problems.append(
-                    _problem(
-                        f"the reference product is made in {unit!r}, another kind of quantity",
-                        "reference_flow.unit",
-                        system.reference_flow.unit,
-                    )
-                )
-    wanted = system.boundary.unit_kind
-    if system.functional_unit.kind != wanted:
-        problems.append(
-            _problem(
-                f"a {system.boundary.label_en} study is expressed per a {wanted} unit "
-                "(ISO 14067 6.3.3)",
-                "functional_unit.kind",
-                system.functional_unit.kind,
-            )
-        )
-
-
-def _check_stages(system: ProductSystem, problems: list[InputProblem]) -> None:
-    included = set(system.stages)
-    for stage in _duplicates([s.value for s in system.stages]):
-        problems.append(_problem("stage listed twice", "stages", stage))
-    excluded = {e.stage for e in system.stage_exclusions}
-    if system.boundary is Boundary.CRADLE_TO_GATE:
-        if included != set(Boundary.CRADLE_TO_GATE.stages):
-            problems.append(
-                _problem(
-                    "cradle to gate covers raw_material_acquisition and production, "
-                    "no more, no less",
-                    "stages",
-                    [s.value for s in system.stages],
-                )
-            )
-        if excluded:
-            problems.append(
-                _problem(
-                    "a cradle-to-gate study leaves out later stages by its boundary; list no "
-                    "stage exclusions",
-                    "stage_exclusions",
-                )
-            )
-    else:
-        for stage in included & excluded:
-            problems.append(
-                _problem("stage both included and excluded", "stage_exclusions", stage.value)
-            )
-        for stage in Stage:
-            if stage not in included and stage not in excluded:
-                problems.append(
-                    _problem(
-                        "cradle to grave covers every stage; exclude one only with a justification "
-                        "(stage_exclusions)",
-                        "stages",
-                        stage.value,
-                    )
-                )
-    for process in system.processes:
-        sheet = _process_sheet(process.id)
-        if process.stage not in included:
-            problems.append(
-                _problem(
-                    "stage outside the system boundary", "stage", process.stage.value, sheet=sheet
-                )
-            )
-        for index, exchange in enumerate(process.exchanges):
-            if exchange.stage is not None and exchange.stage not in included:
-                problems.append(
-                    _problem(
-                        "stage outside the system boundary",
-                        "stage",
-                        exchange.stage.value,
-                        sheet=sheet,
-                        row=index + 1,
-                    )
-                )
-
-
-def _check_links(system: ProductSystem, problems: list[InputProblem]) -> None:
-    """Providers of products, flows of elementary exchanges, and units of both."""
-    producers: dict[str, list[str]] = defaultdict(list)
-    for process in system.processes:
-        for product in dict.fromkeys(process.products):
-            producers[product].append(process.id)
-    for product, makers in producers.items():
-        if len(makers) > 1:
-            problems.append(
-                _problem(
-                    f"made by processes {', '.join(makers)}: a product has one provider in a "
-                    "product system",
-                    "product",
-                    product,
-                    sheet=_process_sheet(makers[1]),
-                )
-            )
-    background = {b.product: b for b in system.background}
-    for index, supply in enumerate(system.background):
-        if supply.product in producers:
-            problems.append(
-                _problem(
-                    f"also made by process {producers[supply.product][0]!r}; "
-                    "a product has one provider",
-                    "product",
-                    supply.product,
-                    sheet="background",
-                    row=index + 1,
-                )
-            )
-    excluded = system.cut_off.excluded
-    electricity: dict[str, tuple[ElectricityChoice, str]] = {}
-    for process in system.processes:
-        for exchange in process.exchanges:
-            if exchange.electricity is not None and exchange.product is not None:
-                electricity.setdefault(exchange.product, (exchange.electricity, process.id))
-    referenced: set[str] = set()
-    flows = {f.id: f for f in system.flows}
-    for process in system.processes:
-        sheet = _process_sheet(process.id)
-        for index, exchange in enumerate(process.exchanges):
-            row = index + 1
-            if exchange.kind.is_elementary:
-                flow = flows.get(exchange.flow or "")
-                if flow is None:
-                    problems.append(
-                        _problem(
-                            "no elementary flow has this id",
-                            "flow",
-                            exchange.flow,
-                            sheet=sheet,
-                            row=row,
-                        )
-                    )
-                elif not same_dimension(exchange.unit, flow.unit):
-                    problems.append(
-                        _problem(
-                            f"flow {flow.id!r} is measured in {flow.unit!r}, "
-                            "another kind of quantity",
-                            "unit",
-                            exchange.unit,
-                            sheet=sheet,
-                            row=row,
-                        )
-                    )
-                continue
-            if exchange.kind is ExchangeKind.PRODUCTION:
-                continue
-            product = exchange.product or ""
-            referenced.add(product)
-            choice = exchange.electricity
-            first = electricity.get(product)
-            if first is not None and product not in producers and choice is None:
-                problems.append(
-                    _problem(
-                        f"electricity {product!r} is sourced by a choice in process "
-                        f"{first[1]!r}; repeat the choice here",
-                        "electricity",
-                        sheet=sheet,
-                        row=row,
-                    )
-                )
-                continue
-            if first is not None and choice is not None and first[0] != choice:
-                problems.append(
-                    _problem(
-                        f"electricity {product!r} is sourced differently in process "
-                        f"{first[1]!r}; give each sourcing its own product id",
-                        "electricity",
-                        sheet=sheet,
-                        row=row,
-                    )
-                )
-            if choice is not None and choice.basis is not ElectricityBasis.ON_SITE:
-                if product in producers or product in background:
-                    problems.append(
-                        _problem(
-                            f"{choice.basis.value} electricity is bought, but this product also "
-                            "has a provider in the system (own generation is basis on_site)",
-                            "electricity",
-                            product,
-                            sheet=sheet,
-                            row=row,
-                        )
-                    )
-                continue
-            if product in producers:
-                unit = system.process(producers[product][0]).production(product).unit
-            elif product in background:
-                unit = background[product].unit
-            elif product in excluded:
-                continue
-            else:
-                rule = (
-                    "on-site electricity is made by a process of the system; none makes it"
-                    if choice is not None
-                    else "no provider: no process makes this product, no background supply "
-                    "provides it, and the cut-off rule does not exclude it"
-                )
-                problems.append(_problem(rule, "product", product, sheet=sheet, row=row))
-                continue
-            if not same_dimension(exchange.unit, unit):
-                problems.append(
-                    _problem(
-                        f"product {product!r} is provided in {unit!r}, another kind of quantity",
-                        "unit",
-                        exchange.unit,
-                        sheet=sheet,
-                        row=row,
-                    )
-                )
-    for index, exclusion in enumerate(system.cut_off.exclusions):
-        field = f"cut_off.exclusions[{index + 1}].product"
-        if exclusion.product not in referenced:
-            problems.append(
-                _problem("cut off, but no exchange uses this product", field, exclusion.product)
-            )
-        if (
-            exclusion.product in producers
-            or exclusion.product in background
-            or exclusion.product in electricity
-        ):
-            problems.append(
-                _problem("cut off, but it also has a provider", field, exclusion.product)
-            )
-
-
-def _check_gwp(
-    system: ProductSystem, catalogue: FactorCatalogue, problems: list[InputProblem]
-) -> None:
-    sets = sorted({f.source.id for f in catalogue if f.kind == "gwp"})
-    if system.gwp_set not in sets:
-        problems.append(
-            _problem(
-                f"not a GWP set of the factor catalogue (known: {', '.join(sets)})",
-                "gwp_set",
-                system.gwp_set,
-            )
-        )
-        return
-    gases = {f.subject for f in catalogue if f.kind == "gwp" and f.source.id == system.gwp_set}
-    for index, flow in enumerate(system.flows):
-        if flow.gas is not None and flow.gas not in gases:
-            problems.append(
-                _problem(
-                    f"{system.gwp_set} has no GWP for this gas (it has {', '.join(sorted(gases))})",
-                    "gas",
-                    flow.gas,
-                    sheet="flows",
-                    row=index + 1,
-                )
-            )
-
-
-def _check_electricity(
-    system: ProductSystem, catalogue: FactorCatalogue, problems: list[InputProblem]
-) -> None:
-    for process in system.processes:
-        for index, exchange in enumerate(process.exchanges):
-            choice = exchange.electricity
-            if choice is None or choice.grid_factor is None:
-                continue
-            sheet, row = _process_sheet(process.id), index + 1
-            try:
-                factor = catalogue.get(choice.grid_factor)
-            except LookupError:
-                problems.append(
-                    _problem(
-                        "no factor with this id in the catalogue",
-                        "electricity.grid_factor",
-                        choice.grid_factor,
-                        sheet=sheet,
-                        row=row,
-                    )
-                )
-                continue
-            if factor.kind != "co2_emission_factor" or not factor.subject.startswith("grid"):
-                problems.append(
-                    _problem(
-                        f"not a grid electricity factor (it is {factor.kind} of {factor.subject})",
-                        "electricity.grid_factor",
-                        choice.grid_factor,
-                        sheet=sheet,
-                        row=row,
-                    )
-                )
-
-
-def _check_recycling(system: ProductSystem, problems: list[InputProblem]) -> None:
-    if system.recycling.method is not RecyclingMethod.CUT_OFF:
-        return
-    for process in system.processes:
-        for index, exchange in enumerate(process.exchanges):
-            if exchange.eol_recycling:
-                problems.append(
-                    _problem(
-                        "the cut-off approach gives no credit for end-of-life recycling; set "
-                        "recycling.method to avoided_burden (and justify it) or remove the credit",
-                        "eol_recycling",
-                        sheet=_process_sheet(process.id),
-                        row=index + 1,
-                    )
-                )
-
-
-# --------------------------------------------------------------------------------------------
-# Parameters and formulas
-# --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class _Evaluation:
-    system_values: dict[str, float]
-    amounts: dict[str, tuple[float, ...]]
-    reference_amount: float
-    problems: list[InputProblem]
-
-
-def _evaluate_scope(
-    parameters: Sequence[Parameter],
-    outer: Mapping[str, float],
-    overrides: Mapping[str, float],
-    sheet: str | None,
-    problems: list[InputProblem],
-) -> dict[str, float]:
-    """Values of ``parameters`` given the names of ``outer``; formulas in dependency order."""
-    values = dict(outer)
-    known = set(outer) | {p.name for p in parameters}
-    pending: dict[str, tuple[int, Equation]] = {}
-    failed: set[str] = set()
-    for index, parameter in enumerate(parameters):
-        field = f"parameters[{index + 1}].formula"
-        if parameter.name in overrides:
-            values[parameter.name] = overrides[parameter.name]
-        elif parameter.value is not None:
-            values[parameter.name] = parameter.value
-        else:
-            equation = parameter.equation()
-            assert equation is not None
-            unknown = [name for name in equation.inputs if name not in known]
-            if unknown:
-                problems.append(
-                    _problem(
-                        f"unknown name(s) {', '.join(unknown)}",
-                        field,
-                        parameter.formula,
-                        sheet=sheet,
-                    )
-                )
-                failed.add(parameter.name)
-            else:
-                pending[parameter.name] = (index, equation)
-    while pending:
-        progressed = False
-        for name, (index, equation) in list(pending.items()):
-            if any(i in failed for i in equation.inputs):
-                failed.add(name)
-            elif all(i in values for i in equation.inputs):
-                value = float(equation.evaluate(values))
-                if math.isfinite(value):
-                    values[name] = value
-                else:
-                    failed.add(name)
-                    problems.append(
-                        _problem(
-                            f"the formula gives {value}",
-                            f"parameters[{index + 1}].formula",
-                            equation.text,
-                            sheet=sheet,
-                        )
-                    )
-            else:
-                continue
-            del pending[name]
-            progressed = True
-        if not progressed:
-            problems.append(
-                _problem(
-                    "formulas depend on each other in a circle",
-                    "parameters",
-                    sorted(pending),
-                    sheet=sheet,
-                )
-            )
-            failed.update(pending)
-            break
-    return values
-
-
-def _evaluate(
-    system: ProductSystem, overrides: Mapping[str, float] | None, *, raise_problems: bool
-) -> _Evaluation:
-    problems: list[InputProblem] = []
-    overrides = dict(overrides or {})
-    names = {p.name for p in system.parameters}
-    for name in sorted(set(overrides) - names):
-        problems.append(
-            _problem("no system parameter of this name to override", "parameters", name)
-        )
-    system_values = _evaluate_scope(system.parameters, {}, overrides, "parameters", problems)
-    amounts: dict[str, tuple[float, ...]] = {}
-    for process in system.processes:
-        sheet = _process_sheet(process.id)
-        scope = _evaluate_scope(process.parameters, system_values, {}, sheet, problems)
-        values: list[float] = []
-        for index, exchange in enumerate(process.exchanges):
-            if exchange.amount is not None:
-                values.append(exchange.amount)
-                continue
-            assert exchange.formula is not None
-            equation = parse_equation(f"amount = {exchange.formula}")
-            unknown = [name for name in equation.inputs if name not in scope]
-            amount = math.nan
-            if unknown:
-                known = set(names) | {p.name for p in process.parameters}
-                rule = (
-                    f"unknown name(s) {', '.join(unknown)}"
-                    if any(u not in known for u in unknown)
-                    else "depends on a parameter that could not be evaluated"
-                )
-                problems.append(
-                    _problem(rule, "formula", exchange.formula, sheet=sheet, row=index + 1)
-                )
-            else:
-                amount = float(equation.evaluate(scope))
-                if not (math.isfinite(amount) and amount >= 0):
-                    problems.append(
-                        _problem(
-                            f"the formula gives {amount:g}; "
-                            "amounts are finite and not signed (≥ 0)",
-                            "formula",
-                            exchange.formula,
-                            sheet=sheet,
-                            row=index + 1,
-                        )
-                    )
-            values.append(amount)
-        amounts[process.id] = tuple(values)
-    reference_amount = _reference_amount(system.reference_flow, system_values, problems)
-    if raise_problems and problems:
-        raise InputError(problems)
-    return _Evaluation(system_values, amounts, reference_amount, problems)
-
-
-def _reference_amount(
-    flow: ReferenceFlow, values: Mapping[str, float], problems: list[InputProblem]
-) -> float:
-    if flow.amount is not None:
-        return flow.amount
-    assert flow.formula is not None
-    equation = parse_equation(f"amount = {flow.formula}")
-    unknown = [name for name in equation.inputs if name not in values]
-    if unknown:
-        problems.append(
-            _problem(
-                f"unknown or unevaluated name(s) {', '.join(unknown)}",
-                "reference_flow.formula",
-                flow.formula,
-            )
-        )
-        return math.nan
-    amount = float(equation.evaluate(values))
-    if not (math.isfinite(amount) and amount > 0):
-        problems.append(
-            _problem(
-                f"the formula gives {amount:g}; a reference flow is finite and > 0",
-                "reference_flow.formula",
-                flow.formula,
-            )
-        )
-    return amount
 
 
 # --------------------------------------------------------------------------------------------
@@ -1792,7 +1133,7 @@ def _locate(
         entry = entries[number] if isinstance(entries, list) and number < len(entries) else None
         process_id = entry.get("id") if isinstance(entry, dict) else None
         sheet = (
-            _process_sheet(process_id) if isinstance(process_id, str) else f"process #{number + 1}"
+            process_sheet(process_id) if isinstance(process_id, str) else f"process #{number + 1}"
         )
         rest = parts[2:]
         if len(rest) >= 2 and rest[0] == "exchanges" and isinstance(rest[1], int):
