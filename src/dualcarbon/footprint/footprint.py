@@ -18,7 +18,7 @@ background product is a negative line of the avoiding process.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dualcarbon.factors.catalogue import FactorCatalogue
@@ -241,7 +241,11 @@ def compute_footprint(
 
 
 def footprint_monte_carlo(
-    matrices: SystemMatrices, draws: int = 1000, *, seed: int = 0
+    matrices: SystemMatrices,
+    draws: int = 1000,
+    *,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> MonteCarloResult:
     """The footprint's distribution over ``draws`` Monte Carlo draws: every exchange after its own
     law, and each background or electricity factor drawn once per draw for all its uses."""
@@ -253,6 +257,7 @@ def footprint_monte_carlo(
         draws,
         factors=matrices.factors,
         seed=seed,
+        progress=progress,
     )
 
 

@@ -27,6 +27,7 @@ or triangular element.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -210,11 +211,13 @@ def monte_carlo(
     seed: int = 0,
     batch: int = 32,
     rtol: float = RTOL,
+    progress: Callable[[int], None] | None = None,
 ) -> MonteCarloResult:
     """Scores of ``draws`` joint draws of :math:`A` and :math:`B` for ``demand``.
 
     ``characterisation`` holds one factor per biosphere flow (row of :math:`B`); ``factors``, if
     given, one multiplier per row (values 1) drawn once per draw and shared by the row's entries.
+    ``progress`` is told the number of draws done after each batch.
     """
     if draws < 1:
         raise ValueError("draws must be at least 1")
@@ -262,4 +265,6 @@ def monte_carlo(
             else:
                 iterative += 1
             scores[start + k] = np.dot(sampled_b[k], supply[biosphere.cols])
+        if progress is not None:
+            progress(start + size)
     return MonteCarloResult(scores, deterministic, iterative, direct, seed)

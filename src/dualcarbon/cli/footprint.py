@@ -1,0 +1,202 @@
+"""``dualcarbon footprint …``: product carbon footprints (GB/T 24067-2024 / ISO 14067:2018)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from dualcarbon.cli.console import console, errors, print_json, show_input_error
+from dualcarbon.errors import DualcarbonError, InputError
+from dualcarbon.footprint.footprint import FootprintResult, compute_footprint, footprint_monte_carlo
+from dualcarbon.footprint.model import ElectricityBasis, ProductSystem
+from dualcarbon.footprint.montecarlo import MonteCarloResult
+from dualcarbon.footprint.result_json import footprint_json
+from dualcarbon.i18n import Lang, locale_lang, pick
+
+app = typer.Typer(
+    help="Product carbon footprints: compute, report, label, exchange (PACT, openLCA).",
+    no_args_is_help=True,
+)
+
+SystemFile = Annotated[
+    Path, typer.Argument(help="product system (.yaml)", exists=True, dir_okay=False)
+]
+LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en (default: the locale)")]
+DrawsOption = Annotated[
+    int, typer.Option("--draws", min=0, help="Monte Carlo draws for the uncertainty (0: none)")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="seed of the Monte Carlo draws")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="override a system parameter: name=value (repeatable)"),
+]
+
+
+_BASIS_ZH = {
+    ElectricityBasis.LOCATION_BASED: "电网平均",
+    ElectricityBasis.SUPPLIER_SPECIFIC: "供应商合同",
+    ElectricityBasis.GREEN_CERTIFICATE: "绿证/绿电",
+    ElectricityBasis.ON_SITE: "自发自用",
+}
+
+
+def _lang(option: str | None) -> Lang:
+    if option in ("zh", "en"):
+        return option  # type: ignore[return-value]
+    if option is not None:
+        raise typer.BadParameter("use zh or en", param_hint="--lang")
+    return locale_lang()
+
+
+def _overrides(pairs: list[str] | None) -> dict[str, float]:
+    overrides: dict[str, float] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            overrides[name.strip()] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"{pair!r}: write name=number", param_hint="--set") from None
+    return overrides
+
+
+def read_system(path: Path) -> ProductSystem:
+    """The product system in ``path`` (YAML)."""
+    from dualcarbon.footprint.product_yaml import read_product_system
+
+    return read_product_system(path)
+
+
+def run_monte_carlo(
+    result: FootprintResult, draws: int, seed: int, lang: Lang
+) -> MonteCarloResult | None:
+    """The footprint's distribution, with a progress bar on the terminal."""
+    if draws == 0:
+        return None
+    with Progress(
+        pick(lang, "蒙特卡洛抽样", "Monte Carlo draws"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("draws", total=draws)
+        return footprint_monte_carlo(
+            result.matrices,
+            draws,
+            seed=seed,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+
+
+def _fail(exc: DualcarbonError, lang: Lang) -> typer.Exit:
+    if isinstance(exc, InputError):
+        show_input_error(exc, lang)
+    else:
+        errors.print(f"[bold red]{exc}[/]", highlight=False)
+    return typer.Exit(1)
+
+
+@app.command()
+def compute(
+    system_file: SystemFile,
+    draws: DrawsOption = 1000,
+    seed: SeedOption = 0,
+    set_: SetOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json-out", help="write the JSON here")] = None,
+    lang: LangOption = None,
+) -> None:
+    """The footprint of a product system: total, ISO 14067 components, stages, processes,
+    electricity choices, primary-data share and its Monte Carlo interval."""
+    language = _lang(lang)
+    try:
+        system = read_system(system_file)
+        result = compute_footprint(system, overrides=_overrides(set_))
+    except DualcarbonError as exc:
+        raise _fail(exc, language) from None
+    mc = run_monte_carlo(result, draws, seed, language)
+    data = footprint_json(result, mc)
+    if json_out is not None:
+        json_out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    if as_json:
+        print_json(data)
+        return
+    show(result, mc, language)
+
+
+def show(result: FootprintResult, mc: MonteCarloResult | None, lang: Lang) -> None:
+    """The result as terminal tables."""
+    amount, unit = result.reference_flow
+    console.print(
+        f"[bold]{result.system_id}[/] — {result.functional_unit} "
+        f"({pick(lang, '基准流', 'reference flow')} {amount:g} {unit}, {result.gwp_set})"
+    )
+    line = f"[bold]{result.total:.4g} kgCO2e[/]"
+    if mc is not None:
+        low, high = mc.interval()
+        line += pick(
+            lang,
+            f"  95% 区间 [{low:.4g}, {high:.4g}]（{mc.draws} 次抽样，种子 {mc.seed}）",
+            f"  95% interval [{low:.4g}, {high:.4g}] ({mc.draws} draws, seed {mc.seed})",
+        )
+    console.print(line)
+
+    parts = result.components
+    table = Table(title=pick(lang, "分项（ISO 14067 6.4.9）", "Components (ISO 14067 6.4.9)"))
+    table.add_column(pick(lang, "分项", "component"))
+    table.add_column("kgCO2e", justify="right")
+    for zh, en, value in (
+        ("化石", "fossil", parts.fossil),
+        ("生物源排放", "biogenic emissions", parts.biogenic_emissions),
+        ("生物源清除", "biogenic removals", parts.biogenic_removals),
+        ("直接土地利用变化", "direct land-use change", parts.land_use_change),
+        ("其中：航空运输", "of which aircraft", parts.aircraft),
+    ):
+        table.add_row(pick(lang, zh, en), f"{value:.4g}")
+    console.print(table)
+
+    table = Table(title=pick(lang, "生命周期阶段", "Life-cycle stages"))
+    table.add_column(pick(lang, "阶段", "stage"))
+    table.add_column("kgCO2e", justify="right")
+    table.add_column("%", justify="right")
+    for stage, value in result.by_stage.items():
+        share = 100 * value / result.total if result.total else 0.0
+        table.add_row(stage.label(lang), f"{value:.4g}", f"{share:.1f}")
+    console.print(table)
+
+    table = Table(title=pick(lang, "过程贡献（前 10）", "Processes (top 10)"))
+    table.add_column(pick(lang, "过程", "process"))
+    table.add_column("kgCO2e", justify="right")
+    ranked = sorted(result.by_process.items(), key=lambda kv: -abs(kv[1]))[:10]
+    for process, value in ranked:
+        table.add_row(process, f"{value:.4g}")
+    console.print(table)
+
+    if result.electricity:
+        table = Table(title=pick(lang, "电力", "Electricity"))
+        for header in (
+            pick(lang, "过程", "process"),
+            pick(lang, "来源", "basis"),
+            "kWh",
+            pick(lang, "因子", "factor"),
+            "kgCO2e",
+        ):
+            table.add_column(header)
+        for use in result.electricity:
+            basis = pick(lang, _BASIS_ZH[use.choice.basis], use.choice.basis.value)
+            factor = "" if use.factor is None else f"{use.factor:.4g}"
+            table.add_row(
+                use.process, basis, f"{use.amount:.4g}", factor, f"{use.contribution:.4g}"
+            )
+        console.print(table)
+    console.print(
+        pick(lang, "初级数据占比", "primary-data share") + f": {result.primary_data_share:.1f}%"
+    )

@@ -1,0 +1,79 @@
+"""``dualcarbon footprint compute`` end to end through typer's runner."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from dualcarbon.cli.main import app
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+PV = ROOT / "examples" / "footprint" / "pv-module-simple.yaml"
+# the PV example's total, summed by hand in tests/unit/footprint/test_footprint.py
+PV_TOTAL = 69.63194132593111
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUALCARBON_LANG", "en")
+
+
+def test_compute_json_with_its_interval(tmp_path: Path) -> None:
+    out_file = tmp_path / "pv.json"
+    out = runner.invoke(
+        app,
+        ["footprint", "compute", str(PV), "--json", "--draws", "300", "--seed", "4",
+         "--json-out", str(out_file)],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data == json.loads(out_file.read_text(encoding="utf-8"))
+    assert data["total"] == pytest.approx(PV_TOTAL, rel=1e-12)
+    assert sum(line["contribution"] for line in data["trace"]) == pytest.approx(data["total"])
+    assert sum(data["by_stage"].values()) == pytest.approx(data["total"])
+    low, high = data["uncertainty"]["interval"]
+    assert low < data["total"] < high
+    assert (data["uncertainty"]["draws"], data["uncertainty"]["seed"]) == (300, 4)
+
+
+def test_compute_overrides_a_parameter() -> None:
+    """cell_packing 0.92 → 0.46 halves the cell and wafer supplies: the wafer and cell lines
+    (35.9606 and 6.2308 kgCO2e, test_footprint.py) halve, the rest stays."""
+    out = runner.invoke(
+        app, ["footprint", "compute", str(PV), "--json", "--draws", "0",
+              "--set", "cell_packing=0.46"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["uncertainty"] is None
+    wafer, cell = 35.960618556701036, 6.230792
+    assert data["total"] == pytest.approx(PV_TOTAL - (wafer + cell) / 2, rel=1e-12)
+
+
+def test_compute_tables_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUALCARBON_LANG", "zh")
+    out = runner.invoke(app, ["footprint", "compute", str(PV), "--draws", "50"])
+    assert out.exit_code == 0, out.output
+    for text in ("分项", "生命周期阶段", "原材料获取", "电网平均", "初级数据占比", "95% 区间"):
+        assert text in out.stdout
+
+
+def test_a_broken_system_names_its_problems_and_writes_nothing(tmp_path: Path) -> None:
+    raw = yaml.safe_load(PV.read_text(encoding="utf-8"))
+    raw["processes"][0]["exchanges"][1]["unit"] = "zorkmid"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out_file = tmp_path / "out.json"
+    out = runner.invoke(app, ["footprint", "compute", str(bad), "--json-out", str(out_file)])
+    assert out.exit_code == 1
+    assert "bad.yaml" in out.stderr and "unknown unit" in out.stderr and "zorkmid" in out.stderr
+    assert not out_file.exists()
+
+
+def test_a_bad_override_is_refused() -> None:
+    out = runner.invoke(app, ["footprint", "compute", str(PV), "--set", "cell_packing"])
+    assert out.exit_code == 2
+    assert "name=number" in out.output
