@@ -18,6 +18,12 @@ The package's table of contents:
                     (tables in ``data/pedigree.yaml``)
 ``product_yaml``    the YAML file format of a product system: read (all-or-nothing, every
                     problem named) and write
+``background``      the background library from public factors (``data/background.yaml``): grid,
+                    fuels, materials, freight — each with its source and confidence; product
+                    files use a record with ``use: <id>``
+``service_life``    service units: a battery's energy delivered over its life (EU 2023/1542), a
+                    PV module's rated power and lifetime yield
+``result_json``     a footprint result as plain JSON (the CLI's ``--json``, the API)
 ``matrices``        a product system → technosphere A, biosphere B (background and bought
                     electricity folded in as kgCO2e rows), characterisation c, demand f, the
                     index maps, and each entry's exchange and lognormal σ
