@@ -77,3 +77,30 @@ def test_a_bad_override_is_refused() -> None:
     out = runner.invoke(app, ["footprint", "compute", str(PV), "--set", "cell_packing"])
     assert out.exit_code == 2
     assert "name=number" in out.output
+
+
+def test_openlca_round_trip_through_the_command_line(tmp_path: Path) -> None:
+    package, back = tmp_path / "pv.zip", tmp_path / "pv-back.yaml"
+    out = runner.invoke(app, ["footprint", "export-olca", str(PV), str(package)])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["footprint", "import-olca", str(package), str(back)])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["footprint", "compute", str(back), "--json", "--draws", "0"])
+    assert json.loads(out.stdout)["total"] == pytest.approx(PV_TOTAL, rel=1e-9)
+
+
+def test_a_foreign_file_is_not_a_package(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip")
+    out = runner.invoke(app, ["footprint", "import-olca", str(junk), str(tmp_path / "x.yaml")])
+    assert out.exit_code == 1
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_background_library_listing() -> None:
+    out = runner.invoke(app, ["footprint", "background", "--json"])
+    assert out.exit_code == 0, out.output
+    records = {r["id"]: r for r in json.loads(out.stdout)}
+    # worldsteel Sustainability Indicators 2023: 1.91 t CO2 per t crude steel (2022)
+    assert records["steel_crude_worldsteel_2022"]["emission_factor"] == 1.91
+    assert all(r["source"] for r in records.values())

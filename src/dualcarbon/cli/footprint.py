@@ -200,3 +200,80 @@ def show(result: FootprintResult, mc: MonteCarloResult | None, lang: Lang) -> No
     console.print(
         pick(lang, "初级数据占比", "primary-data share") + f": {result.primary_data_share:.1f}%"
     )
+
+
+@app.command()
+def background(
+    as_json: Annotated[bool, typer.Option("--json", help="print the records as JSON")] = False,
+) -> None:
+    """The background library shipped with dualcarbon: each record's factor, source and
+    confidence (use one in a product system with ``use: <id>``)."""
+    from dualcarbon.footprint.background import default_background_library
+
+    library = default_background_library()
+    if as_json:
+        print_json([record.model_dump(mode="json") for record in library])
+        return
+    lang = locale_lang()
+    table = Table(title=pick(lang, "背景数据库", "Background library"))
+    for header in ("id", pick(lang, "名称", "name"), pick(lang, "因子", "factor"), "", ""):
+        table.add_column(header)
+    for record in library:
+        table.add_row(
+            record.id,
+            record.name_zh if lang == "zh" else record.name_en,
+            f"{record.emission_factor:g}",
+            record.emission_factor_unit,
+            str(record.confidence),
+        )
+    console.print(table)
+
+
+@app.command("export-olca")
+def export_olca(
+    system_file: SystemFile,
+    package: Annotated[Path, typer.Argument(help="the JSON-LD zip to write", dir_okay=False)],
+    lang: LangOption = None,
+) -> None:
+    """Write a product system as an openLCA 2 JSON-LD package (zip)."""
+    from dualcarbon.footprint.olca_export import openlca_caveats, write_olca_package
+
+    language = _lang(lang)
+    try:
+        system = read_system(system_file)
+        write_olca_package(system, package)
+    except DualcarbonError as exc:
+        raise _fail(exc, language) from None
+    for caveat in openlca_caveats(system):
+        errors.print(caveat, highlight=False, markup=False)
+    console.print(pick(language, f"已写出 {package}", f"wrote {package}"))
+
+
+@app.command("import-olca")
+def import_olca(
+    package: Annotated[
+        Path, typer.Argument(help="openLCA JSON-LD package (zip or folder)", exists=True)
+    ],
+    system_file: Annotated[Path, typer.Argument(help="the product-system YAML to write")],
+    product_system: Annotated[
+        str | None, typer.Option(help="id or name of the product system, if several")
+    ] = None,
+    geography: Annotated[
+        str | None, typer.Option(help="ISO 3166 code, when the package names none")
+    ] = None,
+    gwp_set: Annotated[str | None, typer.Option(help="GWP set (default AR6)")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Read an openLCA JSON-LD package into a product-system YAML file (all or nothing)."""
+    from dualcarbon.footprint.olca_import import read_olca_package
+    from dualcarbon.footprint.product_yaml import write_product_system
+
+    language = _lang(lang)
+    try:
+        system = read_olca_package(
+            package, product_system=product_system, geography=geography, gwp_set=gwp_set
+        )
+    except DualcarbonError as exc:
+        raise _fail(exc, language) from None
+    write_product_system(system, system_file)
+    console.print(pick(language, f"已写出 {system_file}", f"wrote {system_file}"))
