@@ -141,6 +141,7 @@ class FootprintResult:
     cut_off: tuple[CutOffInput, ...]
     matrices: SystemMatrices
     components: GhgComponents
+    overrides: dict[str, float]
 
 
 def compute_footprint(
@@ -237,6 +238,7 @@ def compute_footprint(
         cut_off=matrices.cut_off,
         matrices=matrices,
         components=GhgComponents.of(tuple(trace)),
+        overrides=dict(overrides or {}),
     )
 
 

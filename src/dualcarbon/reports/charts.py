@@ -73,7 +73,7 @@ def _sans_serif() -> tuple[str, ...]:
 
 
 @contextmanager
-def _drawing() -> Iterator[None]:
+def drawing() -> Iterator[None]:
     """matplotlib settings for report charts, held under the lock for one figure."""
     with (
         _LOCK,
@@ -130,7 +130,7 @@ def monthly_chart(result: AccountingResult, lang: str) -> str:
             series[row["month"] - 1] += row["tco2e"] or 0.0
             present.setdefault(row["source"], set()).add(row["month"])
         counted[row["source"]] = bool(row["counted"])
-    with _drawing():
+    with drawing():
         figure = Figure(figsize=(10.0, 3.6))
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
@@ -199,7 +199,7 @@ def monthly_chart(result: AccountingResult, lang: str) -> str:
                 frameon=False,
                 fontsize=8,
             )
-        return _to_svg(figure, "monthly", words["monthly_chart"])
+        return to_svg(figure, "monthly", words["monthly_chart"])
 
 
 def tier_chart(result: AccountingResult, lang: str) -> str | None:
@@ -209,7 +209,7 @@ def tier_chart(result: AccountingResult, lang: str) -> str | None:
         return None
     words = text(lang)
     rows = sorted(shares.iter_rows(named=True), key=lambda r: tier_rank(r["carbon_tier"]))
-    with _drawing():
+    with drawing():
         figure = Figure(figsize=(10.0, 1.3))
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
@@ -251,7 +251,7 @@ def tier_chart(result: AccountingResult, lang: str) -> str | None:
             frameon=False,
             fontsize=8,
         )
-        return _to_svg(figure, "tiers", words["tiers_chart"])
+        return to_svg(figure, "tiers", words["tiers_chart"])
 
 
 def _tidy(axes: Any) -> None:
@@ -263,7 +263,7 @@ def _tidy(axes: Any) -> None:
 _SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
-def _to_svg(figure: Figure, prefix: str, label: str) -> str:
+def to_svg(figure: Figure, prefix: str, label: str) -> str:
     """The figure as an SVG element for inline use: no prolog, no namespaces, ids prefixed."""
     buffer = io.StringIO()
     figure.savefig(
@@ -297,7 +297,7 @@ def organisations_chart(totals: Sequence[tuple[str, Mapping[str, float]]], lang:
         return None
     words = text(lang)
     sources = source_order([s for _, values in rows for s in values])
-    with _drawing():
+    with drawing():
         figure = Figure(figsize=(10.0, 0.9 + 0.42 * len(rows)))
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
@@ -343,7 +343,7 @@ def organisations_chart(totals: Sequence[tuple[str, Mapping[str, float]]], lang:
             frameon=False,
             fontsize=8,
         )
-        return _to_svg(figure, "organisations", words["organisations_chart"])
+        return to_svg(figure, "organisations", words["organisations_chart"])
 
 
 def intensity_chart(monthly: pl.DataFrame, lang: str) -> str | None:
@@ -353,7 +353,7 @@ def intensity_chart(monthly: pl.DataFrame, lang: str) -> str | None:
     if not monthly.height:
         return None
     words = text(lang)
-    with _drawing():
+    with drawing():
         figure = Figure(figsize=(10.0, 3.0))
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
@@ -383,4 +383,4 @@ def intensity_chart(monthly: pl.DataFrame, lang: str) -> str | None:
             frameon=False,
             fontsize=8,
         )
-        return _to_svg(figure, "intensity", words["intensity_chart"])
+        return to_svg(figure, "intensity", words["intensity_chart"])

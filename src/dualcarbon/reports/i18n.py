@@ -365,3 +365,624 @@ def month_label(month: int | None, lang: str) -> str:
     if month is None or not 1 <= month <= 12:
         return TEXT[lang]["none"] if month is None else str(month)
     return TEXT[lang]["months"].split("|")[month - 1]
+
+
+# -- the CFP study report (dualcarbon.reports.footprint_report) ----------------------------------
+
+FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "html_lang": "zh-CN",
+        "title": "{product} 产品碳足迹研究报告",
+        "subtitle": "依据 GB/T 24067-2024《温室气体 产品碳足迹 量化要求和指南》（ISO 14067:2018）",
+        "toc": "目录",
+        "not_stated": "未说明",
+        "stated": "已说明",
+        "none_in_study": "本研究无此项。",
+        "caption_sep": "。",
+        "product": "产品",
+        "product_system": "产品系统",
+        "commissioner": "委托方",
+        "practitioner": "实施方",
+        "report_date": "报告日期",
+        "version": "报告版本",
+        "intended_application": "预期用途",
+        "intended_audience": "目标受众",
+        "standard": "依据标准",
+        "standard_value": "GB/T 24067-2024 / ISO 14067:2018",
+        "inputs_digest": "研究输入摘要 (SHA-256)",
+        "engine": "计算程序",
+        "checklist": "报告要素对照表",
+        "checklist_note": (
+            "GB/T 24067-2024 / ISO 14067:2018 第7章要求碳足迹研究报告包含的要素，"
+            "及其在本报告中的位置。"
+            "“未说明”表示研究未提供该信息。"
+        ),
+        "element": "要素",
+        "clause": "条款",
+        "section": "章节",
+        "status": "状态",
+        "cl_unit": "功能单位/声明单位及基准流",
+        "cl_boundary": "系统边界及生命周期阶段",
+        "cl_cutoff": "取舍准则，排除的阶段与过程及其理由",
+        "cl_data": "数据来源、数据质量及初级数据占比",
+        "cl_allocation": "分配程序（共生产品、回收）",
+        "cl_period": "时间范围与地理范围",
+        "cl_stages": "各生命周期阶段的结果",
+        "cl_components": "化石、生物源排放、生物源清除、直接土地利用变化、航空运输分别报告",
+        "cl_carbon": "产品中的碳含量（单独记录，不扣减）",
+        "cl_gwp": "所用 GWP 值及 IPCC 报告版本",
+        "cl_electricity": "电力的处理",
+        "cl_uncertainty": "不确定性与敏感性评估",
+        "cl_interpretation": "结果解释：重要问题、假设、局限与结论",
+        "cl_pcr": "所用的产品碳足迹类别规则（CFP-PCR）",
+        "cl_review": "鉴定性评审",
+        "cl_identity": "委托方、实施方、报告日期与版本",
+        "cl_declaration": "产品碳足迹声明（碳标识）",
+        "cl_trace": "贡献分析与逐项计算过程",
+        "summary": "结果摘要",
+        "total": "产品碳足迹",
+        "per_unit": "每{kind}：{unit}",
+        "unit_functional": "功能单位",
+        "unit_declared": "声明单位",
+        "primary_share": "初级数据占比",
+        "primary_note": "采用现场（初级）数据的排放占总排放绝对值之和的比例",
+        "interval": "{coverage} 区间",
+        "interval_note": "蒙特卡洛模拟，{draws} 次抽样",
+        "uncertainty": "不确定性",
+        "no_monte_carlo": "本报告未附蒙特卡洛不确定性分析结果。",
+        "sankey_title": "碳足迹流向图：过程 → 生命周期阶段 → 总量（kgCO2e）",
+        "sankey_note": (
+            "带宽与排放量成正比，过程旁的占比为其排放占抵扣前排放的比例；"
+            "负值（清除、替代抵扣）不以带表示，见总量旁的标注。"
+        ),
+        "sankey_total": "碳足迹",
+        "sankey_gross": "排放",
+        "sankey_credits": "抵扣",
+        "label": "产品碳足迹声明（碳标识）",
+        "label_brand": "产品碳足迹 · CARBON FOOTPRINT",
+        "label_per": "每",
+        "label_id": "标识编号",
+        "label_issued": "签发日期",
+        "label_draft": "未签发：仅为预览，尚无编号、核查与有效期。",
+        "label_note": (
+            "碳标识记录由 dualcarbon.footprint.label 生成，可导出为 JSON；"
+            "其中的研究输入摘要与本报告页首一致时，标识与本研究对应。"
+        ),
+        "verification": "核查状态",
+        "validity": "有效期",
+        "scope": "功能单位与系统边界",
+        "reference_flow": "基准流",
+        "boundary": "系统边界",
+        "capital_goods": "资本货物",
+        "scenarios": "使用阶段与生命末期情景",
+        "stages_in_boundary": "生命周期阶段",
+        "stage": "生命周期阶段",
+        "included": "纳入",
+        "excluded": "未纳入",
+        "reason": "理由",
+        "partial_cfp_reason": "产品部分碳足迹（从摇篮到大门），该阶段不在系统边界内",
+        "processes": "单元过程",
+        "process_id": "过程编号",
+        "process": "过程",
+        "location": "地点",
+        "products": "产品",
+        "cutoff": "取舍准则与排除项",
+        "cutoff_criterion": "取舍依据",
+        "cutoff_threshold": "单项阈值",
+        "cutoff_total": "合计上限",
+        "criterion_mass": "质量",
+        "criterion_energy": "能量",
+        "criterion_emission": "温室气体排放",
+        "justification": "理由",
+        "exclusions": "排除的输入",
+        "exclusions_note": "排除项不计入碳足迹；估计占比为筛选估计值，列出以便评估其影响。",
+        "where_used": "使用位置（过程 #交换：数量）",
+        "estimated_share": "估计占比",
+        "sum": "合计",
+        "data": "数据来源与数据质量",
+        "data_collection": "数据收集",
+        "missing_data": "缺失数据的处理",
+        "dqr": "数据质量评级（PACT DQR，1 最好 – 3 最差）",
+        "dqr_note": (
+            "由谱系矩阵评分换算（DQR = 1 + (评分 − 1)/2），按各交换的排放绝对值加权；"
+            "覆盖率为有评分的排放占总排放绝对值之和的比例。"
+        ),
+        "dqr_activity": "活动数据",
+        "dqr_factors": "次级排放因子（背景数据）",
+        "dqr_coverage": "覆盖率",
+        "dqi_reliability": "可靠性",
+        "dqi_completeness": "完整性",
+        "dqi_temporal": "时间",
+        "dqi_geographical": "地理",
+        "dqi_technological": "技术",
+        "background": "背景数据（次级数据）",
+        "name": "名称",
+        "factor": "因子",
+        "unit": "单位",
+        "factor_source": "因子来源",
+        "pedigree": "谱系评分",
+        "origin": "温室气体类别",
+        "origin_fossil": "化石",
+        "origin_biogenic": "生物源",
+        "origin_land_use_change": "直接土地利用变化",
+        "allocation": "分配程序",
+        "co_products": "共生产品分配",
+        "allocation_method": "方法",
+        "allocation_basis": "依据",
+        "allocation_physical": "物理关系分配",
+        "allocation_economic": "经济价值分配",
+        "co_product": "共生产品",
+        "allocation_factor": "分配系数",
+        "system_expansion": "系统扩展（替代）",
+        "exchange": "交换",
+        "kind": "类型",
+        "eol_recycling": "生命末期回收抵扣",
+        "substitution": "替代",
+        "recycling": "回收",
+        "recycling_method": "回收分配方法",
+        "recycling_cut_off": "截断法（100:0，再生含量法）",
+        "recycling_avoided_burden": "避免负担法（生命末期回收法）",
+        "recycling_cut_off_why": (
+            "再生材料只承担其回收再加工的负担；送去回收的材料不带负担离开系统，也不获抵扣"
+            "（dualcarbon 默认，决策 0007）。"
+        ),
+        "recycling_avoided_burden_why": "",
+        "material": "材料",
+        "recycled_content": "再生含量",
+        "period_geography": "时间范围与地理范围",
+        "period": "数据时间范围",
+        "geography": "地理范围（市场）",
+        "process_locations": "过程所在地",
+        "results": "各生命周期阶段的结果",
+        "results_note": (
+            "单位 kgCO2e/基准流。化石、生物源排放、生物源清除与直接土地利用变化之和为碳足迹；"
+            "航空运输为其中的一部分，单独列出（ISO 14067 6.4.9）。"
+        ),
+        "kgco2e": "kgCO2e",
+        "share": "占比",
+        "fossil": "化石",
+        "biogenic_emissions": "生物源排放",
+        "biogenic_removals": "生物源清除",
+        "dluc": "直接土地利用变化",
+        "aircraft": "其中：航空运输",
+        "not_included": "未纳入系统边界",
+        "carbon_content": "产品中的碳",
+        "carbon_note": "产品所含的碳单独记录，不从碳足迹中扣减（ISO 14067 6.4.9）。每基准流。",
+        "mass": "产品质量",
+        "fossil_carbon": "化石碳含量",
+        "biogenic_carbon": "生物源碳含量",
+        "recycled_carbon": "再生碳含量",
+        "value": "数值",
+        "as_co2": "折合 kgCO2",
+        "gwp": "全球变暖潜势（GWP）",
+        "gwp_set": "GWP 数据集",
+        "gwp_report": "IPCC 报告版本",
+        "gwp_document": "出处",
+        "gwp_horizon": "时间尺度",
+        "gwp_horizon_value": "100 年（GWP100）",
+        "gwp_values": "本研究涉及的温室气体及其 GWP 值",
+        "gas": "温室气体",
+        "gwp100": "GWP100",
+        "factor_ref": "编号@版本",
+        "factor_ref_source": "因子编号@版本 / 来源",
+        "table": "表",
+        "gwp_background_note": (
+            "背景数据与电力因子以 kgCO2e（或 kgCO2）给出，其 GWP 取值以其来源为准。"
+        ),
+        "electricity": "电力的处理",
+        "basis": "电力来源",
+        "amount": "数量",
+        "factor_per_unit": "因子 (kgCO2e/单位)",
+        "instrument": "因子编号/合同工具",
+        "evidence": "证明材料",
+        "grid_evidence": "主管部门发布的电网平均排放因子",
+        "on_site_instrument": "系统内自发电过程",
+        "on_site_evidence": "按自发电过程直接建模",
+        "electricity_share": "外购电力合计 {value} kgCO2e，占碳足迹的 {share}。",
+        "no_electricity": "本研究未使用外购电力。",
+        "grid_limitation": (
+            "所用电网排放因子为生态环境部/国家统计局发布的仅含 CO2 的发电侧因子，"
+            "不含上游燃料开采运输与输配损耗；GB/T 24067 要求电力采用全生命周期排放，"
+            "电力排放可能被低估。"
+        ),
+        "uncertainty_sensitivity": "不确定性与敏感性",
+        "mc_draws": "抽样次数",
+        "mc_seed": "随机数种子",
+        "mc_deterministic": "确定性结果",
+        "mc_median": "中位数",
+        "mc_relative": "区间相对确定性结果",
+        "mc_solves": "求解方式",
+        "mc_solves_value": "迭代 {iterative} 次，直接分解 {direct} 次",
+        "mc_method": (
+            "方法：蒙特卡洛模拟。每次抽样对技术矩阵 A 与环境矩阵 B 的每个不确定交换按对数正态分布"
+            "（以其数值为中位数，σ 来自谱系矩阵评分与基本不确定度或给定分布）重新取值，"
+            "求解 A s = f "
+            "并计算 cᵀ B s；同一种子得到相同结果（两条 PCG64 随机数流）。"
+        ),
+        "sensitivity": "排放因子的敏感性",
+        "sensitivity_note": (
+            "碳足迹对每个排放因子和 GWP 值都是线性的，因此归一化敏感系数 (∂h/∂k)(k/h) "
+            "正好等于该因子所在各行占总量的比例：因子变化 +10 % 时，碳足迹变化系数 × 10 %。"
+        ),
+        "sensitivity_coefficient": "归一化敏感系数",
+        "sensitivity_ten": "因子 +10 % 时总量变化",
+        "study_sensitivity": "研究自身的敏感性分析",
+        "interpretation": "结果解释",
+        "significant_issues": "重要问题（由结果计算）",
+        "top_process": "贡献最大的过程为“{process}”：{value} kgCO2e，占 {share}。",
+        "top_stage": "贡献最大的生命周期阶段为“{stage}”：{value} kgCO2e，占 {share}。",
+        "top_flow": "贡献最大的排放来源为“{flow}”：{value} kgCO2e，占 {share}。",
+        "hotspots": "贡献不低于 {threshold} 的过程共 {n} 个（{names}），合计占 {share}。",
+        "zero_total": "碳足迹为零，无贡献可分析。",
+        "assumptions": "假设",
+        "value_choices": "价值选择",
+        "limitations": "局限性",
+        "conclusions": "结论",
+        "engine_note": "［计算程序提示］",
+        "limit_partial": "本研究为产品部分碳足迹（从摇篮到大门），不含分销、使用与生命末期阶段。",
+        "limit_cutoff": "按取舍准则排除的输入估计占 {share}，未计入碳足迹。",
+        "limit_monte_carlo": (
+            "蒙特卡洛分析中电网与合同电力因子尚无不确定度，且同一背景因子在各处独立抽样，"
+            "区间可能偏窄。"
+        ),
+        "limit_background_sigma": "部分背景数据未给出数据质量或不确定度，按准确值计入。",
+        "review": "类别规则、鉴定性评审与报告信息",
+        "pcr": "产品碳足迹类别规则（CFP-PCR）",
+        "critical_review": "鉴定性评审",
+        "contributions": "贡献分析",
+        "by_process": "按过程",
+        "by_stage": "按生命周期阶段",
+        "by_flow": "按排放来源（基本流、背景数据、电力）",
+        "flow_id": "编号",
+        "flow": "排放来源",
+        "flow_background": "背景数据",
+        "flow_electricity": "电力",
+        "trace": "逐项计算过程",
+        "trace_note": (
+            "每一行是一个交换对碳足迹的贡献：数量（已按分配系数和过程规模折算到基准流）× 因子"
+            "（GWP、背景因子或电力因子）= kgCO2e。各行之和等于碳足迹。"
+        ),
+        "trace_summary": "全部 {n} 行",
+        "target": "产品/基本流",
+        "data_kind": "数据类型（谱系评分）",
+        "primary": "初级",
+        "secondary": "次级",
+        "kind_production": "产出",
+        "kind_technosphere": "输入",
+        "kind_avoided_product": "替代产品",
+        "kind_emission": "排放",
+        "kind_resource": "资源",
+        "basis_location_based": "电网平均排放因子（基于位置）",
+        "basis_supplier_specific": "供应商特定电力（合同）",
+        "basis_green_certificate": "绿色电力证书/绿电交易",
+        "basis_on_site": "自发自用电力",
+        "footer": (
+            "本报告由 {engine} 根据产品系统数据自动生成。每个合计均可在“逐项计算过程”中追溯至"
+            "交换、因子及其来源。"
+        ),
+    },
+    "en": {
+        "html_lang": "en",
+        "title": "Carbon footprint study report: {product}",
+        "subtitle": (
+            "Following GB/T 24067-2024 (Greenhouse gases — Carbon footprint of products — "
+            "Requirements and guidelines for quantification) and ISO 14067:2018"
+        ),
+        "toc": "Contents",
+        "not_stated": "not stated",
+        "stated": "stated",
+        "none_in_study": "None in this study.",
+        "caption_sep": ". ",
+        "product": "Product",
+        "product_system": "Product system",
+        "commissioner": "Commissioner",
+        "practitioner": "Practitioner",
+        "report_date": "Report date",
+        "version": "Report version",
+        "intended_application": "Intended application",
+        "intended_audience": "Intended audience",
+        "standard": "Standard",
+        "standard_value": "GB/T 24067-2024 / ISO 14067:2018",
+        "inputs_digest": "Study inputs digest (SHA-256)",
+        "engine": "Engine",
+        "checklist": "Checklist of report elements",
+        "checklist_note": (
+            "The elements GB/T 24067-2024 / ISO 14067:2018 clause 7 require of a CFP study report, "
+            'and where this report gives them. "not stated" marks what the study leaves open.'
+        ),
+        "element": "Element",
+        "clause": "Clause",
+        "section": "Section",
+        "status": "Status",
+        "cl_unit": "Functional or declared unit, and reference flow",
+        "cl_boundary": "System boundary and life-cycle stages",
+        "cl_cutoff": "Cut-off criteria; excluded stages and processes with reasons",
+        "cl_data": "Data sources, data quality, primary-data share",
+        "cl_allocation": "Allocation procedures (co-products, recycling)",
+        "cl_period": "Time period and geography",
+        "cl_stages": "Results per life-cycle stage",
+        "cl_components": (
+            "Fossil, biogenic emissions, biogenic removals, dLUC and aircraft reported separately"
+        ),
+        "cl_carbon": "Carbon in the product (documented, not subtracted)",
+        "cl_gwp": "GWP values used and IPCC report version",
+        "cl_electricity": "Treatment of electricity",
+        "cl_uncertainty": "Uncertainty and sensitivity assessment",
+        "cl_interpretation": "Interpretation: significant issues, assumptions, limitations",
+        "cl_pcr": "CFP-PCR used",
+        "cl_review": "Critical review",
+        "cl_identity": "Commissioner, practitioner, report date and version",
+        "cl_declaration": "CFP declaration (carbon label)",
+        "cl_trace": "Contribution analysis and full trace",
+        "summary": "Summary",
+        "total": "Carbon footprint",
+        "per_unit": "per {kind}: {unit}",
+        "unit_functional": "functional unit",
+        "unit_declared": "declared unit",
+        "primary_share": "Primary-data share",
+        "primary_note": "Share of the absolute emissions that rest on site-specific (primary) data",
+        "interval": "{coverage} interval",
+        "interval_note": "Monte Carlo, {draws} draws",
+        "uncertainty": "Uncertainty",
+        "no_monte_carlo": "No Monte Carlo uncertainty analysis came with this report.",
+        "sankey_title": "Where the footprint comes from: processes → stages → total (kgCO2e)",
+        "sankey_note": (
+            "Band widths are proportional to emissions, and a process's share is of the emissions "
+            "before credits; negative lines (removals, credits) are not drawn as bands but noted "
+            "at the total."
+        ),
+        "sankey_total": "Carbon footprint",
+        "sankey_gross": "emissions",
+        "sankey_credits": "credits",
+        "label": "CFP declaration (carbon label)",
+        "label_brand": "CARBON FOOTPRINT · 产品碳足迹",
+        "label_per": "per",
+        "label_id": "Label id",
+        "label_issued": "Issued",
+        "label_draft": "Not issued: a preview with no id, verification or validity yet.",
+        "label_note": (
+            "The label record is made by dualcarbon.footprint.label and exports as JSON; when "
+            "its study inputs digest equals the one at the top of this report, it belongs to this "
+            "study."
+        ),
+        "verification": "Verification",
+        "validity": "Valid",
+        "scope": "Functional unit and system boundary",
+        "reference_flow": "Reference flow",
+        "boundary": "System boundary",
+        "capital_goods": "Capital goods",
+        "scenarios": "Use-stage and end-of-life scenarios",
+        "stages_in_boundary": "Life-cycle stages",
+        "stage": "Life-cycle stage",
+        "included": "included",
+        "excluded": "excluded",
+        "reason": "Reason",
+        "partial_cfp_reason": "Partial CFP (cradle to gate): the stage lies outside the boundary",
+        "processes": "Unit processes",
+        "process_id": "Process id",
+        "process": "Process",
+        "location": "Location",
+        "products": "Products",
+        "cutoff": "Cut-off criteria and exclusions",
+        "cutoff_criterion": "Criterion",
+        "cutoff_threshold": "Threshold per input",
+        "cutoff_total": "Cap for all exclusions",
+        "criterion_mass": "mass",
+        "criterion_energy": "energy",
+        "criterion_emission": "GHG emissions",
+        "justification": "Justification",
+        "exclusions": "Excluded inputs",
+        "exclusions_note": (
+            "Exclusions are not in the footprint; their estimated shares are screening estimates, "
+            "listed so their effect can be judged."
+        ),
+        "where_used": "Where used (process #exchange: amount)",
+        "estimated_share": "Estimated share",
+        "sum": "Sum",
+        "data": "Data sources and data quality",
+        "data_collection": "Data collection",
+        "missing_data": "Treatment of missing data",
+        "dqr": "Data quality ratings (PACT DQR, 1 good – 3 poor)",
+        "dqr_note": (
+            "From the pedigree scores (DQR = 1 + (score − 1)/2), weighted by each exchange's "
+            "absolute emissions; coverage is the share of the absolute emissions that carry scores."
+        ),
+        "dqr_activity": "Activity data",
+        "dqr_factors": "Secondary factors (background)",
+        "dqr_coverage": "Coverage",
+        "dqi_reliability": "Reliability",
+        "dqi_completeness": "Completeness",
+        "dqi_temporal": "Temporal",
+        "dqi_geographical": "Geographical",
+        "dqi_technological": "Technological",
+        "background": "Background (secondary) data",
+        "name": "Name",
+        "factor": "Factor",
+        "unit": "Unit",
+        "factor_source": "Factor source",
+        "pedigree": "Pedigree",
+        "origin": "GHG category",
+        "origin_fossil": "fossil",
+        "origin_biogenic": "biogenic",
+        "origin_land_use_change": "dLUC",
+        "allocation": "Allocation procedures",
+        "co_products": "Co-product allocation",
+        "allocation_method": "Method",
+        "allocation_basis": "Basis",
+        "allocation_physical": "physical relationship",
+        "allocation_economic": "economic value",
+        "co_product": "Co-product",
+        "allocation_factor": "Factor",
+        "system_expansion": "System expansion (substitution)",
+        "exchange": "Exchange",
+        "kind": "Kind",
+        "eol_recycling": "end-of-life recycling credit",
+        "substitution": "substitution",
+        "recycling": "Recycling",
+        "recycling_method": "Recycling allocation",
+        "recycling_cut_off": "cut-off (100:0, recycled content)",
+        "recycling_avoided_burden": "avoided burden (end-of-life recycling)",
+        "recycling_cut_off_why": (
+            "Secondary material carries only the burdens of its reprocessing; material sent to "
+            "recycling leaves without burden and earns no credit (dualcarbon default, decision "
+            "0007)."
+        ),
+        "recycling_avoided_burden_why": "",
+        "material": "Material",
+        "recycled_content": "Recycled content",
+        "period_geography": "Time period and geography",
+        "period": "Period the data represent",
+        "geography": "Geography (market)",
+        "process_locations": "Process locations",
+        "results": "Results per life-cycle stage",
+        "results_note": (
+            "kgCO2e per reference flow. Fossil, biogenic emissions, biogenic removals and dLUC add "
+            "up to the footprint; aircraft is a part of them, shown apart (ISO 14067 6.4.9)."
+        ),
+        "kgco2e": "kgCO2e",
+        "share": "Share",
+        "fossil": "Fossil",
+        "biogenic_emissions": "Biogenic emissions",
+        "biogenic_removals": "Biogenic removals",
+        "dluc": "dLUC",
+        "aircraft": "of which aircraft",
+        "not_included": "outside the boundary",
+        "carbon_content": "Carbon in the product",
+        "carbon_note": (
+            "The carbon the product holds is documented, not subtracted from the footprint "
+            "(ISO 14067 6.4.9). Per reference flow."
+        ),
+        "mass": "Product mass",
+        "fossil_carbon": "Fossil carbon",
+        "biogenic_carbon": "Biogenic carbon",
+        "recycled_carbon": "Recycled carbon",
+        "value": "Value",
+        "as_co2": "as kg CO2",
+        "gwp": "Global warming potentials (GWP)",
+        "gwp_set": "GWP set",
+        "gwp_report": "IPCC report",
+        "gwp_document": "Source",
+        "gwp_horizon": "Time horizon",
+        "gwp_horizon_value": "100 years (GWP100)",
+        "gwp_values": "Gases in this study and their GWP",
+        "gas": "Gas",
+        "gwp100": "GWP100",
+        "factor_ref": "id@version",
+        "factor_ref_source": "Factor id@version / source",
+        "table": "Table",
+        "gwp_background_note": (
+            "Background and electricity factors come in kgCO2e (or kgCO2); their GWP values are "
+            "those of their sources."
+        ),
+        "electricity": "Treatment of electricity",
+        "basis": "Sourcing",
+        "amount": "Amount",
+        "factor_per_unit": "Factor (kgCO2e/unit)",
+        "instrument": "Factor id / instrument",
+        "evidence": "Evidence",
+        "grid_evidence": "grid-average factor published by the authorities",
+        "on_site_instrument": "on-site generation process of the system",
+        "on_site_evidence": "modelled directly as a process",
+        "electricity_share": "Purchased electricity: {value} kgCO2e, {share} of the footprint.",
+        "no_electricity": "The study uses no purchased electricity.",
+        "grid_limitation": (
+            "The grid factor used is the MEE/NBS CO2-only, generation-side factor, without "
+            "upstream fuel supply or grid losses; GB/T 24067 asks for life-cycle electricity "
+            "emissions, so electricity may be understated."
+        ),
+        "uncertainty_sensitivity": "Uncertainty and sensitivity",
+        "mc_draws": "Draws",
+        "mc_seed": "Seed",
+        "mc_deterministic": "Deterministic result",
+        "mc_median": "Median",
+        "mc_relative": "Interval relative to the deterministic result",
+        "mc_solves": "Solves",
+        "mc_solves_value": "{iterative} iterative, {direct} direct",
+        "mc_method": (
+            "Method: Monte Carlo. Each draw resamples every uncertain exchange of the "
+            "technosphere A and the biosphere B, lognormal about its amount (its median; σ from "
+            "the pedigree scores and basic uncertainty, or a given distribution), solves A s = f "
+            "and scores cᵀ B s. The same seed gives the same draws (two PCG64 streams)."
+        ),
+        "sensitivity": "Sensitivity to the factors",
+        "sensitivity_note": (
+            "The footprint is linear in every emission factor and GWP, so a factor's normalised "
+            "sensitivity coefficient (∂h/∂k)(k/h) is exactly the share of the total its lines "
+            "make: +10 % on the factor moves the footprint by the coefficient × 10 %."
+        ),
+        "sensitivity_coefficient": "Normalised coefficient",
+        "sensitivity_ten": "Change for factor +10 %",
+        "study_sensitivity": "The study's own sensitivity analysis",
+        "interpretation": "Interpretation",
+        "significant_issues": "Significant issues (computed from the result)",
+        "top_process": (
+            "The largest contributor is the process “{process}”: {value} kgCO2e, {share}."
+        ),
+        "top_stage": "The largest stage is “{stage}”: {value} kgCO2e, {share}.",
+        "top_flow": "The largest source is “{flow}”: {value} kgCO2e, {share}.",
+        "hotspots": (
+            "{n} process(es) contribute at least {threshold} each ({names}), {share} together."
+        ),
+        "zero_total": "The footprint is zero; there is nothing to attribute.",
+        "assumptions": "Assumptions",
+        "value_choices": "Value choices",
+        "limitations": "Limitations",
+        "conclusions": "Conclusions",
+        "engine_note": "[engine]",
+        "limit_partial": (
+            "This is a partial CFP (cradle to gate): distribution, use and end of life are not "
+            "included."
+        ),
+        "limit_cutoff": (
+            "Inputs excluded by the cut-off rule, estimated at {share}, are not counted."
+        ),
+        "limit_monte_carlo": (
+            "In the Monte Carlo analysis grid and contract electricity factors carry no "
+            "uncertainty yet, and each use of a background factor is drawn independently: the "
+            "interval may be too narrow."
+        ),
+        "limit_background_sigma": (
+            "Some background supplies give no data quality or uncertainty and count as exact."
+        ),
+        "review": "PCR, critical review and report identity",
+        "pcr": "CFP-PCR",
+        "critical_review": "Critical review",
+        "contributions": "Contribution analysis",
+        "by_process": "By process",
+        "by_stage": "By life-cycle stage",
+        "by_flow": "By source (elementary flow, background, electricity)",
+        "flow_id": "Id",
+        "flow": "Source",
+        "flow_background": "background",
+        "flow_electricity": "electricity",
+        "trace": "Full trace",
+        "trace_note": (
+            "Each line is one exchange's share of the footprint: amount (allocated and scaled to "
+            "the reference flow) × factor (GWP, background or electricity factor) = kgCO2e. The "
+            "lines add up to the footprint."
+        ),
+        "trace_summary": "All {n} lines",
+        "target": "Product / flow",
+        "data_kind": "Data (pedigree)",
+        "primary": "primary",
+        "secondary": "secondary",
+        "kind_production": "output",
+        "kind_technosphere": "input",
+        "kind_avoided_product": "avoided product",
+        "kind_emission": "emission",
+        "kind_resource": "resource",
+        "basis_location_based": "grid average (location-based)",
+        "basis_supplier_specific": "supplier-specific (contract)",
+        "basis_green_certificate": "green certificate",
+        "basis_on_site": "on-site generation",
+        "footer": (
+            "Generated by {engine} from the product system. Every total can be followed to its "
+            "exchanges, factors and their sources in the full trace."
+        ),
+    },
+}
+
+
+def footprint_text(lang: str) -> Mapping[str, str]:
+    """The words of the CFP study report (:data:`FOOTPRINT_TEXT`) in ``lang``."""
+    return FOOTPRINT_TEXT[check_lang(lang)]
