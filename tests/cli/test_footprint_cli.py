@@ -104,3 +104,45 @@ def test_background_library_listing() -> None:
     # worldsteel Sustainability Indicators 2023: 1.91 t CO2 per t crude steel (2022)
     assert records["steel_crude_worldsteel_2022"]["emission_factor"] == 1.91
     assert all(r["source"] for r in records.values())
+
+
+def test_report_with_label(tmp_path: Path) -> None:
+    page = tmp_path / "pv.html"
+    out = runner.invoke(
+        app,
+        ["footprint", "report", str(PV), "--html", str(page), "--draws", "200",
+         "--label-id", "CFP-PV-1", "--valid-from", "2025-01-01", "--valid-until", "2027-12-31",
+         "--status", "third_party_verified", "--verifier", "某认证机构",
+         "--verified-on", "2025-01-10", "--lang", "zh"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    html = page.read_text(encoding="utf-8")
+    for text in ("GB/T 24067", "CFP-PV-1", "某认证机构", "69.63", "<svg"):
+        assert text in html
+
+
+def test_label_json_and_its_rules() -> None:
+    out = runner.invoke(
+        app,
+        ["footprint", "label", str(PV), "--label-id", "CFP-PV-1",
+         "--valid-from", "2025-01-01", "--valid-until", "2027-12-31"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    record = json.loads(out.stdout)
+    assert record["value"] == pytest.approx(PV_TOTAL, rel=1e-12)
+    assert record["standard"] == "GB/T 24067-2024"
+    assert record["verification"]["status"] == "not_verified"
+    out = runner.invoke(
+        app,
+        ["footprint", "label", str(PV), "--label-id", "CFP-PV-1",
+         "--valid-from", "2027-01-01", "--valid-until", "2025-12-31"],
+    )  # fmt: skip
+    assert out.exit_code == 2
+    assert "must come after" in out.output
+    out = runner.invoke(
+        app,
+        ["footprint", "label", str(PV), "--label-id", "L", "--valid-from", "2025-01-01",
+         "--valid-until", "2026-01-01", "--status", "third_party_verified"],
+    )  # fmt: skip
+    assert out.exit_code == 2
+    assert "names its verifier" in out.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.table import Table
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.footprint.footprint import FootprintResult, compute_footprint, footprint_monte_carlo
+from dualcarbon.footprint.label import CarbonLabel
 from dualcarbon.footprint.model import ElectricityBasis, ProductSystem
 from dualcarbon.footprint.montecarlo import MonteCarloResult
 from dualcarbon.footprint.result_json import footprint_json
@@ -277,3 +279,113 @@ def import_olca(
         raise _fail(exc, language) from None
     write_product_system(system, system_file)
     console.print(pick(language, f"已写出 {system_file}", f"wrote {system_file}"))
+
+
+def _label_of(
+    result: FootprintResult,
+    system: ProductSystem,
+    label_id: str | None,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    status: str,
+    verifier: str | None,
+    verified_on: datetime | None,
+) -> CarbonLabel | None:
+    """The carbon label the options describe, or None when no label id is given."""
+    from dualcarbon.footprint.label import Verification, VerificationStatus, carbon_label
+
+    if label_id is None:
+        return None
+    if valid_from is None or valid_until is None:
+        raise typer.BadParameter("a label needs --valid-from and --valid-until")
+    try:
+        verification = Verification(
+            status=VerificationStatus(status),
+            verifier=verifier,
+            date=verified_on.date() if verified_on else None,
+        )
+        return carbon_label(
+            result,
+            system,
+            label_id=label_id,
+            valid_from=valid_from.date(),
+            valid_until=valid_until.date(),
+            issued=date.today(),
+            verification=verification,
+        )
+    except ValueError as exc:  # pydantic's ValidationError is one
+        raise typer.BadParameter(str(exc)) from None
+
+
+LabelId = Annotated[str | None, typer.Option("--label-id", help="issue a carbon label: its id")]
+ValidFrom = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="label valid from")]
+ValidUntil = Annotated[
+    datetime | None, typer.Option(formats=["%Y-%m-%d"], help="label valid until")
+]
+Status = Annotated[
+    str,
+    typer.Option(help="verification: not_verified, self_declared or third_party_verified"),
+]
+Verifier = Annotated[str | None, typer.Option(help="the third-party verifier")]
+VerifiedOn = Annotated[
+    datetime | None, typer.Option(formats=["%Y-%m-%d"], help="date of the verification")
+]
+
+
+@app.command()
+def report(
+    system_file: SystemFile,
+    html: Annotated[Path, typer.Option(help="write the HTML study report here", dir_okay=False)],
+    draws: DrawsOption = 1000,
+    seed: SeedOption = 0,
+    set_: SetOption = None,
+    label_id: LabelId = None,
+    valid_from: ValidFrom = None,
+    valid_until: ValidUntil = None,
+    status: Status = "not_verified",
+    verifier: Verifier = None,
+    verified_on: VerifiedOn = None,
+    lang: LangOption = None,
+) -> None:
+    """The GB/T 24067 CFP study report (HTML, printable; Chinese unless --lang en), with its
+    Monte Carlo interval and, given --label-id, the carbon label."""
+    from dualcarbon.reports.footprint_report import write_footprint_report
+
+    language = _lang(lang)
+    try:
+        system = read_system(system_file)
+        result = compute_footprint(system, overrides=_overrides(set_))
+    except DualcarbonError as exc:
+        raise _fail(exc, language) from None
+    label = _label_of(
+        result, system, label_id, valid_from, valid_until, status, verifier, verified_on
+    )
+    mc = run_monte_carlo(result, draws, seed, language)
+    write_footprint_report(result, html, lang=language, monte_carlo=mc, label=label)
+    console.print(pick(language, f"已写出 {html}", f"wrote {html}"))
+
+
+@app.command()
+def label(
+    system_file: SystemFile,
+    label_id: Annotated[str, typer.Option("--label-id", help="the label's id")],
+    valid_from: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="valid from")],
+    valid_until: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="valid until")],
+    status: Status = "not_verified",
+    verifier: Verifier = None,
+    verified_on: VerifiedOn = None,
+    set_: SetOption = None,
+    lang: LangOption = None,
+) -> None:
+    """The carbon-label record (JSON): value, unit, scope, verification status, validity."""
+    language = _lang(lang)
+    try:
+        system = read_system(system_file)
+        result = compute_footprint(system, overrides=_overrides(set_))
+    except DualcarbonError as exc:
+        raise _fail(exc, language) from None
+    record = _label_of(
+        result, system, label_id, valid_from, valid_until, status, verifier, verified_on
+    )
+    assert record is not None
+    print(record.to_json())
