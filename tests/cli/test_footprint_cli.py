@@ -146,3 +146,12 @@ def test_label_json_and_its_rules() -> None:
     )  # fmt: skip
     assert out.exit_code == 2
     assert "names its verifier" in out.output
+
+
+def test_workbook_round_trip_through_the_command_line(tmp_path: Path) -> None:
+    book = tmp_path / "pv.xlsx"
+    out = runner.invoke(app, ["footprint", "workbook", str(PV), "-o", str(book)])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["footprint", "compute", str(book), "--json", "--draws", "0"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["total"] == pytest.approx(PV_TOTAL, rel=1e-12)

@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 SystemFile = Annotated[
-    Path, typer.Argument(help="product system (.yaml)", exists=True, dir_okay=False)
+    Path, typer.Argument(help="product system (.yaml or .xlsx)", exists=True, dir_okay=False)
 ]
 LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en (default: the locale)")]
 DrawsOption = Annotated[
@@ -69,7 +69,11 @@ def _overrides(pairs: list[str] | None) -> dict[str, float]:
 
 
 def read_system(path: Path) -> ProductSystem:
-    """The product system in ``path`` (YAML)."""
+    """The product system in ``path``: an Excel workbook (.xlsx) or YAML."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        from dualcarbon.footprint.product_xlsx import read_product_workbook
+
+        return read_product_workbook(path)
     from dualcarbon.footprint.product_yaml import read_product_system
 
     return read_product_system(path)
@@ -229,6 +233,24 @@ def background(
             str(record.confidence),
         )
     console.print(table)
+
+
+@app.command()
+def workbook(
+    system_file: SystemFile,
+    output: Annotated[Path, typer.Option("-o", "--output", help="the .xlsx to write")],
+    lang: LangOption = None,
+) -> None:
+    """Write a product system as an Excel workbook to edit and read back (one sheet per
+    process, drop-down lists, bilingual headers)."""
+    from dualcarbon.footprint.product_xlsx import write_product_workbook
+
+    language = _lang(lang)
+    try:
+        write_product_workbook(read_system(system_file), output, lang=language)
+    except DualcarbonError as exc:
+        raise _fail(exc, language) from None
+    console.print(pick(language, f"已写出 {output}", f"wrote {output}"))
 
 
 @app.command("export-olca")

@@ -196,7 +196,7 @@ def _write_table_sheet(
         label_cell.alignment = Alignment(wrap_text=True, vertical="top")
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = min(
-            max(_width(column.name), _width(_label(column, lang)) + 1, 8) + 2, 40
+            max(display_width(column.name), display_width(_label(column, lang)) + 1, 8) + 2, 40
         )
         validation = _validation(table, column, methodology, lang=lang, fuel_range=fuel_range)
         if validation is not None:
@@ -497,7 +497,7 @@ def _shown(value: object) -> object:
     return "" if value is None else value
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
@@ -509,7 +509,7 @@ Grid = list[tuple[object, ...]]
 def read_workbook(path: Path) -> Inventory:
     """Read an inventory workbook; raise :class:`InputError` listing every problem found."""
     source = str(path)
-    grids = _load_grids(path)
+    grids = load_grids(path)
     problems: list[InputProblem] = []
     header: InventoryHeader | None = None
     if HEADER_SHEET in grids:
@@ -545,7 +545,7 @@ def read_workbook(path: Path) -> Inventory:
     return Inventory(header=header, tables=tables, source=source, sheets=sheets)
 
 
-def _load_grids(path: Path) -> dict[str, Grid]:
+def load_grids(path: Path) -> dict[str, Grid]:
     """Every worksheet's cell values, row by row; refuses what is not a plain .xlsx workbook."""
     source = str(path)
 
@@ -601,14 +601,14 @@ def _read_header(grid: Grid, source: str, problems: list[InputProblem]) -> Inven
     """Field → the row naming it."""
     for number, row in enumerate(grid, start=1):
         key_cell = _cell(row, 0)
-        key = "" if _is_formula(key_cell) else _text(key_cell)
+        key = "" if is_formula(key_cell) else _text(key_cell)
         named = dict.fromkeys(range(len(row)), key) if key else {}
         problems += _formula_problems(row, number, source, HEADER_SHEET, named)
-        if _is_formula(key_cell):
+        if is_formula(key_cell):
             continue
         value = _cell(row, 1)
         if not key:
-            if not _blank(value) and not _is_formula(value):
+            if not _blank(value) and not is_formula(value):
                 problems.append(
                     InputProblem(
                         source,
@@ -644,7 +644,7 @@ def _read_header(grid: Grid, source: str, problems: list[InputProblem]) -> Inven
             )
             continue
         rows[key] = number
-        if not _blank(value) and not _is_formula(value):
+        if not _blank(value) and not is_formula(value):
             values[key] = _as_text(value) if fields[key].annotation is str else value
     try:
         return InventoryHeader.model_validate(values)
@@ -692,7 +692,7 @@ def _read_table(
         if _blank(raw):
             continue
         named.add(index)
-        if _is_formula(raw):
+        if is_formula(raw):
             continue  # reported by the formula scan
         name = _text(raw)
         letter = get_column_letter(index + 1)
@@ -736,7 +736,7 @@ def _read_table(
         found += _formula_problems(row, number, source, sheet, names)
         record: dict[str, Any] = {}
         for index, value in enumerate(row):
-            if _blank(value) or _is_formula(value):
+            if _blank(value) or is_formula(value):
                 continue
             if index in names:
                 record[names[index]] = _typed(value, known[names[index]])
@@ -794,7 +794,7 @@ def _label_row_problems(
     found = []
     for index, name in names.items():
         value = _cell(row, index)
-        if _blank(value) or _is_formula(value):
+        if _blank(value) or is_formula(value):
             continue
         column = known[name]
         accepted = {_normal(label) for label in (column.label_zh, column.label_en, column.name)}
@@ -854,7 +854,7 @@ def _formula_problems(
 ) -> list[InputProblem]:
     found = []
     for index, value in enumerate(row):
-        if _is_formula(value):
+        if is_formula(value):
             field = fields.get(index) or f"column {get_column_letter(index + 1)}"
             shown = value if isinstance(value, str) else getattr(value, "text", None)
             found.append(
@@ -865,7 +865,7 @@ def _formula_problems(
     return found
 
 
-def _is_formula(value: object) -> bool:
+def is_formula(value: object) -> bool:
     if isinstance(value, ArrayFormula | DataTableFormula):
         return True
     return isinstance(value, str) and value.startswith("=")

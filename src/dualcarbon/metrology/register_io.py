@@ -34,7 +34,7 @@ from openpyxl.styles import Font, PatternFill
 from pydantic import BaseModel, ValidationError
 
 from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.io.excel import _is_formula, _load_grids
+from dualcarbon.io.excel import is_formula, load_grids
 from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.metrology.calibration import CalibrationRecord
 from dualcarbon.metrology.instruments import (
@@ -445,7 +445,7 @@ def read_register(path: Path) -> Register:
 
 def read_register_excel(path: Path) -> Register:
     source = str(path)
-    grids = _load_grids(path)
+    grids = load_grids(path)
     problems: list[InputProblem] = []
     tables: dict[str, _Table] = {}
     organisation: str | None = None
@@ -493,7 +493,7 @@ def _read_header_sheet(
                 )
             )
             continue
-        if _is_formula(value):
+        if is_formula(value):
             problems.append(
                 InputProblem(
                     source, _FORMULA_RULE, field=name, sheet=HEADER, row=number, value=value
@@ -527,7 +527,7 @@ def _grid_table(
     for index, raw in enumerate(header):
         if _blank(raw):
             continue
-        label = _text(raw) if not _is_formula(raw) else ""
+        label = _text(raw) if not is_formula(raw) else ""
         column = lookup.get(_normal(label))
         if column is None:
             known = ", ".join(c.name for c in COLUMNS[sheet])
@@ -558,7 +558,7 @@ def _grid_table(
                         _problem(table, "value in a column without a name in row 1", None, number)
                     )
                 continue
-            if _is_formula(value):
+            if is_formula(value):
                 problems.append(_problem(table, _FORMULA_RULE, names[index], number, value))
                 parsed.reported.add(names[index])
                 continue
