@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +45,8 @@ from dualcarbon.store.models import (
 )
 
 from .world import ORG_A, ORG_B, ROLES, World, seed, settings_for
+
+PV_MODULE = Path(__file__).parents[2] / "examples" / "footprint" / "pv-module-simple.yaml"
 
 EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
@@ -124,6 +127,15 @@ POLICY: dict[tuple[str, str], Rule] = {
         EVERYONE, READERS_OF_ALL
     ),
     ("GET", "/api/overview"): Rule(EVERYONE),  # filtered: see test_overview_is_filtered
+    ("GET", "/api/organisations/{organisation_id}/footprints"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
+    ("POST", "/api/organisations/{organisation_id}/footprints"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("POST", "/api/organisations/{organisation_id}/pact-clients"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
 }
 
 
@@ -289,6 +301,17 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
             "certificate": "SCOPE-CERT",
             "result": "pass",
         },
+        "/api/organisations/{organisation_id}/footprints": {
+            "publication": {
+                "company_name": ORG_A if target == "甲" else ORG_B,
+                "company_ids": ["urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"],
+                "product_ids": ["urn:gtin:4712345060507"],
+            },
+            "product_system": PV_MODULE.read_text(encoding="utf-8").replace(
+                "gwp_set: AR6", "gwp_set: AR6\nproduct: {mass: 11.5}"
+            ),
+        },
+        "/api/organisations/{organisation_id}/pact-clients": {"name": "scope test partner"},
     }
     body = valid.get(_plain(path)) if method != "GET" else None
     return url, body, ({} if body is not None else None)

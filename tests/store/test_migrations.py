@@ -11,6 +11,9 @@ from dualcarbon.store.models import Base
 
 TABLES = {
     "organisations",
+    "product_footprints",
+    "pact_clients",
+    "pact_events",
     "facilities",
     "inventories",
     "results",

@@ -26,6 +26,7 @@ from dualcarbon import __version__
 from dualcarbon.api.routes import (
     accounts,
     evidence,
+    footprints,
     instruments,
     organisations,
     overview,
@@ -45,6 +46,7 @@ from dualcarbon.api.throttle import TooManyAttemptsError
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.signing import Signer
+from dualcarbon.pact.api import create_pact_app, mount_pact
 from dualcarbon.store.database import make_engine
 from dualcarbon.web.routes import create_web
 
@@ -197,7 +199,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         verification,
         instruments,
         overview,
+        footprints,
     ):
         app.include_router(module.router, prefix="/api")
+    mount_pact(app, create_pact_app(engine, app.state.passwords, settings.secret))
     app.mount("/", create_web(app))  # after the API, so /api/* is matched first
     return app

@@ -22,12 +22,11 @@ Ocelot is :math:`(\tfrac12 \ln U)^2` of its factor in openLCA's ecoinvent DQ sys
 one or two digits (1.05 → 0.000595 ≈ 0.0006, 2.0 → 0.1201 ≈ 0.12). The exact basic variance is
 used here, :math:`(\tfrac12\ln 1.05)^2 = 0.000595`, not the rounded 0.0006 of the v3 tables.
 
-**PACT DQR.** The PACT (WBCSD Pathfinder) data quality ratings run from 1 (good) to 3 (poor) on
-the same five aspects. :func:`pact_dqr` maps a pedigree score :math:`s` to
-:math:`\mathrm{DQR} = 1 + (s - 1)/2`: 1 → 1, 3 → 2, 5 → 3, each indicator to its namesake.
-This is our decision (docs/decisions/0007-product-footprint-model.md): PACT prints no mapping; an
-affine map keeps the order, the best and worst ends, and makes the emission-weighted DQR of a
-product equal the map of its emission-weighted pedigree score.
+**PACT DQR.** PACT v3's data quality ratings (``technologicalDQR`` …) run from 1 to 5 "based on
+weighted average of all inputs" (v3 OpenAPI ``DataQualityIndicators``), the pedigree matrix's own
+scale: :func:`weighted_scores` gives each indicator's emission-weighted mean score, which
+:mod:`dualcarbon.pact.dqr` reports. (PACT v2 rated 1–3; an earlier map of ours, 1 + (s − 1)/2,
+fitted that range and is gone with v2.)
 
 References
 ----------
@@ -50,15 +49,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 INDICATORS = ("reliability", "completeness", "temporal", "geographical", "technological")
 """The five v3 indicators, in the ecoinvent order of a pedigree tuple ``(1, 2, 3, 1, 2)``."""
-
-PACT_FIELDS = {
-    "technological": "technologicalDQR",
-    "temporal": "temporalDQR",
-    "geographical": "geographicalDQR",
-    "completeness": "completenessDQR",
-    "reliability": "reliabilityDQR",
-}
-"""Each pedigree indicator and the PACT ``dqi`` field it feeds."""
 
 
 class PedigreeScores(BaseModel):
@@ -220,41 +210,12 @@ def gsd_squared(sigma: float) -> float:
     return math.exp(2.0 * sigma)
 
 
-class PactDqr(BaseModel):
-    """PACT data quality ratings, each 1 (good) to 3 (poor)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    technological: float = Field(ge=1.0, le=3.0)
-    temporal: float = Field(ge=1.0, le=3.0)
-    geographical: float = Field(ge=1.0, le=3.0)
-    completeness: float = Field(ge=1.0, le=3.0)
-    reliability: float = Field(ge=1.0, le=3.0)
-
-    def pact_fields(self) -> dict[str, float]:
-        """As the PACT ``dqi`` names them (``technologicalDQR`` …), without ``coveragePercent``."""
-        return {PACT_FIELDS[name]: getattr(self, name) for name in PACT_FIELDS}
-
-
-def dqr_of_score(score: float) -> float:
-    """PACT DQR of one pedigree score: ``1 + (score − 1)/2`` (1 → 1, 3 → 2, 5 → 3)."""
-    if not 1.0 <= score <= 5.0:
-        raise ValueError(f"a pedigree score is between 1 and 5, not {score}")
-    return 1.0 + (score - 1.0) / 2.0
-
-
-def pact_dqr(scores: PedigreeScores | Sequence[int]) -> PactDqr:
-    """The PACT DQRs of one exchange's pedigree scores (our mapping, see the module docstring)."""
-    scored = PedigreeScores.of(scores)
-    return PactDqr(**{name: dqr_of_score(getattr(scored, name)) for name in INDICATORS})
-
-
-def weighted_pact_dqr(items: Iterable[tuple[PedigreeScores | Sequence[int], float]]) -> PactDqr:
-    """PACT DQRs of a product: the mean of each exchange's DQR weighted by ``|weight|``.
-
-    ``weight`` is the exchange's contribution to the footprint [kgCO2e], as PACT weights DQRs by
-    emissions; its sign (a credit) does not matter.
-    """
+def weighted_scores(
+    items: Iterable[tuple[PedigreeScores | Sequence[int], float]],
+) -> dict[str, float]:
+    """Each indicator's mean score [1–5] over ``items`` (scores, weight), weighted by
+    ``|weight|`` — a contribution to the footprint [kgCO2e]: a credit weighs as much as a
+    burden of the same size. PACT v3's DQRs are these means (module docstring)."""
     totals = dict.fromkeys(INDICATORS, 0.0)
     weight_sum = 0.0
     for scores, weight in items:
@@ -264,4 +225,4 @@ def weighted_pact_dqr(items: Iterable[tuple[PedigreeScores | Sequence[int], floa
         weight_sum += abs(weight)
     if weight_sum == 0.0:
         raise ValueError("no scored exchange with a non-zero weight")
-    return PactDqr(**{name: dqr_of_score(totals[name] / weight_sum) for name in INDICATORS})
+    return {name: totals[name] / weight_sum for name in INDICATORS}

@@ -77,7 +77,7 @@ from dualcarbon.footprint.model import (
     Stage,
 )
 from dualcarbon.footprint.montecarlo import MonteCarloResult
-from dualcarbon.footprint.pedigree import INDICATORS, PedigreeScores, weighted_pact_dqr
+from dualcarbon.footprint.pedigree import INDICATORS, PedigreeScores, weighted_scores
 from dualcarbon.reports.footprint_charts import display_name, footprint_sankey
 from dualcarbon.reports.html import fmt, fmt_sig
 from dualcarbon.reports.i18n import check_lang, footprint_text
@@ -580,8 +580,9 @@ class _FootprintReport:
         ]
 
     def dqr_table(self) -> Table:
-        """PACT DQRs (1 good – 3 poor), emission-weighted, of the activity data and of the
-        secondary factors, with the share of the total's |kgCO2e| that carries scores."""
+        """DQRs (pedigree scores, 1 good – 5 poor, as PACT v3), emission-weighted, of the
+        activity data and of the secondary factors, with the share of the total's |kgCO2e|
+        that carries scores."""
         w, system = self.w, self.system
         weight = sum(abs(line.contribution) for line in self.result.trace)
         rows = []
@@ -594,8 +595,8 @@ class _FootprintReport:
             covered = sum(abs(c) for _, c in items)
             cells = [Cell(w[key])]
             if items:
-                dqr = weighted_pact_dqr(items)
-                cells += [Cell(f"{getattr(dqr, name):.2f}", numeric=True) for name in INDICATORS]
+                dqr = weighted_scores(items)
+                cells += [Cell(f"{dqr[name]:.2f}", numeric=True) for name in INDICATORS]
             else:
                 cells += [self.missing_cell() for _ in INDICATORS]
             cells.append(Cell(share(covered, weight), numeric=True))

@@ -482,9 +482,9 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "data": "数据来源与数据质量",
         "data_collection": "数据收集",
         "missing_data": "缺失数据的处理",
-        "dqr": "数据质量评级（PACT DQR，1 最好 – 3 最差）",
+        "dqr": "数据质量评级（PACT v3 DQR，1 最好 – 5 最差）",
         "dqr_note": (
-            "由谱系矩阵评分换算（DQR = 1 + (评分 − 1)/2），按各交换的排放绝对值加权；"
+            "即谱系矩阵评分（1–5），按各交换的排放绝对值加权平均；"
             "覆盖率为有评分的排放占总排放绝对值之和的比例。"
         ),
         "dqr_activity": "活动数据",
@@ -782,9 +782,9 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "data": "Data sources and data quality",
         "data_collection": "Data collection",
         "missing_data": "Treatment of missing data",
-        "dqr": "Data quality ratings (PACT DQR, 1 good – 3 poor)",
+        "dqr": "Data quality ratings (PACT v3 DQR, 1 good – 5 poor)",
         "dqr_note": (
-            "From the pedigree scores (DQR = 1 + (score − 1)/2), weighted by each exchange's "
+            "The pedigree scores (1–5), averaged with each exchange's "
             "absolute emissions; coverage is the share of the absolute emissions that carry scores."
         ),
         "dqr_activity": "Activity data",

@@ -32,6 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy import inspect as inspect_state
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -525,3 +526,108 @@ class LoginFailure(Base):
 
     def __repr__(self) -> str:
         return f"LoginFailure(id={self.id!r}, email={self.email!r}, client={self.client!r})"
+
+
+# -- PACT v3 product footprints, partners and their events (0008) ------------------------------
+
+
+class StoredProductFootprint(Base):
+    """A published product footprint (PACT v3 ``ProductFootprint``), one immutable version.
+
+    ``document`` is the PACT JSON exactly as published (status ``Active``), ``system_yaml`` the
+    product system it was computed from. A new version of the same ``product_system_id`` is a new
+    row (a new PACT ``id``, the old ids in its ``precedingPfIds``); the older one is deprecated by
+    its ``status`` column, the only thing that may change after publishing (with
+    ``deprecated_at``). The document served carries the column's status.
+    """
+
+    __tablename__ = "product_footprints"
+    __table_args__ = (UniqueConstraint("organisation_id", "product_system_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    product_system_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    deprecated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    pcf_excluding_biogenic: Mapped[float] = mapped_column(Double)
+    system_yaml: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredProductFootprint(id={self.id!r}, product_system_id="
+            f"{self.product_system_id!r}, version={self.version!r}, status={self.status!r})"
+        )
+
+
+_FOOTPRINT_MUTABLE = frozenset({"status", "deprecated_at"})
+
+
+@event.listens_for(StoredProductFootprint, "before_update")
+def _refuse_footprint_change(
+    mapper: Mapper[Any], connection: Connection, target: StoredProductFootprint
+) -> None:
+    state = inspect_state(target)
+    changed = {
+        attr.key for attr in state.attrs if attr.key not in _FOOTPRINT_MUTABLE and attr.history[0]
+    }
+    if changed:
+        raise StoreError(
+            f"published footprints are immutable: {target.id} cannot change "
+            f"{', '.join(sorted(changed))}; publish a new version"
+        )
+
+
+@event.listens_for(StoredProductFootprint, "before_delete")
+def _refuse_footprint_delete(
+    mapper: Mapper[Any], connection: Connection, target: StoredProductFootprint
+) -> None:
+    raise StoreError(f"published footprints are kept: {target.id} cannot be deleted; deprecate it")
+
+
+class PactClient(Base):
+    """A PACT API client (a data recipient): OAuth2 client credentials, the secret as its
+    Argon2id hash, the one organisation whose footprints it may read, and where its own
+    ``/3/events`` endpoint is (for answers to its requests), with the credentials we use on the
+    partner's ``/auth/token`` to be let in there (secret sealed, :mod:`dualcarbon.pact.sealing`).
+    """
+
+    __tablename__ = "pact_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(100), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    event_url: Mapped[str | None] = mapped_column(String(500))
+    event_auth_url: Mapped[str | None] = mapped_column(String(500))
+    event_client_id: Mapped[str | None] = mapped_column(String(200))
+    event_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"PactClient(id={self.id!r}, client_id={self.client_id!r})"
+
+
+class PactEvent(Base):
+    """A CloudEvent received on ``/3/events`` from a client, kept as sent, with what we did:
+    ``outcome`` is ``stored``, ``fulfilled``, ``rejected`` or ``reply_failed``; ``reply`` the
+    event we sent back, if any."""
+
+    __tablename__ = "pact_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("pact_clients.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(200))
+    event_id: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(500))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))
+    reply: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"PactEvent(id={self.id!r}, event_type={self.event_type!r})"

@@ -12,10 +12,9 @@ from dualcarbon.footprint.pedigree import (
     basic_variance,
     gsd_squared,
     lognormal_sigma,
-    pact_dqr,
     pedigree_table,
     pedigree_variance,
-    weighted_pact_dqr,
+    weighted_scores,
 )
 
 # ecoinvent v3 pedigree variances as read in OcelotProject/Ocelot
@@ -115,24 +114,10 @@ def test_scores_from_mapping_or_sequence_and_their_bounds() -> None:
         PedigreeScores.of((0, 2, 3, 4, 5))
 
 
-def test_pact_dqr_maps_1_3_5_to_1_2_3() -> None:
-    dqr = pact_dqr((1, 2, 3, 4, 5))
-    assert (dqr.reliability, dqr.completeness, dqr.temporal) == (1.0, 1.5, 2.0)
-    assert (dqr.geographical, dqr.technological) == (2.5, 3.0)
-    assert dqr.pact_fields() == {
-        "technologicalDQR": 3.0,
-        "temporalDQR": 2.0,
-        "geographicalDQR": 2.5,
-        "completenessDQR": 1.5,
-        "reliabilityDQR": 1.0,
-    }
-
-
-def test_weighted_dqr_is_the_emission_weighted_mean() -> None:
-    # 30 kgCO2e at reliability 1 (DQR 1) and 10 kgCO2e credit at reliability 5 (DQR 3):
-    # (30 × 1 + 10 × 3) / 40 = 1.5
-    dqr = weighted_pact_dqr([((1, 1, 1, 1, 1), 30.0), ((5, 1, 1, 1, 1), -10.0)])
-    assert dqr.reliability == pytest.approx(1.5)
-    assert dqr.technological == 1.0
+def test_weighted_scores_are_the_emission_weighted_mean() -> None:
+    # 30 kgCO2e at reliability 1 and a 10 kgCO2e credit at reliability 5: (30 × 1 + 10 × 5) / 40
+    means = weighted_scores([((1, 1, 1, 1, 1), 30.0), ((5, 1, 1, 1, 1), -10.0)])
+    assert means["reliability"] == pytest.approx(2.0)
+    assert means["technological"] == 1.0
     with pytest.raises(ValueError, match="non-zero weight"):
-        weighted_pact_dqr([((1, 1, 1, 1, 1), 0.0)])
+        weighted_scores([((1, 1, 1, 1, 1), 0.0)])

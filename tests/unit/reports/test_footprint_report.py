@@ -263,8 +263,8 @@ def test_cut_off_exclusions_with_reasons_and_shares(zh: Page, system: ProductSys
 
 
 def test_data_quality_primary_share_and_dqr(zh: Page, result: FootprintResult) -> None:
-    """6.3.5: primary-data share, and the emission-weighted PACT DQR of the activity data,
-    recomputed here from the pedigree scores: DQR = 1 + (s − 1)/2 (decision 0007)."""
+    """6.3.5: primary-data share, and the emission-weighted PACT v3 DQR of the activity data,
+    recomputed here from the pedigree scores (v3 rates 1–5, the pedigree scale itself)."""
     primary = sum(abs(t.contribution) for t in result.trace if t.primary)
     share = 100 * primary / sum(abs(t.contribution) for t in result.trace)
     assert f"{share:.1f}%" in zh.section_text("data")
@@ -276,7 +276,7 @@ def test_data_quality_primary_share_and_dqr(zh: Page, result: FootprintResult) -
         if scores is None or line.contribution == 0:
             continue
         for i, score in enumerate(scores.as_tuple()):
-            weights[i] += abs(line.contribution) * (1 + (score - 1) / 2)
+            weights[i] += abs(line.contribution) * score
         total += abs(line.contribution)
     expected = [f"{weights[i] / total:.2f}" for i in range(5)]  # reliability … technological
     row = zh.row("data", "活动数据")

@@ -1,0 +1,246 @@
+"""Product footprints of an organisation, published for PACT v3 exchange (docs/pact.md), and the
+PACT clients (partner systems) allowed to read them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Self
+
+import yaml
+from fastapi import APIRouter, BackgroundTasks, Request, status
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from starlette.concurrency import run_in_threadpool
+
+from dualcarbon.api import services
+from dualcarbon.api.deps import CurrentUser, PasswordsDep, PathId, SessionDep, SettingsDep
+from dualcarbon.api.schemas import ErrorBody
+from dualcarbon.api.scope import Action, Area
+from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
+from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.footprint.model import ProductSystem, validate_product_system
+from dualcarbon.footprint.product_yaml import dump_product_system
+from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.pact import repository
+from dualcarbon.pact.delivery import deliver
+from dualcarbon.pact.events import published_event
+from dualcarbon.pact.mapping import PactMappingError
+from dualcarbon.pact.publication import Publication
+from dualcarbon.store.models import StoredProductFootprint
+
+router = APIRouter(tags=["footprints"])
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class FootprintPublic(BaseModel):
+    id: str = Field(description="the PACT ProductFootprint id (UUID)")
+    organisation_id: int
+    product_system_id: str
+    version: int
+    status: str
+    created_at: dt.datetime
+    deprecated_at: dt.datetime | None
+    pcf_excluding_biogenic_kgco2e: float
+    document: dict[str, Any] = Field(description="the PACT v3 ProductFootprint as served")
+
+
+class PactClientCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    event_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https://",
+        description="the partner's /3/events endpoint, where answers to its requests go",
+    )
+    event_auth_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https://",
+        description="the partner's /auth/token, where we get a token to POST events with",
+    )
+    event_client_id: str | None = Field(default=None, min_length=1, max_length=200)
+    event_client_secret: str | None = Field(
+        default=None, min_length=1, description="kept sealed with the server's secret key"
+    )
+
+    @model_validator(mode="after")
+    def _all_or_none(self) -> Self:
+        given = [self.event_auth_url, self.event_client_id, self.event_client_secret]
+        if any(v is not None for v in given) and not all(v is not None for v in given):
+            raise ValueError("give event_auth_url, event_client_id and event_client_secret")
+        if self.event_auth_url is not None and self.event_url is None:
+            raise ValueError("event_auth_url without event_url")
+        return self
+
+
+class PactClientCreated(BaseModel):
+    id: int
+    client_id: str
+    client_secret: str = Field(description="shown once; only its Argon2id hash is stored")
+    name: str
+    organisation_id: int
+    event_url: str | None
+
+
+def _public(row: StoredProductFootprint) -> FootprintPublic:
+    return FootprintPublic(
+        id=row.id,
+        organisation_id=row.organisation_id,
+        product_system_id=row.product_system_id,
+        version=row.version,
+        status=row.status,
+        created_at=row.created_at,
+        deprecated_at=row.deprecated_at,
+        pcf_excluding_biogenic_kgco2e=row.pcf_excluding_biogenic,
+        document=repository.served(row),
+    )
+
+
+def _request_problem(rule: str, field: str | None = None) -> InputError:
+    return InputError([InputProblem(services.REQUEST, rule, field=field)])
+
+
+def read_submission(filename: str | None, content: bytes) -> tuple[ProductSystem, Publication]:
+    """``{publication: {...}, product_system: {...} | "<YAML text>"}`` from a JSON body or an
+    uploaded YAML file; every problem as an InputError."""
+    if filename is None:
+        raw = services.json_object(content)
+        name = services.REQUEST
+    else:
+        raw = services.read_upload(
+            filename, content, YAML_SUFFIXES, lambda path: read_yaml_mapping(path)
+        )
+        name = filename
+    system_raw = raw.get("product_system")
+    if isinstance(system_raw, str):
+        try:
+            system_raw = yaml.safe_load(system_raw)
+        except yaml.YAMLError as exc:
+            raise _request_problem(f"product_system is not valid YAML: {exc}") from None
+    if not isinstance(system_raw, dict):
+        raise _request_problem(
+            "give product_system: the product system (YAML format)", "product_system"
+        )
+    publication_raw = raw.get("publication")
+    if not isinstance(publication_raw, dict):
+        raise _request_problem("give publication: the facts to publish", "publication")
+    try:
+        publication = Publication.model_validate(publication_raw)
+    except ValidationError as exc:
+        raise InputError(
+            [
+                InputProblem(
+                    name,
+                    str(error["msg"]),
+                    sheet="publication",
+                    field=".".join(str(p) for p in error["loc"]),
+                )
+                for error in exc.errors()
+            ]
+        ) from None
+    system = validate_product_system(system_raw, source=name)
+    return system, publication
+
+
+@router.get("/organisations/{organisation_id}/footprints")
+def list_footprints(
+    organisation_id: PathId, principal: CurrentUser, session: SessionDep
+) -> list[FootprintPublic]:
+    """Every published footprint version of the organisation, oldest first."""
+    services.organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
+    return [_public(row) for row in repository.organisation_footprints(session, organisation_id)]
+
+
+@router.post(
+    "/organisations/{organisation_id}/footprints",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=upload_body(
+        "a YAML file {publication: {...}, product_system: {...}}",
+        "{publication: {company_name, company_ids, product_ids, …}, "
+        "product_system: the product system as its YAML format holds it (or its YAML text)}",
+    ),
+    responses={**UPLOAD_RESPONSES},
+)
+async def publish_footprint(
+    organisation_id: PathId,
+    request: Request,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+) -> FootprintPublic:
+    """Compute a product system's footprint and publish it as a PACT v3 ProductFootprint: a new
+    immutable version; earlier versions of the same product system become Deprecated. Clients
+    with an event endpoint are sent a PublishedEvent afterwards."""
+    await run_in_threadpool(
+        services.organisation_for,
+        session,
+        principal,
+        organisation_id,
+        Action.WRITE,
+        Area.ACCOUNTING,
+    )
+    body = await received_file(request, settings.max_upload_bytes)
+
+    def run() -> FootprintPublic:
+        system, publication = read_submission(body.filename, body.content)
+        try:
+            row = repository.publish(
+                session, organisation_id, system, dump_product_system(system), publication
+            )
+        except PactMappingError as exc:
+            raise InputError(
+                [InputProblem(body.filename or services.REQUEST, exc.reason, field=exc.field)]
+            ) from None
+        session.commit()
+        return _public(row)
+
+    published = await run_in_threadpool(run)
+    clients = await run_in_threadpool(repository.clients_to_notify, session, organisation_id)
+    if clients:
+        event = published_event(str(request.base_url).rstrip("/") + "/3/events", [published.id])
+        verify = request.app.state.pact.state.outgoing_verify
+        for client in clients:
+            background.add_task(deliver, client, event, secret_key=settings.secret, verify=verify)
+    return published
+
+
+@router.post(
+    "/organisations/{organisation_id}/pact-clients",
+    status_code=status.HTTP_201_CREATED,
+    responses={422: {"model": ErrorBody}},
+)
+def create_pact_client(
+    organisation_id: PathId,
+    body: PactClientCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    passwords: PasswordsDep,
+    settings: SettingsDep,
+) -> PactClientCreated:
+    """A PACT client (a partner system) that may read this organisation's footprints through
+    /3/footprints; the secret is answered once."""
+    services.organisation_for(session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING)
+    partner = None
+    if body.event_auth_url and body.event_client_id and body.event_client_secret:
+        partner = repository.PartnerAuth(
+            body.event_auth_url, body.event_client_id, body.event_client_secret
+        )
+    created = repository.create_client(
+        session,
+        passwords,
+        organisation_id,
+        body.name,
+        body.event_url,
+        partner=partner,
+        secret_key=settings.secret,
+    )
+    session.commit()
+    return PactClientCreated(
+        id=created.id,
+        client_id=created.client_id,
+        client_secret=created.client_secret,
+        name=body.name,
+        organisation_id=organisation_id,
+        event_url=body.event_url,
+    )
