@@ -15,7 +15,8 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import FastAPI, Form, Request
+import yaml
+from fastapi import BackgroundTasks, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
@@ -27,14 +28,20 @@ from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import registers, services
 from dualcarbon.api.deps import COOKIE_NAME
 from dualcarbon.api.overview import overview
+from dualcarbon.api.routes.footprints import announce, publish_submission
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
 from dualcarbon.api.scope import Action, Area, NotFoundError, Principal, Role, allowed
 from dualcarbon.api.throttle import LoginThrottle, TooManyAttemptsError
 from dualcarbon.api.uploads import Received, received_file
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
+from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
+from dualcarbon.footprint.model import validate_product_system
 from dualcarbon.ledger.lodging import evidence_of_inventory
+from dualcarbon.pact import repository as pact_repository
 from dualcarbon.reports.charts import intensity_chart, monthly_chart, organisations_chart
+from dualcarbon.reports.footprint_report import render_footprint_report
 from dualcarbon.reports.i18n import source_label, tier_label
+from dualcarbon.store.models import StoredProductFootprint
 from dualcarbon.store.repository import get_result, load_inventory, load_register, load_result
 from dualcarbon.web.i18n import WORDS
 
@@ -77,6 +84,13 @@ def _number(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _footprint_value(row: StoredProductFootprint) -> str:
+    """``value unit`` per declared unit, as the PACT document states it."""
+    pcf = pact_repository.served(row)["pcf"]
+    value = float(pcf["pcfExcludingBiogenicUptake"])
+    return f"{value:.4g} kgCO2e / {pcf['declaredUnitAmount']} {pcf['declaredUnitOfMeasurement']}"
+
+
 def create_web(api: FastAPI) -> FastAPI:
     web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     web.state.engine = api.state.engine
@@ -84,6 +98,7 @@ def create_web(api: FastAPI) -> FastAPI:
     web.state.passwords = api.state.passwords
     web.state.settings = api.state.settings
     web.state.ledger = api.state.ledger
+    web.state.pact = api.state.pact  # publishing from a page tells PACT clients, as the API does
 
     @web.get("/login", response_class=HTMLResponse)
     def login_page(request: Request) -> HTMLResponse:
@@ -271,6 +286,20 @@ def create_web(api: FastAPI) -> FastAPI:
                 }
                 for i in reversed(services.list_inventories(session, principal, organisation_id))
             ]
+        footprints = None
+        if allowed(principal, Action.READ, Area.ACCOUNTING, organisation_id):
+            published = pact_repository.organisation_footprints(session, organisation_id)
+            footprints = [
+                {
+                    "id": row.id,
+                    "product": row.product_system_id,
+                    "version": row.version,
+                    "status": row.status,
+                    "value": _footprint_value(row),
+                    "created": f"{row.created_at:%Y-%m-%d %H:%M}",
+                }
+                for row in reversed(published)
+            ]
         due = []
         can_instruments = allowed(principal, Action.READ, Area.INSTRUMENTS, organisation_id)
         register = load_register(session, organisation.name) if can_instruments else None
@@ -296,7 +325,15 @@ def create_web(api: FastAPI) -> FastAPI:
             has_register=register is not None,
             can_register=allowed(principal, Action.WRITE, Area.INSTRUMENTS, organisation_id),
             register_done=_register_done(request),
+            footprints=footprints,
+            footprint_done=_footprint_done(request),
         )
+
+    def _footprint_done(request: Request) -> str | None:
+        published = request.query_params.get("published", "")
+        if not published:
+            return None
+        return WORDS[_lang(request)]["footprint_done"].format(id=published)
 
     def _register_done(request: Request) -> str | None:
         """The notice after a register import (its counts come back in the query string)."""
@@ -417,6 +454,46 @@ def create_web(api: FastAPI) -> FastAPI:
             return f"/organisations/{organisation_id}?{counts}&"
 
         return await _submit(request, organisation_id, store)
+
+    @web.post("/organisations/{organisation_id}/footprints")
+    async def footprint_upload(
+        request: Request, organisation_id: int, background: BackgroundTasks
+    ) -> Response:
+        """Compute and publish a product footprint (the API's publish route); back to the
+        organisation page with its id."""
+
+        def store(session: Session, principal: Principal, received: Received) -> str:
+            services.organisation_for(
+                session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
+            )
+            published = publish_submission(
+                session, organisation_id, received.filename, received.content
+            )
+            announce(request, session, background, organisation_id, [published.id])
+            return f"/organisations/{organisation_id}?published={published.id}&"
+
+        return await _submit(request, organisation_id, store)
+
+    @web.get("/footprints/{footprint_id}", response_model=None)
+    def footprint_page(request: Request, footprint_id: str) -> Response:
+        """The GB/T 24067 study report of a published footprint, recomputed from the product
+        system stored with it (with its Monte Carlo interval, 1,000 draws, seed 0)."""
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            row = session.get(StoredProductFootprint, footprint_id)
+            if row is None:
+                raise NotFoundError("footprint", footprint_id)
+            services.organisation_for(
+                session, principal, row.organisation_id, Action.READ, Area.ACCOUNTING
+            )
+            system = validate_product_system(yaml.safe_load(row.system_yaml), source=row.id)
+        result = compute_footprint(system)
+        page = render_footprint_report(
+            result, lang=_lang(request), monte_carlo=footprint_monte_carlo(result.matrices)
+        )
+        return HTMLResponse(page)
 
     @web.get("/results/{result_id}", response_model=None)
     def result_page(request: Request, result_id: int) -> Response:

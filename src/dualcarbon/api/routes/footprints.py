@@ -9,6 +9,7 @@ from typing import Any, Self
 import yaml
 from fastapi import APIRouter, BackgroundTasks, Request, status
 from pydantic import BaseModel, Field, ValidationError, model_validator
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.api import services
@@ -18,7 +19,7 @@ from dualcarbon.api.scope import Action, Area
 from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
-from dualcarbon.footprint.product_yaml import dump_product_system
+from dualcarbon.footprint.product_yaml import dump_product_system, resolve_background
 from dualcarbon.io.yaml_file import read_yaml_mapping
 from dualcarbon.pact import repository
 from dualcarbon.pact.delivery import deliver
@@ -138,8 +139,46 @@ def read_submission(filename: str | None, content: bytes) -> tuple[ProductSystem
                 for error in exc.errors()
             ]
         ) from None
-    system = validate_product_system(system_raw, source=name)
+    system = validate_product_system(resolve_background(system_raw, source=name), source=name)
     return system, publication
+
+
+def publish_submission(
+    session: Session, organisation_id: int, filename: str | None, content: bytes
+) -> FootprintPublic:
+    """Read a submission, compute its footprint and store it as a new published version
+    (committed); every problem as one InputError, nothing stored then."""
+    system, publication = read_submission(filename, content)
+    try:
+        row = repository.publish(
+            session, organisation_id, system, dump_product_system(system), publication
+        )
+    except PactMappingError as exc:
+        raise InputError(
+            [InputProblem(filename or services.REQUEST, exc.reason, field=exc.field)]
+        ) from None
+    session.commit()
+    return _public(row)
+
+
+def announce(
+    request: Request,
+    session: Session,
+    background: BackgroundTasks,
+    organisation_id: int,
+    footprint_ids: list[str],
+) -> None:
+    """Tell the organisation's PACT clients that footprints were published (a PublishedEvent
+    each, sent after the response)."""
+    clients = repository.clients_to_notify(session, organisation_id)
+    if not clients:
+        return
+    base = str(request.base_url).rstrip("/")
+    event = published_event(base + "/3/events", footprint_ids)
+    settings = request.app.state.settings
+    verify = request.app.state.pact.state.outgoing_verify
+    for client in clients:
+        background.add_task(deliver, client, event, secret_key=settings.secret, verify=verify)
 
 
 @router.get("/organisations/{organisation_id}/footprints")
@@ -181,27 +220,10 @@ async def publish_footprint(
         Area.ACCOUNTING,
     )
     body = await received_file(request, settings.max_upload_bytes)
-
-    def run() -> FootprintPublic:
-        system, publication = read_submission(body.filename, body.content)
-        try:
-            row = repository.publish(
-                session, organisation_id, system, dump_product_system(system), publication
-            )
-        except PactMappingError as exc:
-            raise InputError(
-                [InputProblem(body.filename or services.REQUEST, exc.reason, field=exc.field)]
-            ) from None
-        session.commit()
-        return _public(row)
-
-    published = await run_in_threadpool(run)
-    clients = await run_in_threadpool(repository.clients_to_notify, session, organisation_id)
-    if clients:
-        event = published_event(str(request.base_url).rstrip("/") + "/3/events", [published.id])
-        verify = request.app.state.pact.state.outgoing_verify
-        for client in clients:
-            background.add_task(deliver, client, event, secret_key=settings.secret, verify=verify)
+    published = await run_in_threadpool(
+        publish_submission, session, organisation_id, body.filename, body.content
+    )
+    await run_in_threadpool(announce, request, session, background, organisation_id, [published.id])
     return published
 
 
