@@ -46,7 +46,15 @@ from dualcarbon.store.models import (
 
 from .world import ORG_A, ORG_B, ROLES, World, seed, settings_for
 
-PV_MODULE = Path(__file__).parents[2] / "examples" / "footprint" / "pv-module-simple.yaml"
+PV_MODULE = (
+    Path(__file__).parents[2]
+    / "src"
+    / "dualcarbon"
+    / "demo"
+    / "data"
+    / "footprint"
+    / "pv-module-simple.yaml"
+)
 
 EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"admin"})

@@ -8,10 +8,11 @@ import yaml
 from typer.testing import CliRunner
 
 from dualcarbon.cli.main import app
+from dualcarbon.demo import demo_footprint_path
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
-PV = ROOT / "examples" / "footprint" / "pv-module-simple.yaml"
+PV = demo_footprint_path("pv-module-simple.yaml")
 # the PV example's total, summed by hand in tests/unit/footprint/test_footprint.py
 PV_TOTAL = 69.63194132593111
 

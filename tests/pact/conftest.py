@@ -1,4 +1,4 @@
-"""Fixtures of the PACT tests: the worked PV-module product system (examples/footprint), its
+"""Fixtures of the PACT tests: the worked PV-module product system (demo/data/footprint), its
 footprint, publication facts, and a migrated store on every reachable backend."""
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from dualcarbon.footprint.model import ProductSystem, validate_product_system
 from dualcarbon.pact.publication import Publication
 from dualcarbon.store import make_engine, upgrade
 
-PV_MODULE = Path(__file__).parents[2] / "examples" / "footprint" / "pv-module-simple.yaml"
+PV_MODULE = (
+    Path(__file__).parents[2]
+    / "src"
+    / "dualcarbon"
+    / "demo"
+    / "data"
+    / "footprint"
+    / "pv-module-simple.yaml"
+)
 PV_MASS_KG = 11.5
 """Mass of 1 m² of the module, added for PACT's productMassPerDeclaredUnit: the example file
 gives none. Invented, of the order of a glass-backsheet module (about 11–12 kg/m²)."""

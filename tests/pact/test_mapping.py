@@ -1,4 +1,4 @@
-"""The worked PV module (examples/footprint/pv-module-simple.yaml) computed and mapped to a PACT
+"""The worked PV module (demo/data/footprint/pv-module-simple.yaml) computed and mapped to a PACT
 v3 ProductFootprint, its numbers checked by hand.
 
 Hand calculation (every amount from the example file; the grid factor 0.5366 kgCO2/kWh is

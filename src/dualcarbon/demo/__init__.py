@@ -55,3 +55,10 @@ def run_demo(output: Path, lang: Lang) -> None:
         f"  {pick(lang, '数据库', 'store')}: {database.resolve()} "
         f"({pick(lang, '结果编号', 'result id')} {result_id})"
     )
+
+
+def demo_footprint_path(name: str = "") -> Path:
+    """A worked product system of the demo (``pv-module-simple.yaml``, ``pv-module-per-kwp.yaml``,
+    ``lfp-ev-battery-pack.yaml``), or their folder when ``name`` is empty."""
+    folder = resources.files("dualcarbon.demo").joinpath("data", "footprint")
+    return Path(str(folder.joinpath(name) if name else folder))

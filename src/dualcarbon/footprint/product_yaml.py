@@ -1,4 +1,4 @@
-"""The YAML file of a product system (examples/footprint/pv-module-simple.yaml is one).
+"""The YAML file of a product system (demo/data/footprint/pv-module-simple.yaml is one).
 
 The file is the :class:`~dualcarbon.footprint.model.ProductSystem` written out: its fields at the
 top level, ``processes`` a list of processes each with its ``exchanges``. Pedigree scores may be

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dualcarbon.demo import demo_footprint_path
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
 
 ROOT = Path(__file__).resolve().parents[3]
-PV = ROOT / "examples" / "footprint" / "pv-module-simple.yaml"
+PV = demo_footprint_path("pv-module-simple.yaml")
 GRID = "cn-grid-ef-2022/co2_emission_factor/grid/CN"  # 0.5366 tCO2/MWh = 0.5366 kgCO2/kWh
 
 

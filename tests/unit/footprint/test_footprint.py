@@ -133,7 +133,7 @@ def test_reference_flow_scales_the_result() -> None:
     assert result.total == pytest.approx(2 * TOTAL, rel=1e-12)
 
 
-# The PV example (examples/footprint/pv-module-simple.yaml), per 1 m² module:
+# The PV example (src/dualcarbon/demo/data/footprint/pv-module-simple.yaml), per 1 m² module:
 # supplies: cell 0.92 m² (cell_packing); wafer 0.92 / 0.97 m² (cell_yield); glass
 # 3.2 / 1000 × 2500 × 1.02 = 8.16 kg; frame 1.3 kg; secondary aluminium 1.3 × 0.892857 × 0.42 kg.
 PV_WAFER = 0.92 / 0.97 * (0.70 * 35 + 25 * GRID)  # polysilicon + electricity

@@ -13,7 +13,15 @@ from dualcarbon.footprint.product_yaml import (
     write_product_system,
 )
 
-EXAMPLE = Path(__file__).parents[3] / "examples" / "footprint" / "pv-module-simple.yaml"
+EXAMPLE = (
+    Path(__file__).parents[3]
+    / "src"
+    / "dualcarbon"
+    / "demo"
+    / "data"
+    / "footprint"
+    / "pv-module-simple.yaml"
+)
 
 
 def test_example_reads() -> None:

@@ -1,4 +1,4 @@
-"""The worked product models of examples/footprint/ on the background library, and the
+"""The worked product models of demo/data/footprint/ on the background library, and the
 service-life functional units, against arithmetic written out by hand from the files' amounts
 and the library's factors.
 
@@ -7,10 +7,9 @@ records of src/dualcarbon/footprint/data/background.yaml, whose sources are cite
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from dualcarbon.demo import demo_footprint_path
 from dualcarbon.footprint.background import default_background_library
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.model import Stage
@@ -24,7 +23,7 @@ from dualcarbon.footprint.service_life import (
     pv_module_power_stc,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "footprint"
+EXAMPLES = demo_footprint_path()
 BATTERY = EXAMPLES / "lfp-ev-battery-pack.yaml"
 PV = EXAMPLES / "pv-module-per-kwp.yaml"
 

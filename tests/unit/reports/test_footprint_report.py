@@ -3,7 +3,7 @@ element the standard asks of a study report is there with the right numbers, wha
 leaves empty is marked "not stated", the page is well formed and carries its picture.
 
 Reference numbers are computed here from the result's trace (independently of the report's own
-summing) or by hand from examples/footprint/pv-module-simple.yaml, as each test says.
+summing) or by hand from demo/data/footprint/pv-module-simple.yaml, as each test says.
 """
 
 from __future__ import annotations
@@ -34,7 +34,15 @@ from dualcarbon.reports.footprint_report import (
 )
 from dualcarbon.reports.i18n import FOOTPRINT_TEXT
 
-PV = Path(__file__).resolve().parents[3] / "examples" / "footprint" / "pv-module-simple.yaml"
+PV = (
+    Path(__file__).resolve().parents[3]
+    / "src"
+    / "dualcarbon"
+    / "demo"
+    / "data"
+    / "footprint"
+    / "pv-module-simple.yaml"
+)
 GRID = 0.5366  # kgCO2/kWh, cn-grid-ef-2022 national average, as the YAML's grid factor
 SECTIONS = (
     "checklist",
