@@ -9,13 +9,21 @@ from sqlalchemy import func, select
 
 from dualcarbon.api import create_app
 from dualcarbon.api.settings import Settings
-from dualcarbon.demo.platform import PASSWORD, PEERS, USERS, seed_demo_platform
+from dualcarbon.demo.platform import (
+    PACT_CLIENT,
+    PASSWORD,
+    PEERS,
+    PRODUCTS,
+    USERS,
+    seed_demo_platform,
+)
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import (
     EvidenceEntry,
     Organisation,
     ResultSignOff,
     StoredCalibration,
+    StoredProductFootprint,
     StoredResult,
     User,
 )
@@ -44,21 +52,48 @@ def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyP
                 StoredCalibration,
                 ResultSignOff,
                 EvidenceEntry,
+                StoredProductFootprint,
             )
         ]
-    organisations = 1 + len(PEERS)
+    organisations = 1 + len(PEERS)  # that account; the manufacturer publishes footprints
     certificates = counts[3]
     assert certificates
     # every submission and every certificate is lodged twice: its organisation's log, the platform's
     assert counts == [
-        organisations,
+        organisations + 1,
         len(USERS),
         organisations,
         certificates,
         1,
         2 * (organisations + certificates),
+        len(PRODUCTS),
     ]
     with TestClient(app) as client:
         for email, _, _ in USERS:
             response = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
             assert response.status_code == 200, (email, response.text)
+
+
+def test_the_demo_footprints_over_pact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's PACT client fetches the manufacturer's two footprints: the PV module per m²
+    (69.6319 kgCO2e, summed by hand in tests/unit/footprint/test_footprint.py) and the battery
+    pack per kWh delivered (0.16349, tests/unit/footprint/test_worked_models.py)."""
+    monkeypatch.setenv("DUALCARBON_HOME", str(tmp_path / "home"))
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'platform.sqlite'}",
+        secret_key="demo-test",  # type: ignore[arg-type]
+        cookie_secure=False,
+        password_memory_kib=64,
+        password_time_cost=1,
+    )
+    seed_demo_platform(settings)
+    with TestClient(create_app(settings)) as client:
+        token = client.post(
+            "/auth/token", data={"grant_type": "client_credentials"}, auth=PACT_CLIENT
+        )
+        assert token.status_code == 200, token.text
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        found = client.get("/3/footprints", headers=bearer)
+        assert found.status_code == 200
+        values = sorted(float(f["pcf"]["pcfExcludingBiogenicUptake"]) for f in found.json()["data"])
+        assert values == [pytest.approx(0.16349, rel=1e-4), pytest.approx(69.6319, rel=1e-6)]

@@ -186,7 +186,7 @@ def _serve_demo(output: Path, port: int, lang: Lang) -> None:
 
     from dualcarbon.api import create_app
     from dualcarbon.api.settings import Settings
-    from dualcarbon.demo.platform import PASSWORD, seed_demo_platform
+    from dualcarbon.demo.platform import PACT_CLIENT, PASSWORD, seed_demo_platform
 
     database = output.resolve() / "platform.sqlite"
     settings = Settings(database_url=f"sqlite:///{database}", cookie_secure=False)
@@ -197,6 +197,16 @@ def _serve_demo(output: Path, port: int, lang: Lang) -> None:
     console.print(pick(lang, f"  数据库 {database}", f"  store {database}"))
     for login in logins:
         console.print(f"  {login.email:<22} {PASSWORD}   {login.label}")
+    client_id, secret = PACT_CLIENT
+    console.print(
+        pick(
+            lang,
+            f"  PACT v3 接口：{url}3/footprints（客户端 {client_id} / {secret}，"
+            "先 POST /auth/token 取令牌）",
+            f"  PACT v3 API: {url}3/footprints (client {client_id} / {secret}; "
+            "POST /auth/token first)",
+        )
+    )
     console.print(pick(lang, "  Ctrl+C 停止", "  Ctrl+C stops it"))
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 

@@ -8,16 +8,22 @@ from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.api import registers, services
 from dualcarbon.api.schemas import SignOffCreate
 from dualcarbon.api.security import Passwords
 from dualcarbon.api.settings import Settings
-from dualcarbon.demo import demo_inventory_path, demo_register_path
+from dualcarbon.demo import demo_footprint_path, demo_inventory_path, demo_register_path
+from dualcarbon.footprint.model import validate_product_system
+from dualcarbon.footprint.product_yaml import dump_product_system, resolve_background
 from dualcarbon.io import read_inventory
+from dualcarbon.io.yaml_file import read_yaml_mapping
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.metrology.register_io import read_register
+from dualcarbon.pact import repository
+from dualcarbon.pact.publication import Publication
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import Organisation, User, UserOrganisation
 from dualcarbon.store.repository import sync_factors
@@ -29,6 +35,24 @@ USERS = (
     ("reviewer@demo.cn", "metrology_reviewer", "计量审查员 / metrology reviewer"),
     ("regulator@demo.cn", "regulator", "主管部门 / regulator"),
     ("admin@demo.cn", "admin", "管理员 / administrator"),
+    ("maker@demo.cn", "enterprise", "产品碳足迹管理员（示范制造商） / product footprint manager"),
+)
+
+MAKER = "示范光伏储能制造有限公司"
+"""The demo manufacturer: publishes the worked PV module and LFP battery pack footprints."""
+PACT_CLIENT = ("demo-pact-client", "dualcarbon-demo-pact-secret")
+"""Known PACT client credentials of the demo (a real client's are drawn at random)."""
+PV_MASS_KG = 11.5
+"""Mass of 1 m² of the demo PV module (illustrative, like the file's other numbers), for PACT's
+productMassPerDeclaredUnit."""
+DEMO_PUBLICATION = {
+    "company_name": MAKER,
+    "company_ids": ["urn:uuid:3f1c5a9e-6b2d-4e8f-9a7c-1d2e3f4a5b6c"],
+}
+"""Publication facts of the demo footprints (invented identifiers)."""
+PRODUCTS = (
+    ("pv-module-simple.yaml", "urn:gtin:6901234567892", {"mass": PV_MASS_KG}),
+    ("lfp-ev-battery-pack.yaml", "urn:gtin:6901234567885", None),
 )
 
 
@@ -83,21 +107,24 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
             sync_factors(session)
             organisation = Organisation(name=name)
             peers = [Organisation(name=peer) for peer, _, _ in PEERS]
-            session.add_all([organisation, *peers])
+            maker = Organisation(name=MAKER)
+            session.add_all([organisation, *peers, maker])
             session.flush()
             passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)
-            users = {}
+            users: dict[str, int] = {}
             for email, role, label in USERS:
                 user = User(
                     email=email,
                     name=label,
                     password_hash=passwords.hash(PASSWORD),
                     role=role,
-                    organisation_id=organisation.id if role == "enterprise" else None,
+                    organisation_id=(maker if email.startswith("maker") else organisation).id
+                    if role == "enterprise"
+                    else None,
                 )
                 session.add(user)
                 session.flush()
-                users[role] = user.id
+                users.setdefault(role, user.id)
                 if role in ("verifier", "metrology_reviewer"):
                     for assigned in (organisation, *peers[:1]):
                         session.add(UserOrganisation(user_id=user.id, organisation_id=assigned.id))
@@ -115,6 +142,7 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
                     peer_inventory(inventory, peer_name, facility, scale),
                     ledger,
                 )
+            _publish_demo_footprints(session, maker.id, passwords)
             verifier = services.principal_of(services.get_user(session, users["verifier"]))
             first_peer = services.organisation_results(session, verifier, peers[0].id)[-1]
             services.sign_off(
@@ -126,6 +154,25 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
     finally:
         engine.dispose()
     return _logins()
+
+
+def _publish_demo_footprints(session: Session, organisation_id: int, passwords: Passwords) -> None:
+    """The worked PV module and battery pack, published as PACT v3 footprints of the demo
+    manufacturer, and a PACT client with known credentials that may read them."""
+    for name, product_id, product in PRODUCTS:
+        path = demo_footprint_path(name)
+        raw = resolve_background(read_yaml_mapping(path), source=str(path))
+        if product is not None:
+            raw["product"] = product
+        system = validate_product_system(raw, source=str(path))
+        publication = Publication.model_validate({**DEMO_PUBLICATION, "product_ids": [product_id]})
+        repository.publish(
+            session, organisation_id, system, dump_product_system(system), publication
+        )
+    repository.create_client(
+        session, passwords, organisation_id, "演示合作方 / demo partner", credentials=PACT_CLIENT
+    )
+    session.commit()
 
 
 def _logins() -> list[DemoLogin]:

@@ -145,11 +145,15 @@ def create_client(
     *,
     partner: PartnerAuth | None = None,
     secret_key: str | None = None,
+    credentials: tuple[str, str] | None = None,
 ) -> NewClient:
     """A PACT client allowed to read ``organisation_id``'s footprints; ``partner`` credentials
-    are sealed with ``secret_key`` (the server's). The caller commits."""
-    client_id = CLIENT_PREFIX + secrets.token_hex(8)
-    secret = secrets.token_urlsafe(32)
+    are sealed with ``secret_key`` (the server's). ``credentials`` (client id, secret) are
+    drawn at random unless given — the demo gives known ones. The caller commits."""
+    client_id, secret = credentials or (
+        CLIENT_PREFIX + secrets.token_hex(8),
+        secrets.token_urlsafe(32),
+    )
     client = PactClient(
         client_id=client_id,
         secret_hash=passwords.hash(secret),
