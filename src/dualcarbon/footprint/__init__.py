@@ -24,6 +24,10 @@ The package's table of contents:
 ``service_life``    service units: a battery's energy delivered over its life (EU 2023/1542), a
                     PV module's rated power and lifetime yield
 ``result_json``     a footprint result as plain JSON (the CLI's ``--json``, the API)
+``label``           the carbon-label record (value, unit, scope, verification, validity)
+``product_xlsx``    the Excel workbook of a product system: write, and read all-or-nothing
+``olca``            openLCA JSON-LD: what export (``olca_export``) and import (``olca_import``)
+                    share
 ``matrices``        a product system → technosphere A, biosphere B (background and bought
                     electricity folded in as kgCO2e rows), characterisation c, demand f, the
                     index maps, and each entry's exchange and lognormal σ
