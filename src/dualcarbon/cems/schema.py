@@ -68,4 +68,3 @@ MINUTE_SCHEMA = pa.schema(
 )
 """The Arrow schema of the minute rows (partition columns ``source`` and ``month`` aside,
 ``source`` is also a column of every file so that a file read alone says whose it is)."""
-

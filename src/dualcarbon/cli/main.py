@@ -9,7 +9,15 @@ import typer
 
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
-from dualcarbon.cli import evidence, factors, footprint, instruments, methodologies, uncertainty
+from dualcarbon.cli import (
+    cems,
+    evidence,
+    factors,
+    footprint,
+    instruments,
+    methodologies,
+    uncertainty,
+)
 from dualcarbon.cli import serve as server
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
@@ -25,6 +33,7 @@ app.add_typer(methodologies.app, name="methodologies")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(instruments.app, name="instruments")
 app.add_typer(footprint.app, name="footprint")
+app.add_typer(cems.app, name="cems")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
 

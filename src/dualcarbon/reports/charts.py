@@ -57,9 +57,9 @@ TIER_COLOURS: dict[str, str] = {
     "supplier": "#d4e157",
     "default": "#e07b39",
 }
-_OTHER_COLOURS = ("#6c757d", "#a05195", "#003f5c", "#ff7c43", "#665191")
+OTHER_COLOURS = ("#6c757d", "#a05195", "#003f5c", "#ff7c43", "#665191")
 _INK = "#333333"
-_GRID = "#dddddd"
+GRID_COLOUR = "#dddddd"
 
 _LOCK = threading.Lock()
 
@@ -112,7 +112,7 @@ def tier_rank(tier: str | None) -> int:
 
 
 def _colour(key: str, palette: dict[str, str], index: int) -> str:
-    return palette.get(key, _OTHER_COLOURS[index % len(_OTHER_COLOURS)])
+    return palette.get(key, OTHER_COLOURS[index % len(OTHER_COLOURS)])
 
 
 def monthly_chart(result: AccountingResult, lang: str) -> str:
@@ -187,8 +187,8 @@ def monthly_chart(result: AccountingResult, lang: str) -> str:
         axes.axhline(0, color="#999999", linewidth=0.8)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         axes.set_ylabel("tCO2e", labelpad=6)
-        _tidy(axes)
-        axes.grid(axis="y", color=_GRID, linewidth=0.6)
+        tidy(axes)
+        axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.6)
         axes.set_axisbelow(True)
         handles, _labels = axes.get_legend_handles_labels()
         if handles:
@@ -242,7 +242,7 @@ def tier_chart(result: AccountingResult, lang: str) -> str | None:
         axes.set_ylim(-0.45, 0.45)
         axes.set_yticks([])
         axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        _tidy(axes)
+        tidy(axes)
         axes.spines["left"].set_visible(False)
         axes.legend(
             loc="upper center",
@@ -254,7 +254,7 @@ def tier_chart(result: AccountingResult, lang: str) -> str | None:
         return to_svg(figure, "tiers", words["tiers_chart"])
 
 
-def _tidy(axes: Any) -> None:
+def tidy(axes: Any) -> None:
     axes.spines["top"].set_visible(False)
     axes.spines["right"].set_visible(False)
     axes.tick_params(length=3, width=0.6)
@@ -333,8 +333,8 @@ def organisations_chart(totals: Sequence[tuple[str, Mapping[str, float]]], lang:
         axes.set_xlim(right=max(right) * 1.15 if max(right) > 0 else 1.0)
         axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         axes.set_xlabel("tCO2e")
-        _tidy(axes)
-        axes.grid(axis="x", color=_GRID, linewidth=0.6)
+        tidy(axes)
+        axes.grid(axis="x", color=GRID_COLOUR, linewidth=0.6)
         axes.set_axisbelow(True)
         axes.legend(
             loc="upper center",
@@ -366,7 +366,7 @@ def intensity_chart(monthly: pl.DataFrame, lang: str) -> str | None:
                 marker="o",
                 markersize=3.5,
                 linewidth=1.4,
-                color=_OTHER_COLOURS[index % len(_OTHER_COLOURS)],
+                color=OTHER_COLOURS[index % len(OTHER_COLOURS)],
                 label=f"{facility} {unit}" if several_plants else str(unit or facility),
             )
         months = list(range(1, 13))
@@ -374,8 +374,8 @@ def intensity_chart(monthly: pl.DataFrame, lang: str) -> str | None:
         axes.set_xlim(0.6, 12.4)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.3f}"))
         axes.set_ylabel("tCO2/MWh", labelpad=6)
-        _tidy(axes)
-        axes.grid(axis="y", color=_GRID, linewidth=0.6)
+        tidy(axes)
+        axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.6)
         axes.legend(
             loc="upper center",
             bbox_to_anchor=(0.5, -0.12),

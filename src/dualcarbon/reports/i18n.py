@@ -986,3 +986,271 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
 def footprint_text(lang: str) -> Mapping[str, str]:
     """The words of the CFP study report (:data:`FOOTPRINT_TEXT`) in ``lang``."""
     return FOOTPRINT_TEXT[check_lang(lang)]
+
+
+# -- the CEMS QA and comparison reports (dualcarbon.reports.cems_report) -------------------------
+
+CEMS_TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "html_lang": "zh-CN",
+        "qa_title": "{source} 二氧化碳连续监测系统 (CEMS) 质量保证报告",
+        "qa_subtitle": "相对准确度、校准漂移、校准误差与线性检查",
+        "cmp_title": "{facility} {year}年 CO2 直接监测与核算结果比对报告",
+        "cmp_subtitle": "逐机组、逐月比对：差值、相对偏差与归一化偏差 En",
+        "meta": "报告信息",
+        "source": "排放口/监测点",
+        "analyser": "分析仪",
+        "period": "检查时段",
+        "generated": "生成时间",
+        "engine": "计算程序",
+        "facility": "设施",
+        "year": "年度",
+        "methodology": "核算方法",
+        "inventory_digest": "清单数据摘要 (SHA-256)",
+        "summary": "结论",
+        "overall_pass": "全部检查项合格",
+        "overall_fail": "存在不合格检查项",
+        "tests": "检查项一览",
+        "test": "检查项",
+        "item": "对象",
+        "statistic": "统计量",
+        "limit": "限值",
+        "verdict": "判定",
+        "pass": "合格",
+        "fail": "不合格",
+        "clause": "依据条款",
+        "rule": "判定规则",
+        "confidence": "条款可信度",
+        "confidence_verified": "已核对原文",
+        "confidence_memory": "待核对原文",
+        "basis_alternative": "（按替代绝对误差判定）",
+        "test_rata": "相对准确度 (RATA)",
+        "test_zero_drift": "24 h 零点漂移",
+        "test_span_drift": "24 h 量程漂移",
+        "test_calibration_error": "校准误差",
+        "test_linearity": "线性误差",
+        "test_relative_error": "相对误差（比对监测）",
+        "details": "各检查项数据与计算",
+        "run": "序号",
+        "rm": "参比方法 RMᵢ",
+        "cem": "CEMS CEMᵢ",
+        "d": "差值 dᵢ = RMᵢ − CEMᵢ",
+        "formulas": "计算公式",
+        "rata_formulas": (
+            "d̄ = Σdᵢ/n；S_d = √{[Σdᵢ² − (Σdᵢ)²/n]/(n − 1)}；cc = t₀.₉₇₅,ₙ₋₁ · S_d/√n；"
+            "RA = (|d̄| + |cc|)/RM̄ × 100 %"
+            "（40 CFR Part 75 附录 A 式 A-7～A-10；HJ 75-2017 相对准确度）"
+        ),
+        "drift_formula": "漂移 = (R₂₄ − R₀)/F.S. × 100 %",
+        "ce_formula": "CE = |R − A|/S × 100 %（附录 A 式 A-5）",
+        "le_formula": "LE = |R − Ā|/R × 100 %（附录 A 式 A-4）",
+        "re_formula": "RE = (CEM̄ − RM̄)/RM̄ × 100 %（HJ 75-2017 相对误差）",
+        "memory_note": (
+            "标注“待核对原文”的限值系依据公开资料整理，尚未逐字核对标准原文；"
+            "用于正式判定前请对照标准文本确认。"
+        ),
+        "notes": "说明",
+        "signature": "签字",
+        "tester": "检查人员",
+        "reviewer": "审核人员",
+        "verifier": "核查人员",
+        "organisation": "核查机构",
+        "date": "日期",
+        "sign_here": "签名/盖章",
+        "name": "姓名/名称",
+        "conclusion": "核查结论",
+        "conclusion_consistent": "直接监测结果与核算结果一致（|En| ≤ 1）",
+        "conclusion_inconsistent": "存在显著差异，需说明原因（|En| > 1）",
+        "conclusion_remarks": "其他意见：",
+        "finding": "程序计算结果",
+        "chart": "逐月比对图",
+        "chart_caption": (
+            "上图：CEMS（实心）与核算（空心）月排放量，误差棒为扩展不确定度 (k = 2)；"
+            "下图：归一化偏差 En（标记形状同上图机组），虚线为 ±1。"
+        ),
+        "monthly": "逐月比对",
+        "annual": "全年比对（按机组）",
+        "unit": "机组",
+        "month": "月份",
+        "cems": "CEMS (tCO2)",
+        "accounting": "核算 (tCO2)",
+        "u_cems": "U_CEMS (k=2)",
+        "u_accounting": "U_核算 (k=2)",
+        "difference": "差值 ΔE (tCO2)",
+        "relative_difference": "相对偏差 δ",
+        "en": "En",
+        "consistent": "一致",
+        "inconsistent": "显著差异",
+        "consistent_share": "|En| ≤ 1 的月份占比",
+        "unpaired": "未配对的月份",
+        "missing_cems": "缺 CEMS 数据",
+        "missing_accounting": "缺核算结果",
+        "method": "方法与假设",
+        "method_text": (
+            "ΔE = E_CEMS − E_核算；δ = (E_CEMS − E_核算)/E_核算；"
+            "En = (E_CEMS − E_核算)/√(U_CEMS² + U_核算²)，U 为扩展不确定度 (k = {k})。"
+            "|En| ≤ 1 判为一致（ISO/IEC 17043、ISO 13528 的 En 准则）。"
+            "两侧结果相互独立（烟气测量与燃料计量、化验）。"
+        ),
+        "method_accounting": (
+            "核算值为该机组当月计入总量的化石燃料燃烧 CO2（外购电力不属于烟囱排放，不计入）；"
+            "其不确定度由核算模块的不确定度传播对该机组当月的明细行单独计算得到。"
+        ),
+        "method_annual": (
+            "全年比对：CEMS 月度不确定度按相关系数 r = {r} 合成（系统误差逐月重复）；"
+            "核算全年不确定度按核算模块对该机组全年明细行的传播（共用缺省值作为同一输入）。"
+        ),
+        "annual_curve": "全年排放量相对标准不确定度与小时间相关系数 r 的关系",
+        "hourly": "CEMS 小时 CO2 排放量的不确定度评定（典型小时）",
+        "hourly_summary": (
+            "m = {m} t，u = {u} t（相对 {rel}，GUM 传播律）；蒙特卡洛法 u = {mcm} t，{ok}"
+        ),
+        "validated": "GUM 结果经蒙特卡洛法验证通过（JCGM 101 第 8 章）",
+        "not_validated": "GUM 结果未通过蒙特卡洛法验证（JCGM 101 第 8 章）",
+        "input": "输入量",
+        "value": "估计值",
+        "sensitivity": "灵敏系数 cᵢ",
+        "share": "方差占比",
+        "r": "系统误差的小时间相关系数 r",
+        "u_rel": "相对标准不确定度",
+        "footer": "由 {engine} 生成。",
+        "months": "1月|2月|3月|4月|5月|6月|7月|8月|9月|10月|11月|12月",
+        "year_row": "全年",
+    },
+    "en": {
+        "html_lang": "en",
+        "qa_title": "{source} CO2 CEMS quality-assurance report",
+        "qa_subtitle": "Relative accuracy, calibration drift, calibration error and linearity",
+        "cmp_title": "{facility} {year}: CO2 by direct measurement vs accounting",
+        "cmp_subtitle": "Per unit and month: difference, relative difference, normalised error En",
+        "meta": "Report",
+        "source": "Stack / monitoring point",
+        "analyser": "Analyser",
+        "period": "Period",
+        "generated": "Generated",
+        "engine": "Engine",
+        "facility": "Facility",
+        "year": "Year",
+        "methodology": "Accounting methodology",
+        "inventory_digest": "Inventory digest (SHA-256)",
+        "summary": "Conclusion",
+        "overall_pass": "All tests passed",
+        "overall_fail": "At least one test failed",
+        "tests": "Tests",
+        "test": "Test",
+        "item": "Item",
+        "statistic": "Statistic",
+        "limit": "Limit",
+        "verdict": "Verdict",
+        "pass": "pass",
+        "fail": "fail",
+        "clause": "Clause",
+        "rule": "Rule",
+        "confidence": "Clause checked",
+        "confidence_verified": "checked against the text",
+        "confidence_memory": "to be checked against the text",
+        "basis_alternative": " (passed on the alternative absolute criterion)",
+        "test_rata": "Relative accuracy (RATA)",
+        "test_zero_drift": "24-h zero drift",
+        "test_span_drift": "24-h span drift",
+        "test_calibration_error": "Calibration error",
+        "test_linearity": "Linearity error",
+        "test_relative_error": "Relative error (comparison)",
+        "details": "Data and statistics of each test",
+        "run": "Run",
+        "rm": "Reference RMᵢ",
+        "cem": "CEMS CEMᵢ",
+        "d": "dᵢ = RMᵢ − CEMᵢ",
+        "formulas": "Formulas",
+        "rata_formulas": (
+            "d̄ = Σdᵢ/n; S_d = √{[Σdᵢ² − (Σdᵢ)²/n]/(n − 1)}; cc = t₀.₉₇₅,ₙ₋₁ · S_d/√n; "
+            "RA = (|d̄| + |cc|)/RM̄ × 100 % (40 CFR Part 75 App. A Eq. A-7…A-10; HJ 75-2017)"
+        ),
+        "drift_formula": "drift = (R₂₄ − R₀)/F.S. × 100 %",
+        "ce_formula": "CE = |R − A|/S × 100 % (App. A Eq. A-5)",
+        "le_formula": "LE = |R − Ā|/R × 100 % (App. A Eq. A-4)",
+        "re_formula": "RE = (CEM̄ − RM̄)/RM̄ × 100 % (HJ 75-2017 relative error)",
+        "memory_note": (
+            "Limits marked 'to be checked' were compiled from public secondary sources and not yet "
+            "checked word for word against the standard; confirm them before an official verdict."
+        ),
+        "notes": "Notes",
+        "signature": "Signatures",
+        "tester": "Tested by",
+        "reviewer": "Reviewed by",
+        "verifier": "Verifier",
+        "organisation": "Verification body",
+        "date": "Date",
+        "sign_here": "Signature / seal",
+        "name": "Name",
+        "conclusion": "Conclusion",
+        "conclusion_consistent": "Direct measurement and accounting agree (|En| ≤ 1)",
+        "conclusion_inconsistent": "Significant differences to be explained (|En| > 1)",
+        "conclusion_remarks": "Remarks:",
+        "finding": "Computed finding",
+        "chart": "Monthly comparison",
+        "chart_caption": (
+            "Top: monthly CO2 by CEMS (filled) and by accounting (open), error bars the expanded "
+            "uncertainty (k = 2). Bottom: normalised error En (marker shapes per unit as above); "
+            "dashed lines at ±1."
+        ),
+        "monthly": "Monthly comparison",
+        "annual": "The year, per unit",
+        "unit": "Unit",
+        "month": "Month",
+        "cems": "CEMS (tCO2)",
+        "accounting": "Accounting (tCO2)",
+        "u_cems": "U_CEMS (k=2)",
+        "u_accounting": "U_acc (k=2)",
+        "difference": "ΔE (tCO2)",
+        "relative_difference": "δ",
+        "en": "En",
+        "consistent": "consistent",
+        "inconsistent": "significant",
+        "consistent_share": "Months with |En| ≤ 1",
+        "unpaired": "Unpaired months",
+        "missing_cems": "no CEMS data",
+        "missing_accounting": "no accounting result",
+        "method": "Method and assumptions",
+        "method_text": (
+            "ΔE = E_CEMS − E_acc; δ = (E_CEMS − E_acc)/E_acc; "
+            "En = (E_CEMS − E_acc)/√(U_CEMS² + U_acc²), U expanded (k = {k}). "
+            "|En| ≤ 1 is consistent (the En criterion of ISO/IEC 17043 and ISO 13528). "
+            "The two results are independent (stack gas vs fuel metering and lab analysis)."
+        ),
+        "method_accounting": (
+            "Accounting is the counted fossil-fuel combustion CO2 of the unit in the month "
+            "(purchased electricity is no stack emission and is left out); its uncertainty is "
+            "propagated by the accounting core on that unit and month's lines alone."
+        ),
+        "method_annual": (
+            "The year: CEMS monthly uncertainties combined with correlation r = {r} (systematic "
+            "errors repeat every month); accounting by the core's propagation over the unit's "
+            "lines of the year (a shared default counts as one input)."
+        ),
+        "annual_curve": (
+            "Relative standard uncertainty of the annual mass vs the hour-to-hour correlation r"
+        ),
+        "r": "correlation r of systematic errors between hours",
+        "u_rel": "relative standard uncertainty",
+        "hourly": "Uncertainty of the hourly CO2 mass by CEMS (a typical hour)",
+        "hourly_summary": (
+            "m = {m} t, u = {u} t ({rel} relative, law of propagation); Monte Carlo u = {mcm} t; "
+            "{ok}"
+        ),
+        "validated": "the GUM result is validated by Monte Carlo (JCGM 101 clause 8)",
+        "not_validated": "the GUM result is not validated by Monte Carlo (JCGM 101 clause 8)",
+        "input": "Input",
+        "value": "Estimate",
+        "sensitivity": "Sensitivity cᵢ",
+        "share": "Variance share",
+        "footer": "Generated by {engine}.",
+        "months": "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec",
+        "year_row": "year",
+    },
+}
+
+
+def cems_text(lang: str) -> Mapping[str, str]:
+    """The words of the CEMS QA and comparison reports (:data:`CEMS_TEXT`) in ``lang``."""
+    return CEMS_TEXT[check_lang(lang)]

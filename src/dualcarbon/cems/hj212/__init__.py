@@ -1,0 +1,34 @@
+"""HJ 212-2017 (污染物在线监控（监测）系统数据传输标准) intake: packets, codes, a TCP receiver and
+a Parquet sink. See docs/cems-hj212.md."""
+
+from dualcarbon.cems.hj212.crc import crc16, crc16_hex
+from dualcarbon.cems.hj212.errors import (
+    CrcError,
+    FieldError,
+    FramingError,
+    HJ212Error,
+    OversizeError,
+    UnknownCommandError,
+)
+from dualcarbon.cems.hj212.packet import Packet, data_ack, parse, parse_cp
+from dualcarbon.cems.hj212.receiver import Receiver, run, serve
+from dualcarbon.cems.hj212.sink import ParquetSink
+
+__all__ = [
+    "CrcError",
+    "FieldError",
+    "FramingError",
+    "HJ212Error",
+    "OversizeError",
+    "Packet",
+    "ParquetSink",
+    "Receiver",
+    "UnknownCommandError",
+    "crc16",
+    "crc16_hex",
+    "data_ack",
+    "parse",
+    "parse_cp",
+    "run",
+    "serve",
+]

@@ -1,0 +1,153 @@
+"""The CEMS batch pipeline: minute data → valid hours → CO2 mass → substitution → day, month,
+year. Expressed once, as the SQL files of ``sql/`` (DuckDB dialect, one step per file, each a
+SELECT over the previous steps' views), and run on DuckDB (default) or Spark
+(:mod:`.engines`).
+
+Steps (view names; the rules and their sources are in each file and in ``docs/cems.md``):
+
+==================  =======================================================================
+``minute_valid``    minute values that count (flag N) — HJ 75-2017
+``hour_means``      hourly means and valid-minute counts
+``hour_valid``      the full hour grid; an hourly mean is valid with ≥ 45 valid minutes
+``hour_mass``       Q_sn and the CO2 mass concentration of valid hours (:mod:`.mass`)
+``gap_runs``        runs of invalid hours, 720-valid-hour maxima
+``gap_values``      values before/after each gap and its length
+``hourly``          substitution, status and CO2 mass [t] per hour
+``daily``           day totals, valid days (≥ 20 valid hours), capture rate
+``monthly``         month totals
+``annual``          year totals
+==================  =======================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dualcarbon.cems.engines import DuckDBEngine, SparkEngine, SqlEngine
+
+Engine = Literal["duckdb", "spark"]
+
+OUTPUTS = {
+    "hourly": ("source", "hour"),
+    "daily": ("source", "day"),
+    "monthly": ("source", "month"),
+    "annual": ("source", "year"),
+}
+"""The result tables and the key each is sorted by."""
+
+STREAMED = frozenset({"minute_valid"})
+"""Steps left as views: they stream the minute rows into the hourly aggregate. Every later step
+has one row per hour at most and is computed once and kept (a table in DuckDB, a cached frame
+in Spark), since later steps read it more than once."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One SQL file of the pipeline: ``NN_name.sql`` defines the view ``name``."""
+
+    name: str
+    sql: str
+
+
+def steps() -> list[Step]:
+    """The pipeline's steps in order, read from the package's ``sql/`` directory."""
+    folder = resources.files("dualcarbon.cems") / "sql"
+    files = sorted(
+        (entry for entry in folder.iterdir() if entry.name.endswith(".sql")),
+        key=lambda entry: entry.name,
+    )
+    return [
+        Step(name=entry.name.removesuffix(".sql").split("_", 1)[1], sql=entry.read_text("utf-8"))
+        for entry in files
+    ]
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """Tables of one run: Arrow tables, or Parquet file paths when ``out`` was given.
+
+    hourly
+        one row per source and hour: ``status`` (measured, substituted, unfilled, stopped),
+        ``co2_rule`` / ``qsn_rule`` (measured, mean_before_after, one_side, max_720, unfilled,
+        stopped), valid-minute counts ``<x>_n``, measured hourly means, the values used
+        ``co2_mg_m3`` [mg/m³] and ``qsn`` [m³/h dry std], and ``co2_t`` [t].
+    daily, monthly, annual
+        per source and period: ``hours``, ``n_measured``, ``n_substituted``, ``n_unfilled``,
+        ``n_stopped``, ``co2_t`` [t], ``capture_rate`` (measured / hours run) and the count of
+        valid days (``valid`` on a day: ≥ 20 measured hours).
+    rows
+        row counts: ``minute`` (input rows read) and one per table.
+    """
+
+    hourly: pa.Table | Path
+    daily: pa.Table | Path
+    monthly: pa.Table | Path
+    annual: pa.Table | Path
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def make_engine(engine: Engine) -> SqlEngine:
+    """A fresh engine of the given kind."""
+    if engine == "duckdb":
+        return DuckDBEngine()
+    if engine == "spark":
+        return SparkEngine()
+    raise ValueError(f"unknown engine {engine!r}; expected 'duckdb' or 'spark'")
+
+
+def run(
+    root: Path,
+    *,
+    engine: Engine = "duckdb",
+    out: Path | None = None,
+    sources: Sequence[str] | None = None,
+) -> PipelineResult:
+    """Run the pipeline over the minute data under ``root`` (layout of :mod:`.schema`).
+
+    Parameters
+    ----------
+    root
+        folder of the hive-partitioned minute Parquet files (``source=…/month=…``).
+    engine
+        ``"duckdb"`` (embedded, default) or ``"spark"`` (the active SparkSession, else a new
+        local one); both run the same SQL.
+    out
+        if given, each table is written to ``out/<table>.parquet`` and returned as that path.
+    sources
+        only these stacks (default: all under ``root``).
+    """
+    if not any(Path(root).glob("source=*/month=*/*.parquet")):
+        raise FileNotFoundError(f"no minute data (source=…/month=…/*.parquet) under {root}")
+    runner = make_engine(engine)
+    try:
+        runner.register_minutes(Path(root), sources)
+        for step in steps():
+            runner.view(step.name, step.sql, materialize=step.name not in STREAMED)
+        rows = {"minute": runner.count("minute")}
+        tables: dict[str, pa.Table | Path] = {}
+        for name, key in OUTPUTS.items():
+            table = runner.fetch(name, key)
+            rows[name] = table.num_rows
+            if out is None:
+                tables[name] = table
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                path = out / f"{name}.parquet"
+                pq.write_table(table, path)
+                tables[name] = path
+    finally:
+        runner.close()
+    return PipelineResult(
+        hourly=tables["hourly"],
+        daily=tables["daily"],
+        monthly=tables["monthly"],
+        annual=tables["annual"],
+        rows=rows,
+    )

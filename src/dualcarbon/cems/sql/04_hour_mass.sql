@@ -1,0 +1,15 @@
+-- Step 4, the measured values of each valid hour (mass.py has the same formulas):
+--   Q_sn = Q_s * 273.15 / (273.15 + t_s) * p_s / 101.325 * (1 - X_sw / 100)   [m3/h, dry, std]
+--     (HJ 75-2017; GB/T 16157-1996 section 7)
+--   c_CO2 = phi / 100 * 44.01 / 22.414 * 1e6                                   [mg/m3, dry, std]
+-- co2_m and qsn_m are null where the hour is not valid (or the stack stopped).
+SELECT
+    *,
+    CASE WHEN co2_ok = 1 AND stopped = 0 THEN co2 / 100.0 * 44.01 / 22.414 * 1000000.0 END
+        AS co2_m,
+    CASE
+        WHEN qsn_ok = 1 AND stopped = 0
+        THEN flow * 273.15 / (273.15 + temperature) * pressure / 101.325
+            * (1.0 - moisture / 100.0)
+    END AS qsn_m
+FROM hour_valid
