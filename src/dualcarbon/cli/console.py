@@ -29,4 +29,4 @@ def show_input_error(error: InputError, lang: Lang) -> None:
         )
     )
     for problem in error.problems:
-        errors.print(f"  • {problem}", markup=False, highlight=False)
+        errors.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
