@@ -76,3 +76,42 @@ def test_import_then_run(tmp_path: Path) -> None:
     assert annual[0]["co2_t"] == pytest.approx(24 * 219.600, rel=1e-4)
     again = runner.invoke(app, ["cems", "import", str(data), "--root", str(root), "--source", "A1"])
     assert again.exit_code == 1  # the same minutes twice: refused, nothing written
+
+
+def test_compare_from_the_pipeline_with_a_monitoring_plan(tmp_path: Path) -> None:
+    """Two days of the worked example's steady stack (219.600 t CO2 per hour, tests/cems/
+    test_mass.py) for unit #1 in January: the January row of #1 carries 48 × 219.6 t; the
+    plan's monitor uncertainties give it a non-zero U; months without CEMS data are not rows."""
+    rows = ["time,co2,o2,flow,temperature,pressure,moisture"]
+    rows += [
+        f"2024-01-{d:02d} {h:02d}:{m:02d}:00,12.0,6.0,1500000,130,101.0,8.0"
+        for d in (10, 11)
+        for h in range(24)
+        for m in range(60)
+    ]
+    data, root = tmp_path / "da001.csv", tmp_path / "minutes"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    imported = runner.invoke(
+        app, ["cems", "import", str(data), "--root", str(root), "--source", "DA001"]
+    )
+    assert imported.exit_code == 0, imported.output
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        'units: {DA001: "#1"}\n'
+        "co2: {systematic: 1.0, random: 0.5}\nflow: {systematic: 2.5, random: 1.0}\n"
+        "temperature: {systematic: 1.0}\npressure: {systematic: 0.3}\n"
+        "moisture: {systematic: 0.5}\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(
+        app,
+        ["cems", "compare", str(demo_inventory_path()), "--root", str(root), "--plan", str(plan)],
+    )
+    assert out.exit_code == 0, out.output
+    table = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in out.stdout.splitlines()
+        if line.startswith("│")
+    ]
+    assert [(row[0], row[1]) for row in table] == [("#1", "1")]
+    assert float(table[0][2].replace(",", "")) == pytest.approx(48 * 219.600, rel=1e-3)

@@ -200,6 +200,13 @@ def compare(
         Path | None,
         typer.Option(help="CEMS monthly CO2: CSV or Parquet with unit, month, co2_t, u_co2_t"),
     ] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="minute data: run the pipeline on it (with --plan)")
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(help="monitoring plan: stacks → units, monitor uncertainties", exists=True),
+    ] = None,
     demo: Annotated[
         bool, typer.Option(help="use a synthetic CEMS series (documented, seeded) instead")
     ] = False,
@@ -210,6 +217,7 @@ def compare(
     """CEMS against the accounting method, unit by unit and month by month: difference,
     relative difference and the normalised error E_n of both expanded uncertainties."""
     import polars as pl
+    import pyarrow as pa
 
     from dualcarbon.accounting.engine import account
     from dualcarbon.cems.comparison import (
@@ -225,13 +233,28 @@ def compare(
     from dualcarbon.reports.cems_report import write_comparison_html
 
     language = _lang(lang)
-    if (cems is None) == (not demo):
-        raise typer.BadParameter("give --cems FILE or --demo", param_hint="--cems")
+    if sum((cems is not None, demo, root is not None)) != 1 or (root is None) != (plan is None):
+        raise typer.BadParameter(
+            "give one of --cems FILE, --root DIR with --plan PLAN, or --demo", param_hint="--cems"
+        )
     try:
         result = account(read_inventory(inventory))
-        if cems is None:
+        if demo:
             comparison, _ = demo_comparison(result)
+        elif root is not None and plan is not None:
+            from dualcarbon.cems.pipeline import run as run_pipeline
+            from dualcarbon.cems.plan import cems_monthly, read_plan
+
+            monitoring = read_plan(plan)
+            hourly = run_pipeline(root, sources=sorted(monitoring.units)).hourly
+            assert isinstance(hourly, pa.Table)
+            comparison = compare_months(
+                cems_monthly(hourly, monitoring),
+                accounting_monthly(result),
+                accounting_annual_u=accounting_annual(result),
+            )
         else:
+            assert cems is not None
             frame = pl.read_parquet(cems) if cems.suffix == ".parquet" else pl.read_csv(cems)
             comparison = compare_months(
                 read_monthly(frame),

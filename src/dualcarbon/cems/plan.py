@@ -1,0 +1,109 @@
+"""A plant's CEMS monitoring plan: which stack serves which unit, and the standard uncertainties
+of its monitors — what turns the pipeline's hourly masses into monthly CO2 with uncertainty, to
+set beside the accounting method (``dualcarbon cems compare --root … --plan …``)::
+
+    units: {DA001: "#1", DA002: "#2"}     # stack (HJ 212 MN) → the unit of the inventory
+    co2:  {systematic: 1.0, random: 0.5}  # % of reading (RA ≈ 1.7 % → 1.0 % = RA/√3)
+    flow: {systematic: 2.5, random: 1.0}  # % of reading
+    temperature: {systematic: 1.0, random: 0.5}   # °C
+    pressure: {systematic: 0.3, random: 0.1}      # kPa
+    moisture: {systematic: 0.5, random: 0.3}      # % vol
+    correlation: 1.0            # of the systematic errors between hours (docs/cems-qa.md)
+    substituted_random: 10.0    # % of a substituted hour's mass, as its random part
+
+Systematic parts repeat every hour (calibration, bias); random parts are independent between
+hours (:mod:`dualcarbon.cems.uncertainty`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dualcarbon.cems.comparison import MonthlyCo2, cems_monthly_from_hourly
+from dualcarbon.cems.uncertainty import HourInputs, Reading, relative_components
+from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.io.yaml_file import read_yaml_mapping
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Monitor(_Frozen):
+    """Standard uncertainties of one monitor, in the unit its field states."""
+
+    systematic: float = Field(default=0.0, ge=0.0)
+    random: float = Field(default=0.0, ge=0.0)
+
+
+class MonitoringPlan(_Frozen):
+    units: dict[str, str] = Field(min_length=1)
+    co2: Monitor = Field(description="% of reading")
+    flow: Monitor = Field(description="% of reading")
+    temperature: Monitor = Field(description="°C")
+    pressure: Monitor = Field(description="kPa")
+    moisture: Monitor = Field(description="% vol")
+    correlation: float = Field(default=1.0, ge=0.0, le=1.0)
+    substituted_random: float | None = Field(default=None, ge=0.0, description="% of the mass")
+
+    def hour_inputs(self, typical: dict[str, float]) -> HourInputs:
+        """The monitors' uncertainties at a typical hour (CO2 and flow relative to its
+        readings, the others absolute)."""
+        co2, flow = typical["co2"], typical["flow"]
+        return HourInputs(
+            co2=Reading(co2, co2 * self.co2.systematic / 100, co2 * self.co2.random / 100),
+            flow=Reading(flow, flow * self.flow.systematic / 100, flow * self.flow.random / 100),
+            temperature=Reading(
+                typical["temperature"], self.temperature.systematic, self.temperature.random
+            ),
+            pressure=Reading(typical["pressure"], self.pressure.systematic, self.pressure.random),
+            moisture=Reading(typical["moisture"], self.moisture.systematic, self.moisture.random),
+        )
+
+
+def read_plan(path: Path) -> MonitoringPlan:
+    """The plan in the YAML file at ``path``, or an InputError naming every problem."""
+    raw = read_yaml_mapping(path, what="a monitoring plan (a mapping)")
+    try:
+        return MonitoringPlan.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(
+            [
+                InputProblem(
+                    str(path), str(e["msg"]), field=".".join(str(p) for p in e["loc"]) or None
+                )
+                for e in exc.errors()
+            ]
+        ) from None
+
+
+TYPICAL = ("co2", "flow", "temperature", "pressure", "moisture")
+"""The hourly columns whose means over the measured hours make the typical hour."""
+
+
+def cems_monthly(hourly: pa.Table, plan: MonitoringPlan) -> list[MonthlyCo2]:
+    """Monthly CO2 per unit [t] from the pipeline's hourly table, each with its standard
+    uncertainty: the relative budget of the typical measured hour of the stacks
+    (:func:`~dualcarbon.cems.uncertainty.relative_components`) carried to the month by
+    :func:`~dualcarbon.cems.comparison.cems_monthly_from_hourly`."""
+    frame = pl.from_arrow(hourly)
+    assert isinstance(frame, pl.DataFrame)
+    measured = frame.filter(pl.col("status") == "measured")
+    if measured.is_empty():
+        raise InputError([InputProblem("hourly", "no measured hour to judge the monitors by")])
+    typical = {name: float(measured[name].mean()) for name in TYPICAL}  # type: ignore[arg-type]
+    systematic, random = relative_components(plan.hour_inputs(typical))
+    return cems_monthly_from_hourly(
+        frame,
+        plan.units,
+        relative_systematic=systematic,
+        relative_random=random,
+        correlation=plan.correlation,
+        substituted_relative_random=(
+            None if plan.substituted_random is None else plan.substituted_random / 100
+        ),
+    )
