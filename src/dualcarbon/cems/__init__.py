@@ -14,5 +14,6 @@ method (docs/cems.md, docs/cems-hj212.md, docs/cems-qa.md).
 ``qa``, ``qa_file`` relative accuracy, drift, calibration error, linearity; a campaign file
 ``uncertainty``     the hourly CO2 mass's uncertainty (GUM, Monte Carlo) and the year's
 ``comparison``      CEMS against the accounting method per unit and month: δ and E_n
+``plan``            the monitoring plan: stacks → units, monitor uncertainties → monthly u
 ==================  ===========================================================================
 """
