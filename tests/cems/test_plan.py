@@ -11,7 +11,13 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from dualcarbon.cems.plan import Monitor, MonitoringPlan, cems_monthly, read_plan
+from dualcarbon.cems.plan import (
+    Monitor,
+    MonitoringPlan,
+    annual_by_source,
+    cems_monthly,
+    read_plan,
+)
 from dualcarbon.cems.uncertainty import mass_uncertainty, relative_components
 from dualcarbon.errors import InputError
 
@@ -70,3 +76,22 @@ def test_a_broken_plan_names_its_fields(tmp_path: Path) -> None:
         read_plan(bad)
     fields = {p.field for p in caught.value.problems}
     assert {"units", "co2.systematic", "temperature", "pressure", "moisture"} <= fields
+
+
+def test_annual_by_source_with_a_substituted_hour() -> None:
+    """Stack A: 200 t in each of 3 hours, the last substituted; with the substituted hour's
+    random part at 10 % (plan), u² = r(sΣm)² + (1−r)s²Σm² + q²·(2·200²) + 0.1²·200²
+    (dualcarbon.cems.uncertainty.sum_uncertainty), r = 1."""
+    hourly = _hourly()
+    status = ["measured", "measured", "substituted"] + ["measured"] * 3
+    hourly = hourly.set_column(hourly.schema.get_field_index("status"), "status", [status])
+    plan = PLAN.model_copy(update={"substituted_random": 10.0})
+    years = {y.source: y for y in annual_by_source(hourly, plan)}
+    typical = {"co2": 12.0, "flow": 1.5e6, "temperature": 130.0, "pressure": 101.0}
+    s, q = relative_components(PLAN.hour_inputs({**typical, "moisture": 8.0}))
+    by_hand = math.sqrt((s * 600) ** 2 + q**2 * 2 * 200**2 + 0.1**2 * 200**2)
+    assert (years["A"].year, years["A"].co2_t) == (2024, pytest.approx(600.0))
+    assert years["A"].u_co2_t == pytest.approx(by_hand, rel=1e-12)
+    assert years["B"].u_co2_t == pytest.approx(
+        math.sqrt((s * 300) ** 2 + q**2 * 3 * 100**2), rel=1e-12
+    )

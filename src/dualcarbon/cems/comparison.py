@@ -33,6 +33,7 @@ import polars as pl
 
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import account_uncertainty
+from dualcarbon.cems.uncertainty import sum_uncertainty
 from dualcarbon.errors import DualcarbonError
 
 K = 2.0
@@ -112,7 +113,6 @@ def cems_monthly_from_hourly(
     unknown = set(hourly["source"].unique().to_list()) - set(units)
     if unknown:
         raise ComparisonError(f"no unit given for source(s) {', '.join(sorted(unknown))}")
-    q_sub = relative_random if substituted_relative_random is None else substituted_relative_random
     m = pl.col("co2_t")
     substituted = pl.col("status") == "substituted"
     grouped = (
@@ -130,15 +130,17 @@ def cems_monthly_from_hourly(
         .sort("unit", "month")
     )
     rows = []
-    r, s, q = correlation, relative_systematic, relative_random
     for unit, month, total, squares, sub in grouped.iter_rows():
-        variance = (
-            r * (s * total) ** 2
-            + (1 - r) * s**2 * squares
-            + q**2 * (squares - sub)
-            + q_sub**2 * sub
+        u = sum_uncertainty(
+            total,
+            squares,
+            sub,
+            relative_systematic=relative_systematic,
+            relative_random=relative_random,
+            substituted_relative_random=substituted_relative_random,
+            correlation=correlation,
         )
-        rows.append(MonthlyCo2(str(unit), int(month), float(total), math.sqrt(variance)))
+        rows.append(MonthlyCo2(str(unit), int(month), float(total), u))
     return rows
 
 

@@ -17,6 +17,7 @@ hours (:mod:`dualcarbon.cems.uncertainty`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +25,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dualcarbon.cems.comparison import MonthlyCo2, cems_monthly_from_hourly
-from dualcarbon.cems.uncertainty import HourInputs, Reading, relative_components
+from dualcarbon.cems.uncertainty import HourInputs, Reading, relative_components, sum_uncertainty
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.io.yaml_file import read_yaml_mapping
 
@@ -49,6 +50,11 @@ class MonitoringPlan(_Frozen):
     moisture: Monitor = Field(description="% vol")
     correlation: float = Field(default=1.0, ge=0.0, le=1.0)
     substituted_random: float | None = Field(default=None, ge=0.0, description="% of the mass")
+
+    @property
+    def substituted_fraction(self) -> float | None:
+        """``substituted_random`` as a fraction (None: as a measured hour's)."""
+        return None if self.substituted_random is None else self.substituted_random / 100
 
     def hour_inputs(self, typical: dict[str, float]) -> HourInputs:
         """The monitors' uncertainties at a typical hour (CO2 and flow relative to its
@@ -85,6 +91,62 @@ TYPICAL = ("co2", "flow", "temperature", "pressure", "moisture")
 """The hourly columns whose means over the measured hours make the typical hour."""
 
 
+def relative_budget(hourly: pl.DataFrame, plan: MonitoringPlan) -> tuple[float, float]:
+    """Relative standard uncertainties (systematic, random) of one hour's mass at the typical
+    measured hour of ``hourly`` (the means of its measured hours' readings)."""
+    measured = hourly.filter(pl.col("status") == "measured")
+    if measured.is_empty():
+        raise InputError([InputProblem("hourly", "no measured hour to judge the monitors by")])
+    typical = {name: float(measured[name].mean()) for name in TYPICAL}  # type: ignore[arg-type]
+    return relative_components(plan.hour_inputs(typical))
+
+
+@dataclass(frozen=True)
+class SourceYear:
+    """A stack's CO2 in a year [t] with its standard uncertainty [t]."""
+
+    source: str
+    year: int
+    co2_t: float
+    u_co2_t: float
+
+
+def annual_by_source(hourly: pa.Table, plan: MonitoringPlan) -> list[SourceYear]:
+    """Each stack's yearly CO2 with its standard uncertainty from the plan's monitors
+    (:func:`~dualcarbon.cems.uncertainty.sum_uncertainty`; unfilled hours left out)."""
+    frame = pl.from_arrow(hourly)
+    assert isinstance(frame, pl.DataFrame)
+    systematic, random = relative_budget(frame, plan)
+    m = pl.col("co2_t")
+    grouped = (
+        frame.filter(m.is_not_null())
+        .group_by("source", pl.col("hour").dt.year().alias("year"))
+        .agg(
+            total=m.sum(),
+            squares=(m**2).sum(),
+            substituted=pl.when(pl.col("status") == "substituted").then(m**2).otherwise(0.0).sum(),
+        )
+        .sort("source", "year")
+    )
+    return [
+        SourceYear(
+            str(source),
+            int(year),
+            float(total),
+            sum_uncertainty(
+                total,
+                squares,
+                substituted,
+                relative_systematic=systematic,
+                relative_random=random,
+                substituted_relative_random=plan.substituted_fraction,
+                correlation=plan.correlation,
+            ),
+        )
+        for source, year, total, squares, substituted in grouped.iter_rows()
+    ]
+
+
 def cems_monthly(hourly: pa.Table, plan: MonitoringPlan) -> list[MonthlyCo2]:
     """Monthly CO2 per unit [t] from the pipeline's hourly table, each with its standard
     uncertainty: the relative budget of the typical measured hour of the stacks
@@ -92,18 +154,12 @@ def cems_monthly(hourly: pa.Table, plan: MonitoringPlan) -> list[MonthlyCo2]:
     :func:`~dualcarbon.cems.comparison.cems_monthly_from_hourly`."""
     frame = pl.from_arrow(hourly)
     assert isinstance(frame, pl.DataFrame)
-    measured = frame.filter(pl.col("status") == "measured")
-    if measured.is_empty():
-        raise InputError([InputProblem("hourly", "no measured hour to judge the monitors by")])
-    typical = {name: float(measured[name].mean()) for name in TYPICAL}  # type: ignore[arg-type]
-    systematic, random = relative_components(plan.hour_inputs(typical))
+    systematic, random = relative_budget(frame, plan)
     return cems_monthly_from_hourly(
         frame,
         plan.units,
         relative_systematic=systematic,
         relative_random=random,
         correlation=plan.correlation,
-        substituted_relative_random=(
-            None if plan.substituted_random is None else plan.substituted_random / 100
-        ),
+        substituted_relative_random=plan.substituted_fraction,
     )

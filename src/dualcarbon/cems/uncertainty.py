@@ -348,6 +348,37 @@ def mass_uncertainty(
     return math.sqrt(variance)
 
 
+def sum_uncertainty(
+    total: float,
+    squares: float,
+    substituted_squares: float,
+    *,
+    relative_systematic: float,
+    relative_random: float,
+    substituted_relative_random: float | None = None,
+    correlation: float = 1.0,
+) -> float:
+    """Standard uncertainty [t] of a sum of hourly masses from its moments: ``total`` = Σm,
+    ``squares`` = Σm² and ``substituted_squares`` = Σm² over the substituted hours::
+
+        u² = r·(s·Σm)² + (1 − r)·s²·Σm² + q²·Σm²(measured) + q_sub²·Σm²(substituted)
+
+    (:func:`mass_uncertainty` with the random part of a substituted hour apart: a substituted
+    hour is not a measurement of that hour; ``substituted_relative_random`` defaults to q).
+    """
+    if not 0.0 <= correlation <= 1.0:
+        raise ValueError("the correlation between hours must be within [0, 1]")
+    r, s, q = correlation, relative_systematic, relative_random
+    q_sub = q if substituted_relative_random is None else substituted_relative_random
+    variance = (
+        r * (s * total) ** 2
+        + (1 - r) * s**2 * squares
+        + q**2 * (squares - substituted_squares)
+        + q_sub**2 * substituted_squares
+    )
+    return math.sqrt(variance)
+
+
 def demo_series(hours: int = 8760, seed: int = 2024) -> HourlySeries:
     """A plausible year for a 600 MW coal unit (invented): load-following flow around
     2.0 × 10⁶ m³/h wet, CO2 ≈ 12.5 % dry, 50 °C, 101 kPa, 10 % moisture.

@@ -113,6 +113,12 @@ def run(
     ] = None,
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark (local)")] = "duckdb",
     source: Annotated[list[str] | None, typer.Option(help="only these stacks")] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            help="monitoring plan: each stack's yearly CO2 with its uncertainty", exists=True
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the annual table as JSON")] = False,
     lang: LangOption = None,
 ) -> None:
@@ -130,22 +136,38 @@ def run(
         result = run_pipeline(root, engine=engine, out=out, sources=source)  # type: ignore[arg-type]
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
-    annual = result.annual
-    table = annual if isinstance(annual, pa.Table) else pq.read_table(annual)
-    rows = table.to_pylist()
+
+    def read(table: pa.Table | Path) -> pa.Table:
+        return table if isinstance(table, pa.Table) else pq.read_table(table)
+
+    rows = read(result.annual).to_pylist()
+    expanded: dict[tuple[str, int], float] = {}
+    if plan is not None:
+        from dualcarbon.cems.plan import annual_by_source, read_plan
+
+        try:
+            years = annual_by_source(read(result.hourly), read_plan(plan))
+        except DualcarbonError as exc:
+            raise _fail(exc, language) from None
+        expanded = {(y.source, y.year): 2 * y.u_co2_t for y in years}
+        for row in rows:
+            row["U_co2_t_k2"] = expanded.get((str(row["source"]), int(row["year"])))
     if as_json:
         print_json({"rows": result.rows, "annual": rows})
         return
     view = Table(title=pick(language, "年度 CO2 排放量（CEMS）", "Annual CO2 (CEMS)"))
-    for header in ("source", "tCO2", pick(language, "运行小时", "hours"), "capture"):
+    headers = ["source", pick(language, "年", "year"), "tCO2"]
+    headers += ["U (k=2)"] if plan is not None else []
+    headers += [pick(language, "运行小时", "hours"), "capture"]
+    for header in headers:
         view.add_column(header)
     for row in rows:
-        view.add_row(
-            str(row.get("source")),
-            f"{row.get('co2_t', 0.0):,.1f}",
-            str(row.get("hours")),
-            f"{100 * (row.get('capture_rate') or 0.0):.1f}%",
-        )
+        cells = [str(row.get("source")), str(row.get("year")), f"{row.get('co2_t', 0.0):,.1f}"]
+        if plan is not None:
+            u = row.get("U_co2_t_k2")
+            cells.append("—" if u is None else f"{u:,.1f}")
+        cells += [str(row.get("hours")), f"{100 * (row.get('capture_rate') or 0.0):.1f}%"]
+        view.add_row(*cells)
     console.print(view)
     console.print(json.dumps(result.rows, ensure_ascii=False))
 
