@@ -16,6 +16,7 @@ from dualcarbon.cems.plan import (
     MonitoringPlan,
     annual_by_source,
     cems_monthly,
+    hourly_uncertainty,
     read_plan,
 )
 from dualcarbon.cems.uncertainty import mass_uncertainty, relative_components
@@ -95,3 +96,17 @@ def test_annual_by_source_with_a_substituted_hour() -> None:
     assert years["B"].u_co2_t == pytest.approx(
         math.sqrt((s * 300) ** 2 + q**2 * 3 * 100**2), rel=1e-12
     )
+
+
+def test_hourly_uncertainty_column() -> None:
+    """Each hour: m·√(s² + q²); a substituted hour with the plan's 10 % random part instead."""
+    hourly = _hourly()
+    status = ["measured", "measured", "substituted"] + ["measured"] * 3
+    hourly = hourly.set_column(hourly.schema.get_field_index("status"), "status", [status])
+    plan = PLAN.model_copy(update={"substituted_random": 10.0})
+    typical = {"co2": 12.0, "flow": 1.5e6, "temperature": 130.0, "pressure": 101.0}
+    s, q = relative_components(PLAN.hour_inputs({**typical, "moisture": 8.0}))
+    u = hourly_uncertainty(hourly, plan)["u_co2_t"].to_pylist()
+    assert u[0] == pytest.approx(200 * math.hypot(s, q), rel=1e-12)
+    assert u[2] == pytest.approx(200 * math.hypot(s, 0.1), rel=1e-12)
+    assert u[3] == pytest.approx(100 * math.hypot(s, q), rel=1e-12)

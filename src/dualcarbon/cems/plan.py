@@ -101,6 +101,21 @@ def relative_budget(hourly: pl.DataFrame, plan: MonitoringPlan) -> tuple[float, 
     return relative_components(plan.hour_inputs(typical))
 
 
+def hourly_uncertainty(hourly: pa.Table, plan: MonitoringPlan) -> pa.Table:
+    """The hourly table with ``u_co2_t`` [t]: each hour's standard uncertainty from the plan's
+    monitors, m·√(s² + q²) for a measured hour and m·√(s² + q_sub²) for a substituted one (the
+    one-hour case of :func:`~dualcarbon.cems.uncertainty.sum_uncertainty`); null where the
+    mass is."""
+    frame = pl.from_arrow(hourly)
+    assert isinstance(frame, pl.DataFrame)
+    systematic, random = relative_budget(frame, plan)
+    substituted = random if plan.substituted_fraction is None else plan.substituted_fraction
+    measured_u = (systematic**2 + random**2) ** 0.5
+    substituted_u = (systematic**2 + substituted**2) ** 0.5
+    factor = pl.when(pl.col("status") == "substituted").then(substituted_u).otherwise(measured_u)
+    return frame.with_columns(u_co2_t=pl.col("co2_t") * factor).to_arrow()
+
+
 @dataclass(frozen=True)
 class SourceYear:
     """A stack's CO2 in a year [t] with its standard uncertainty [t]."""

@@ -143,13 +143,16 @@ def run(
     rows = read(result.annual).to_pylist()
     expanded: dict[tuple[str, int], float] = {}
     if plan is not None:
-        from dualcarbon.cems.plan import annual_by_source, read_plan
+        from dualcarbon.cems.plan import annual_by_source, hourly_uncertainty, read_plan
 
         try:
             years = annual_by_source(read(result.hourly), read_plan(plan))
         except DualcarbonError as exc:
             raise _fail(exc, language) from None
         expanded = {(y.source, y.year): 2 * y.u_co2_t for y in years}
+        if isinstance(result.hourly, Path):  # the hourly table written with its uncertainty
+            hourly = hourly_uncertainty(read(result.hourly), read_plan(plan))
+            pq.write_table(hourly, result.hourly)
         for row in rows:
             row["U_co2_t_k2"] = expanded.get((str(row["source"]), int(row["year"])))
     if as_json:
