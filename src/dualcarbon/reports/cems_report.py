@@ -12,11 +12,9 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
 from markupsafe import Markup
 
 from dualcarbon import __version__
@@ -24,7 +22,7 @@ from dualcarbon.cems.comparison import Comparison, ComparisonRow
 from dualcarbon.cems.qa import QaRecord, Verdict
 from dualcarbon.cems.uncertainty import HourlyUncertainty
 from dualcarbon.reports.cems_charts import comparison_chart, correlation_chart
-from dualcarbon.reports.html import fmt, fmt_share, fmt_sig
+from dualcarbon.reports.html import fmt, fmt_share, fmt_sig, templates, write_page
 from dualcarbon.reports.i18n import cems_text
 
 ENGINE = f"dualcarbon {__version__}"
@@ -40,27 +38,8 @@ def _cells(*values: str) -> list[Cell]:
     return [Cell(v) for v in values]
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("dualcarbon.reports", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _write(page: str, path: str | os.PathLike[str]) -> Path:
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(target)
-    return target
 
 
 # -- QA ------------------------------------------------------------------------------------------
@@ -156,11 +135,11 @@ def render_qa_html(
         "people": [(w["tester"], tester, ""), (w["reviewer"], reviewer, "")],
         "footer": w["footer"].format(engine=ENGINE),
     }
-    return _environment().get_template("cems_qa.html.j2").render(**context)
+    return templates().get_template("cems_qa.html.j2").render(**context)
 
 
 def write_qa_html(record: QaRecord, path: str | os.PathLike[str], **options: Any) -> Path:
-    return _write(render_qa_html(record, **options), path)
+    return write_page(render_qa_html(record, **options), path)
 
 
 # -- comparison ----------------------------------------------------------------------------------
@@ -265,7 +244,7 @@ def render_comparison_html(
         "people": [(w["verifier"], verifier, date), (w["organisation"], organisation, date)],
         "footer": w["footer"].format(engine=ENGINE),
     }
-    return _environment().get_template("cems_comparison.html.j2").render(**context)
+    return templates().get_template("cems_comparison.html.j2").render(**context)
 
 
 _SYMBOLS = {"c": "c (% vol)", "Qs": "Q_s (m³/h)", "t": "t (°C)", "p": "p (kPa)", "Xsw": "X_sw (%)"}
@@ -306,4 +285,4 @@ def _hourly_context(hourly: HourlyUncertainty, w: Mapping[str, str]) -> dict[str
 def write_comparison_html(
     comparison: Comparison, path: str | os.PathLike[str], **options: Any
 ) -> Path:
-    return _write(render_comparison_html(comparison, **options), path)
+    return write_page(render_comparison_html(comparison, **options), path)

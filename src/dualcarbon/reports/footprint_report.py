@@ -56,11 +56,9 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
 from markupsafe import Markup
 
@@ -79,7 +77,7 @@ from dualcarbon.footprint.model import (
 from dualcarbon.footprint.montecarlo import MonteCarloResult
 from dualcarbon.footprint.pedigree import INDICATORS, PedigreeScores, weighted_scores
 from dualcarbon.reports.footprint_charts import display_name, footprint_sankey
-from dualcarbon.reports.html import fmt, fmt_sig
+from dualcarbon.reports.html import fmt, fmt_sig, templates, write_page
 from dualcarbon.reports.i18n import check_lang, footprint_text
 
 CO2_PER_C = 44.0095 / 12.011
@@ -172,7 +170,7 @@ def render_footprint_report(
     lang = check_lang(lang)
     report = _FootprintReport(result, lang, catalogue or default_catalogue())
     context = report.context(monte_carlo, coverage, label)
-    return _environment().get_template("footprint_report.html.j2").render(**context)
+    return templates().get_template("footprint_report.html.j2").render(**context)
 
 
 def write_footprint_report(
@@ -188,22 +186,7 @@ def write_footprint_report(
     page = render_footprint_report(
         result, lang=lang, monte_carlo=monte_carlo, coverage=coverage, label=label
     )
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(target)
-    return target
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("dualcarbon.reports", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return write_page(page, path)
 
 
 def kg(value: float | None) -> str:

@@ -227,7 +227,7 @@ def render_html(
     lang = check_lang(lang)
     context = _Report(result, lang).context()
     context["uncertainty"] = _uncertainty_context(uncertainty, lang) if uncertainty else None
-    return _environment().get_template("report.html.j2").render(**context)
+    return templates().get_template("report.html.j2").render(**context)
 
 
 def _uncertainty_context(found: AccountingUncertainty, lang: str) -> dict[str, Any]:
@@ -268,7 +268,12 @@ def write_html(
     uncertainty: AccountingUncertainty | None = None,
 ) -> Path:
     """Render the report and write it to ``path`` (UTF-8) in one step: no half-written file."""
-    page = render_html(result, lang=lang, uncertainty=uncertainty)
+    return write_page(render_html(result, lang=lang, uncertainty=uncertainty), path)
+
+
+def write_page(page: str, path: str | os.PathLike[str]) -> Path:
+    """Write ``page`` to ``path`` (UTF-8) in one step — a partial file renamed into place — so
+    a reader never finds a half-written report."""
     target = Path(path)
     partial = target.with_name(f".{target.name}.partial")
     partial.write_text(page, encoding="utf-8")
@@ -277,7 +282,8 @@ def write_html(
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
+    """The report templates (``reports/templates``), autoescaped, strict about missing names."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("dualcarbon.reports", "templates"),
         autoescape=True,
