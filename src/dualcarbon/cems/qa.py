@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -396,6 +396,17 @@ class Verdict:
     """(name, formatted value) pairs of the data and intermediate statistics, for the report."""
     rata: RataStatistics | None = None
 
+    @classmethod
+    def under(cls, rule: RataCriterion | BoundCriterion, **outcome: Any) -> Verdict:
+        """The verdict of a test judged by ``rule``: its wording, clause and confidence."""
+        return cls(
+            rule_zh=rule.rule_zh,
+            rule_en=rule.rule_en,
+            clause=rule.clause,
+            confidence=rule.confidence,
+            **outcome,
+        )
+
 
 def assess_rata(
     reference: Sequence[float],
@@ -415,17 +426,14 @@ def assess_rata(
     alternative = (
         rule.absolute_limit is not None and statistics.absolute_difference <= rule.absolute_limit
     )
-    return Verdict(
+    return Verdict.under(
+        rule,
         test="rata",
         label=label or rule.parameter,
         passed=primary or alternative,
         statistic=statistics.relative_accuracy,
         limit=rule.ra_limit,
         unit="%",
-        rule_zh=rule.rule_zh,
-        rule_en=rule.rule_en,
-        clause=rule.clause,
-        confidence=rule.confidence,
         basis="primary" if primary or not alternative else "alternative",
         data=(
             ("n", str(statistics.n)),
@@ -456,17 +464,14 @@ def assess_drift(
     if rule.limit is None:
         raise QaInputError("drift", f"{rule.id} has no limit in % F.S.")
     drift = calibration_drift(start, end, full_scale)
-    return Verdict(
+    return Verdict.under(
+        rule,
         test=f"{kind}_drift",
         label=label or kind,
         passed=abs(drift) <= rule.limit,
         statistic=drift,
         limit=rule.limit,
         unit=rule.unit,
-        rule_zh=rule.rule_zh,
-        rule_en=rule.rule_en,
-        clause=rule.clause,
-        confidence=rule.confidence,
         data=(
             ("R₀", f"{start:.4g}"),
             ("R₂₄", f"{end:.4g}"),
@@ -496,17 +501,14 @@ def assess_calibration_error(
     else:
         raise QaInputError("calibration error", f"{rule.id} states no limit")
     absolute_only = rule.limit is None
-    return Verdict(
+    return Verdict.under(
+        rule,
         test="calibration_error",
         label=label or "calibration",
         passed=primary or alternative,
         statistic=statistic,
         limit=limit,
         unit=unit,
-        rule_zh=rule.rule_zh,
-        rule_en=rule.rule_en,
-        clause=rule.clause,
-        confidence=rule.confidence,
         basis="primary" if primary or absolute_only or not alternative else "alternative",
         data=(
             ("R", f"{reference:.4g}"),
@@ -530,17 +532,14 @@ def assess_linearity(
     le, difference = linearity_error(reference, responses)
     primary = rule.limit is not None and le <= rule.limit
     alternative = rule.alternative_limit is not None and difference <= rule.alternative_limit
-    return Verdict(
+    return Verdict.under(
+        rule,
         test="linearity",
         label=label or "linearity",
         passed=primary or alternative,
         statistic=le,
         limit=rule.limit if rule.limit is not None else math.inf,
         unit=rule.unit,
-        rule_zh=rule.rule_zh,
-        rule_en=rule.rule_en,
-        clause=rule.clause,
-        confidence=rule.confidence,
         basis="primary" if primary or not alternative else "alternative",
         data=(
             ("R", f"{reference:.4g}"),
@@ -562,17 +561,14 @@ def assess_relative_error(
     if rule.limit is None:
         raise QaInputError("relative error", f"{rule.id} has no limit in %")
     re = relative_error(reference, cems)
-    return Verdict(
+    return Verdict.under(
+        rule,
         test="relative_error",
         label=label or rule.id,
         passed=abs(re) <= rule.limit,
         statistic=re,
         limit=rule.limit,
         unit=rule.unit,
-        rule_zh=rule.rule_zh,
-        rule_en=rule.rule_en,
-        clause=rule.clause,
-        confidence=rule.confidence,
         data=(
             ("n", str(len(reference))),
             ("RM̄", f"{float(np.mean(reference)):.4g}"),

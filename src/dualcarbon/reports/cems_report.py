@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,16 +21,10 @@ from dualcarbon.cems.comparison import Comparison, ComparisonRow
 from dualcarbon.cems.qa import QaRecord, Verdict
 from dualcarbon.cems.uncertainty import HourlyUncertainty
 from dualcarbon.reports.cems_charts import comparison_chart, correlation_chart
-from dualcarbon.reports.html import fmt, fmt_share, fmt_sig, templates, write_page
+from dualcarbon.reports.html import Cell, fmt, fmt_share, fmt_sig, templates, write_page
 from dualcarbon.reports.i18n import cems_text
 
 ENGINE = f"dualcarbon {__version__}"
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    css: str = ""
 
 
 def _cells(*values: str) -> list[Cell]:
@@ -100,9 +93,9 @@ def render_qa_html(
             Cell(v.label),
             Cell(f"{v.statistic:.3g} {v.unit}"),
             Cell(f"{v.limit:.3g} {v.unit}"),
-            Cell(_verdict_text(v, w), "pass" if v.passed else "fail"),
+            Cell(_verdict_text(v, w), css="pass" if v.passed else "fail"),
             Cell(v.clause),
-            Cell(w[f"confidence_{v.confidence}"], "memory" if v.confidence == "memory" else ""),
+            Cell(w[f"confidence_{v.confidence}"], css="memory" if v.confidence == "memory" else ""),
         ]
         for v in record.verdicts
     ]
@@ -156,7 +149,7 @@ def _row_cells(row: ComparisonRow, w: Mapping[str, str], month: str) -> list[Cel
         Cell(fmt(row.difference, 0)),
         Cell(fmt_share(row.relative_difference, 2)),
         Cell(f"{row.en:+.2f}"),
-        Cell(w["consistent"] if row.consistent else w["inconsistent"], _css(row)),
+        Cell(w["consistent"] if row.consistent else w["inconsistent"], css=_css(row)),
     ]
 
 

@@ -77,7 +77,7 @@ from dualcarbon.footprint.model import (
 from dualcarbon.footprint.montecarlo import MonteCarloResult
 from dualcarbon.footprint.pedigree import INDICATORS, PedigreeScores, weighted_scores
 from dualcarbon.reports.footprint_charts import display_name, footprint_sankey
-from dualcarbon.reports.html import fmt, fmt_sig, templates, write_page
+from dualcarbon.reports.html import Cell, Kpi, Table, fmt, fmt_sig, templates, write_page
 from dualcarbon.reports.i18n import check_lang, footprint_text
 
 CO2_PER_C = 44.0095 / 12.011
@@ -89,24 +89,6 @@ HOTSPOT_SHARE = 0.10
 
 
 # -- what the template receives ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A table cell; ``note`` is a second, smaller line (a source under its id); a cell with
-    css ``not-stated`` prints the "not stated" marker."""
-
-    text: str
-    numeric: bool = False
-    css: str = ""
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    headers: list[Cell]
-    rows: list[list[Cell]]
-    footer: list[Cell] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -131,15 +113,6 @@ class Item:
     clause: str
     anchor: str
     stated: bool
-
-
-@dataclass(frozen=True)
-class Kpi:
-    label: str
-    value: str
-    unit: str
-    note: str = ""
-    css: str = ""
 
 
 @dataclass(frozen=True)

@@ -114,9 +114,12 @@ def _fmt_production(column: str, value: float | None) -> str:
 
 @dataclass(frozen=True)
 class Cell:
+    """A table cell of a report; ``note`` is a second, smaller line (a source under its id)."""
+
     text: str
     numeric: bool = False
     css: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
