@@ -17,6 +17,7 @@ import logging
 import random
 import socket
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -380,32 +381,40 @@ def test_idle_timeout_oversize_and_a_connection_that_survives(tmp_path: Path) ->
 
 
 def test_run_entry_point_flushes_on_stop(tmp_path: Path) -> None:
+    """A packet asking for an answer is answered once its minute is on disk; packets asking for
+    none stay buffered (max_age 1 h) until the stop writes them."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
     async def scenario() -> None:
         stop = asyncio.Event()
-        server = asyncio.create_task(run("127.0.0.1", port, tmp_path, stop=stop, max_age=3600))
+        server = asyncio.create_task(
+            run("127.0.0.1", port, tmp_path, stop=stop, max_age=3600, flush_interval=0.05)
+        )
         for _ in range(100):
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 break
             except OSError:
                 await asyncio.sleep(0.05)
-        for packet in minute_packets(4, 5)[:10]:
-            writer.write(packet.encode())
+        first, *rest = minute_packets(4, 5)[:11]
+        writer.write(first.encode())
         await writer.drain()
-        for _ in range(10):
-            await asyncio.wait_for(reader.readuntil(b"\r\n"), 5)
-        assert not list(tmp_path.glob("source=*/month=*/*.parquet"))  # still buffered
+        await asyncio.wait_for(reader.readuntil(b"\r\n"), 5)
+        assert len(read_minutes(tmp_path)) == 1  # answered: on disk
+        for packet in rest:
+            writer.write(replace(packet, flag=4).encode())  # no answer wanted
+        await writer.drain()
+        await asyncio.sleep(0.3)
+        assert len(read_minutes(tmp_path)) == 1  # still buffered
         stop.set()
         stats = await server
-        assert stats.stored == 10
+        assert stats.stored == 11
         writer.close()
 
     asyncio.run(scenario())
-    assert len(read_minutes(tmp_path)) == 10
+    assert len(read_minutes(tmp_path)) == 11
 
 
 def test_logger_datasets_can_live_outside_the_minute_root(tmp_path: Path) -> None:

@@ -44,18 +44,56 @@ def receive(
     root: Root,
     host: Annotated[str, typer.Option(help="address to listen on")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="TCP port")] = 9212,
+    access: Annotated[
+        Path | None,
+        typer.Option(
+            help="access list, a YAML file 'loggers: {<MN>: \"<PW>\"}': only these loggers, "
+            "with these passwords, may upload (default: open, any MN and PW)",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    flush_interval: Annotated[
+        float,
+        typer.Option(
+            help="seconds between writes to disk while acknowledgements wait for them",
+            min=0.01,
+        ),
+    ] = 1.0,
 ) -> None:
     """Receive HJ 212-2017 packets from data loggers and store the minute data under --root
-    (acknowledged as the standard asks; bad packets logged and refused). Ctrl+C stops it."""
+    (acknowledged as the standard asks, once the data are on disk; bad packets logged and
+    refused). Ctrl+C stops it."""
+    from dualcarbon.cems.hj212.access import load_access
     from dualcarbon.cems.hj212.receiver import serve
 
     lang = locale_lang()
+    try:
+        allowed = None if access is None else load_access(access)
+    except DualcarbonError as exc:
+        raise _fail(exc, lang) from None
     console.print(
         pick(
             lang, f"HJ 212 接收：{host}:{port} → {root}", f"HJ 212 receiver: {host}:{port} → {root}"
         )
     )
-    serve(host, port, root)
+    if allowed is None:
+        console.print(
+            pick(
+                lang,
+                "未指定 --access：接受任何 MN 和密码（PW）",
+                "no --access list: any MN and password (PW) accepted",
+            )
+        )
+    else:
+        console.print(
+            pick(
+                lang,
+                f"访问列表 {access}：{len(allowed)} 台数采仪",
+                f"access list {access}: {len(allowed)} loggers",
+            )
+        )
+    serve(host, port, root, access=allowed, flush_interval=flush_interval)
 
 
 @app.command("import")

@@ -53,3 +53,12 @@ class UnknownCommandError(FieldError):
     def __init__(self, cn: str, detail: str = "not a command of HJ 212-2017") -> None:
         self.cn = cn
         super().__init__("CN", f"{cn!r}: {detail}")
+
+
+class AccessError(HJ212Error):
+    """The packet's MN is not on the receiver's access list, or its PW (访问密码) is not the one
+    listed for that MN. The message names the MN, never a password."""
+
+
+class AccessListError(HJ212Error):
+    """The access list file (MN → PW) is malformed; ``field`` names the file and the entry."""

@@ -105,8 +105,11 @@ DATA_ACK_COMMAND = "9014"
 _QN = re.compile(r"\d{17}")
 _ST = re.compile(r"\d{2}")
 _CN = re.compile(r"\d{4}")
-_PW = re.compile(r"[0-9A-Za-z]{1,6}")
-_MN = re.compile(r"[0-9A-Za-z_-]{1,24}")
+PW_PATTERN = re.compile(r"[0-9A-Za-z]{1,6}")
+"""PW, the access password (访问密码): 6 characters at most (HJ 212-2017 data-segment table)."""
+MN_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,24}")
+"""MN, the logger's unique identifier (设备唯一标识): 24 characters at most; narrowed to what is
+safe as a directory name."""
 _FLAG = re.compile(r"\d{1,3}")
 _PART = re.compile(r"\d{1,4}")
 _HEADER_ORDER = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO")
@@ -237,13 +240,15 @@ def parse_segment(text: str) -> Packet:
     def checked(key: str, pattern: re.Pattern[str], rule: str) -> str:
         value = fields[key]
         if not pattern.fullmatch(value):
-            raise FieldError(key, f"{value!r} is not {rule}")
+            # the message is logged: a password, even a malformed one, stays out of it
+            shown = f"a value of {len(value)} characters" if key == "PW" else repr(value)
+            raise FieldError(key, f"{shown} is not {rule}")
         return value
 
     st = required("ST", _ST, "2 digits")
     cn = required("CN", _CN, "4 digits")
-    pw = required("PW", _PW, "1 to 6 letters or digits")
-    mn = required("MN", _MN, "1 to 24 letters, digits, '_' or '-'")
+    pw = required("PW", PW_PATTERN, "1 to 6 letters or digits")
+    mn = required("MN", MN_PATTERN, "1 to 24 letters, digits, '_' or '-'")
     qn = checked("QN", _QN, "17 digits YYYYMMDDhhmmsszzz") if "QN" in fields else None
     if qn is not None:
         _timestamp("QN", qn[:14])
@@ -429,6 +434,8 @@ __all__ = [
     "COMMANDS",
     "DATA_COMMANDS",
     "HEADER",
+    "MN_PATTERN",
+    "PW_PATTERN",
     "STANDARD_MAX_DATA_LENGTH",
     "TAIL",
     "CommandParameters",

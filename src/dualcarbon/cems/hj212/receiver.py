@@ -9,7 +9,15 @@ packets are skipped. Per packet:
    converted to a row (:mod:`.codes`) and handed to the sink (:mod:`.sink`);
 3. if the packet's Flag has bit A set, the data response CN=9014 is sent back (QN, PW, MN
    echoed, ST=91, Flag=4, ``CP=&&&&``), also for a repeat the sink already holds, so that the
-   logger stops resending it.
+   logger stops resending it -- but only once the rows are **on disk**: the answer is held
+   until the sink's next flush (at most ``flush_interval`` seconds away) has written them. A
+   crash before that flush loses the rows *and* the answer, so the logger resends; the sink
+   drops the resend if the rows did reach the disk. Answers leave each connection in the order
+   the packets came.
+
+With an access list (``access``: MN → PW), a packet whose MN is not listed or whose PW differs
+is rejected like a malformed one (logged with its MN, never a password; not stored; not
+answered). Without one, any MN and PW are accepted.
 
 A packet that fails framing, CRC or parsing is logged (logger ``dualcarbon.cems.hj212``,
 level WARNING, with the peer, the field and the rule) and dropped **without an answer**: its
@@ -19,9 +27,11 @@ commands that are not data uploads are logged and ignored; a connection silent f
 ``idle_timeout`` seconds is closed.
 
 Split messages (Flag bit D, PNUM/PNO) are reassembled per connection before they are stored;
-each part is acknowledged as it arrives. A part numbered 1, or a part number already held,
-starts a new message; an incomplete message is then stored as far as its parts parse (a
-resent part of a message already stored is recognised by the sink as a repeat).
+each part is answered after the next flush, like any packet, although the parts before the last
+are then only held in memory (holding their answers until the message is complete would stall
+loggers that wait for each answer before sending the next part). A part numbered 1, or a part
+number already held, starts a new message; an incomplete message is then stored as far as its
+parts parse (a resent part of a message already stored is recognised by the sink as a repeat).
 """
 
 from __future__ import annotations
@@ -30,12 +40,13 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dualcarbon.cems.hj212.access import AccessList
 from dualcarbon.cems.hj212.codes import CodeTable, load_codes
 from dualcarbon.cems.hj212.errors import FieldError, HJ212Error
 from dualcarbon.cems.hj212.packet import (
@@ -73,6 +84,16 @@ class ReceiverStats:
     idle_closed: int = 0
 
 
+@dataclass(eq=False)  # one per connection, kept in a set: identity, not value
+class _Connection:
+    """One logger's connection and the data responses owed to it, in the order the packets
+    came: (sink generation whose flush makes the packet's rows durable, the answer)."""
+
+    writer: asyncio.StreamWriter
+    peer: str
+    owed: deque[tuple[int, bytes]] = field(default_factory=deque)
+
+
 @dataclass
 class _Split:
     parts: dict[int, str] = field(default_factory=dict)
@@ -97,7 +118,17 @@ class Receiver:
         [kPa] ambient pressure to add to a gauge stack pressure when a packet carries no
         ``a01006``: one value for all loggers, or a mapping MN → value.
     flush_interval
-        [s] how often the sink is asked whether it is due for a flush.
+        [s] while data responses are owed, the sink is flushed this often, so an answer waits
+        at most about this long (plus the write) for its rows to reach the disk. Without owed
+        answers the sink is flushed only when full (``max_rows``) or old (``max_age``),
+        checked this often. Default 1 s, meant to stay well below the loggers' answer timeout
+        (HJ 212-2017 超时重发, ``OverTime`` set by CN=1000; the values used in the field were
+        not checked). It bounds the files written to one per source and month per interval;
+        a logger sending one minute packet a minute still gets one small file per packet
+        (see docs/cems-hj212.md).
+    access
+        MN → PW allowed to upload (an :class:`.AccessList` or a plain mapping); ``None``: open,
+        any MN and PW accepted.
     """
 
     def __init__(
@@ -110,6 +141,7 @@ class Receiver:
         ambient_kpa: float | Mapping[str, float] | None = None,
         flush_interval: float = 1.0,
         read_size: int = 65536,
+        access: AccessList | Mapping[str, str] | None = None,
     ) -> None:
         self.sink = sink
         self.codes = codes if codes is not None else load_codes()
@@ -118,10 +150,11 @@ class Receiver:
         self.ambient_kpa = ambient_kpa
         self.flush_interval = flush_interval
         self.read_size = read_size
+        self.access = _access_list(access)
         self.stats = ReceiverStats()
         self._server: asyncio.Server | None = None
         self._flusher: asyncio.Task[None] | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._connections: set[_Connection] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -131,6 +164,10 @@ class Receiver:
         self._server = await asyncio.start_server(self._handle, host, port)
         self._flusher = asyncio.create_task(self._flush_loop())
         log.info("HJ 212 receiver listening on %s", self.addresses)
+        if self.access is None:
+            log.info("no access list: packets from any MN with any PW are accepted")
+        else:
+            log.info("access list %s: %d loggers", self.access.source or "-", len(self.access))
         return self._server
 
     @property
@@ -144,30 +181,56 @@ class Receiver:
         return self.addresses[0][1]
 
     async def stop(self) -> None:
-        """Stop listening, close the connections, write everything buffered."""
+        """Stop listening; write what is buffered and send the answers that write makes due;
+        close the connections; write the rest (incomplete split messages, packets that came
+        during the shutdown: stored, not answered, so their loggers resend and the resend is
+        dropped as a repeat)."""
         if self._server is not None:
             self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        if self._handlers:
-            await asyncio.gather(*self._handlers, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
+        await self._flush()
+        for connection in list(self._connections):
+            with contextlib.suppress(ConnectionError, OSError):
+                await connection.writer.drain()
+            connection.writer.close()
+        if self._handlers:
+            await asyncio.gather(*self._handlers, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
         await asyncio.to_thread(self.sink.close)
         log.info("HJ 212 receiver stopped: %s", self.stats)
 
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(self.flush_interval)
-            if self.sink.due():
-                try:
-                    await asyncio.to_thread(self.sink.flush)
-                except Exception:
-                    log.exception("flushing the HJ 212 sink failed; rows kept for a retry")
+            if self._answers_owed() or self.sink.due():
+                await self._flush()
+
+    def _answers_owed(self) -> bool:
+        return any(connection.owed for connection in self._connections)
+
+    async def _flush(self) -> None:
+        """Write the sink's buffer, then send every answer whose rows that made durable."""
+        try:
+            await asyncio.to_thread(self.sink.flush)
+        except Exception:
+            log.exception("flushing the HJ 212 sink failed; rows kept for a retry, answers held")
+            return
+        self._send_due_answers()
+
+    def _send_due_answers(self) -> None:
+        durable = self.sink.durable_epoch
+        for connection in self._connections:
+            # in packet order: an answer waits behind an earlier one not yet due
+            while connection.owed and connection.owed[0][0] <= durable:
+                _, answer = connection.owed.popleft()
+                if connection.writer.is_closing():
+                    continue  # the logger is gone; it resends on its next connection
+                connection.writer.write(answer)
+                self.stats.acks += 1
 
     # --- one connection ----------------------------------------------------------------------
 
@@ -175,9 +238,10 @@ class Receiver:
         task = asyncio.current_task()
         if task is not None:
             self._handlers.add(task)
-        self._writers.add(writer)
         self.stats.connections += 1
         peer = str(writer.get_extra_info("peername"))
+        connection = _Connection(writer, peer)
+        self._connections.add(connection)
         decoder = FrameDecoder(max_data_length=self.max_data_length)
         splits: dict[tuple[str, str, int], _Split] = {}
         try:
@@ -185,6 +249,8 @@ class Receiver:
                 try:
                     data = await asyncio.wait_for(reader.read(self.read_size), self.idle_timeout)
                 except TimeoutError:
+                    if connection.owed:
+                        continue  # the logger waits for our answers: not idle
                     self.stats.idle_closed += 1
                     log.info("closing %s: idle for %.0f s", peer, self.idle_timeout)
                     break
@@ -197,8 +263,9 @@ class Receiver:
                         continue
                     reply = self.handle_packet(item, peer, splits)
                     if reply is not None:
-                        writer.write(reply)
-                        self.stats.acks += 1
+                        # owed from the generation that holds the rows now (read after the
+                        # add, so never too early)
+                        connection.owed.append((self.sink.epoch, reply))
                 if decoder.garbage_bytes > garbage:
                     self.stats.garbage_bytes += decoder.garbage_bytes - garbage
                     log.warning(
@@ -212,7 +279,13 @@ class Receiver:
         finally:
             for key in list(splits):
                 self._complete_split(peer, splits.pop(key), partial=True)
-            self._writers.discard(writer)
+            self._connections.discard(connection)
+            if connection.owed:
+                log.info(
+                    "connection %s closed with %d answers not yet due; its logger will resend",
+                    peer,
+                    len(connection.owed),
+                )
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
@@ -220,6 +293,7 @@ class Receiver:
                 self._handlers.discard(task)
 
     def _reject(self, peer: str, error: HJ212Error) -> None:
+        # the error's text names fields and rules, never a password (errors.AccessError)
         self.stats.rejected[error.field] += 1
         log.warning("rejected packet from %s: %s", peer, error)
 
@@ -231,9 +305,12 @@ class Receiver:
         peer: str = "-",
         splits: dict[tuple[str, str, int], _Split] | None = None,
     ) -> bytes | None:
-        """Check, store and answer one framed packet; return the answer to send, if any."""
+        """Check and store one framed packet; return the answer it is owed, if any. Over TCP
+        the answer is held until the sink has written the packet's rows (:meth:`_flush`)."""
         try:
             packet = parse(raw, max_data_length=self.max_data_length)
+            if self.access is not None:
+                self.access.check(packet)
             if packet.cn not in DATA_COMMANDS:
                 self.stats.ignored += 1
                 log.info(
@@ -324,6 +401,12 @@ class Receiver:
         return self.ambient_kpa.get(mn)
 
 
+def _access_list(access: AccessList | Mapping[str, str] | None) -> AccessList | None:
+    if access is None or isinstance(access, AccessList):
+        return access
+    return AccessList(access, source="(mapping)")
+
+
 def _merge_parts(parts: list[str]) -> CommandParameters:
     """The CP of a split message: each part parsed alone and merged when every part carries the
     same DataTime; otherwise the parts are one CP cut into pieces and are joined."""
@@ -355,7 +438,7 @@ async def run(
     **options: Any,
 ) -> ReceiverStats:
     """Run a receiver writing under ``root`` until ``stop`` is set (or SIGINT/SIGTERM)."""
-    sink_keys = ("max_rows", "max_age", "dedupe_window", "logger_root")
+    sink_keys = ("max_rows", "max_age", "dedupe_window", "logger_root", "recall")
     sink_options = {k: options.pop(k) for k in sink_keys if k in options}
     sink = ParquetSink(root, **sink_options)
     receiver = Receiver(sink, **options)
@@ -375,8 +458,9 @@ async def run(
 def serve(host: str, port: int, root: str | Path, **options: Any) -> None:
     """Receive HJ 212-2017 packets on ``host:port`` and store them under ``root`` until
     interrupted (``dualcarbon cems receive``). ``options`` go to :class:`Receiver`
-    (``idle_timeout``, ``max_data_length``, ``ambient_kpa``, ``codes``) and to the sink
-    (``max_rows``, ``max_age``, ``dedupe_window``, ``logger_root``)."""
+    (``idle_timeout``, ``max_data_length``, ``ambient_kpa``, ``codes``, ``flush_interval``,
+    ``access``) and to the sink
+    (``max_rows``, ``max_age``, ``dedupe_window``, ``logger_root``, ``recall``)."""
     asyncio.run(run(host, port, root, **options))
 
 

@@ -16,7 +16,8 @@ the averages the pipeline computes from the minutes.
 A file appears atomically: it is written under a hidden temporary name in its partition
 directory, flushed to disk, then renamed. Readers that glob ``*.parquet`` never see a partial
 file. Rows are written when the buffer holds ``max_rows`` rows, when the oldest buffered row
-is ``max_age`` seconds old, and on :meth:`close`.
+is ``max_age`` seconds old, whenever the receiver needs them on disk to answer a logger
+(:meth:`ParquetSink.flush`), and on :meth:`ParquetSink.close`.
 
 ``logger_root`` moves the three ``logger-*`` datasets elsewhere. Left at ``root`` (the
 default), they sit *inside* the minute dataset's folder, so a reader of the minute data must
@@ -24,8 +25,20 @@ glob ``<root>/source=*/month=*/*.parquet``, not ``<root>/**/*.parquet`` (which w
 read real-time rows as minutes).
 
 Each (source, time) is stored once per dataset: a repeat (a logger resending a packet whose
-acknowledgement it missed) is dropped, whether it is still in the buffer or among the last
-``dedupe_window`` keys written for that source.
+acknowledgement it missed) is dropped, whether it is still in the buffer, being written, or
+among the last ``dedupe_window`` keys written for that source.
+
+Durability is tracked by *generation* (:attr:`ParquetSink.epoch`): every flush takes the whole
+buffer of the current generation and starts the next; once the write has succeeded (files
+fsynced and renamed), :attr:`ParquetSink.durable_epoch` becomes that generation. A row added
+(or found already held) while the generation was ``n`` is therefore on disk once
+``durable_epoch >= n``; the receiver holds the HJ 212 data response until then. A failed flush
+puts its rows back into the next generation, so the rule still holds.
+
+The keys written are remembered across restarts as far as it matters: a new sink reads the
+``(source, time)`` of the files written in the last ``recall`` seconds (by the UTC time in
+their names). A receiver that crashed after a flush but before its answers went out thus still
+recognises the loggers' resends as repeats.
 """
 
 from __future__ import annotations
@@ -37,7 +50,7 @@ import time as clock
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +101,7 @@ class ParquetSink:
         max_age: float = 60.0,
         dedupe_window: int = 50_000,
         logger_root: str | Path | None = None,
+        recall: float = 3600.0,
     ) -> None:
         self.root = Path(root)
         self.logger_root = self.root if logger_root is None else Path(logger_root)
@@ -101,10 +115,16 @@ class ParquetSink:
         }
         self._rows = 0
         self._oldest: float | None = None
+        self._epoch = 1
+        self.durable_epoch = 0
+        """The last generation whose every row is on disk (0: none yet)."""
+        self._flushing: dict[str, dict[tuple[str, datetime], dict[str, Any]]] = {}
         self._recent: dict[tuple[str, str], OrderedDict[datetime, None]] = {}
         self.duplicates = 0
         self.written_rows = 0
         self.files: list[Path] = []
+        self.recalled = self._recall(recall) if recall > 0 else 0
+        """Keys read back from recent files at start-up."""
 
     def add(self, dataset: str, row: dict[str, Any]) -> bool:
         """Buffer one row; False (and nothing stored) if its (source, time) is already held."""
@@ -112,8 +132,7 @@ class ParquetSink:
             raise ValueError(f"unknown dataset {dataset!r}; expected one of {sorted(DATASETS)}")
         key = (str(row["source"]), row["time"])
         with self._lock:
-            recent = self._recent.get((dataset, key[0]))
-            if key in self._buffer[dataset] or (recent is not None and key[1] in recent):
+            if self._holds(dataset, key):
                 self.duplicates += 1
                 return False
             self._buffer[dataset][key] = row
@@ -122,9 +141,24 @@ class ParquetSink:
                 self._oldest = clock.monotonic()
             return True
 
+    def _holds(self, dataset: str, key: tuple[str, datetime]) -> bool:
+        # the rows of a flush in progress count too: without them a resend arriving while they
+        # are written would be buffered again and stored twice
+        return (
+            key in self._buffer[dataset]
+            or key in self._flushing.get(dataset, {})
+            or self._is_recent(dataset, key)
+        )
+
     @property
     def buffered(self) -> int:
         return self._rows
+
+    @property
+    def epoch(self) -> int:
+        """The generation rows are added to now. Read it *after* :meth:`add`: the rows of that
+        call (or the held row it repeated) are durable once :attr:`durable_epoch` reaches it."""
+        return self._epoch
 
     def due(self) -> bool:
         """True when the buffer is full or its oldest row is older than ``max_age``."""
@@ -134,10 +168,14 @@ class ParquetSink:
             return self._oldest is not None and clock.monotonic() - self._oldest >= self.max_age
 
     def flush(self) -> list[Path]:
-        """Write every buffered row; return the files written."""
+        """Write every buffered row; return the files written. On success every row added up to
+        now is on disk and :attr:`durable_epoch` says so."""
         with self._write_lock:
             with self._lock:
                 taken = self._buffer
+                generation = self._epoch
+                self._epoch += 1
+                self._flushing = taken
                 self._buffer = {name: {} for name in DATASETS}
                 self._rows = 0
                 self._oldest = None
@@ -156,7 +194,11 @@ class ParquetSink:
                     self._rows = sum(len(rows) for rows in self._buffer.values())
                     self._oldest = clock.monotonic() if self._rows else None
                 raise
+            finally:
+                with self._lock:
+                    self._flushing = {}
             self.files.extend(written)
+            self.durable_epoch = generation
             return written
 
     def close(self) -> list[Path]:
@@ -166,6 +208,41 @@ class ParquetSink:
     def _is_recent(self, dataset: str, key: tuple[str, datetime]) -> bool:
         recent = self._recent.get((dataset, key[0]))
         return recent is not None and key[1] in recent
+
+    def _recall(self, seconds: float) -> int:
+        """Remember the keys of the files written in the last ``seconds``: the answers for them
+        may never have reached the loggers, which then resend them to this process."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=seconds)
+        count = 0
+        for dataset, (subdir, _) in DATASETS.items():
+            base = (self.root if dataset == "minute" else self.logger_root) / subdir
+            for month in base.glob("source=*/month=*"):
+                # a partition not touched since the cutoff holds no recent file: skip its files
+                if datetime.fromtimestamp(month.stat().st_mtime, UTC) < cutoff:
+                    continue
+                for file in month.glob("part-*.parquet"):
+                    written = _written_at(file.name)
+                    if written is None or written < cutoff:
+                        continue
+                    table = pq.read_table(file, columns=["source", "time"])
+                    for source, time in zip(
+                        table.column("source").to_pylist(),
+                        table.column("time").to_pylist(),
+                        strict=True,
+                    ):
+                        self._remember(dataset, source, [time])
+                        count += 1
+        if count:
+            log.info("remembered %d keys written in the last %.0f s", count, seconds)
+        return count
+
+    def _remember(self, dataset: str, source: str, times: Iterable[datetime]) -> None:
+        with self._lock:
+            recent = self._recent.setdefault((dataset, source), OrderedDict())
+            for time in times:
+                recent[time] = None
+            while len(recent) > self.dedupe_window:
+                recent.popitem(last=False)
 
     def _write(self, dataset: str, rows: Iterable[dict[str, Any]]) -> list[Path]:
         subdir, schema = DATASETS[dataset]
@@ -178,7 +255,7 @@ class ParquetSink:
             base = self.root if dataset == "minute" else self.logger_root
             directory = base / subdir / f"source={source}" / f"month={month}"
             directory.mkdir(parents=True, exist_ok=True)
-            name = f"part-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.parquet"
+            name = f"part-{datetime.now(UTC):{_STAMP}}-{uuid.uuid4().hex[:8]}.parquet"
             final = directory / name
             temporary = directory / f".{name}.tmp"
             table = pa.Table.from_pylist(part, schema=schema)
@@ -188,12 +265,20 @@ class ParquetSink:
                 os.fsync(handle.fileno())
             temporary.replace(final)
             written.append(final)
-            with self._lock:
-                recent = self._recent.setdefault((dataset, source), OrderedDict())
-                for row in part:
-                    recent[row["time"]] = None
-                while len(recent) > self.dedupe_window:
-                    recent.popitem(last=False)
+            self._remember(dataset, source, (row["time"] for row in part))
             self.written_rows += len(part)
             log.debug("wrote %d %s rows to %s", len(part), dataset, final)
         return written
+
+
+_STAMP = "%Y%m%dT%H%M%S%f"
+"""The UTC write time in a file's name (``part-<stamp>-<id>.parquet``)."""
+
+
+def _written_at(name: str) -> datetime | None:
+    """When a file of this sink was written, from its name; None for files of other writers."""
+    stamp = name.removeprefix("part-").partition("-")[0]
+    try:
+        return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None
