@@ -292,6 +292,9 @@ VALID_MINUTES = 45
 """Valid minutes an hour needs for a valid hourly mean (HJ 75-2017)."""
 SHORT_GAP_HOURS = 24
 LOOKBACK_HOURS = 720
+LOW_CAPTURE = 0.9
+"""Below this quarterly capture rate every gap takes the 2160-valid-hour maximum (HJ 75-2017)."""
+LOW_CAPTURE_LOOKBACK_HOURS = 2160
 COMPARED = ("co2_t", "hours", "n_measured", "n_substituted", "n_unfilled", "n_stopped")
 """What the two implementations must agree on, per source and year (counts exactly)."""
 
@@ -299,17 +302,25 @@ COMPARED = ("co2_t", "hours", "n_measured", "n_substituted", "n_unfilled", "n_st
 def substitute(hourly: Any) -> Any:
     """Fill the invalid (NaN) hours of one series of the hours a stack ran.
 
-    A gap of up to 24 h takes the mean of the valid hours either side of it, or the one there is
-    at an edge of the data; a longer gap the maximum of the 720 valid hours before it. With
-    nothing to take a value from, the hour stays NaN (unfilled).
+    The tier follows the capture rate (valid / hours run) of the calendar quarter in which the
+    gap starts. At 90 % or more, a gap of up to 24 h takes the mean of the valid hours either
+    side of it, or the one there is at an edge of the data, and a longer gap the maximum of the
+    720 valid hours before it; under 90 %, any gap takes the maximum of the 2160 valid hours
+    before it. With nothing to take a value from, the hour stays NaN (unfilled).
     """
     valid = hourly.notna()
-    gap_hours = (~valid).groupby(valid.cumsum()).transform("sum")
+    run = valid.cumsum()  # a valid hour and the gap after it
+    gap_hours = (~valid).groupby(run).transform("sum")
+    capture = valid.groupby(hourly.index.to_period("Q")).transform("mean")
+    gap_capture = capture.where(~valid).groupby(run).transform("first")
     before, after = hourly.ffill(), hourly.bfill()
     short = ((before + after) / 2).fillna(before).fillna(after)
-    max_720 = hourly.dropna().rolling(LOOKBACK_HOURS, min_periods=1).max()
-    long = max_720.reindex(hourly.index).ffill()
-    return hourly.where(valid, short.where(gap_hours <= SHORT_GAP_HOURS, long))
+    measured = hourly.dropna()
+    max_720 = measured.rolling(LOOKBACK_HOURS, min_periods=1).max().reindex(hourly.index).ffill()
+    max_2160 = measured.rolling(LOW_CAPTURE_LOOKBACK_HOURS, min_periods=1).max()
+    max_2160 = max_2160.reindex(hourly.index).ffill()
+    tiered = short.where(gap_hours <= SHORT_GAP_HOURS, max_720)
+    return hourly.where(valid, tiered.where(gap_capture >= LOW_CAPTURE, max_2160))
 
 
 def run_pandas(root: Path, sources: list[str]) -> dict[str, dict[str, float]]:

@@ -1,5 +1,5 @@
 """CO2 mass of a stack hour (dualcarbon.cems.mass), checked against arithmetic written out here,
-and the pipeline's SQL (sql/04_hour_mass.sql, 07_hourly.sql) against the same functions."""
+and the pipeline's SQL (sql/04_hour_mass.sql, 08_hourly.sql) against the same functions."""
 
 from __future__ import annotations
 

@@ -20,9 +20,11 @@ hours                 edit                                               expecte
 01-25 (whole day)     flow flag F: stopped                               0 t, not counted
 ====================  ================================================  =====================
 
-HJ 75-2017 rules used (recalled, see docs/cems.md): an hourly mean needs ≥ 45 valid minutes;
-a daily value ≥ 20 valid hours; a gap ≤ 24 h takes the mean of the valid hours before and
-after, a longer one the maximum of the 720 valid hours before it.
+HJ 75-2017 / HJ 76-2017 rules used (see docs/cems.md): an hourly mean needs ≥ 45 valid minutes;
+a daily value ≥ 20 valid hours; a month ≥ 25 valid days (February 23). With a quarterly capture
+rate ≥ 90 %, a gap ≤ 24 h takes the mean of the valid hours before and after, a longer one the
+maximum of the 720 valid hours before it, and out-of-control hours the maximum of the 180 (≤ 24 h)
+or 720 valid hours before; under 90 %, every gap the maximum of the 2160 before (stacks S7–S10).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dualcarbon.cems import mass, pipeline
+from dualcarbon.cems.out_of_control import OutOfControl
 from dualcarbon.cems.pipeline import PipelineResult
 
 E0 = mass.hourly_co2_mass(12.0, 1_500_000.0, 130.0, 101.0, 8.0)  # 219.5996 t/h, test_mass.py
@@ -79,6 +82,42 @@ def edge_stacks(minutes: Any) -> list[pa.Table]:
     return [s5.table(), s6.table()]
 
 
+def capture_stack(minutes: Any, source: str, gaps: int) -> pa.Table:
+    """240 hours from 07-01 (Q3), CO2 15 % in hour 10, then ``gaps`` one-hour CO2 gaps (flag D)
+    in hours 100, 105, …: 25 gaps make a capture rate of 215/240 = 89.6 %, 24 exactly 90 %."""
+    start = dt.datetime(2024, 7, 1)
+    stack = minutes(source, "2024-07-01T00:00", "2024-07-11T00:00")
+    stack.set("2024-07-01T10:00", "2024-07-01T11:00", co2=15.0)
+    for k in range(gaps):
+        first = start + dt.timedelta(hours=100 + 5 * k)
+        last = first + dt.timedelta(hours=1)
+        stack.set(first.isoformat(), last.isoformat(), flag="D", parameters=("co2",))
+    return stack.table()
+
+
+OOC_START = dt.datetime(2024, 10, 1)
+
+
+def ooc_hour(index: int) -> dt.datetime:
+    return OOC_START + dt.timedelta(hours=index)
+
+
+def ooc_stack(minutes: Any, source: str, spike_hour: int) -> pa.Table:
+    """500 valid hours from 10-01, CO2 14 % in hour ``spike_hour``; out of control (periods
+    below, every minute flagged N): CO2 in hours 280–284 and 400–429, the flow in 450–451."""
+    stack = minutes(source, "2024-10-01T00:00", ooc_hour(500).isoformat())
+    spike = ooc_hour(spike_hour)
+    stack.set(spike.isoformat(), (spike + dt.timedelta(hours=1)).isoformat(), co2=14.0)
+    return stack.table()
+
+
+PERIODS = [
+    OutOfControl(source, parameter, ooc_hour(first), ooc_hour(end), "drift check failed")
+    for source in ("S9", "S10")
+    for parameter, first, end in (("co2", 280, 285), ("co2", 400, 430), ("flow", 450, 452))
+]
+
+
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory, minutes: Any, write: Any) -> Path:
     folder = tmp_path_factory.mktemp("cems-minutes")
@@ -88,13 +127,17 @@ def root(tmp_path_factory: pytest.TempPathFactory, minutes: Any, write: Any) -> 
         window_stack(minutes, "S3", 79),
         window_stack(minutes, "S4", 80),
         *edge_stacks(minutes),
+        capture_stack(minutes, "S7", 25),
+        capture_stack(minutes, "S8", 24),
+        ooc_stack(minutes, "S9", 100),
+        ooc_stack(minutes, "S10", 99),
     )
     return folder
 
 
 @pytest.fixture(scope="module")
 def result(root: Path) -> PipelineResult:
-    return pipeline.run(root)
+    return pipeline.run(root, out_of_control=PERIODS)
 
 
 def table(result: PipelineResult, name: str) -> pa.Table:
@@ -259,13 +302,13 @@ def test_january(result: PipelineResult) -> None:
     # 687 h at E0 (+ 06:00 10/12, 07:00 11/12, 05 12:00 15/12, 30 h × 15/12) = 727.5 E0
     assert m["co2_t"] == pytest.approx(727.5 * E0, rel=1e-12)
     assert m["capture_rate"] == pytest.approx(681 / 720)
-    # not valid: 01-10 (0 valid h), 01-15 (19), 01-25 (stopped)
-    assert (m["days"], m["valid_days"]) == (31, 28)
+    # not valid: 01-10 (0 valid h), 01-15 (19), 01-25 (stopped); 28 ≥ 25 valid days: valid
+    assert (m["days"], m["valid_days"], m["valid"]) == (31, 28, 1)
 
 
 def test_february_and_the_year(result: PipelineResult) -> None:
     feb = row(result, "monthly", "S1", month="2024-02")
-    assert (feb["hours"], feb["n_measured"], feb["valid_days"]) == (696, 696, 29)
+    assert (feb["hours"], feb["n_measured"], feb["valid_days"], feb["valid"]) == (696, 696, 29, 1)
     assert feb["co2_t"] == pytest.approx(696 * E0, rel=1e-12)
     year = row(result, "annual", "S1", year=2024)
     assert year["co2_t"] == pytest.approx((727.5 + 696) * E0, rel=1e-12)
@@ -276,11 +319,74 @@ def test_february_and_the_year(result: PipelineResult) -> None:
         57,
     )
     assert year["capture_rate"] == pytest.approx(1377 / 1416)
+    assert year["valid_months"] == 2
+
+
+def test_a_month_needs_25_valid_days(result: PipelineResult) -> None:
+    # HJ 76-2017 appendix B (25 valid days, February 23); S5 has one day of June
+    june = row(result, "monthly", "S5", month="2024-06")
+    assert (june["valid_days"], june["valid"]) == (1, 0)
+
+
+def test_under_90_percent_capture_every_gap_takes_the_2160_hour_maximum(
+    result: PipelineResult,
+) -> None:
+    # S7: 25 one-hour gaps in 240 h, capture 89.6 % < 90 % (HJ 75-2017, recalled)
+    h = hour(result, "S7", "2024-07-05T04:00")  # hour 100, the first gap
+    assert (h["co2_rule"], h["status"]) == ("max_2160", "substituted")
+    assert h["co2_mg_m3"] == pytest.approx(mass.co2_mass_concentration(15.0), rel=1e-12)
+    hourly = table(result, "hourly")
+    s7 = hourly.filter(pc.equal(hourly["source"], "S7"))
+    assert pc.sum(pc.equal(s7["co2_rule"], "max_2160")).as_py() == 25
+
+
+def test_at_90_percent_capture_short_gaps_take_the_mean_of_their_neighbours(
+    result: PipelineResult,
+) -> None:
+    # S8: 24 gaps, capture exactly 216/240 = 90 %
+    h = hour(result, "S8", "2024-07-05T04:00")
+    assert h["co2_rule"] == "mean_before_after"
+    assert h["co2_mg_m3"] == pytest.approx(mass.co2_mass_concentration(12.0), rel=1e-12)
+
+
+def test_out_of_control_hours_are_invalid_whatever_their_minutes(result: PipelineResult) -> None:
+    h = hour(result, "S9", ooc_hour(280).isoformat())
+    assert (h["co2_n"], h["co2_rule"], h["status"]) == (60, "max_180", "substituted")
+
+
+@pytest.mark.parametrize(("source", "percent"), [("S9", 14.0), ("S10", 12.0)])
+def test_up_to_24_out_of_control_hours_take_the_180_hour_maximum(
+    result: PipelineResult, source: str, percent: float
+) -> None:
+    # the 180 valid hours before hour 280 are hours 100…279: S9's spike (100) is the oldest of
+    # them, S10's (99) is just outside
+    for index in range(280, 285):
+        h = hour(result, source, ooc_hour(index).isoformat())
+        assert h["co2_rule"] == "max_180"
+        assert h["co2_mg_m3"] == pytest.approx(mass.co2_mass_concentration(percent), rel=1e-12)
+    after = hour(result, source, ooc_hour(285).isoformat())
+    assert after["co2_rule"] == "measured"
+
+
+@pytest.mark.parametrize("source", ["S9", "S10"])
+def test_more_than_24_out_of_control_hours_take_the_720_hour_maximum(
+    result: PipelineResult, source: str
+) -> None:
+    for index in (400, 429):
+        h = hour(result, source, ooc_hour(index).isoformat())
+        assert h["co2_rule"] == "max_720"
+        assert h["co2_mg_m3"] == pytest.approx(mass.co2_mass_concentration(14.0), rel=1e-12)
+
+
+def test_an_out_of_control_flow_monitor_substitutes_the_flow(result: PipelineResult) -> None:
+    h = hour(result, "S9", ooc_hour(450).isoformat())
+    assert (h["co2_rule"], h["qsn_rule"], h["flow_n"]) == ("measured", "max_180", 60)
+    assert h["co2_t"] == pytest.approx(E0, rel=1e-12)
 
 
 def test_sums_are_consistent_across_levels(result: PipelineResult) -> None:
     hourly, annual = table(result, "hourly"), table(result, "annual")
-    for source in ("S1", "S3", "S4", "S5", "S6"):
+    for source in ("S1", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10"):
         hours = hourly.filter(pc.equal(hourly["source"], source))
         total = math.fsum(v for v in hours["co2_t"].to_pylist() if v is not None)
         year = annual.filter(pc.equal(annual["source"], source))
@@ -289,10 +395,11 @@ def test_sums_are_consistent_across_levels(result: PipelineResult) -> None:
 
 
 def test_row_counts(result: PipelineResult) -> None:
-    # S1: 1440 h − 2 dropped = 1438 h of rows; S3, S4: 835 h; S5: 24 h; S6: 48 h
-    assert result.rows["minute"] == 60 * (1438 + 835 + 835 + 24 + 48)
-    assert result.rows["hourly"] == 1440 + 835 + 835 + 24 + 48
-    assert result.rows["annual"] == 5
+    # S1: 1440 h − 2 dropped = 1438 h of rows; S3, S4: 835 h; S5: 24 h; S6: 48 h; S7, S8:
+    # 240 h; S9, S10: 500 h
+    assert result.rows["minute"] == 60 * (1438 + 835 + 835 + 24 + 48 + 2 * 240 + 2 * 500)
+    assert result.rows["hourly"] == 1440 + 835 + 835 + 24 + 48 + 2 * 240 + 2 * 500
+    assert result.rows["annual"] == 9
 
 
 def test_sources_filter_and_out_folder(root: Path, tmp_path: Path) -> None:
@@ -310,7 +417,7 @@ def test_unknown_engine_is_refused(root: Path) -> None:
 
 
 def test_duckdb_and_spark_agree(root: Path, result: PipelineResult, spark: Any) -> None:
-    on_spark = pipeline.run(root, engine="spark")
+    on_spark = pipeline.run(root, engine="spark", out_of_control=PERIODS)
     assert on_spark.rows == result.rows
     for name in ("hourly", "daily", "monthly", "annual"):
         duck, other = table(result, name), table(on_spark, name)

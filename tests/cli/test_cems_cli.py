@@ -115,3 +115,40 @@ def test_compare_from_the_pipeline_with_a_monitoring_plan(tmp_path: Path) -> Non
     ]
     assert [(row[0], row[1]) for row in table] == [("#1", "1")]
     assert float(table[0][2].replace(",", "")) == pytest.approx(48 * 219.600, rel=1e-3)
+
+
+def test_run_with_out_of_control_periods(tmp_path: Path) -> None:
+    """The same steady day with 10:00–12:00 of the CO2 analyser out of control: two hours of
+    24 substituted (by the maximum of the 180 valid hours before, HJ 75-2017: the same steady
+    value), so the total is unchanged and 22 hours stay measured. A bad periods file is refused
+    naming its row and field."""
+    rows = ["time,co2,o2,flow,temperature,pressure,moisture"]
+    rows += [
+        f"2024-03-01 {h:02d}:{m:02d}:00,12.0,6.0,1500000,130,101.0,8.0"
+        for h in range(24)
+        for m in range(60)
+    ]
+    data = tmp_path / "stack.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    root = tmp_path / "minutes"
+    out = runner.invoke(app, ["cems", "import", str(data), "--root", str(root), "--source", "A1"])
+    assert out.exit_code == 0, out.output
+    periods = tmp_path / "ooc.csv"
+    periods.write_text(
+        "source,parameter,start,end,reason\nA1,co2,2024-03-01T10:00,2024-03-01T12:00,drift\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(
+        app, ["cems", "run", "--root", str(root), "--out-of-control", str(periods), "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    (year,) = json.loads(out.stdout)["annual"]
+    assert (year["n_measured"], year["n_substituted"]) == (22, 2)
+    assert year["co2_t"] == pytest.approx(24 * 219.600, rel=1e-4)
+
+    periods.write_text(
+        "source,parameter,start,end\nA1,so2,2024-03-01T10:00,2024-03-01T09:00\n", encoding="utf-8"
+    )
+    out = runner.invoke(app, ["cems", "run", "--root", str(root), "--out-of-control", str(periods)])
+    assert out.exit_code == 1
+    assert "row 2" in out.output and "parameter" in out.output and "end" in out.output

@@ -6,11 +6,15 @@ is transpiled by sqlglot. See ``docs/cems.md`` for why Spark.
 
 from __future__ import annotations
 
+import shutil
+import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot
 
 from dualcarbon.cems.schema import MINUTE_SCHEMA
@@ -26,6 +30,9 @@ class SqlEngine(Protocol):
 
     def register_minutes(self, root: Path, sources: Sequence[str] | None) -> None:
         """Expose the minute data under ``root`` (of ``sources`` only, if given) as ``minute``."""
+
+    def register_table(self, name: str, table: pa.Table) -> None:
+        """Expose a small Arrow table (e.g. the out-of-control periods) as ``name``."""
 
     def view(self, name: str, sql: str, *, materialize: bool = False) -> None:
         """Define ``name`` as the DuckDB-dialect ``sql``; computed once if ``materialize``."""
@@ -79,6 +86,11 @@ class DuckDBEngine:
             f"'{pattern}', hive_partitioning = true, hive_types_autocast = false){where}"
         )
 
+    def register_table(self, name: str, table: pa.Table) -> None:
+        self.con.register(f"{name}_arrow", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(f"{name}_arrow")
+
     def view(self, name: str, sql: str, *, materialize: bool = False) -> None:
         kind = "TEMP TABLE" if materialize else "VIEW"
         self.con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
@@ -116,6 +128,8 @@ def spark_session() -> Any:
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
+        # should anything need a Python worker, it must be this Python
+        .config("spark.pyspark.python", sys.executable)
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
@@ -135,6 +149,7 @@ class SparkEngine:
         self.spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         self._cached: list[Any] = []
         self._views: list[str] = []
+        self._tables: Path | None = None
 
     def register_minutes(self, root: Path, sources: Sequence[str] | None) -> None:
         # only the minute layout: the receiver keeps the loggers' own averages beside it
@@ -143,6 +158,15 @@ class SparkEngine:
         if sources is not None:
             frame = frame.where(frame["source"].isin(list(sources)))
         frame.select(*MINUTE_SCHEMA.names).createOrReplaceTempView("minute")
+
+    def register_table(self, name: str, table: pa.Table) -> None:
+        # through a Parquet file, as the minutes are: JVM only, the same timestamp type
+        if self._tables is None:
+            self._tables = Path(tempfile.mkdtemp(prefix="dualcarbon-spark-"))
+        path = self._tables / f"{name}.parquet"
+        pq.write_table(table, path)
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        self._views.append(name)
 
     def view(self, name: str, sql: str, *, materialize: bool = False) -> None:
         frame = self.spark.sql(to_spark_sql(sql))
@@ -164,3 +188,5 @@ class SparkEngine:
             frame.unpersist()
         for name in ("minute", *self._views):
             self.spark.catalog.dropTempView(name)
+        if self._tables is not None:
+            shutil.rmtree(self._tables, ignore_errors=True)

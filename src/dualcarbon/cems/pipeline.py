@@ -8,13 +8,16 @@ Steps (view names; the rules and their sources are in each file and in ``docs/ce
 ==================  =======================================================================
 ``minute_valid``    minute values that count (flag N) — HJ 75-2017
 ``hour_means``      hourly means and valid-minute counts
-``hour_valid``      the full hour grid; an hourly mean is valid with ≥ 45 valid minutes
+``hour_valid``      the full hour grid; an hourly mean is valid with ≥ 45 valid minutes;
+                    out-of-control hours (:mod:`.out_of_control`)
 ``hour_mass``       Q_sn and the CO2 mass concentration of valid hours (:mod:`.mass`)
-``gap_runs``        runs of invalid hours, 720-valid-hour maxima
-``gap_values``      values before/after each gap and its length
-``hourly``          substitution, status and CO2 mass [t] per hour
+``gap_runs``        each valid hour numbered: a run is a valid hour and the gap after it
+``capture``         quarterly valid-data capture rate per parameter
+``gaps``            per gap: its length, the values before and after, the 180/720/2160
+                    valid-hour maxima it may need
+``hourly``          substitution (tier by capture rate), status and CO2 mass [t] per hour
 ``daily``           day totals, valid days (≥ 20 valid hours), capture rate
-``monthly``         month totals
+``monthly``         month totals, valid months (≥ 25 valid days, February 23)
 ``annual``          year totals
 ==================  =======================================================================
 """
@@ -30,6 +33,7 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dualcarbon.cems import out_of_control as ooc
 from dualcarbon.cems.engines import DuckDBEngine, SparkEngine, SqlEngine
 
 Engine = Literal["duckdb", "spark"]
@@ -42,10 +46,10 @@ OUTPUTS = {
 }
 """The result tables and the key each is sorted by."""
 
-STREAMED = frozenset({"minute_valid"})
-"""Steps left as views: they stream the minute rows into the hourly aggregate. Every later step
-has one row per hour at most and is computed once and kept (a table in DuckDB, a cached frame
-in Spark), since later steps read it more than once."""
+VIEWS = frozenset({"minute_valid", "hour_valid", "hour_mass"})
+"""Steps left as views: each is read once, by the next step (the minute steps stream into the
+hourly aggregate). Every other step is computed once and kept (a table in DuckDB, a cached
+frame in Spark), since later steps or the result read it more than once."""
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,14 @@ class PipelineResult:
 
     hourly
         one row per source and hour: ``status`` (measured, substituted, unfilled, stopped),
-        ``co2_rule`` / ``qsn_rule`` (measured, mean_before_after, one_side, max_720, unfilled,
-        stopped), valid-minute counts ``<x>_n``, measured hourly means, the values used
-        ``co2_mg_m3`` [mg/m³] and ``qsn`` [m³/h dry std], and ``co2_t`` [t].
+        ``co2_rule`` / ``qsn_rule`` (measured, mean_before_after, one_side, max_180, max_720,
+        max_2160, unfilled, stopped), valid-minute counts ``<x>_n``, measured hourly means, the
+        values used ``co2_mg_m3`` [mg/m³] and ``qsn`` [m³/h dry std], and ``co2_t`` [t].
     daily, monthly, annual
         per source and period: ``hours``, ``n_measured``, ``n_substituted``, ``n_unfilled``,
         ``n_stopped``, ``co2_t`` [t], ``capture_rate`` (measured / hours run) and the count of
-        valid days (``valid`` on a day: ≥ 20 measured hours).
+        valid days (``valid`` on a day: ≥ 20 measured hours; on a month: ≥ 25 valid days,
+        February 23; ``valid_months`` on the year).
     rows
         row counts: ``minute`` (input rows read) and one per table.
     """
@@ -108,6 +113,7 @@ def run(
     engine: Engine = "duckdb",
     out: Path | None = None,
     sources: Sequence[str] | None = None,
+    out_of_control: Sequence[ooc.OutOfControl] = (),
 ) -> PipelineResult:
     """Run the pipeline over the minute data under ``root`` (layout of :mod:`.schema`).
 
@@ -122,14 +128,17 @@ def run(
         if given, each table is written to ``out/<table>.parquet`` and returned as that path.
     sources
         only these stacks (default: all under ``root``).
+    out_of_control
+        the monitors' out-of-control periods (:mod:`.out_of_control`), if any.
     """
     if not any(Path(root).glob("source=*/month=*/*.parquet")):
         raise FileNotFoundError(f"no minute data (source=…/month=…/*.parquet) under {root}")
     runner = make_engine(engine)
     try:
         runner.register_minutes(Path(root), sources)
+        runner.register_table("out_of_control", ooc.to_table(out_of_control))
         for step in steps():
-            runner.view(step.name, step.sql, materialize=step.name not in STREAMED)
+            runner.view(step.name, step.sql, materialize=step.name not in VIEWS)
         rows = {"minute": runner.count("minute")}
         tables: dict[str, pa.Table | Path] = {}
         for name, key in OUTPUTS.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +13,9 @@ from rich.table import Table
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
+
+if TYPE_CHECKING:
+    from dualcarbon.cems.out_of_control import OutOfControl
 
 app = typer.Typer(
     help="CO2 CEMS: receive HJ 212 data, import history, run the HJ 75 pipeline, QA, compare.",
@@ -56,14 +59,23 @@ def receive(
     flush_interval: Annotated[
         float,
         typer.Option(
-            help="seconds between writes to disk while acknowledgements wait for them",
+            help="seconds between commits of the write-ahead log (fsync); acknowledgements "
+            "wait for the next commit",
             min=0.01,
         ),
     ] = 1.0,
+    max_age: Annotated[
+        float,
+        typer.Option(
+            help="seconds a source-month's rows may wait in memory (safe in the write-ahead "
+            "log) before they are written as one Parquet file",
+            min=0.01,
+        ),
+    ] = 900.0,
 ) -> None:
     """Receive HJ 212-2017 packets from data loggers and store the minute data under --root
-    (acknowledged as the standard asks, once the data are on disk; bad packets logged and
-    refused). Ctrl+C stops it."""
+    (acknowledged as the standard asks, once the data are on disk in the write-ahead log;
+    Parquet written in batches; bad packets logged and refused). Ctrl+C stops it."""
     from dualcarbon.cems.hj212.access import load_access
     from dualcarbon.cems.hj212.receiver import serve
 
@@ -93,7 +105,7 @@ def receive(
                 f"access list {access}: {len(allowed)} loggers",
             )
         )
-    serve(host, port, root, access=allowed, flush_interval=flush_interval)
+    serve(host, port, root, access=allowed, flush_interval=flush_interval, max_age=max_age)
 
 
 @app.command("import")
@@ -143,6 +155,22 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return pairs
 
 
+OutOfControlOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out-of-control",
+        help="CSV of the monitors' out-of-control periods (source, parameter, start, end)",
+        exists=True,
+    ),
+]
+
+
+def _periods(path: Path | None) -> list[OutOfControl]:
+    from dualcarbon.cems.out_of_control import read_periods
+
+    return [] if path is None else read_periods(path)
+
+
 @app.command()
 def run(
     root: Root,
@@ -157,6 +185,7 @@ def run(
             help="monitoring plan: each stack's yearly CO2 with its uncertainty", exists=True
         ),
     ] = None,
+    out_of_control: OutOfControlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the annual table as JSON")] = False,
     lang: LangOption = None,
 ) -> None:
@@ -171,7 +200,13 @@ def run(
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("use duckdb or spark", param_hint="--engine")
     try:
-        result = run_pipeline(root, engine=engine, out=out, sources=source)  # type: ignore[arg-type]
+        result = run_pipeline(
+            root,
+            engine=engine,  # type: ignore[arg-type]
+            out=out,
+            sources=source,
+            out_of_control=_periods(out_of_control),
+        )
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
 
@@ -273,6 +308,7 @@ def compare(
     demo: Annotated[
         bool, typer.Option(help="use a synthetic CEMS series (documented, seeded) instead")
     ] = False,
+    out_of_control: OutOfControlOption = None,
     html: Annotated[Path | None, typer.Option(help="write the verifier's report here")] = None,
     verifier: Annotated[str, typer.Option(help="the verifier's name")] = "",
     lang: LangOption = None,
@@ -309,7 +345,9 @@ def compare(
             from dualcarbon.cems.plan import cems_monthly, read_plan
 
             monitoring = read_plan(plan)
-            hourly = run_pipeline(root, sources=sorted(monitoring.units)).hourly
+            hourly = run_pipeline(
+                root, sources=sorted(monitoring.units), out_of_control=_periods(out_of_control)
+            ).hourly
             assert isinstance(hourly, pa.Table)
             comparison = compare_months(
                 cems_monthly(hourly, monitoring),

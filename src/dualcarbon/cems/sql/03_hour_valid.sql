@@ -5,6 +5,9 @@
 -- no emission, not substituted, outside the capture rate.
 -- co2_ok: the CO2 hourly mean is valid; qsn_ok: flow, temperature, pressure and moisture
 -- (everything the dry standard flow needs) are valid.
+-- co2_ooc / qsn_ooc: the hour lies in an out-of-control period (失控时段, HJ 75-2017) of the CO2
+-- analyser / of a monitor the dry standard flow needs, from the table out_of_control
+-- (source, parameter, period_start, period_end): its data are not valid whatever the minutes say.
 WITH span AS (
     SELECT
         source,
@@ -16,6 +19,17 @@ WITH span AS (
 grid AS (
     SELECT source, unnest(generate_series(first_hour, last_hour, INTERVAL 1 HOUR)) AS hour
     FROM span
+),
+out_of_control_hours AS (
+    SELECT
+        g.source,
+        g.hour,
+        max(CASE WHEN o.parameter = 'co2' THEN 1 ELSE 0 END) AS co2_ooc,
+        max(CASE WHEN o.parameter <> 'co2' THEN 1 ELSE 0 END) AS qsn_ooc
+    FROM grid AS g
+    JOIN out_of_control AS o
+        ON g.source = o.source AND g.hour >= o.period_start AND g.hour < o.period_end
+    GROUP BY g.source, g.hour
 )
 SELECT
     g.source AS source,
@@ -40,6 +54,9 @@ SELECT
             AND coalesce(m.pressure_n, 0) >= 45
             AND coalesce(m.moisture_n, 0) >= 45
         THEN 1 ELSE 0
-    END AS qsn_ok
+    END AS qsn_ok,
+    coalesce(o.co2_ooc, 0) AS co2_ooc,
+    coalesce(o.qsn_ooc, 0) AS qsn_ooc
 FROM grid AS g
 LEFT JOIN hour_means AS m ON g.source = m.source AND g.hour = m.hour
+LEFT JOIN out_of_control_hours AS o ON g.source = o.source AND g.hour = o.hour

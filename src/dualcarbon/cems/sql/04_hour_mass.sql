@@ -2,14 +2,20 @@
 --   Q_sn = Q_s * 273.15 / (273.15 + t_s) * p_s / 101.325 * (1 - X_sw / 100)   [m3/h, dry, std]
 --     (HJ 75-2017; GB/T 16157-1996 section 7)
 --   c_CO2 = phi / 100 * 44.01 / 22.414 * 1e6                                   [mg/m3, dry, std]
--- co2_m and qsn_m are null where the hour is not valid (or the stack stopped).
+-- co2_valid / qsn_valid: the hour's value is measured and usable: a valid hourly mean, the stack
+-- running, not out of control. co2_m and qsn_m are the values of those hours, null elsewhere.
 SELECT
     *,
-    CASE WHEN co2_ok = 1 AND stopped = 0 THEN co2 / 100.0 * 44.01 / 22.414 * 1000000.0 END
-        AS co2_m,
+    CASE WHEN co2_valid = 1 THEN co2 / 100.0 * 44.01 / 22.414 * 1000000.0 END AS co2_m,
     CASE
-        WHEN qsn_ok = 1 AND stopped = 0
+        WHEN qsn_valid = 1
         THEN flow * 273.15 / (273.15 + temperature) * pressure / 101.325
             * (1.0 - moisture / 100.0)
     END AS qsn_m
-FROM hour_valid
+FROM (
+    SELECT
+        *,
+        CASE WHEN co2_ok = 1 AND stopped = 0 AND co2_ooc = 0 THEN 1 ELSE 0 END AS co2_valid,
+        CASE WHEN qsn_ok = 1 AND stopped = 0 AND qsn_ooc = 0 THEN 1 ELSE 0 END AS qsn_valid
+    FROM hour_valid
+) AS v

@@ -1,63 +1,94 @@
--- Step 6, for every hour, from the numbering of step 5. Per run (source, stopped, *_grp) --
--- at most one valid hour, and only valid hours have a measured value *_m:
---   *_before      the valid value just before the gap: the run's valid value
---   *_gap         the gap's length [h]: the run's invalid hours
---   *_after       the valid value just after the gap: the next run's valid value
---   *_max_before  the maximum of the 720 valid hours ending with the one before the gap:
---                 the run's and the 719 previous runs' valid values
--- Computed on the runs (one row each) and joined back to the hours.
-WITH co2_runs AS (
+-- Step 7, the gaps: one row per parameter ('co2', 'qsn') and run of step 5 that has invalid
+-- hours, with what step 8 may substitute them by:
+--   gap_hours      the run's invalid hours the stack ran; ooc_hours those out of control
+--   capture_rate   step 6's rate of the quarter in which the gap starts (it picks the tier)
+--   before, after  the valid value just before the gap (valid hour number grp) and just after
+--                  it (number grp + 1)
+--   max_180, max_720, max_2160   the maximum of the 180, 720 and 2160 valid hours ending with the
+--                  one before the gap; computed only for the gaps whose tier needs them
+--                  (out of control, longer than 24 h, or a capture rate under 90 %)
+-- The lookback joins a gap to the valid hours of its own block of 2160 valid hours and of the
+-- block before, which hold every hour of its window: each gap reads at most 4320 hours.
+WITH hours AS (
+    SELECT source, hour, 'co2' AS parameter, stopped, co2_valid AS valid, co2_ooc AS ooc,
+        co2_m AS value, co2_grp AS grp
+    FROM gap_runs
+    UNION ALL
+    SELECT source, hour, 'qsn' AS parameter, stopped, qsn_valid AS valid, qsn_ooc AS ooc,
+        qsn_m AS value, qsn_grp AS grp
+    FROM gap_runs
+),
+runs AS (
     SELECT
         source,
-        stopped,
-        co2_grp,
-        max(co2_m) AS co2_before,
-        sum(1 - co2_ok) AS co2_gap
-    FROM gap_runs
-    GROUP BY source, stopped, co2_grp
+        parameter,
+        grp,
+        sum(CASE WHEN stopped = 0 AND valid = 0 THEN 1 ELSE 0 END) AS gap_hours,
+        sum(CASE WHEN stopped = 0 AND valid = 0 AND ooc = 1 THEN 1 ELSE 0 END) AS ooc_hours,
+        min(CASE WHEN stopped = 0 AND valid = 0 THEN hour END) AS gap_start
+    FROM hours
+    GROUP BY source, parameter, grp
 ),
-co2_values AS (
+gaps AS (
     SELECT
-        *,
-        lead(co2_before) OVER (PARTITION BY source, stopped ORDER BY co2_grp) AS co2_after,
-        max(co2_before) OVER (
-            PARTITION BY source, stopped ORDER BY co2_grp
-            ROWS BETWEEN 719 PRECEDING AND CURRENT ROW
-        ) AS co2_max_before
-    FROM co2_runs
+        r.source,
+        r.parameter,
+        r.grp,
+        r.gap_hours,
+        r.ooc_hours,
+        r.gap_start,
+        c.capture_rate,
+        CAST(floor(r.grp / 2160.0) AS BIGINT) AS block
+    FROM runs AS r
+    JOIN capture AS c
+        ON r.source = c.source AND r.parameter = c.parameter
+        AND date_trunc('quarter', r.gap_start) = c.quarter
+    WHERE r.gap_hours > 0
 ),
-qsn_runs AS (
+valid AS (
+    SELECT source, parameter, grp, value, CAST(floor(grp / 2160.0) AS BIGINT) AS block
+    FROM hours
+    WHERE valid = 1
+),
+lookback_pairs AS (
+    SELECT g.source, g.parameter, g.grp, v.grp AS valid_grp, v.value
+    FROM gaps AS g
+    JOIN valid AS v
+        ON g.source = v.source AND g.parameter = v.parameter AND v.block = g.block
+    WHERE (g.ooc_hours > 0 OR g.gap_hours > 24 OR g.capture_rate < 0.9)
+        AND v.grp <= g.grp AND v.grp > g.grp - 2160
+    UNION ALL
+    SELECT g.source, g.parameter, g.grp, v.grp AS valid_grp, v.value
+    FROM gaps AS g
+    JOIN valid AS v
+        ON g.source = v.source AND g.parameter = v.parameter AND v.block = g.block - 1
+    WHERE (g.ooc_hours > 0 OR g.gap_hours > 24 OR g.capture_rate < 0.9)
+        AND v.grp > g.grp - 2160
+),
+lookback AS (
     SELECT
         source,
-        stopped,
-        qsn_grp,
-        max(qsn_m) AS qsn_before,
-        sum(1 - qsn_ok) AS qsn_gap
-    FROM gap_runs
-    GROUP BY source, stopped, qsn_grp
-),
-qsn_values AS (
-    SELECT
-        *,
-        lead(qsn_before) OVER (PARTITION BY source, stopped ORDER BY qsn_grp) AS qsn_after,
-        max(qsn_before) OVER (
-            PARTITION BY source, stopped ORDER BY qsn_grp
-            ROWS BETWEEN 719 PRECEDING AND CURRENT ROW
-        ) AS qsn_max_before
-    FROM qsn_runs
+        parameter,
+        grp,
+        max(CASE WHEN valid_grp > grp - 180 THEN value END) AS max_180,
+        max(CASE WHEN valid_grp > grp - 720 THEN value END) AS max_720,
+        max(value) AS max_2160
+    FROM lookback_pairs
+    GROUP BY source, parameter, grp
 )
 SELECT
-    h.*,
-    c.co2_before,
-    c.co2_after,
-    c.co2_max_before,
-    c.co2_gap,
-    q.qsn_before,
-    q.qsn_after,
-    q.qsn_max_before,
-    q.qsn_gap
-FROM gap_runs AS h
-JOIN co2_values AS c
-    ON h.source = c.source AND h.stopped = c.stopped AND h.co2_grp = c.co2_grp
-JOIN qsn_values AS q
-    ON h.source = q.source AND h.stopped = q.stopped AND h.qsn_grp = q.qsn_grp
+    g.source,
+    g.parameter,
+    g.grp,
+    g.gap_hours,
+    g.ooc_hours,
+    g.capture_rate,
+    b.value AS before,
+    a.value AS after,
+    l.max_180,
+    l.max_720,
+    l.max_2160
+FROM gaps AS g
+LEFT JOIN valid AS b ON g.source = b.source AND g.parameter = b.parameter AND b.grp = g.grp
+LEFT JOIN valid AS a ON g.source = a.source AND g.parameter = a.parameter AND a.grp = g.grp + 1
+LEFT JOIN lookback AS l ON g.source = l.source AND g.parameter = l.parameter AND g.grp = l.grp

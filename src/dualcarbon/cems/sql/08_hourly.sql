@@ -1,8 +1,14 @@
--- Step 7, the hourly result: each parameter measured or substituted, and the CO2 mass.
--- Substitution of an invalid or missing hour (HJ 75-2017, handling of missing data, recalled):
---   gap <= 24 h: the mean of the valid hour before and the valid hour after the gap
---                (mean_before_after); at an edge of the data only one exists (one_side, ours);
---   gap  > 24 h: the maximum of the 720 valid hours before the gap (max_720);
+-- Step 8, the hourly result: each parameter measured or substituted, and the CO2 mass.
+-- Substitution of an invalid hour by HJ 75-2017 (recalled, see docs/cems.md), tier by the
+-- capture rate of the quarter in which the gap starts (step 6):
+--   missing or invalid data (缺失), capture rate >= 90 %:
+--     gap <= 24 h   the mean of the valid hour before and the valid hour after (mean_before_after);
+--                   at an edge of the data only one exists (one_side, ours)
+--     gap  > 24 h   the maximum of the 720 valid hours before the gap (max_720)
+--   out of control (失控), capture rate >= 90 %:
+--     <= 24 out-of-control hours: the maximum of the 180 valid hours before (max_180)
+--      > 24:                      the maximum of the 720 valid hours before (max_720)
+--   either, capture rate < 90 %: the maximum of the 2160 valid hours before (max_2160)
 --   nothing to substitute from: unfilled (mass null, counted apart).
 -- CO2 concentration and the dry standard flow are substituted separately; the mass is
 --   E = c_CO2 * Q_sn * 1e-9 [t] for the hour (mass.co2_mass_rate). A stopped hour emits 0 t.
@@ -20,8 +26,10 @@ FROM (
         source,
         hour,
         stopped,
-        co2_rule,
-        qsn_rule,
+        CASE WHEN co2_mg_m3 IS NULL AND co2_tier <> 'stopped' THEN 'unfilled' ELSE co2_tier END
+            AS co2_rule,
+        CASE WHEN qsn IS NULL AND qsn_tier <> 'stopped' THEN 'unfilled' ELSE qsn_tier END
+            AS qsn_rule,
         co2_n,
         o2_n,
         flow_n,
@@ -34,41 +42,63 @@ FROM (
         temperature,
         pressure,
         moisture,
-        CASE co2_rule
-            WHEN 'measured' THEN co2_m
-            WHEN 'mean_before_after' THEN (co2_before + co2_after) / 2.0
-            WHEN 'one_side' THEN coalesce(co2_before, co2_after)
-            WHEN 'max_720' THEN co2_max_before
-        END AS co2_mg_m3,
-        CASE qsn_rule
-            WHEN 'measured' THEN qsn_m
-            WHEN 'mean_before_after' THEN (qsn_before + qsn_after) / 2.0
-            WHEN 'one_side' THEN coalesce(qsn_before, qsn_after)
-            WHEN 'max_720' THEN qsn_max_before
-        END AS qsn
+        co2_mg_m3,
+        qsn
     FROM (
         SELECT
             *,
-            CASE
-                WHEN stopped = 1 THEN 'stopped'
-                WHEN co2_ok = 1 THEN 'measured'
-                WHEN co2_gap <= 24 AND co2_before IS NOT NULL AND co2_after IS NOT NULL
-                    THEN 'mean_before_after'
-                WHEN co2_gap <= 24 AND coalesce(co2_before, co2_after) IS NOT NULL
-                    THEN 'one_side'
-                WHEN co2_gap > 24 AND co2_max_before IS NOT NULL THEN 'max_720'
-                ELSE 'unfilled'
-            END AS co2_rule,
-            CASE
-                WHEN stopped = 1 THEN 'stopped'
-                WHEN qsn_ok = 1 THEN 'measured'
-                WHEN qsn_gap <= 24 AND qsn_before IS NOT NULL AND qsn_after IS NOT NULL
-                    THEN 'mean_before_after'
-                WHEN qsn_gap <= 24 AND coalesce(qsn_before, qsn_after) IS NOT NULL
-                    THEN 'one_side'
-                WHEN qsn_gap > 24 AND qsn_max_before IS NOT NULL THEN 'max_720'
-                ELSE 'unfilled'
-            END AS qsn_rule
-        FROM gap_values
-    ) AS ruled
-) AS valued
+            CASE co2_tier
+                WHEN 'measured' THEN co2_m
+                WHEN 'mean_before_after' THEN (co2_before + co2_after) / 2.0
+                WHEN 'one_side' THEN coalesce(co2_before, co2_after)
+                WHEN 'max_180' THEN co2_max_180
+                WHEN 'max_720' THEN co2_max_720
+                WHEN 'max_2160' THEN co2_max_2160
+            END AS co2_mg_m3,
+            CASE qsn_tier
+                WHEN 'measured' THEN qsn_m
+                WHEN 'mean_before_after' THEN (qsn_before + qsn_after) / 2.0
+                WHEN 'one_side' THEN coalesce(qsn_before, qsn_after)
+                WHEN 'max_180' THEN qsn_max_180
+                WHEN 'max_720' THEN qsn_max_720
+                WHEN 'max_2160' THEN qsn_max_2160
+            END AS qsn
+        FROM (
+            SELECT
+                h.*,
+                c.before AS co2_before,
+                c.after AS co2_after,
+                c.max_180 AS co2_max_180,
+                c.max_720 AS co2_max_720,
+                c.max_2160 AS co2_max_2160,
+                q.before AS qsn_before,
+                q.after AS qsn_after,
+                q.max_180 AS qsn_max_180,
+                q.max_720 AS qsn_max_720,
+                q.max_2160 AS qsn_max_2160,
+                CASE
+                    WHEN h.stopped = 1 THEN 'stopped'
+                    WHEN h.co2_valid = 1 THEN 'measured'
+                    WHEN c.capture_rate < 0.9 THEN 'max_2160'
+                    WHEN h.co2_ooc = 1 AND c.ooc_hours <= 24 THEN 'max_180'
+                    WHEN h.co2_ooc = 1 OR c.gap_hours > 24 THEN 'max_720'
+                    WHEN c.before IS NOT NULL AND c.after IS NOT NULL THEN 'mean_before_after'
+                    ELSE 'one_side'
+                END AS co2_tier,
+                CASE
+                    WHEN h.stopped = 1 THEN 'stopped'
+                    WHEN h.qsn_valid = 1 THEN 'measured'
+                    WHEN q.capture_rate < 0.9 THEN 'max_2160'
+                    WHEN h.qsn_ooc = 1 AND q.ooc_hours <= 24 THEN 'max_180'
+                    WHEN h.qsn_ooc = 1 OR q.gap_hours > 24 THEN 'max_720'
+                    WHEN q.before IS NOT NULL AND q.after IS NOT NULL THEN 'mean_before_after'
+                    ELSE 'one_side'
+                END AS qsn_tier
+            FROM gap_runs AS h
+            LEFT JOIN gaps AS c
+                ON h.source = c.source AND c.parameter = 'co2' AND h.co2_grp = c.grp
+            LEFT JOIN gaps AS q
+                ON h.source = q.source AND q.parameter = 'qsn' AND h.qsn_grp = q.grp
+        ) AS tiered
+    ) AS valued
+) AS ruled

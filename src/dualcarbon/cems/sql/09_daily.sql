@@ -1,4 +1,4 @@
--- Step 8, daily totals (China Standard Time days). A day is valid with at least 20 valid
+-- Step 9, daily totals (China Standard Time days). A day is valid with at least 20 valid
 -- (measured) hours (HJ 75-2017, 日均值的有效性). The mass counts measured and substituted hours.
 -- capture_rate = measured hours / hours the stack ran (stopped hours excluded).
 SELECT

@@ -1,4 +1,4 @@
--- Step 10, annual totals from the months.
+-- Step 11, annual totals from the months.
 SELECT
     *,
     CAST(n_measured AS DOUBLE) / nullif(hours - n_stopped, 0) AS capture_rate
@@ -14,6 +14,7 @@ FROM (
         count(*) AS months,
         sum(days) AS days,
         sum(valid_days) AS valid_days,
+        sum(valid) AS valid_months,
         sum(co2_t) AS co2_t
     FROM monthly
     GROUP BY source, CAST(substr(month, 1, 4) AS INTEGER)
