@@ -158,14 +158,14 @@ def test_cli_passes_the_access_list(tmp_path: Path, served: list[dict[str, Any]]
     out = CliRunner().invoke(
         app,
         ["cems", "receive", "--root", str(tmp_path / "r"), "--access", str(path),
-         "--flush-interval", "0.5"],
+         "--flush-interval", "0.5", "--max-age", "60"],
     )  # fmt: skip
     assert out.exit_code == 0, out.output
     text = " ".join(out.output.split())  # rich wraps long paths
     assert "access.yaml: 1 loggers" in text and RIGHT not in text
     [call] = served
     assert call["access"].passwords == {LISTED: RIGHT}
-    assert call["flush_interval"] == 0.5
+    assert call["flush_interval"] == 0.5 and call["max_age"] == 60.0
 
 
 def test_cli_without_access_says_it_is_open(tmp_path: Path, served: list[dict[str, Any]]) -> None:
@@ -173,6 +173,7 @@ def test_cli_without_access_says_it_is_open(tmp_path: Path, served: list[dict[st
     assert out.exit_code == 0, out.output
     assert "any MN and password" in " ".join(out.output.split())
     assert served[0]["access"] is None and served[0]["flush_interval"] == 1.0
+    assert served[0]["max_age"] == 900.0  # Parquet every 15 min per source and month
 
 
 def test_cli_refuses_a_bad_access_file(tmp_path: Path, served: list[dict[str, Any]]) -> None:

@@ -1,11 +1,13 @@
 """The HJ 212 data response (CN=9014) vouches for the disk: it is sent only once the packet's
-rows are in a Parquet file under the root, never while they sit in the sink's buffer. A flush
-that fails holds the answer back (the logger would resend); a resend while rows are being
-written is still stored once; answers leave a connection in packet order."""
+rows are in the sink's fsynced write-ahead log, never while they sit in memory only. (Parquet
+files come later, in batches: see test_hj212_wal.py.) A commit that fails holds the answer back
+(the logger would resend); a resend while rows are being written is still stored once; answers
+leave a connection in packet order."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,18 +44,35 @@ def minutes_on_disk(root: Path) -> list[datetime]:
     )
 
 
+def minutes_after_a_crash_now(root: Path, scratch: Path) -> list[datetime]:
+    """What a restart would find if the receiver died this instant: a copy of the root as it is
+    on disk now, opened by a fresh sink (which replays the write-ahead log into Parquet)."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(root, scratch)
+    ParquetSink(scratch, recall=0)
+    return minutes_on_disk(scratch)
+
+
 async def read_answer(reader: asyncio.StreamReader, timeout: float = 5) -> hp.Packet:
     return hp.parse(await asyncio.wait_for(reader.readuntil(b"\r\n"), timeout))
 
 
 class SlowSink(ParquetSink):
-    """A sink whose writes take a while (a slow disk), and which can be told to fail."""
+    """A sink whose Parquet writes take a while (a slow disk), and whose Parquet writes
+    (``failures``) or log commits (``log_failures``) can be told to fail."""
 
     def __init__(self, root: Path, **options: Any) -> None:
         super().__init__(root, **options)
         self.delay = 0.0
         self.failures = 0
+        self.log_failures = 0
         self.flushes_done = 0
+
+    def _log(self, batch: Any) -> int:
+        if self.log_failures:
+            self.log_failures -= 1
+            raise OSError("disk full (simulated)")
+        return super()._log(batch)
 
     def _write(self, dataset: str, rows: Any) -> list[Path]:
         if self.failures:
@@ -68,10 +87,11 @@ class SlowSink(ParquetSink):
         return written
 
 
-def test_answer_only_once_the_minute_is_on_disk(tmp_path: Path) -> None:
+def test_answer_only_once_the_minute_is_durable(tmp_path: Path) -> None:
+    root, scratch = tmp_path / "root", tmp_path / "after-crash"
+
     async def scenario() -> tuple[Receiver, list[tuple[str | None, list[datetime]]]]:
-        sink = SlowSink(tmp_path, max_age=3600)  # only the owed answers make it flush
-        sink.delay = 0.2
+        sink = SlowSink(root, max_age=3600)  # no Parquet file before the stop
         receiver = Receiver(sink, flush_interval=0.1)
         await receiver.start("127.0.0.1", 0)
         reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
@@ -80,18 +100,20 @@ def test_answer_only_once_the_minute_is_on_disk(tmp_path: Path) -> None:
             writer.write(minute_packet(minute).encode())
             await writer.drain()
             answer = await read_answer(reader)
-            # the moment the answer is in, its minute must be readable from the root
-            seen.append((answer.qn, minutes_on_disk(tmp_path)))
+            # the moment the answer is in, its minute must survive a crash: it is in the
+            # fsynced log (not yet in Parquet, which comes in batches)
+            assert minutes_on_disk(root) == []
+            seen.append((answer.qn, minutes_after_a_crash_now(root, scratch)))
         writer.close()
         await receiver.stop()
         return receiver, seen
 
     receiver, seen = asyncio.run(scenario())
-    for minute, (qn, on_disk) in enumerate(seen):
+    for minute, (qn, recovered) in enumerate(seen):
         assert qn == minute_packet(minute).qn
-        assert START + timedelta(minutes=minute) in on_disk
+        assert recovered == [START + timedelta(minutes=m) for m in range(minute + 1)]
     assert receiver.stats.acks == 5
-    assert minutes_on_disk(tmp_path) == [START + timedelta(minutes=m) for m in range(5)]
+    assert minutes_on_disk(root) == [START + timedelta(minutes=m) for m in range(5)]
 
 
 def test_answers_are_batched_and_keep_packet_order(tmp_path: Path) -> None:
@@ -116,34 +138,54 @@ def test_answers_are_batched_and_keep_packet_order(tmp_path: Path) -> None:
     assert len(minutes_on_disk(tmp_path)) == 200
 
 
-def test_a_failed_flush_holds_the_answer_until_a_flush_succeeds(tmp_path: Path) -> None:
+def test_a_failed_commit_holds_the_answer_until_a_commit_succeeds(tmp_path: Path) -> None:
+    root, scratch = tmp_path / "root", tmp_path / "after-crash"
+
     async def scenario() -> tuple[Receiver, SlowSink, list[datetime]]:
-        sink = SlowSink(tmp_path, max_age=3600)
-        sink.failures = 1
+        sink = SlowSink(root, max_age=3600)
+        sink.log_failures = 1
         receiver = Receiver(sink, flush_interval=0.1)
         await receiver.start("127.0.0.1", 0)
         reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
         writer.write(minute_packet(0).encode())
         await writer.drain()
         await read_answer(reader)  # comes after the retry (the next tick)
-        on_disk = minutes_on_disk(tmp_path)
+        recovered = minutes_after_a_crash_now(root, scratch)
         writer.close()
         await receiver.stop()
-        return receiver, sink, on_disk
+        return receiver, sink, recovered
 
-    receiver, sink, on_disk = asyncio.run(scenario())
-    assert on_disk == [START]
-    assert sink.failures == 0 and receiver.stats.acks == 1
+    receiver, sink, recovered = asyncio.run(scenario())
+    assert recovered == [START]
+    assert sink.log_failures == 0 and receiver.stats.acks == 1
+    assert minutes_on_disk(root) == [START]
+
+
+def test_a_failed_parquet_write_keeps_the_rows_for_a_retry(tmp_path: Path) -> None:
+    """A Parquet write that fails loses nothing: the rows stay in memory and in the log (whose
+    segments are only deleted once their rows are in Parquet), and the next write stores them."""
+    sink = SlowSink(tmp_path)
+    sink.add("minute", {"source": MN, "time": START})
+    sink.failures = 1
+    with pytest.raises(OSError, match="simulated"):
+        sink.flush()
+    assert sink.durable_epoch == 1  # the commit before the write succeeded
+    assert sink.buffered == 1 and minutes_on_disk(tmp_path) == []
+    assert sink.add("minute", {"source": MN, "time": START}) is False  # still held
+    assert sink.wal.segments()
+    sink.close()
+    assert minutes_on_disk(tmp_path) == [START]
+    assert sink.wal.segments() == []
 
 
 def test_no_answer_without_a_flush_and_the_resend_is_stored_once(tmp_path: Path) -> None:
-    """A receiver that never reaches its flush (as if it crashed) never answers; the logger
+    """A receiver that never reaches its commit (as if it crashed) never answers; the logger
     resends, and packets resent while the first copy is held or being written are stored once."""
 
     async def scenario() -> Receiver:
         sink = SlowSink(tmp_path, max_age=3600)
         sink.delay = 0.3
-        receiver = Receiver(sink, flush_interval=30)  # no flush within this test's waits
+        receiver = Receiver(sink, flush_interval=30)  # no commit within this test's waits
         await receiver.start("127.0.0.1", 0)
         reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
         writer.write(minute_packet(0).encode())

@@ -28,6 +28,7 @@ import pytest
 from dualcarbon.cems.hj212 import packet as hp
 from dualcarbon.cems.hj212.receiver import Receiver, run
 from dualcarbon.cems.hj212.sink import ParquetSink
+from dualcarbon.cems.hj212.wal import WAL_DIRECTORY, WriteAheadLog, read_segment
 from dualcarbon.cems.schema import MINUTE_SCHEMA
 
 START = datetime(2026, 1, 31, 12, 0)
@@ -195,6 +196,16 @@ def read_minutes(root: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def logged_minutes(root: Path) -> list[dict[str, Any]]:
+    """The minute rows in the receiver's write-ahead log (durable, not yet in Parquet)."""
+    return [
+        row
+        for _, segment in WriteAheadLog(root / WAL_DIRECTORY).segments()
+        for dataset, row in read_segment(segment)
+        if dataset == "minute"
+    ]
+
+
 def test_twenty_loggers_on_loopback(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="dualcarbon.cems.hj212")
     receiver, scripts, acks = asyncio.run(simulate(tmp_path))
@@ -261,6 +272,7 @@ def test_twenty_loggers_on_loopback(tmp_path: Path, caplog: pytest.LogCaptureFix
     assert months == {"month=2026-01", "month=2026-02"}
     assert not list(tmp_path.rglob("*.tmp"))
     assert not list(tmp_path.glob(f"source={mn_of(19)}"))
+    assert not list((tmp_path / WAL_DIRECTORY).glob("*.wal"))  # all in Parquet: log emptied
 
 
 def test_files_are_readable_with_duckdb(tmp_path: Path) -> None:
@@ -381,8 +393,8 @@ def test_idle_timeout_oversize_and_a_connection_that_survives(tmp_path: Path) ->
 
 
 def test_run_entry_point_flushes_on_stop(tmp_path: Path) -> None:
-    """A packet asking for an answer is answered once its minute is on disk; packets asking for
-    none stay buffered (max_age 1 h) until the stop writes them."""
+    """A packet asking for an answer is answered once its minute is in the write-ahead log;
+    Parquet waits (max_age 1 h) until the stop writes every minute, answered or not."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -402,12 +414,16 @@ def test_run_entry_point_flushes_on_stop(tmp_path: Path) -> None:
         writer.write(first.encode())
         await writer.drain()
         await asyncio.wait_for(reader.readuntil(b"\r\n"), 5)
-        assert len(read_minutes(tmp_path)) == 1  # answered: on disk
+        # answered: durable in the write-ahead log; Parquet waits for max_age or the stop
+        # (it used to be written for every answer, one small file per packet)
+        assert len(logged_minutes(tmp_path)) == 1
+        assert len(read_minutes(tmp_path)) == 0
         for packet in rest:
             writer.write(replace(packet, flag=4).encode())  # no answer wanted
         await writer.drain()
         await asyncio.sleep(0.3)
-        assert len(read_minutes(tmp_path)) == 1  # still buffered
+        assert len(read_minutes(tmp_path)) == 0  # still buffered (and logged)
+        assert len(logged_minutes(tmp_path)) == 11
         stop.set()
         stats = await server
         assert stats.stored == 11

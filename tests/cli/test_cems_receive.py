@@ -1,7 +1,8 @@
 """``dualcarbon cems receive`` as an operator runs it: a process listening on a TCP port, a data
 logger sending a minute packet that asks for an acknowledgement, the acknowledgement HJ 212-2017
-specifies (CN=9014, the packet's QN echoed), and on SIGINT the buffered minute on disk in the
-layout of dualcarbon.cems.schema."""
+specifies (CN=9014, the packet's QN echoed, sent once the minute is in the write-ahead log), and
+on SIGINT the buffered minute written to Parquet in the layout of dualcarbon.cems.schema and
+the log emptied."""
 
 from __future__ import annotations
 
@@ -70,3 +71,4 @@ def test_receive_acknowledges_and_stores(tmp_path: Path) -> None:
     assert [(r["time"], r["o2"], r["temperature"], r["o2_flag"]) for r in rows] == [
         (when, 6.1, 128.5, "N")
     ]
+    assert not list((root / "_wal").glob("*.wal"))

@@ -9,11 +9,12 @@ packets are skipped. Per packet:
    converted to a row (:mod:`.codes`) and handed to the sink (:mod:`.sink`);
 3. if the packet's Flag has bit A set, the data response CN=9014 is sent back (QN, PW, MN
    echoed, ST=91, Flag=4, ``CP=&&&&``), also for a repeat the sink already holds, so that the
-   logger stops resending it -- but only once the rows are **on disk**: the answer is held
-   until the sink's next flush (at most ``flush_interval`` seconds away) has written them. A
-   crash before that flush loses the rows *and* the answer, so the logger resends; the sink
-   drops the resend if the rows did reach the disk. Answers leave each connection in the order
-   the packets came.
+   logger stops resending it -- but only once the rows are **durable**: the answer is held
+   until the sink's next commit (at most ``flush_interval`` seconds away) has appended them to
+   its write-ahead log and fsynced it. A crash before that commit loses the rows *and* the
+   answer, so the logger resends; the sink drops the resend if the rows did reach the log.
+   Answers leave each connection in the order the packets came. Parquet files are written
+   later, in large batches (the sink's ``max_rows`` and ``max_age``).
 
 With an access list (``access``: MN → PW), a packet whose MN is not listed or whose PW differs
 is rejected like a malformed one (logged with its MN, never a password; not stored; not
@@ -27,7 +28,7 @@ commands that are not data uploads are logged and ignored; a connection silent f
 ``idle_timeout`` seconds is closed.
 
 Split messages (Flag bit D, PNUM/PNO) are reassembled per connection before they are stored;
-each part is answered after the next flush, like any packet, although the parts before the last
+each part is answered after the next commit, like any packet, although the parts before the last
 are then only held in memory (holding their answers until the message is complete would stall
 loggers that wait for each answer before sending the next part). A part numbered 1, or a part
 number already held, starts a new message; an incomplete message is then stored as far as its
@@ -87,7 +88,7 @@ class ReceiverStats:
 @dataclass(eq=False)  # one per connection, kept in a set: identity, not value
 class _Connection:
     """One logger's connection and the data responses owed to it, in the order the packets
-    came: (sink generation whose flush makes the packet's rows durable, the answer)."""
+    came: (sink generation whose commit makes the packet's rows durable, the answer)."""
 
     writer: asyncio.StreamWriter
     peer: str
@@ -118,14 +119,13 @@ class Receiver:
         [kPa] ambient pressure to add to a gauge stack pressure when a packet carries no
         ``a01006``: one value for all loggers, or a mapping MN → value.
     flush_interval
-        [s] while data responses are owed, the sink is flushed this often, so an answer waits
-        at most about this long (plus the write) for its rows to reach the disk. Without owed
-        answers the sink is flushed only when full (``max_rows``) or old (``max_age``),
-        checked this often. Default 1 s, meant to stay well below the loggers' answer timeout
-        (HJ 212-2017 超时重发, ``OverTime`` set by CN=1000; the values used in the field were
-        not checked). It bounds the files written to one per source and month per interval;
-        a logger sending one minute packet a minute still gets one small file per packet
-        (see docs/cems-hj212.md).
+        [s] the write-ahead log commit interval: this often the rows received meanwhile are
+        appended to the sink's log and fsynced (one fsync for all of them), then the answers
+        they make due are sent. An answer thus waits at most about this long (plus the fsync).
+        Default 1 s, meant to stay well below the loggers' answer timeout (HJ 212-2017
+        超时重发, ``OverTime`` set by CN=1000; the values used in the field were not checked).
+        Whether a partition is due for its Parquet file (the sink's ``max_rows``, ``max_age``)
+        is checked this often too (see docs/cems-hj212.md).
     access
         MN → PW allowed to upload (an :class:`.AccessList` or a plain mapping); ``None``: open,
         any MN and PW accepted.
@@ -153,7 +153,8 @@ class Receiver:
         self.access = _access_list(access)
         self.stats = ReceiverStats()
         self._server: asyncio.Server | None = None
-        self._flusher: asyncio.Task[None] | None = None
+        self._committer: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
         self._connections: set[_Connection] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
 
@@ -162,7 +163,8 @@ class Receiver:
     async def start(self, host: str, port: int) -> asyncio.Server:
         """Listen on ``host:port`` (port 0: any free port, see :attr:`port`)."""
         self._server = await asyncio.start_server(self._handle, host, port)
-        self._flusher = asyncio.create_task(self._flush_loop())
+        self._committer = asyncio.create_task(self._commit_loop())
+        self._writer = asyncio.create_task(self._write_loop())
         log.info("HJ 212 receiver listening on %s", self.addresses)
         if self.access is None:
             log.info("no access list: packets from any MN with any PW are accepted")
@@ -181,17 +183,18 @@ class Receiver:
         return self.addresses[0][1]
 
     async def stop(self) -> None:
-        """Stop listening; write what is buffered and send the answers that write makes due;
-        close the connections; write the rest (incomplete split messages, packets that came
-        during the shutdown: stored, not answered, so their loggers resend and the resend is
-        dropped as a repeat)."""
+        """Stop listening; commit what is buffered and send the answers that commit makes due;
+        close the connections; write every row to Parquet, including the rest (incomplete split
+        messages, packets that came during the shutdown: stored, not answered, so their loggers
+        resend and the resend is dropped as a repeat)."""
         if self._server is not None:
             self._server.close()
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-        await self._flush()
+        for task in (self._committer, self._writer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self._commit()
         for connection in list(self._connections):
             with contextlib.suppress(ConnectionError, OSError):
                 await connection.writer.drain()
@@ -203,21 +206,28 @@ class Receiver:
         await asyncio.to_thread(self.sink.close)
         log.info("HJ 212 receiver stopped: %s", self.stats)
 
-    async def _flush_loop(self) -> None:
+    async def _commit_loop(self) -> None:
         while True:
             await asyncio.sleep(self.flush_interval)
-            if self._answers_owed() or self.sink.due():
-                await self._flush()
+            await self._commit()
 
-    def _answers_owed(self) -> bool:
-        return any(connection.owed for connection in self._connections)
+    async def _write_loop(self) -> None:
+        # apart from the commits, so that a large Parquet write never delays an answer
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            if self.sink.due():
+                try:
+                    await asyncio.to_thread(self.sink.write_due)
+                except Exception:
+                    log.exception("writing Parquet failed; rows kept in memory and in the log")
 
-    async def _flush(self) -> None:
-        """Write the sink's buffer, then send every answer whose rows that made durable."""
+    async def _commit(self) -> None:
+        """Log the sink's new rows durably, then send every answer whose rows that made
+        durable."""
         try:
-            await asyncio.to_thread(self.sink.flush)
+            await asyncio.to_thread(self.sink.commit)
         except Exception:
-            log.exception("flushing the HJ 212 sink failed; rows kept for a retry, answers held")
+            log.exception("committing the HJ 212 log failed; rows kept for a retry, answers held")
             return
         self._send_due_answers()
 
@@ -306,7 +316,7 @@ class Receiver:
         splits: dict[tuple[str, str, int], _Split] | None = None,
     ) -> bytes | None:
         """Check and store one framed packet; return the answer it is owed, if any. Over TCP
-        the answer is held until the sink has written the packet's rows (:meth:`_flush`)."""
+        the answer is held until the sink has logged the packet's rows (:meth:`_commit`)."""
         try:
             packet = parse(raw, max_data_length=self.max_data_length)
             if self.access is not None:

@@ -7,38 +7,49 @@ Rows are buffered in memory and written as Parquet files in the partitioned layo
     <root>/logger-realtime/source=<MN>/month=<YYYY-MM>/part-….parquet    real-time, CN=2011
     <root>/logger-hourly/source=<MN>/month=<YYYY-MM>/part-….parquet      hourly, CN=2061
     <root>/logger-daily/source=<MN>/month=<YYYY-MM>/part-….parquet       daily, CN=2031
+    <root>/_wal/<sequence>.wal                                            write-ahead log
 
 Minute and real-time rows follow :data:`~dualcarbon.cems.schema.MINUTE_SCHEMA` (real-time
 ``time`` keeps the logger's seconds); hourly and daily rows follow :data:`SUMMARY_SCHEMA`, the
 logger's own averages, minima, maxima, totals and flags, kept apart so that they never mix with
 the averages the pipeline computes from the minutes.
 
-A file appears atomically: it is written under a hidden temporary name in its partition
-directory, flushed to disk, then renamed. Readers that glob ``*.parquet`` never see a partial
-file. Rows are written when the buffer holds ``max_rows`` rows, when the oldest buffered row
-is ``max_age`` seconds old, whenever the receiver needs them on disk to answer a logger
-(:meth:`ParquetSink.flush`), and on :meth:`ParquetSink.close`.
+Two steps, two intervals:
 
-``logger_root`` moves the three ``logger-*`` datasets elsewhere. Left at ``root`` (the
-default), they sit *inside* the minute dataset's folder, so a reader of the minute data must
-glob ``<root>/source=*/month=*/*.parquet``, not ``<root>/**/*.parquet`` (which would also
-read real-time rows as minutes).
+1. **Durable** -- :meth:`ParquetSink.commit` appends the rows added since the last commit to the
+   write-ahead log (:mod:`.wal`) and fsyncs it, many packets per fsync. The receiver commits
+   every ``flush_interval`` (1 s) and answers the loggers after it.
+2. **Parquet** -- rows stay in memory per dataset, source and month (a *partition*) until the
+   partition holds ``max_rows`` rows or its oldest row is ``max_age`` seconds old (default
+   15 min; :meth:`ParquetSink.due`, :meth:`ParquetSink.write_due`), or the sink is flushed or
+   closed; then the partition becomes one Parquet file. So a logger sending a minute a minute
+   makes about four files an hour, not sixty. A file appears atomically: it is written under a
+   hidden temporary name, fsynced, renamed, and the rename is fsynced. Then the log segments
+   whose rows are all in Parquet are deleted (the log starts a new segment after each write).
+
+A new sink replays the segments a crash left: rows not already in their partition's Parquet
+files are written, then the segments are deleted.
+
+``logger_root`` moves the three ``logger-*`` datasets elsewhere (the log stays under ``root``).
+Left at ``root`` (the default), they sit *inside* the minute dataset's folder, so a reader of the
+minute data must glob ``<root>/source=*/month=*/*.parquet``, not ``<root>/**/*.parquet`` (which
+would also read real-time rows as minutes).
 
 Each (source, time) is stored once per dataset: a repeat (a logger resending a packet whose
-acknowledgement it missed) is dropped, whether it is still in the buffer, being written, or
-among the last ``dedupe_window`` keys written for that source.
+acknowledgement it missed) is dropped, whether it is still in memory, being written, or among
+the last ``dedupe_window`` keys written (or replayed from the log) for that source.
 
-Durability is tracked by *generation* (:attr:`ParquetSink.epoch`): every flush takes the whole
-buffer of the current generation and starts the next; once the write has succeeded (files
-fsynced and renamed), :attr:`ParquetSink.durable_epoch` becomes that generation. A row added
-(or found already held) while the generation was ``n`` is therefore on disk once
-``durable_epoch >= n``; the receiver holds the HJ 212 data response until then. A failed flush
-puts its rows back into the next generation, so the rule still holds.
+Durability is tracked by *generation* (:attr:`ParquetSink.epoch`): every commit takes the rows
+of the current generation and starts the next; once the log record is fsynced,
+:attr:`ParquetSink.durable_epoch` becomes that generation. A row added (or found already held)
+while the generation was ``n`` is therefore durable once ``durable_epoch >= n``; the receiver
+holds the HJ 212 data response until then. A failed commit puts its rows back into the next
+generation, so the rule still holds.
 
 The keys written are remembered across restarts as far as it matters: a new sink reads the
 ``(source, time)`` of the files written in the last ``recall`` seconds (by the UTC time in
-their names). A receiver that crashed after a flush but before its answers went out thus still
-recognises the loggers' resends as repeats.
+their names) and the keys of the log it replays. A receiver that crashed after a commit but
+before its answers went out thus still recognises the loggers' resends as repeats.
 """
 
 from __future__ import annotations
@@ -49,7 +60,8 @@ import threading
 import time as clock
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -58,6 +70,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dualcarbon.cems.hj212.codes import SUMMARY_FIELDS
+from dualcarbon.cems.hj212.wal import (
+    WAL_DIRECTORY,
+    Entry,
+    WriteAheadLog,
+    fsync_directory,
+    read_segment,
+)
 from dualcarbon.cems.schema import MINUTE_SCHEMA, PARAMETERS
 
 log = logging.getLogger("dualcarbon.cems.hj212")
@@ -86,11 +105,35 @@ DATASETS: dict[str, tuple[str, pa.Schema]] = {
 """dataset → (sub-directory of the root, schema)."""
 
 
-class ParquetSink:
-    """Buffers rows per dataset and writes them atomically as partitioned Parquet files.
+PartitionKey = tuple[str, str, str]
+"""(dataset, source, month ``YYYY-MM``): what one Parquet file holds."""
 
-    Thread-safe: :meth:`add` may run in the event loop while :meth:`flush` runs in a worker
-    thread.
+
+@dataclass
+class _Partition:
+    """The rows of one partition waiting in memory for their Parquet file."""
+
+    rows: dict[datetime, dict[str, Any]] = field(default_factory=dict)
+    since: float = field(default_factory=clock.monotonic)
+    """When the oldest row came (monotonic clock): the partition's age counts from it."""
+    first_segment: int | None = None
+    """The oldest log segment holding one of these rows (None: none logged yet). That segment
+    and every later one must stay until the rows are in Parquet."""
+
+    def absorb(self, other: _Partition) -> None:
+        """Take back the rows of a failed write (the rows already here win)."""
+        for time, row in other.rows.items():
+            self.rows.setdefault(time, row)
+        self.since = min(self.since, other.since)
+        segments = [s for s in (self.first_segment, other.first_segment) if s is not None]
+        self.first_segment = min(segments, default=None)
+
+
+class ParquetSink:
+    """Logs rows durably, buffers them per partition and writes them as Parquet in batches.
+
+    Thread-safe: :meth:`add` may run in the event loop while :meth:`commit` and
+    :meth:`write_due` run in worker threads (a commit does not wait for a Parquet write).
     """
 
     def __init__(
@@ -98,7 +141,7 @@ class ParquetSink:
         root: str | Path,
         *,
         max_rows: int = 50_000,
-        max_age: float = 60.0,
+        max_age: float = 900.0,
         dedupe_window: int = 50_000,
         logger_root: str | Path | None = None,
         recall: float = 3600.0,
@@ -108,51 +151,54 @@ class ParquetSink:
         self.max_rows = max_rows
         self.max_age = max_age
         self.dedupe_window = dedupe_window
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._buffer: dict[str, dict[tuple[str, datetime], dict[str, Any]]] = {
-            name: {} for name in DATASETS
-        }
-        self._rows = 0
-        self._oldest: float | None = None
+        self._lock = threading.Lock()  # the buffers and counters below
+        self._log_lock = threading.Lock()  # the write-ahead log: one commit or cleanup at once
+        self._write_lock = threading.Lock()  # Parquet: one batch of files at once
+        self._partitions: dict[PartitionKey, _Partition] = {}
+        self._writing: dict[PartitionKey, _Partition] = {}
+        self._pending: list[Entry] = []
+        """Rows added since the last commit, in order: the next log record."""
         self._epoch = 1
         self.durable_epoch = 0
-        """The last generation whose every row is on disk (0: none yet)."""
-        self._flushing: dict[str, dict[tuple[str, datetime], dict[str, Any]]] = {}
+        """The last generation whose every row is durable (0: none yet)."""
         self._recent: dict[tuple[str, str], OrderedDict[datetime, None]] = {}
         self.duplicates = 0
         self.written_rows = 0
         self.files: list[Path] = []
+        self.wal = WriteAheadLog(self.root / WAL_DIRECTORY)
         self.recalled = self._recall(recall) if recall > 0 else 0
         """Keys read back from recent files at start-up."""
+        self.replayed = self._replay()
+        """Rows a crash left in the log only, written to Parquet at start-up."""
+
+    # --- adding ------------------------------------------------------------------------------
 
     def add(self, dataset: str, row: dict[str, Any]) -> bool:
         """Buffer one row; False (and nothing stored) if its (source, time) is already held."""
         if dataset not in DATASETS:
             raise ValueError(f"unknown dataset {dataset!r}; expected one of {sorted(DATASETS)}")
-        key = (str(row["source"]), row["time"])
+        partition = _partition_of(dataset, row)
         with self._lock:
-            if self._holds(dataset, key):
+            if self._holds(partition, row["time"]):
                 self.duplicates += 1
                 return False
-            self._buffer[dataset][key] = row
-            self._rows += 1
-            if self._oldest is None:
-                self._oldest = clock.monotonic()
+            self._partitions.setdefault(partition, _Partition()).rows[row["time"]] = row
+            self._pending.append((dataset, row))
             return True
 
-    def _holds(self, dataset: str, key: tuple[str, datetime]) -> bool:
-        # the rows of a flush in progress count too: without them a resend arriving while they
+    def _holds(self, partition: PartitionKey, time: datetime) -> bool:
+        # the rows of a write in progress count too: without them a resend arriving while they
         # are written would be buffered again and stored twice
-        return (
-            key in self._buffer[dataset]
-            or key in self._flushing.get(dataset, {})
-            or self._is_recent(dataset, key)
-        )
+        return any(
+            partition in held and time in held[partition].rows
+            for held in (self._partitions, self._writing)
+        ) or self._is_recent(partition[0], (partition[1], time))
 
     @property
     def buffered(self) -> int:
-        return self._rows
+        """Rows in memory, not yet in Parquet (logged or not)."""
+        with self._lock:
+            return sum(len(part.rows) for part in self._partitions.values())
 
     @property
     def epoch(self) -> int:
@@ -160,50 +206,150 @@ class ParquetSink:
         call (or the held row it repeated) are durable once :attr:`durable_epoch` reaches it."""
         return self._epoch
 
-    def due(self) -> bool:
-        """True when the buffer is full or its oldest row is older than ``max_age``."""
-        with self._lock:
-            if self._rows >= self.max_rows:
-                return True
-            return self._oldest is not None and clock.monotonic() - self._oldest >= self.max_age
+    # --- step 1: the write-ahead log ---------------------------------------------------------
 
-    def flush(self) -> list[Path]:
-        """Write every buffered row; return the files written. On success every row added up to
-        now is on disk and :attr:`durable_epoch` says so."""
-        with self._write_lock:
+    def commit(self) -> int:
+        """Append the rows added since the last commit to the log and fsync it; return how many.
+        On success every row added up to now is durable and :attr:`durable_epoch` says so."""
+        with self._log_lock:
             with self._lock:
-                taken = self._buffer
+                batch, self._pending = self._pending, []
                 generation = self._epoch
                 self._epoch += 1
-                self._flushing = taken
-                self._buffer = {name: {} for name in DATASETS}
-                self._rows = 0
-                self._oldest = None
-            written: list[Path] = []
-            try:
-                for dataset, rows in taken.items():
-                    if rows:
-                        written.extend(self._write(dataset, rows.values()))
-            except BaseException:
-                # put back what was not written, so a retry (or close) can still store it
+            if batch:
+                try:
+                    segment = self._log(batch)
+                except BaseException:
+                    with self._lock:
+                        self._pending[:0] = batch  # retried by the next commit
+                    raise
                 with self._lock:
-                    for dataset, rows in taken.items():
-                        for key, row in rows.items():
-                            if not self._is_recent(dataset, key):
-                                self._buffer[dataset].setdefault(key, row)
-                    self._rows = sum(len(rows) for rows in self._buffer.values())
-                    self._oldest = clock.monotonic() if self._rows else None
-                raise
-            finally:
-                with self._lock:
-                    self._flushing = {}
-            self.files.extend(written)
+                    self._pin(batch, segment)
             self.durable_epoch = generation
-            return written
+            return len(batch)
+
+    def _log(self, batch: list[Entry]) -> int:
+        """Write one record; return its segment (a seam for tests simulating a failing disk)."""
+        return self.wal.append(batch)
+
+    def _pin(self, batch: list[Entry], segment: int) -> None:
+        # a partition being written counts too: if its write fails, its rows come back and
+        # still need this segment
+        for dataset, row in batch:
+            partition = _partition_of(dataset, row)
+            for held in (self._partitions, self._writing):
+                part = held.get(partition)
+                if part is not None and part.first_segment is None:
+                    part.first_segment = segment
+
+    # --- step 2: Parquet ---------------------------------------------------------------------
+
+    def due(self) -> bool:
+        """True when a partition is full (``max_rows``) or its oldest row ``max_age`` old."""
+        now = clock.monotonic()
+        with self._lock:
+            return any(self._is_due(part, now) for part in self._partitions.values())
+
+    def _is_due(self, part: _Partition, now: float) -> bool:
+        return len(part.rows) >= self.max_rows or now - part.since >= self.max_age
+
+    def write_due(self) -> list[Path]:
+        """Write the partitions that are due; return the files written."""
+        now = clock.monotonic()
+        return self._write_partitions(lambda part: self._is_due(part, now))
+
+    def flush(self) -> list[Path]:
+        """Commit, then write every buffered row to Parquet; return the files written."""
+        self.commit()
+        return self._write_partitions(lambda part: True)
 
     def close(self) -> list[Path]:
-        """Write what is left."""
-        return self.flush()
+        """Write what is left; the log is then empty."""
+        written = self.flush()
+        # also when nothing was left to write: the last segment may hold only rows that a
+        # Parquet write took before they were logged
+        self._drop_logged_segments()
+        with self._log_lock:
+            self.wal.close()
+        return written
+
+    def _write_partitions(self, chosen: Callable[[_Partition], bool]) -> list[Path]:
+        with self._write_lock:
+            with self._lock:
+                taken = sorted(key for key, part in self._partitions.items() if chosen(part))
+                for key in taken:
+                    self._writing[key] = self._partitions.pop(key)
+            written: list[Path] = []
+            try:
+                for key in taken:
+                    written.extend(self._write(key[0], self._writing[key].rows.values()))
+                    with self._lock:
+                        del self._writing[key]  # after _write remembered its keys
+            finally:
+                with self._lock:
+                    # a failed write: its rows stay in memory (and in the log) for a retry
+                    for key, part in self._writing.items():
+                        self._partitions.setdefault(key, _Partition()).absorb(part)
+                    self._writing = {}
+                self.files.extend(written)
+                if written:
+                    self._drop_logged_segments()
+            return written
+
+    def _drop_logged_segments(self) -> None:
+        """Delete the log segments whose rows are all in Parquet now."""
+        with self._log_lock:
+            self.wal.rotate()  # rows logged from now on go to a segment of their own
+            with self._lock:
+                pinned = [
+                    part.first_segment
+                    for held in (self._partitions, self._writing)
+                    for part in held.values()
+                    if part.first_segment is not None
+                ]
+            self.wal.delete_before(min(pinned, default=self.wal.current))
+
+    # --- start-up ----------------------------------------------------------------------------
+
+    def _replay(self) -> int:
+        """Write the rows a crash left only in the log, then delete its segments."""
+        segments = self.wal.segments()
+        if not segments:
+            return 0
+        logged: dict[PartitionKey, dict[datetime, dict[str, Any]]] = {}
+        for _, path in segments:
+            for dataset, row in read_segment(path):
+                if dataset not in DATASETS:
+                    log.warning("write-ahead log %s: unknown dataset %r skipped", path, dataset)
+                    continue
+                logged.setdefault(_partition_of(dataset, row), {}).setdefault(row["time"], row)
+        replayed = 0
+        for partition, rows in sorted(logged.items()):
+            dataset, source, _ = partition
+            # logged rows were acknowledged: resends of them after the restart are repeats
+            self._remember(dataset, source, rows)
+            stored = self._stored_times(partition)
+            missing = [row for time, row in rows.items() if time not in stored]
+            if missing:
+                self.files.extend(self._write(dataset, missing))
+                replayed += len(missing)
+        self.wal.delete_before(segments[-1][0] + 1)
+        log.info(
+            "replayed %d log segments: %d rows written, %d already in Parquet",
+            len(segments),
+            replayed,
+            sum(len(rows) for rows in logged.values()) - replayed,
+        )
+        return replayed
+
+    def _stored_times(self, partition: PartitionKey) -> set[datetime]:
+        """The times already in a partition's Parquet files (a crash may have come after the
+        rename but before the log segments were deleted)."""
+        dataset, source, month = partition
+        times: set[datetime] = set()
+        for file in self._directory(dataset, source, month).glob("*.parquet"):
+            times.update(pq.read_table(file, columns=["time"]).column("time").to_pylist())
+        return times
 
     def _is_recent(self, dataset: str, key: tuple[str, datetime]) -> bool:
         recent = self._recent.get((dataset, key[0]))
@@ -245,15 +391,14 @@ class ParquetSink:
                 recent.popitem(last=False)
 
     def _write(self, dataset: str, rows: Iterable[dict[str, Any]]) -> list[Path]:
-        subdir, schema = DATASETS[dataset]
+        schema = DATASETS[dataset][1]
         partitions: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for row in rows:
             partitions.setdefault((row["source"], f"{row['time']:%Y-%m}"), []).append(row)
         written = []
         for (source, month), part in sorted(partitions.items()):
             part.sort(key=lambda row: row["time"])
-            base = self.root if dataset == "minute" else self.logger_root
-            directory = base / subdir / f"source={source}" / f"month={month}"
+            directory = self._directory(dataset, source, month)
             directory.mkdir(parents=True, exist_ok=True)
             name = f"part-{datetime.now(UTC):{_STAMP}}-{uuid.uuid4().hex[:8]}.parquet"
             final = directory / name
@@ -264,11 +409,22 @@ class ParquetSink:
                 handle.flush()
                 os.fsync(handle.fileno())
             temporary.replace(final)
+            # the rename must be durable before the log segments holding these rows go
+            for level in (directory, directory.parent, directory.parent.parent):
+                fsync_directory(level)
             written.append(final)
             self._remember(dataset, source, (row["time"] for row in part))
             self.written_rows += len(part)
             log.debug("wrote %d %s rows to %s", len(part), dataset, final)
         return written
+
+    def _directory(self, dataset: str, source: str, month: str) -> Path:
+        base = self.root if dataset == "minute" else self.logger_root
+        return base / DATASETS[dataset][0] / f"source={source}" / f"month={month}"
+
+
+def _partition_of(dataset: str, row: dict[str, Any]) -> PartitionKey:
+    return (dataset, str(row["source"]), f"{row['time']:%Y-%m}")
 
 
 _STAMP = "%Y%m%dT%H%M%S%f"
