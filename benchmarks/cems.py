@@ -14,7 +14,8 @@ The data are synthetic, seeded and written straight into the partitioned layout 
 :mod:`dualcarbon.cems.schema` (``source=<MN>/month=<YYYY-MM>/part-0.parquet``): per stack a
 load-following minute series (CO2 11–14 % dry, O2 5–8 % dry, flow, temperature, pressure,
 moisture) with daily analyser calibrations (C), monthly maintenance (M), faults (D), stops of the
-unit (F), nulls, lost minutes, lost hours and a few gaps longer than a day. The data set is cached
+unit (F), nulls, lost minutes, lost hours, a few gaps longer than a day and, on every fourth
+stack, a quarter whose CO2 capture rate is under 90 %. The data set is cached
 between runs under ``--data`` (one directory per set of parameters); ``--regenerate`` rebuilds
 it.
 
@@ -56,7 +57,7 @@ from typing import Any
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
 DEFAULT_DATA = Path("/tmp/dualcarbon-cems-bench")
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 START = "2023-01-01"
 """First minute of the synthetic data (a year without 29 February: 365 days are one year)."""
 FLAG_CODES = ("N", "C", "M", "D", "F")
@@ -130,6 +131,12 @@ def generate_stack(index: int, days: int, seed: int) -> tuple[dict[str, Any], di
     fault_length = np.clip(rng.lognormal(np.log(180), 1.0, faults), 30, 1200).astype(int)
     for name, start, length in zip(fault_params, fault_start, fault_length, strict=True):
         flags[name][start : start + length] = 3
+    # every fourth stack, from the fourth, has a troubled CO2 analyser in its second quarter:
+    # 25 faults of 10 h, so that the quarter's capture falls under 90 % and its gaps take the
+    # maximum of the 2160 valid hours before them (HJ 75-2017)
+    if index % 4 == 3 and days >= 120:
+        troubled = rng.integers(n // 4, n // 2 - 600, 25)
+        flags["co2"][_intervals(n, troubled, 600)] = 3
     # maintenance, about monthly, 1–8 h, every parameter
     visits = max(1, round(12 * days / 365))
     maintenance = _intervals(n, rng.integers(0, n, visits), rng.integers(60, 481, visits))

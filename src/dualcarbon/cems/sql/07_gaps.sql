@@ -19,14 +19,16 @@ WITH hours AS (
     FROM gap_runs
 ),
 runs AS (
+    -- only the invalid hours the stack ran belong to a gap: a run without any has none
     SELECT
         source,
         parameter,
         grp,
-        sum(CASE WHEN stopped = 0 AND valid = 0 THEN 1 ELSE 0 END) AS gap_hours,
-        sum(CASE WHEN stopped = 0 AND valid = 0 AND ooc = 1 THEN 1 ELSE 0 END) AS ooc_hours,
-        min(CASE WHEN stopped = 0 AND valid = 0 THEN hour END) AS gap_start
+        count(*) AS gap_hours,
+        sum(ooc) AS ooc_hours,
+        min(hour) AS gap_start
     FROM hours
+    WHERE stopped = 0 AND valid = 0
     GROUP BY source, parameter, grp
 ),
 gaps AS (
@@ -38,17 +40,35 @@ gaps AS (
         r.ooc_hours,
         r.gap_start,
         c.capture_rate,
+        r.grp + 1 AS next_grp,
         CAST(floor(r.grp / 2160.0) AS BIGINT) AS block
     FROM runs AS r
     JOIN capture AS c
         ON r.source = c.source AND r.parameter = c.parameter
         AND date_trunc('quarter', r.gap_start) = c.quarter
-    WHERE r.gap_hours > 0
 ),
 valid AS (
     SELECT source, parameter, grp, value, CAST(floor(grp / 2160.0) AS BIGINT) AS block
     FROM hours
     WHERE valid = 1
+),
+-- before and after: the valid hours just before (number grp) and after (grp + 1) some gap, found
+-- by semi-joins so that the few gaps are hashed rather than the many valid hours
+before_gap AS (
+    SELECT v.source, v.parameter, v.grp, v.value
+    FROM valid AS v
+    WHERE EXISTS (
+        SELECT 1 FROM gaps AS g
+        WHERE g.source = v.source AND g.parameter = v.parameter AND g.grp = v.grp
+    )
+),
+after_gap AS (
+    SELECT v.source, v.parameter, v.grp - 1 AS grp, v.value
+    FROM valid AS v
+    WHERE EXISTS (
+        SELECT 1 FROM gaps AS g
+        WHERE g.source = v.source AND g.parameter = v.parameter AND g.next_grp = v.grp
+    )
 ),
 lookback_pairs AS (
     SELECT g.source, g.parameter, g.grp, v.grp AS valid_grp, v.value
@@ -89,6 +109,6 @@ SELECT
     l.max_720,
     l.max_2160
 FROM gaps AS g
-LEFT JOIN valid AS b ON g.source = b.source AND g.parameter = b.parameter AND b.grp = g.grp
-LEFT JOIN valid AS a ON g.source = a.source AND g.parameter = a.parameter AND a.grp = g.grp + 1
+LEFT JOIN before_gap AS b ON g.source = b.source AND g.parameter = b.parameter AND g.grp = b.grp
+LEFT JOIN after_gap AS a ON g.source = a.source AND g.parameter = a.parameter AND g.grp = a.grp
 LEFT JOIN lookback AS l ON g.source = l.source AND g.parameter = l.parameter AND g.grp = l.grp
