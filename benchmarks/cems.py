@@ -7,8 +7,10 @@ pandas implementation of the same rules on a subset of the stacks (:func:`run_pa
 same run and on the same files. For every stack of the subset the two must agree on the annual
 CO2 (relative 1e-9) and exactly on the hours measured, substituted, unfilled and stopped. For
 scale, a third row times the pipeline's first two steps alone on DuckDB (the only ones that read
-the minutes: validity and hourly means), the kind of bare hourly aggregation the peer benchmark
-measured (../shared/reference/peer-benchmarks.md §3).
+the minutes: validity and hourly means), and a fourth the peer benchmark's own bare hourly
+aggregation on a table of its shape (../shared/reference/peer-benchmarks.md §3: 20 M rows, one
+file, integer stack id and flag; 28.2 M rows/s on the machine it was measured on), which shows
+how fast this machine reads and groups minute rows at all.
 
 The data are synthetic, seeded and written straight into the partitioned layout of
 :mod:`dualcarbon.cems.schema` (``source=<MN>/month=<YYYY-MM>/part-0.parquet``): per stack a
@@ -34,9 +36,9 @@ start of each measurement is shown). The other cores' load matters: run on a qui
 The full data set (200 stacks × 365 days, about 104 million rows) takes 1.9 GiB under
 ``--data``. ``--repeat N`` reports the median of N pipeline runs. ``--engine spark`` is meant
 for small sizes. ``--quick`` is a smoke run (4 stacks × 7 days, a stop and a gap over 24 h
-included) for ``tests/cems/test_benchmark_smoke.py``. A DuckDB run that is not ``--quick``
-writes ``benchmarks/results/cems.json``; ``--json PATH`` writes elsewhere (``--json ''``:
-nowhere).
+included; no peer-shape row) for ``tests/cems/test_benchmark_smoke.py``. A DuckDB run that is
+not ``--quick`` writes ``benchmarks/results/cems.json``; ``--json PATH`` writes elsewhere
+(``--json ''``: nowhere).
 """
 
 from __future__ import annotations
@@ -433,6 +435,56 @@ def run_scan_reference(root: Path) -> int:
         engine.close()
 
 
+PEER_STACKS, PEER_MINUTES = 200, 100_000
+"""The peer benchmark's table (../shared/reference/peer-benchmarks.md §3): 20 M rows."""
+
+
+def write_peer_shape(path: Path) -> None:
+    """The table of the peer benchmark's hourly aggregation, rebuilt: 200 stacks × 100,000
+    minutes in one Parquet file, 7 columns (integer stack id and flag), about 5 % of rows
+    flagged invalid, snappy, 1 M-row row groups. Values are random: only the shape matters."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(2024)
+    n = PEER_STACKS * PEER_MINUTES
+    minutes = np.tile(np.arange(PEER_MINUTES), PEER_STACKS).astype("timedelta64[m]")
+    table = pa.table(
+        {
+            "stack_id": np.repeat(np.arange(PEER_STACKS, dtype=np.int32), PEER_MINUTES),
+            "ts": pa.array((np.datetime64(START, "m") + minutes).astype("datetime64[us]")),
+            "co2_pct": rng.normal(12.0, 0.5, n),
+            "o2_pct": rng.normal(6.0, 0.5, n),
+            "flow": rng.uniform(0.8e6, 2.5e6, n),
+            "temperature": rng.normal(130.0, 5.0, n),
+            "flag": (rng.random(n) < 0.05).astype(np.int8),
+        }
+    )
+    part = path.with_suffix(".part")
+    pq.write_table(table, part, row_group_size=1_000_000, compression="snappy")
+    part.replace(path)
+
+
+def run_peer_shape(path: Path) -> int:
+    """The peer benchmark's DuckDB query on its table: a bare hourly aggregation (valid count,
+    mean CO2 and mass per stack and hour), fetched as Arrow. It sets this machine's ceiling for
+    reading and grouping minute rows, beside the 28.2 M rows/s the reference gives."""
+    import duckdb
+
+    query = f"""
+        SELECT stack_id, date_trunc('hour', ts) AS hour,
+            count(*) FILTER (WHERE flag = 0) AS n_valid,
+            avg(co2_pct) FILTER (WHERE flag = 0) AS mean_co2,
+            sum(co2_pct * flow) FILTER (WHERE flag = 0) * 0.01977 AS mass_kg
+        FROM read_parquet('{path}') GROUP BY ALL"""
+    con = duckdb.connect()
+    try:
+        return int(con.sql(query).to_arrow_table().num_rows)
+    finally:
+        con.close()
+
+
 # -- child processes -------------------------------------------------------------------------------
 
 
@@ -497,6 +549,8 @@ def _measure_worker(spec: dict[str, Any]) -> None:
 
     if spec["kind"] != "pandas":
         import dualcarbon.cems.pipeline  # noqa: F401
+    if spec["kind"] == "peer":  # the file is read once before the clock, as the pipeline's are
+        run_peer_shape(Path(spec["peer"]))
     root, sources = Path(spec["root"]), spec["sources"]
     tree = _TreeMemory()
     load_before = os.getloadavg()[0]
@@ -507,6 +561,8 @@ def _measure_worker(spec: dict[str, Any]) -> None:
         rows = None
     elif spec["kind"] == "scan":
         annual, rows = {}, run_scan_reference(root)
+    elif spec["kind"] == "peer":
+        annual, rows = {}, run_peer_shape(Path(spec["peer"]))
     else:
         annual, rows = run_dualcarbon(root, sources, spec["engine"], Path(spec["out"]))
     seconds = time.perf_counter() - start
@@ -640,12 +696,16 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="where to write the results")
     parser.add_argument("--generate-worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--measure-worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--peer-worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate_worker is not None:
         _generate_worker(*json.loads(args.generate_worker))
         return
     if args.measure_worker is not None:
         _measure_worker(json.loads(args.measure_worker))
+        return
+    if args.peer_worker is not None:
+        write_peer_shape(Path(args.peer_worker))
         return
     if args.quick:
         args.stacks, args.days, args.pandas_stacks = 4, 7, 4
@@ -693,9 +753,15 @@ def main() -> None:
     theirs = _child(
         ["--measure-worker", json.dumps({**common, "kind": "pandas", "sources": subset})]
     )
-    scan = None
+    scan = peer = None
     if not args.no_reference:
         scan = _child(["--measure-worker", json.dumps({**common, "kind": "scan", "sources": None})])
+    if not args.no_reference and not args.quick:  # the peer's table is 20 M rows
+        peer_file = args.data / "peer-shape-20M.parquet"
+        if not peer_file.exists():
+            subprocess.run([sys.executable, __file__, "--peer-worker", str(peer_file)], check=True)
+        peer_spec = {**common, "kind": "peer", "sources": None, "peer": str(peer_file)}
+        peer = _child(["--measure-worker", json.dumps(peer_spec)])
     worst = _compare(ours["annual_t"], theirs["annual_t"])
     label = f"dualcarbon-{args.engine}"
     figures = {
@@ -704,6 +770,9 @@ def main() -> None:
     }
     if scan is not None:
         figures["(steps 1-2 only, duckdb)"] = _figures(args.stacks, rows, scan, [scan])
+    if peer is not None:
+        peer_rows = PEER_STACKS * PEER_MINUTES
+        figures["(peer shape, duckdb)"] = _figures(PEER_STACKS, peer_rows, peer, [peer])
     ratio = figures[label]["rows_per_s"] / figures["pandas"]["rows_per_s"]
     print(
         f"\n{'':27}{'stacks':>7}{'rows':>13}{'seconds':>9}{'M rows/s':>10}{'CPU s':>8}"
