@@ -36,7 +36,8 @@ def minute_packet(minute: int, *, flag: int = 5, mn: str = MN) -> hp.Packet:
 
 
 def minutes_on_disk(root: Path) -> list[datetime]:
-    """What a reader globbing the layout sees now (temporary files are hidden: '.part-…')."""
+    """What a reader globbing the layout sees now (temporary files are hidden and do not end in
+    '.parquet': '.minutes-<day>.parquet.tmp')."""
     return sorted(
         row["time"]
         for file in root.glob("source=*/month=*/*.parquet")
@@ -134,7 +135,8 @@ def test_answers_are_batched_and_keep_packet_order(tmp_path: Path) -> None:
 
     sink, answers = asyncio.run(scenario())
     assert answers == [minute_packet(m).qn for m in range(200)]
-    assert len(sink.files) < 20  # a few flushes, not one file per packet
+    assert len(sink.files) < 20  # a few Parquet writes, not one per packet
+    assert len(list(tmp_path.glob("source=*/month=*/*.parquet"))) == 1  # into one day file
     assert len(minutes_on_disk(tmp_path)) == 200
 
 

@@ -270,6 +270,10 @@ def test_twenty_loggers_on_loopback(tmp_path: Path, caplog: pytest.LogCaptureFix
     # the layout: one directory per source and month, no temporary files left
     months = {path.name for path in tmp_path.glob("source=*/month=*")}
     assert months == {"month=2026-01", "month=2026-02"}
+    # one file per source and day, although Parquet was written every max_age (0.5 s)
+    for directory in tmp_path.glob("source=*"):
+        names = sorted(file.name for file in directory.glob("month=*/*.parquet"))
+        assert names == ["minutes-2026-01-31.parquet", "minutes-2026-02-01.parquet"], directory
     assert not list(tmp_path.rglob("*.tmp"))
     assert not list(tmp_path.glob(f"source={mn_of(19)}"))
     assert not list((tmp_path / WAL_DIRECTORY).glob("*.wal"))  # all in Parquet: log emptied

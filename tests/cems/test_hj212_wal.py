@@ -2,7 +2,8 @@
 
 A logger sending one minute packet a minute used to get one Parquet file per packet, because
 every answer waited for a Parquet write. Now answers wait for an fsynced log record and Parquet
-files are written per source and month when a partition is full or old, and at the stop. A
+is written per source and day when a partition is full or old, and at the stop, merged into the
+day's one file (see test_hj212_files.py). A
 receiver killed without a shutdown leaves its log behind; the next start replays it into
 Parquet, once, even if part of it had already reached Parquet; a torn last record is ignored.
 """
@@ -95,7 +96,7 @@ def test_a_slow_logger_gets_a_handful_of_files_not_one_per_packet(tmp_path: Path
 
     answers = asyncio.run(scenario())
     assert answers == [packet.qn for packet in packets]  # each answered: 120 commits
-    assert len(parquet_files(tmp_path)) <= 3  # one per source and month at the stop
+    assert len(parquet_files(tmp_path)) == 1  # two hours of one day: the day's file
     assert minutes_in_parquet(tmp_path) == minutes(120)  # all, exactly once
     assert segments(tmp_path) == []  # everything in Parquet: the log is empty
 

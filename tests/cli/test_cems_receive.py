@@ -2,7 +2,7 @@
 logger sending a minute packet that asks for an acknowledgement, the acknowledgement HJ 212-2017
 specifies (CN=9014, the packet's QN echoed, sent once the minute is in the write-ahead log), and
 on SIGINT the buffered minute written to Parquet in the layout of dualcarbon.cems.schema and
-the log emptied."""
+the log emptied; a second receiver on a root already in use refused at once."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from dualcarbon.cems.hj212 import packet as hp
+from dualcarbon.cems.hj212.sink import ParquetSink
 
 DUALCARBON = Path(sys.executable).with_name("dualcarbon")
 
@@ -72,3 +73,25 @@ def test_receive_acknowledges_and_stores(tmp_path: Path) -> None:
         (when, 6.1, 128.5, "N")
     ]
     assert not list((root / "_wal").glob("*.wal"))
+
+
+@pytest.mark.skipif(not DUALCARBON.exists(), reason="the dualcarbon script is not installed")
+def test_receive_refuses_a_root_another_receiver_holds(tmp_path: Path) -> None:
+    """Two receivers on one root would replay and delete each other's write-ahead log: the
+    second exits at once with status 1, naming the root, without listening."""
+    root = tmp_path / "minutes"
+    holder = ParquetSink(root)  # the running receiver's sink
+    try:
+        second = subprocess.run(
+            [str(DUALCARBON), "cems", "receive", "--root", str(root), "--host", "127.0.0.1",
+             "--port", str(_free_port())],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "DUALCARBON_LANG": "en", "COLUMNS": "1000"},
+        )  # fmt: skip
+    finally:
+        holder.close()
+    assert second.returncode == 1
+    assert f"storage root {root} is in use by another receiver" in second.stderr
+    assert "Traceback" not in second.stderr

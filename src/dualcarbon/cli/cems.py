@@ -67,8 +67,8 @@ def receive(
     max_age: Annotated[
         float,
         typer.Option(
-            help="seconds a source-month's rows may wait in memory (safe in the write-ahead "
-            "log) before they are written as one Parquet file",
+            help="seconds a source's rows may wait in memory (safe in the write-ahead log) "
+            "before they are merged into the source's Parquet file of the day",
             min=0.01,
         ),
     ] = 900.0,
@@ -77,6 +77,7 @@ def receive(
     (acknowledged as the standard asks, once the data are on disk in the write-ahead log;
     Parquet written in batches; bad packets logged and refused). Ctrl+C stops it."""
     from dualcarbon.cems.hj212.access import load_access
+    from dualcarbon.cems.hj212.errors import RootInUseError
     from dualcarbon.cems.hj212.receiver import serve
 
     lang = locale_lang()
@@ -105,7 +106,10 @@ def receive(
                 f"access list {access}: {len(allowed)} loggers",
             )
         )
-    serve(host, port, root, access=allowed, flush_interval=flush_interval, max_age=max_age)
+    try:
+        serve(host, port, root, access=allowed, flush_interval=flush_interval, max_age=max_age)
+    except RootInUseError as exc:  # another receiver writes to this root: refuse, do not wait
+        raise _fail(exc, lang) from None
 
 
 @app.command("import")

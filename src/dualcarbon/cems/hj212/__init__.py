@@ -11,6 +11,7 @@ from dualcarbon.cems.hj212.errors import (
     FramingError,
     HJ212Error,
     OversizeError,
+    RootInUseError,
     UnknownCommandError,
 )
 from dualcarbon.cems.hj212.packet import Packet, data_ack, parse, parse_cp
@@ -29,6 +30,7 @@ __all__ = [
     "Packet",
     "ParquetSink",
     "Receiver",
+    "RootInUseError",
     "UnknownCommandError",
     "crc16",
     "crc16_hex",

@@ -62,3 +62,16 @@ class AccessError(HJ212Error):
 
 class AccessListError(HJ212Error):
     """The access list file (MN → PW) is malformed; ``field`` names the file and the entry."""
+
+
+class RootInUseError(DualcarbonError, RuntimeError):
+    """Another receiver (sink) holds the storage root: two would replay and delete each other's
+    write-ahead log and rewrite the same day files."""
+
+    def __init__(self, root: str, lock: str) -> None:
+        self.root = root
+        self.lock = lock
+        super().__init__(
+            f"HJ 212 storage root {root} is in use by another receiver (lock {lock} is held); "
+            "only one receiver may write to a root"
+        )

@@ -13,8 +13,9 @@ packets are skipped. Per packet:
    until the sink's next commit (at most ``flush_interval`` seconds away) has appended them to
    its write-ahead log and fsynced it. A crash before that commit loses the rows *and* the
    answer, so the logger resends; the sink drops the resend if the rows did reach the log.
-   Answers leave each connection in the order the packets came. Parquet files are written
-   later, in large batches (the sink's ``max_rows`` and ``max_age``).
+   Answers leave each connection in the order the packets came. Parquet is written later,
+   in large batches (the sink's ``max_rows`` and ``max_age``), merged into one file per
+   source and day.
 
 With an access list (``access``: MN → PW), a packet whose MN is not listed or whose PW differs
 is rejected like a malformed one (logged with its MN, never a password; not stored; not
@@ -447,7 +448,8 @@ async def run(
     stop: asyncio.Event | None = None,
     **options: Any,
 ) -> ReceiverStats:
-    """Run a receiver writing under ``root`` until ``stop`` is set (or SIGINT/SIGTERM)."""
+    """Run a receiver writing under ``root`` until ``stop`` is set (or SIGINT/SIGTERM).
+    Raises :class:`.RootInUseError` before listening if another receiver holds ``root``."""
     sink_keys = ("max_rows", "max_age", "dedupe_window", "logger_root", "recall")
     sink_options = {k: options.pop(k) for k in sink_keys if k in options}
     sink = ParquetSink(root, **sink_options)

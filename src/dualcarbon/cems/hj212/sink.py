@@ -1,13 +1,15 @@
 """A Parquet sink for the records the HJ 212 receiver accepts.
 
 Rows are buffered in memory and written as Parquet files in the partitioned layout of
-:mod:`dualcarbon.cems.schema`::
+:mod:`dualcarbon.cems.schema`, one file per source and day (minute, real-time) or per source
+and month (the logger's hourly and daily rows, which are few; see :data:`FILES`)::
 
-    <root>/source=<MN>/month=<YYYY-MM>/part-<UTC time>-<id>.parquet      minute data, CN=2051
-    <root>/logger-realtime/source=<MN>/month=<YYYY-MM>/part-….parquet    real-time, CN=2011
-    <root>/logger-hourly/source=<MN>/month=<YYYY-MM>/part-….parquet      hourly, CN=2061
-    <root>/logger-daily/source=<MN>/month=<YYYY-MM>/part-….parquet       daily, CN=2031
-    <root>/_wal/<sequence>.wal                                            write-ahead log
+    <root>/source=<MN>/month=<YYYY-MM>/minutes-<YYYY-MM-DD>.parquet                  CN=2051
+    <root>/logger-realtime/source=<MN>/month=<YYYY-MM>/realtime-<YYYY-MM-DD>.parquet  CN=2011
+    <root>/logger-hourly/source=<MN>/month=<YYYY-MM>/hourly-<YYYY-MM>.parquet         CN=2061
+    <root>/logger-daily/source=<MN>/month=<YYYY-MM>/daily-<YYYY-MM>.parquet           CN=2031
+    <root>/_wal/<sequence>.wal                                          write-ahead log
+    <root>/_wal/receiver.lock                                           one sink per root
 
 Minute and real-time rows follow :data:`~dualcarbon.cems.schema.MINUTE_SCHEMA` (real-time
 ``time`` keeps the logger's seconds); hourly and daily rows follow :data:`SUMMARY_SCHEMA`, the
@@ -19,16 +21,25 @@ Two steps, two intervals:
 1. **Durable** -- :meth:`ParquetSink.commit` appends the rows added since the last commit to the
    write-ahead log (:mod:`.wal`) and fsyncs it, many packets per fsync. The receiver commits
    every ``flush_interval`` (1 s) and answers the loggers after it.
-2. **Parquet** -- rows stay in memory per dataset, source and month (a *partition*) until the
-   partition holds ``max_rows`` rows or its oldest row is ``max_age`` seconds old (default
-   15 min; :meth:`ParquetSink.due`, :meth:`ParquetSink.write_due`), or the sink is flushed or
-   closed; then the partition becomes one Parquet file. So a logger sending a minute a minute
-   makes about four files an hour, not sixty. A file appears atomically: it is written under a
-   hidden temporary name, fsynced, renamed, and the rename is fsynced. Then the log segments
-   whose rows are all in Parquet are deleted (the log starts a new segment after each write).
+2. **Parquet** -- rows stay in memory per dataset, source and day or month (a *partition*)
+   until the partition holds ``max_rows`` rows or its oldest row is ``max_age`` seconds old
+   (default 15 min; :meth:`ParquetSink.due`, :meth:`ParquetSink.write_due`), or the sink is
+   flushed or closed; then they are *merged* into the partition's file: the file is read, the
+   new rows added, the whole sorted by time and written under a hidden temporary name (not
+   ending in ``.parquet``), fsynced and renamed over the old file, and the rename is fsynced.
+   A reader thus sees the old file or the new one, never both, so never a row twice; a logger
+   sending a minute a minute has one file a day, whatever ``max_age``. The price is write
+   amplification: each write rewrites the day (at most 1 440 minute rows). Then the log
+   segments whose rows are all in Parquet are deleted (the log starts a new segment after each
+   write).
 
-A new sink replays the segments a crash left: rows not already in their partition's Parquet
-files are written, then the segments are deleted.
+A new sink replays the segments a crash left: rows not already in their partition's file are
+merged into it the same way, then the segments are deleted.
+
+A sink holds ``<root>/_wal/receiver.lock`` (``flock``, exclusive) from its start to
+:meth:`ParquetSink.close`: a second sink on the same root fails at once with
+:class:`~.errors.RootInUseError` (it would replay and delete the first one's log and rewrite
+its files). The kernel drops the lock when the process dies, so a crash leaves no stale lock.
 
 ``logger_root`` moves the three ``logger-*`` datasets elsewhere (the log stays under ``root``).
 Left at ``root`` (the default), they sit *inside* the minute dataset's folder, so a reader of the
@@ -37,7 +48,8 @@ would also read real-time rows as minutes).
 
 Each (source, time) is stored once per dataset: a repeat (a logger resending a packet whose
 acknowledgement it missed) is dropped, whether it is still in memory, being written, or among
-the last ``dedupe_window`` keys written (or replayed from the log) for that source.
+the last ``dedupe_window`` keys written (or replayed from the log) for that source; a repeat
+that gets past all of these is dropped (and logged) when it is merged into its file.
 
 Durability is tracked by *generation* (:attr:`ParquetSink.epoch`): every commit takes the rows
 of the current generation and starts the next; once the log record is fsynced,
@@ -47,9 +59,9 @@ holds the HJ 212 data response until then. A failed commit puts its rows back in
 generation, so the rule still holds.
 
 The keys written are remembered across restarts as far as it matters: a new sink reads the
-``(source, time)`` of the files written in the last ``recall`` seconds (by the UTC time in
-their names) and the keys of the log it replays. A receiver that crashed after a commit but
-before its answers went out thus still recognises the loggers' resends as repeats.
+``(source, time)`` of the files modified in the last ``recall`` seconds and the keys of the
+log it replays. A receiver that crashed after a commit but before its answers went out thus
+still recognises the loggers' resends as repeats.
 """
 
 from __future__ import annotations
@@ -58,13 +70,12 @@ import logging
 import os
 import threading
 import time as clock
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -75,6 +86,7 @@ from dualcarbon.cems.hj212.wal import (
     Entry,
     WriteAheadLog,
     fsync_directory,
+    lock_root,
     read_segment,
 )
 from dualcarbon.cems.schema import MINUTE_SCHEMA, PARAMETERS
@@ -104,9 +116,22 @@ DATASETS: dict[str, tuple[str, pa.Schema]] = {
 }
 """dataset → (sub-directory of the root, schema)."""
 
+FILES: dict[str, tuple[str, str]] = {
+    "minute": ("minutes", "%Y-%m-%d"),
+    "realtime": ("realtime", "%Y-%m-%d"),
+    "hourly": ("hourly", "%Y-%m"),
+    "daily": ("daily", "%Y-%m"),
+}
+"""dataset → (file name prefix, the period one file holds, as a ``strftime`` format). One file
+per source and day for the minute rows (at most 1 440) and the real-time rows (2 880 at a 30 s
+interval); per source and month for the logger's hourly (at most 744) and daily (31) rows, which
+are too few to be worth a file a day. Every write rewrites its period's file, so the period
+bounds both the file count and the write amplification."""
+
 
 PartitionKey = tuple[str, str, str]
-"""(dataset, source, month ``YYYY-MM``): what one Parquet file holds."""
+"""(dataset, source, period ``YYYY-MM-DD`` or ``YYYY-MM``, see :data:`FILES`): what one Parquet
+file holds."""
 
 
 @dataclass
@@ -165,11 +190,18 @@ class ParquetSink:
         self.duplicates = 0
         self.written_rows = 0
         self.files: list[Path] = []
-        self.wal = WriteAheadLog(self.root / WAL_DIRECTORY)
-        self.recalled = self._recall(recall) if recall > 0 else 0
-        """Keys read back from recent files at start-up."""
-        self.replayed = self._replay()
-        """Rows a crash left in the log only, written to Parquet at start-up."""
+        """The file of every Parquet write, in order (a day file appears once per rewrite)."""
+        # first of all: a second sink on this root would replay and delete our log
+        self._root_lock: BinaryIO | None = lock_root(self.root / WAL_DIRECTORY, self.root)
+        try:
+            self.wal = WriteAheadLog(self.root / WAL_DIRECTORY)
+            self.recalled = self._recall(recall) if recall > 0 else 0
+            """Keys read back from recent files at start-up."""
+            self.replayed = self._replay()
+            """Rows a crash left in the log only, written to Parquet at start-up."""
+        except BaseException:
+            self._unlock()
+            raise
 
     # --- adding ------------------------------------------------------------------------------
 
@@ -264,14 +296,23 @@ class ParquetSink:
         return self._write_partitions(lambda part: True)
 
     def close(self) -> list[Path]:
-        """Write what is left; the log is then empty."""
-        written = self.flush()
-        # also when nothing was left to write: the last segment may hold only rows that a
-        # Parquet write took before they were logged
-        self._drop_logged_segments()
-        with self._log_lock:
-            self.wal.close()
+        """Write what is left; the log is then empty. Releases the root for another sink, also
+        when the writes fail (their rows stay in the log for the next sink to replay)."""
+        try:
+            written = self.flush()
+            # also when nothing was left to write: the last segment may hold only rows that a
+            # Parquet write took before they were logged
+            self._drop_logged_segments()
+            with self._log_lock:
+                self.wal.close()
+        finally:
+            self._unlock()
         return written
+
+    def _unlock(self) -> None:
+        if self._root_lock is not None:
+            self._root_lock.close()  # closing the descriptor releases the flock
+            self._root_lock = None
 
     def _write_partitions(self, chosen: Callable[[_Partition], bool]) -> list[Path]:
         with self._write_lock:
@@ -343,12 +384,22 @@ class ParquetSink:
         return replayed
 
     def _stored_times(self, partition: PartitionKey) -> set[datetime]:
-        """The times already in a partition's Parquet files (a crash may have come after the
-        rename but before the log segments were deleted)."""
-        dataset, source, month = partition
+        """The times of a partition already on disk (a crash may have come after the rename but
+        before the log segments were deleted): its own file, and the files of other writers
+        in its month directory (the bulk import's, the per-batch ``part-*`` files of earlier
+        versions), but not the sibling files of other periods."""
+        dataset, source, period = partition
+        own = self._file(dataset, source, period)
+        prefix = f"{FILES[dataset][0]}-"
         times: set[datetime] = set()
-        for file in self._directory(dataset, source, month).glob("*.parquet"):
-            times.update(pq.read_table(file, columns=["time"]).column("time").to_pylist())
+        for file in own.parent.glob("*.parquet"):
+            if file != own and file.name.startswith(prefix):
+                continue
+            times.update(
+                time
+                for time in pq.read_table(file, columns=["time"]).column("time").to_pylist()
+                if _period(dataset, time) == period
+            )
         return times
 
     def _is_recent(self, dataset: str, key: tuple[str, datetime]) -> bool:
@@ -356,19 +407,20 @@ class ParquetSink:
         return recent is not None and key[1] in recent
 
     def _recall(self, seconds: float) -> int:
-        """Remember the keys of the files written in the last ``seconds``: the answers for them
-        may never have reached the loggers, which then resend them to this process."""
+        """Remember the keys of the files written in the last ``seconds`` (by their modification
+        time): the answers for them may never have reached the loggers, which then resend them
+        to this process. A day file rewritten lately is read whole, which remembers more than
+        the last ``seconds`` (at most a day of one source): harmless."""
         cutoff = datetime.now(UTC) - timedelta(seconds=seconds)
         count = 0
         for dataset, (subdir, _) in DATASETS.items():
             base = (self.root if dataset == "minute" else self.logger_root) / subdir
             for month in base.glob("source=*/month=*"):
                 # a partition not touched since the cutoff holds no recent file: skip its files
-                if datetime.fromtimestamp(month.stat().st_mtime, UTC) < cutoff:
+                if _modified(month) < cutoff:
                     continue
-                for file in month.glob("part-*.parquet"):
-                    written = _written_at(file.name)
-                    if written is None or written < cutoff:
+                for file in month.glob("*.parquet"):
+                    if _modified(file) < cutoff:
                         continue
                     table = pq.read_table(file, columns=["source", "time"])
                     for source, time in zip(
@@ -391,50 +443,92 @@ class ParquetSink:
                 recent.popitem(last=False)
 
     def _write(self, dataset: str, rows: Iterable[dict[str, Any]]) -> list[Path]:
-        schema = DATASETS[dataset][1]
-        partitions: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """Merge ``rows`` into their periods' files (one per source and period); return them."""
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for row in rows:
-            partitions.setdefault((row["source"], f"{row['time']:%Y-%m}"), []).append(row)
+            groups.setdefault((str(row["source"]), _period(dataset, row["time"])), []).append(row)
         written = []
-        for (source, month), part in sorted(partitions.items()):
-            part.sort(key=lambda row: row["time"])
-            directory = self._directory(dataset, source, month)
-            directory.mkdir(parents=True, exist_ok=True)
-            name = f"part-{datetime.now(UTC):{_STAMP}}-{uuid.uuid4().hex[:8]}.parquet"
-            final = directory / name
-            temporary = directory / f".{name}.tmp"
-            table = pa.Table.from_pylist(part, schema=schema)
-            with temporary.open("wb") as handle:
-                pq.write_table(table, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            temporary.replace(final)
-            # the rename must be durable before the log segments holding these rows go
-            for level in (directory, directory.parent, directory.parent.parent):
-                fsync_directory(level)
-            written.append(final)
-            self._remember(dataset, source, (row["time"] for row in part))
-            self.written_rows += len(part)
-            log.debug("wrote %d %s rows to %s", len(part), dataset, final)
+        for (source, period), group in sorted(groups.items()):
+            file = self._file(dataset, source, period)
+            added = _merge_into(file, DATASETS[dataset][1], group)
+            written.append(file)
+            self._remember(dataset, source, (row["time"] for row in group))
+            self.written_rows += added
+            log.debug("merged %d %s rows into %s", added, dataset, file)
         return written
 
-    def _directory(self, dataset: str, source: str, month: str) -> Path:
+    def _directory(self, dataset: str, source: str, period: str) -> Path:
         base = self.root if dataset == "minute" else self.logger_root
-        return base / DATASETS[dataset][0] / f"source={source}" / f"month={month}"
+        return base / DATASETS[dataset][0] / f"source={source}" / f"month={period[:7]}"
+
+    def _file(self, dataset: str, source: str, period: str) -> Path:
+        """``…/month=<YYYY-MM>/<prefix>-<period>.parquet``, e.g. ``minutes-2026-03-01.parquet``."""
+        name = f"{FILES[dataset][0]}-{period}.parquet"
+        return self._directory(dataset, source, period) / name
 
 
 def _partition_of(dataset: str, row: dict[str, Any]) -> PartitionKey:
-    return (dataset, str(row["source"]), f"{row['time']:%Y-%m}")
+    return (dataset, str(row["source"]), _period(dataset, row["time"]))
 
 
-_STAMP = "%Y%m%dT%H%M%S%f"
-"""The UTC write time in a file's name (``part-<stamp>-<id>.parquet``)."""
+def _period(dataset: str, time: datetime) -> str:
+    return time.strftime(FILES[dataset][1])
 
 
-def _written_at(name: str) -> datetime | None:
-    """When a file of this sink was written, from its name; None for files of other writers."""
-    stamp = name.removeprefix("part-").partition("-")[0]
+def _modified(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def _merge_into(file: Path, schema: pa.Schema, rows: list[dict[str, Any]]) -> int:
+    """Replace ``file`` by its rows plus ``rows``, sorted by time; return how many were new.
+
+    A time already in the file keeps the file's row (first value wins, as in memory): the
+    sink's de-duplication should make this impossible, so it is logged when it happens (a
+    resend older than ``recall`` after a restart, for instance)."""
+    existing = _read(file, schema)
+    stored = set(existing.column("time").to_pylist())
+    fresh: dict[datetime, dict[str, Any]] = {}
+    for row in rows:
+        if row["time"] not in stored:
+            fresh.setdefault(row["time"], row)
+    if len(fresh) < len(rows):
+        log.warning(
+            "%s: %d of %d rows already stored (same source and time); the stored rows kept",
+            file,
+            len(rows) - len(fresh),
+            len(rows),
+        )
+    if not fresh:
+        return 0  # nothing new: the file stays as it is
+    merged = pa.concat_tables([existing, pa.Table.from_pylist(list(fresh.values()), schema=schema)])
+    _replace_atomically(file, merged.sort_by("time"))
+    return len(fresh)
+
+
+def _read(file: Path, schema: pa.Schema) -> pa.Table:
+    """A period file's rows (none if it does not exist yet), in ``schema``."""
+    if not file.exists():
+        return schema.empty_table()
+    # partitioning=None: the file's own columns only, not source/month from its path
+    return pq.read_table(file, partitioning=None).select(schema.names).cast(schema)
+
+
+def _replace_atomically(final: Path, table: pa.Table) -> None:
+    """Write ``table`` as ``final`` so that a reader sees the old file or the new one, whole,
+    never both and never a part: a temporary name that readers skip (hidden, not ending in
+    ``.parquet``), fsync, rename over ``final``, fsync of the directories. The rename must be
+    durable before the log segments holding these rows are deleted."""
+    directory = final.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / f".{final.name}.tmp"  # one writer per root: a fixed name is safe
     try:
-        return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
-    except ValueError:
-        return None
+        with temporary.open("wb") as handle:
+            pq.write_table(table, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(final)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    for level in (directory, directory.parent, directory.parent.parent):
+        fsync_directory(level)

@@ -8,7 +8,8 @@ Parquet files are written later, in large batches, from memory.
 Layout: ``<root>/_wal/<sequence>.wal``, numbered segments; the sink starts a new segment after
 every Parquet write, so that a segment whose rows all reached Parquet can be deleted whole.
 Readers of the minute data glob ``source=*/month=*`` and never see ``_wal`` (``pyarrow.dataset``
-skips names starting with ``_`` too).
+skips names starting with ``_`` too). ``<root>/_wal/receiver.lock`` is the root's lock
+(:func:`lock_root`): one sink per root, since a second would replay and delete this log.
 
 Record format, chosen to be readable with nothing but the standard library::
 
@@ -22,6 +23,7 @@ that were never acknowledged, because their fsync never returned.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -32,10 +34,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from dualcarbon.cems.hj212.errors import RootInUseError
+
 log = logging.getLogger("dualcarbon.cems.hj212")
 
 WAL_DIRECTORY = "_wal"
 """The log's directory under the sink's root (never matched by ``source=*/month=*``)."""
+
+LOCK_FILE = "receiver.lock"
+"""The lock file in the log's directory: held (``flock``) by the one sink writing to a root."""
 
 _HEADER = struct.Struct(">II")
 _SUFFIX = ".wal"
@@ -169,3 +176,19 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def lock_root(directory: Path, root: Path) -> BinaryIO:
+    """Take the exclusive lock of a root (``<directory>/receiver.lock``) without waiting; raise
+    :class:`.RootInUseError` naming ``root`` if another sink holds it. The lock lives as long as
+    the returned handle: closing it (or the process ending, even by SIGKILL) releases it, so a
+    crashed receiver never leaves a stale lock."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / LOCK_FILE
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RootInUseError(str(root), str(path)) from None
+    return handle
