@@ -301,3 +301,40 @@ def test_a_crashed_sink_leaves_no_stale_lock(tmp_path: Path) -> None:
     restarted = ParquetSink(tmp_path)
     assert restarted.replayed == 1
     restarted.close()
+
+
+# --- the batch pipeline reads what the receiver wrote ---------------------------------------
+
+
+def test_the_pipeline_reads_the_day_files_once(tmp_path: Path) -> None:
+    """Two hours of the worked example (tests/cems/test_mass.py: 12 % CO2 dry, 1 500 000 m³/h
+    at 130 °C, 101.0 kPa, 8 % moisture → 219.600 t CO2/h), stored by the sink in four writes,
+    each rewriting the day's file: the pipeline finds 120 minutes, two measured hours and
+    2 × 219.600 t, not a row twice."""
+    from dualcarbon.cems import pipeline
+
+    sink = ParquetSink(tmp_path)
+    steady = {
+        "co2": 12.0,
+        "o2": 6.0,
+        "flow": 1_500_000.0,
+        "temperature": 130.0,
+        "pressure": 101.0,
+        "moisture": 8.0,
+    }
+    flags = {f"{name}_flag": "N" for name in steady}
+    for first in range(0, 120, 30):
+        for minute in range(first, first + 30):
+            row = {"source": MN, "time": START + timedelta(minutes=minute), **steady, **flags}
+            assert sink.add("minute", row)
+        sink.flush()
+    sink.close()
+    assert len(parquet_files(tmp_path)) == 1
+    done = pipeline.run(tmp_path)
+    assert done.rows["minute"] == 120
+    hourly = done.hourly
+    assert isinstance(hourly, pa.Table)
+    assert hourly.column("status").to_pylist() == ["measured", "measured"]
+    annual = done.annual
+    assert isinstance(annual, pa.Table)
+    assert annual.column("co2_t")[0].as_py() == pytest.approx(2 * 219.600, rel=1e-5)
