@@ -171,7 +171,10 @@ class SparkEngine:
     def view(self, name: str, sql: str, *, materialize: bool = False) -> None:
         frame = self.spark.sql(to_spark_sql(sql))
         if materialize:
-            frame = frame.cache()
+            # computed now and cut from its lineage: later steps then plan over a table, not
+            # over every step before them (whose plans, inlined, grow until the driver is
+            # out of memory)
+            frame = frame.localCheckpoint(eager=True)
             self._cached.append(frame)
         frame.createOrReplaceTempView(name)
         self._views.append(name)
