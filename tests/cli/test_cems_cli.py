@@ -53,18 +53,24 @@ def test_compare_needs_one_cems_source() -> None:
     assert "--demo" in out.output
 
 
-def test_import_then_run(tmp_path: Path) -> None:
-    """A day of steady minutes of the worked example (tests/cems/test_mass.py: 12 % CO2 dry,
-    1 500 000 m³/h at 130 °C, 101.0 kPa, 8 % moisture → 219.600 t CO2 per hour) imported from
-    CSV and run through the pipeline: 24 measured hours, 24 × 219.600 t."""
+def steady_day_csv(folder: Path) -> Path:
+    """A day of minutes of the worked example (tests/cems/test_mass.py) as a CSV file."""
     rows = ["time,co2,o2,flow,temperature,pressure,moisture"]
     rows += [
         f"2024-03-01 {h:02d}:{m:02d}:00,12.0,6.0,1500000,130,101.0,8.0"
         for h in range(24)
         for m in range(60)
     ]
-    data = tmp_path / "stack.csv"
+    data = folder / "stack.csv"
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return data
+
+
+def test_import_then_run(tmp_path: Path) -> None:
+    """A day of steady minutes of the worked example (tests/cems/test_mass.py: 12 % CO2 dry,
+    1 500 000 m³/h at 130 °C, 101.0 kPa, 8 % moisture → 219.600 t CO2 per hour) imported from
+    CSV and run through the pipeline: 24 measured hours, 24 × 219.600 t."""
+    data = steady_day_csv(tmp_path)
     root = tmp_path / "minutes"
     out = runner.invoke(app, ["cems", "import", str(data), "--root", str(root), "--source", "A1"])
     assert out.exit_code == 0, out.output
@@ -122,14 +128,7 @@ def test_run_with_out_of_control_periods(tmp_path: Path) -> None:
     24 substituted (by the maximum of the 180 valid hours before, HJ 75-2017: the same steady
     value), so the total is unchanged and 22 hours stay measured. A bad periods file is refused
     naming its row and field."""
-    rows = ["time,co2,o2,flow,temperature,pressure,moisture"]
-    rows += [
-        f"2024-03-01 {h:02d}:{m:02d}:00,12.0,6.0,1500000,130,101.0,8.0"
-        for h in range(24)
-        for m in range(60)
-    ]
-    data = tmp_path / "stack.csv"
-    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    data = steady_day_csv(tmp_path)
     root = tmp_path / "minutes"
     out = runner.invoke(app, ["cems", "import", str(data), "--root", str(root), "--source", "A1"])
     assert out.exit_code == 0, out.output
