@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dualcarbon.api.scope import NotFoundError
 from dualcarbon.api.security import Passwords
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.model import ProductSystem
@@ -245,10 +246,10 @@ def event_seen(session: Session, client: PactClient, event: dict[str, Any]) -> b
 
 
 def organisation_client(session: Session, organisation_id: int, client_id: str) -> PactClient:
-    """The organisation's client ``client_id``; LookupError if it has none of that id."""
+    """The organisation's client ``client_id``; NotFoundError (404) if it has none of that id."""
     client = client_by_id(session, client_id)
     if client is None or client.organisation_id != organisation_id:
-        raise LookupError(f"no PACT client {client_id} in organisation {organisation_id}")
+        raise NotFoundError("PACT client", client_id)
     return client
 
 
