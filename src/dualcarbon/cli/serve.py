@@ -87,9 +87,13 @@ def announce_listener(listening: Listener, url: str) -> None:
     from dualcarbon.api.tls import fingerprint
 
     if listening.certificate is not None:
-        console.print(f"self-signed certificate {listening.certificate}")
-        console.print(f"  SHA-256 {fingerprint(listening.certificate)}")
-        console.print(f"  trust it: curl --cacert {listening.certificate} {url}")
+        # plain text: rich would read ":AB:" of the fingerprint as an emoji code
+        for line in (
+            f"self-signed certificate {listening.certificate}",
+            f"  SHA-256 {fingerprint(listening.certificate)}",
+            f"  trust it: curl --cacert {listening.certificate} {url}",
+        ):
+            console.print(line, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def serve(
