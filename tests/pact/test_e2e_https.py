@@ -16,6 +16,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -633,6 +634,30 @@ def test_a_repeated_event_is_processed_once(
     with session_scope(deployment.engine) as session:
         rows = session.scalars(select(PactEvent).where(PactEvent.event_id == event["id"])).all()
         assert sorted(row.source for row in rows) == sorted([event["source"], other["source"]])
+
+
+def test_concurrent_repeats_of_an_event_are_stored_once(
+    deployment: Deployment, bearer: dict[str, str]
+) -> None:
+    """Eight copies of one event at once: each acknowledged, one stored, one answer (the
+    unique constraint settles the race, not a check-then-insert)."""
+    event = _event("RequestCreatedEvent", {"productId": [GTIN_D]})
+
+    def post(_: int) -> int:
+        with httpx.Client(base_url=deployment.base, verify=deployment.context, timeout=30) as c:
+            return _post_event(c, bearer, event).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(post, range(8))) == [200] * 8
+    _, reply = _partner_received(deployment)
+    assert reply["data"]["requestEventId"] == event["id"]
+    with pytest.raises(queue.Empty):
+        deployment.partner_events.get(timeout=1)
+    with session_scope(deployment.engine) as session:
+        count = session.scalar(
+            select(func.count()).select_from(PactEvent).where(PactEvent.event_id == event["id"])
+        )
+    assert count == 1
 
 
 @pytest.mark.parametrize(
