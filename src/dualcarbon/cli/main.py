@@ -189,9 +189,14 @@ def demo(
     from dualcarbon.demo import run_demo
 
     language = _lang(lang)
-    listening = server.listener("127.0.0.1", ssl_certfile, ssl_keyfile, self_signed, None)
+    # TLS options are checked (and a self-signed pair made) before the demo's work, not after
+    listening = (
+        server.listener("127.0.0.1", ssl_certfile, ssl_keyfile, self_signed, None)
+        if serve
+        else None
+    )
     run_demo(output, language)
-    if serve:
+    if listening is not None:
         _serve_demo(output, port, language, listening)
 
 
