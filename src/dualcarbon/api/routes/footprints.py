@@ -99,6 +99,17 @@ class PactEventEndpoint(BaseModel):
             raise InputError(problems)
 
 
+class PactEventEndpointChange(PactEventEndpoint):
+    """A new event endpoint for an existing client: ``event_url`` given explicitly (``null``
+    removes it, and with it the partner credentials)."""
+
+    event_url: str | None = Field(
+        max_length=500,
+        pattern=r"^https://",
+        description="the partner's /3/events endpoint, or null for none",
+    )
+
+
 class PactClientCreate(PactEventEndpoint):
     name: str = Field(min_length=1, max_length=200)
 
@@ -339,7 +350,7 @@ def list_pact_clients(
 def set_pact_client_event_endpoint(
     organisation_id: PathId,
     client_id: Annotated[str, FastAPIPath(max_length=100)],
-    body: PactEventEndpoint,
+    body: PactEventEndpointChange,
     principal: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
