@@ -333,3 +333,69 @@ def test_a_delivery_is_abandoned_after_72_hours(db_url: str) -> None:
     with session_scope(world.engine) as session:
         row = session.scalars(select(PactDelivery)).one()
         assert row.last_error is not None and "127.0.0.1" in row.last_error
+
+
+def test_an_answer_to_a_request_is_retried_too(db_url: str, tmp_path: Path) -> None:
+    """The RequestFulfilledEvent for a partner that is down is owed like a PublishedEvent (it was
+    sent once and recorded as reply_failed before)."""
+    partner = Partner()
+    cert, key = self_signed(tmp_path, "partner")
+    upgrade(db_url)
+    settings: Settings = settings_for(db_url).model_copy(
+        update={"pact_allow_private_event_urls": True, "pact_ca_bundle": str(cert)}
+    )
+    app = Starlette(routes=[Route("/3/events", partner.events, methods=["POST"])])
+    with https_server(app, cert, key) as partner_url, TestClient(create_app(settings)) as client:
+        world = seed(client.app.state.engine)  # type: ignore[attr-defined]
+        published = client.post(
+            f"/api/organisations/{world.org_a}/footprints",
+            json={"publication": PUBLICATION, "product_system": as_json(pv_mapping())},
+            headers=world.bearer("enterprise"),
+        )
+        assert published.status_code == 201
+        made = client.post(
+            _clients(world),
+            json={"name": "buyer", "event_url": f"{partner_url}/3/events"},
+            headers=world.bearer("enterprise"),
+        ).json()
+        token = client.post(
+            "/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(made["client_id"], made["client_secret"]),
+        ).json()["access_token"]
+        request = {
+            "specversion": "1.0",
+            "id": "request-1",
+            "source": "https://buyer.example",
+            "time": "2026-12-01T00:00:00Z",
+            "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
+            "data": {"productId": PUBLICATION["product_ids"]},
+        }
+        answered = client.post(
+            "/3/events",
+            content=json.dumps(request),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/cloudevents+json",
+            },
+        )
+        assert answered.status_code == 200
+    [(status, attempts, next_at)] = _deliveries(world.engine)
+    assert (status, attempts, partner.attempts) == ("pending", 1, 1)
+    assert next_at is not None
+    partner.up = True
+    policy = OutboundPolicy(verify=str(cert), allow_private=True)
+    with https_server(app, cert, key) as partner_url:
+        with session_scope(world.engine) as session:  # the partner came back elsewhere
+            buyer = session.scalars(select(PactClient)).one()
+            buyer.event_url = f"{partner_url}/3/events"
+        later = next_at + dt.timedelta(seconds=1)
+        tried = outbox.deliver_due(
+            world.engine, secret_key=settings.secret, policy=policy, now=later
+        )
+    assert tried == 1
+    assert _deliveries(world.engine)[0][:2] == ("delivered", 2)
+    [reply] = partner.received
+    validate("RequestFulfilledEvent", reply)
+    assert reply["data"]["requestEventId"] == "request-1"
+    assert [pf["id"] for pf in reply["data"]["pfs"]] == [published.json()["id"]]

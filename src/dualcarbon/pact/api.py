@@ -45,8 +45,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from dualcarbon.api.security import Passwords
-from dualcarbon.pact import repository
-from dualcarbon.pact.delivery import deliver
+from dualcarbon.pact import outbox, repository
 from dualcarbon.pact.events import (
     CLOUDEVENTS_JSON,
     EVENT_TYPES,
@@ -372,16 +371,19 @@ def create_pact_app(
                 error or "no footprint matches the request",
             )
             outcome = "rejected"
-        delivered = _deliver(client, reply)
+        # the answer is owed in the same transaction that records it, then sent; a partner
+        # that is down gets it later with back-off (pact/outbox.py), as PublishedEvents
         with session() as db:
             stored = db.get(PactEvent, row_id)
-            if stored is not None:
-                stored.outcome = outcome if delivered else "reply_failed"
-                stored.reply = json.dumps(reply, ensure_ascii=False)
-                db.commit()
-
-    def _deliver(client: PactClient, reply: dict[str, Any]) -> bool:
-        return deliver(client, reply, secret_key=app.state.secret, policy=app.state.outbound)
+            if stored is None:
+                return
+            stored.outcome = outcome
+            stored.reply = json.dumps(reply, ensure_ascii=False)
+            [delivery_id] = outbox.enqueue(db, [client], reply)
+            db.commit()
+        outbox.attempt(
+            app.state.engine, delivery_id, secret_key=app.state.secret, policy=app.state.outbound
+        )
 
     return app
 

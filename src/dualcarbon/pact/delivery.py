@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from typing import Any
 
 from dualcarbon.pact.events import CLOUDEVENTS_JSON
-from dualcarbon.pact.outbound import OutboundPolicy, TargetRefusedError, post, ssl_context
+from dualcarbon.pact.outbound import OutboundPolicy, TargetRefusedError, post
 from dualcarbon.pact.repository import PartnerAuth, partner_auth
 from dualcarbon.store.models import PactClient
-
-log = logging.getLogger(__name__)
-
-__all__ = ["DeliveryFailedError", "deliver", "partner_token", "send", "ssl_context"]
 
 
 class DeliveryFailedError(Exception):
@@ -66,15 +61,3 @@ def send(
         raise DeliveryFailedError(f"{url}: {exc}") from None
     if not 200 <= status < 300:
         raise DeliveryFailedError(f"{url} answered HTTP {status}")
-
-
-def deliver(
-    client: PactClient, event: dict[str, Any], *, secret_key: str, policy: OutboundPolicy
-) -> bool:
-    """POST ``event`` to the client's ``event_url``; whether the partner accepted it (2xx)."""
-    try:
-        send(client, event, secret_key=secret_key, policy=policy)
-    except DeliveryFailedError as exc:
-        log.warning("PACT event %s not delivered: %s", event.get("id"), exc)
-        return False
-    return True

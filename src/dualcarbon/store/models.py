@@ -614,8 +614,8 @@ class PactClient(Base):
 
 class PactEvent(Base):
     """A CloudEvent received on ``/3/events`` from a client, kept as sent, with what we did:
-    ``outcome`` is ``stored``, ``fulfilled``, ``rejected`` or ``reply_failed``; ``reply`` the
-    event we sent back, if any."""
+    ``outcome`` is ``stored``, ``fulfilled``, ``rejected`` (the answer is then owed in
+    ``pact_deliveries``) or ``reply_failed`` (before migration 0012); ``reply`` our answer."""
 
     __tablename__ = "pact_events"
     # CloudEvents 1.0: source + id identify an event; a repeat is acknowledged, not processed
