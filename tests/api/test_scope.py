@@ -144,6 +144,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/organisations/{organisation_id}/pact-clients"): Rule(
         frozenset({"enterprise", "admin"}), ADMIN
     ),
+    ("GET", "/api/organisations/{organisation_id}/pact-clients"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("PUT", "/api/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
 }
 
 
@@ -256,6 +262,7 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "sequence": 0,
         "code": "BS-101",
         "inventory_id": world.inventory_a if target == "甲" else world.inventory_b,
+        "client_id": "pact_scope_test",  # none such: permitted roles are answered 422 first
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -320,6 +327,9 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
             ),
         },
         "/api/organisations/{organisation_id}/pact-clients": {"name": "scope test partner"},
+        "/api/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint": {
+            "event_url": "https://buyer.example/3/events"
+        },
     }
     body = valid.get(_plain(path)) if method != "GET" else None
     return url, body, ({} if body is not None else None)

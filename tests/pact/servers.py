@@ -63,14 +63,16 @@ def trust(cert_path: Path) -> ssl.SSLContext:
 @contextmanager
 def https_server(app: Any, cert_path: Path, key_path: Path) -> Iterator[str]:
     """Serve ``app`` over HTTPS on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    with served(app, ssl_certfile=str(cert_path), ssl_keyfile=str(key_path)) as url:
+        yield url
+
+
+@contextmanager
+def served(app: Any, **options: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn ``options`` on 127.0.0.1 (a free port) in a thread; yields
+    its base URL (https when a certificate is given)."""
     config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        ssl_certfile=str(cert_path),
-        ssl_keyfile=str(key_path),
-        log_level="warning",
-        lifespan="off",
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -81,8 +83,9 @@ def https_server(app: Any, cert_path: Path, key_path: Path) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
+    scheme = "https" if options.get("ssl_certfile") else "http"
     try:
-        yield f"https://127.0.0.1:{port}"
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=20)

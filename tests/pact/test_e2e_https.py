@@ -16,6 +16,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,7 @@ def deployment(
     folder = tmp_path_factory.mktemp("pact-e2e")
     db = database(request.param, folder)
     url = next(db)
+    partner_cert, partner_key = self_signed(folder, "partner")
     try:
         upgrade(url)
         app = create_app(
@@ -93,6 +95,10 @@ def deployment(
                 cookie_secure=False,
                 password_memory_kib=64,
                 password_time_cost=1,
+                # the partner is a loopback server: allowed here only (decision 0012), and
+                # trusted through the CA bundle setting
+                pact_allow_private_event_urls=True,
+                pact_ca_bundle=str(partner_cert),
             )
         )
         engine = app.state.engine
@@ -146,10 +152,8 @@ def deployment(
                 Route("/3/events", receive, methods=["POST"]),
             ]
         )
-        partner_cert, partner_key = self_signed(folder, "partner")
         cert, key = self_signed(folder, "dualcarbon")
         with https_server(partner, partner_cert, partner_key) as partner_url:
-            app.state.pact.state.outgoing_verify = str(partner_cert)
             with session_scope(engine) as session:
                 mine = repository.create_client(
                     session,
@@ -333,12 +337,26 @@ def test_tc8_unknown_footprint_is_404(
     assert _checked(response, "/3/footprints/{id}")["code"] == "NotFound"
 
 
-def test_footprint_of_another_company_is_403(
+def test_footprint_of_another_company_answers_as_an_unknown_one(
     http: httpx.Client, deployment: Deployment, bearer: dict[str, str]
 ) -> None:
-    response = http.get(f"/3/footprints/{deployment.ids['other']}", headers=bearer)
-    assert response.status_code == 403
-    assert _checked(response, "/3/footprints/{id}")["code"] == "AccessDenied"
+    """403 for another organisation's id but 404 for an unknown one told ids apart (it
+    answered 403 before)."""
+    theirs = http.get(f"/3/footprints/{deployment.ids['other']}", headers=bearer)
+    unknown = http.get(f"/3/footprints/{uuid.uuid4()}", headers=bearer)
+    assert theirs.status_code == unknown.status_code == 404
+    assert _checked(theirs, "/3/footprints/{id}") == _checked(unknown, "/3/footprints/{id}")
+
+
+def test_upper_case_uuid_finds_the_footprint(
+    http: httpx.Client, deployment: Deployment, bearer: dict[str, str]
+) -> None:
+    """RFC 9562 §4: UUIDs are case-insensitive on input (upper case answered 404 before)."""
+    wanted = deployment.ids["a2"]
+    for spelling in (wanted.upper(), f"urn:uuid:{wanted.upper()}", wanted.replace("-", "")):
+        response = http.get(f"/3/footprints/{spelling}", headers=bearer)
+        assert response.status_code == 200, spelling
+        assert _checked(response, "/3/footprints/{id}")["data"]["id"] == wanted
 
 
 @pytest.mark.parametrize(
@@ -370,6 +388,9 @@ def test_expired_token_is_401(http: httpx.Client, deployment: Deployment) -> Non
         response = http.get(path, headers=headers)
         assert response.status_code == 401
         assert _checked(response, template)["code"] == "TokenExpired"
+        # RFC 6750 §3: a 401 names the scheme and the error (it had no header before)
+        challenge = response.headers["www-authenticate"]
+        assert challenge.startswith("Bearer ") and 'error="invalid_token"' in challenge
 
 
 FILTER_CASES = [
@@ -385,6 +406,12 @@ FILTER_CASES = [
     ("TC22 geography country", {"geography": "CN"}, {"a1", "a2", "b", "d"}),
     ("geography subdivision", {"geography": "cn-js"}, {"b"}),
     ("TC23 classification", {"classification": CPC}, {"a1", "a2", "d"}),
+    # TC23 with a first footprint that has no classification sends an empty value: every
+    # filter ignores an empty value, as validOn= already did (it found nothing before)
+    ("TC23 empty classification", {"classification": ""}, {"a1", "a2", "b", "d"}),
+    ("empty productId", {"productId": ""}, {"a1", "a2", "b", "d"}),
+    ("empty and given", [("productId", ""), ("productId", GTIN_B)], {"b"}),
+    ("empty geography and status", {"geography": " ", "status": ""}, {"a1", "a2", "b", "d"}),
     # a1, a2: reference period 2024 → valid 2025-01-01 … 2028-01-01 (3 years, spec default)
     ("TC24 validOn", {"validOn": "2026-06-01T00:00:00Z"}, {"a1", "a2", "b"}),
     ("TC25 validAfter", {"validAfter": "2029-01-01T00:00:00Z"}, {"d"}),
@@ -420,13 +447,27 @@ def test_filters(
     assert _ids(body) == {deployment.ids[key] for key in expected}
 
 
-@pytest.mark.parametrize("params", [{"limit": "ten"}, {"validOn": "yesterday"}, {"limit": "0"}])
+@pytest.mark.parametrize("params", [{"limit": "ten"}, {"validOn": "yesterday"}, {"limit": "-1"}])
 def test_bad_parameters_are_400(
     http: httpx.Client, bearer: dict[str, str], params: dict[str, str]
 ) -> None:
     response = http.get("/3/footprints", params=params, headers=bearer)
     assert response.status_code == 400
     assert _checked(response, "/3/footprints")["code"] == "BadRequest"
+
+
+def test_limit_zero_is_an_empty_page_with_a_link(
+    http: httpx.Client, deployment: Deployment, bearer: dict[str, str]
+) -> None:
+    """The schema's ``limit`` has ``minimum: 0`` (400 before): an empty page, and a Link to the
+    rest (without the limit, so following it cannot loop)."""
+    response = http.get("/3/footprints", params={"limit": 0, "status": "Active"}, headers=bearer)
+    assert response.status_code == 200
+    assert _checked(response, "/3/footprints")["data"] == []
+    link = response.headers["link"]
+    follow = http.get(link[1 : link.index(">")], headers=bearer)
+    assert _ids(follow.json()) == {deployment.ids[k] for k in ("a2", "b", "d")}
+    assert "link" not in follow.headers
 
 
 # -- events (TC12–16) ----------------------------------------------------------------------------
@@ -519,8 +560,8 @@ def test_request_without_match_is_rejected(
         ),  # TC14
         (
             "PublishedEvent",
-            {"pfIds": ["urn:gtin:4712345060507"]},
-        ),  # TC15: pfIds as the suite sends them
+            {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]},
+        ),  # TC15: pfIds as the suite sends them (UUIDs)
     ],
     ids=["TC13", "TC14", "TC15"],
 )
@@ -551,6 +592,72 @@ def test_tc16_events_with_invalid_token_are_400(http: httpx.Client, deployment: 
     assert _checked(response, "/3/events", "post")["code"] == "BadRequest"
     with session_scope(deployment.engine) as session:
         assert session.scalar(select(func.count()).select_from(PactEvent)) == before
+
+
+def test_tc40_published_event_with_urn_pf_ids_is_400(
+    http: httpx.Client, deployment: Deployment, bearer: dict[str, str]
+) -> None:
+    """TC40: pfIds must be UUIDs (``format: uuid``); a URN is a malformed event (200 before)."""
+    event = _event("PublishedEvent", {"pfIds": ["urn:gtin:4712345060507"]})
+    response = _post_event(http, bearer, event)
+    assert response.status_code == 400
+    body = _checked(response, "/3/events", "post")
+    assert body["code"] == "BadRequest" and "uuid" in body["message"]
+    with session_scope(deployment.engine) as session:
+        assert session.scalar(select(PactEvent).where(PactEvent.event_id == event["id"])) is None
+
+
+def test_request_with_a_bad_date_is_400(http: httpx.Client, bearer: dict[str, str]) -> None:
+    event = _event("RequestCreatedEvent", {"productId": [GTIN_A], "validOn": "next week"})
+    assert _post_event(http, bearer, event).status_code == 400
+
+
+def test_a_repeated_event_is_processed_once(
+    http: httpx.Client, deployment: Deployment, bearer: dict[str, str]
+) -> None:
+    """CloudEvents: source + id identify an event. The same request sent twice (a partner's
+    retry) is acknowledged twice but answered once and stored once (it was processed twice
+    before)."""
+    event = _event("RequestCreatedEvent", {"productId": [GTIN_B]})
+    assert _post_event(http, bearer, event).status_code == 200
+    _, reply = _partner_received(deployment)
+    assert reply["data"]["requestEventId"] == event["id"]
+    assert _outcome(deployment, event["id"]) == "fulfilled"
+    assert _post_event(http, bearer, event).status_code == 200
+    # another event from another source may reuse the id: a different event
+    other = {**event, "source": "https://other.example.com"}
+    assert _post_event(http, bearer, other).status_code == 200
+    _, second = _partner_received(deployment)
+    assert second["data"]["requestEventId"] == event["id"]
+    with pytest.raises(queue.Empty):
+        deployment.partner_events.get(timeout=1)  # nothing more came
+    with session_scope(deployment.engine) as session:
+        rows = session.scalars(select(PactEvent).where(PactEvent.event_id == event["id"])).all()
+        assert sorted(row.source for row in rows) == sorted([event["source"], other["source"]])
+
+
+def test_concurrent_repeats_of_an_event_are_stored_once(
+    deployment: Deployment, bearer: dict[str, str]
+) -> None:
+    """Eight copies of one event at once: each acknowledged, one stored, one answer (the
+    unique constraint settles the race, not a check-then-insert)."""
+    event = _event("RequestCreatedEvent", {"productId": [GTIN_D]})
+
+    def post(_: int) -> int:
+        with httpx.Client(base_url=deployment.base, verify=deployment.context, timeout=30) as c:
+            return _post_event(c, bearer, event).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(post, range(8))) == [200] * 8
+    _, reply = _partner_received(deployment)
+    assert reply["data"]["requestEventId"] == event["id"]
+    with pytest.raises(queue.Empty):
+        deployment.partner_events.get(timeout=1)
+    with session_scope(deployment.engine) as session:
+        count = session.scalar(
+            select(func.count()).select_from(PactEvent).where(PactEvent.event_id == event["id"])
+        )
+    assert count == 1
 
 
 @pytest.mark.parametrize(
@@ -611,9 +718,11 @@ def test_client_of_another_company_sees_only_its_own(
     assert _ids(listed.json()) == {deployment.ids["other"]}
 
 
-def test_request_from_a_client_without_event_endpoint_is_kept_as_unanswered(
+def test_request_from_a_client_without_event_endpoint_is_refused(
     http: httpx.Client, deployment: Deployment
 ) -> None:
+    """The spec: a request the owner can tell at once it cannot handle gets a 4xx. Without an
+    event endpoint no answer could ever be delivered (it was accepted with 200 before)."""
     response = http.post(
         "/auth/token",
         data={"grant_type": "client_credentials"},
@@ -621,7 +730,11 @@ def test_request_from_a_client_without_event_endpoint_is_kept_as_unanswered(
     )
     headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
     event = _event("RequestCreatedEvent", {"productId": [GTIN_OTHER]})
-    assert _post_event(http, headers, event).status_code == 200
-    assert _outcome(deployment, event["id"]) == "reply_failed"
-    reply = json.loads(_stored(deployment, event["id"]).reply or "{}")
-    assert [pf["id"] for pf in reply["data"]["pfs"]] == [deployment.ids["other"]]
+    refused = _post_event(http, headers, event)
+    assert refused.status_code == 400
+    assert "event_url" in _checked(refused, "/3/events", "post")["message"]
+    with session_scope(deployment.engine) as session:
+        assert session.scalar(select(PactEvent).where(PactEvent.event_id == event["id"])) is None
+    # other events from that client are still accepted
+    published = _event("PublishedEvent", {"pfIds": [str(uuid.uuid4())]})
+    assert _post_event(http, headers, published).status_code == 200

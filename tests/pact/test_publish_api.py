@@ -191,10 +191,10 @@ def test_partner_credentials_are_accepted(platform: tuple[TestClient, World]) ->
     assert "their-secret-for-us" not in response.text
 
 
-def test_publishing_notifies_clients(platform: tuple[TestClient, World], tmp_path: Path) -> None:
+def test_publishing_notifies_clients(db_url: str, tmp_path: Path) -> None:
     """PACT v3 PublishedEvent: the data owner tells its recipients (here a loopback HTTPS
-    partner) which footprint ids were published."""
-    client, world = platform
+    partner, reachable because the administrator allows private targets, trusted through the CA
+    bundle setting) which footprint ids were published."""
     received: list[dict[str, Any]] = []
 
     async def events(request: Request) -> Response:
@@ -203,14 +203,21 @@ def test_publishing_notifies_clients(platform: tuple[TestClient, World], tmp_pat
 
     partner = Starlette(routes=[Route("/3/events", events, methods=["POST"])])
     cert, key = self_signed(tmp_path, "partner")
-    with https_server(partner, cert, key) as partner_url:
-        client.app.state.pact.state.outgoing_verify = str(cert)  # type: ignore[attr-defined]
+    upgrade(db_url)
+    settings = settings_for(db_url).model_copy(
+        update={"pact_allow_private_event_urls": True, "pact_ca_bundle": str(cert)}
+    )
+    with (
+        TestClient(create_app(settings)) as client,
+        https_server(partner, cert, key) as partner_url,
+    ):
+        world = seed(client.app.state.engine)  # type: ignore[attr-defined]
         made = client.post(
             f"/api/organisations/{world.org_a}/pact-clients",
             json={"name": "buyer", "event_url": f"{partner_url}/3/events"},
             headers=world.bearer("enterprise"),
         )
-        assert made.status_code == 201
+        assert made.status_code == 201, made.text
         published = client.post(
             _url(world),
             json={"publication": PUBLICATION, "product_system": as_json(pv_mapping())},

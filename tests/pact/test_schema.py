@@ -111,17 +111,29 @@ def test_broken_documents_fail(change: Any, where: str) -> None:
         validate_product_footprint(document)
 
 
-def test_events_are_checked_without_format_assertion() -> None:
-    """Conformance case 15 sends pfIds that are URNs, not UUIDs: accepted as an event."""
-    event = {
+def _published(**changes: object) -> dict[str, object]:
+    event: dict[str, object] = {
         "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
         "specversion": "1.0",
         "id": "123e4567-e89b-12d3-a456-426614174000",
         "source": "https://webhook.example.com",
         "time": "2023-05-19T11:30:00Z",
-        "data": {"pfIds": ["urn:gtin:4712345060507"]},
+        "data": {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]},  # as conformance TC15 sends
     }
-    assert schema.event_errors(event) == []
+    event.update(changes)
+    return event
+
+
+def test_events_are_checked_with_formats() -> None:
+    """Conformance TC15 sends UUID pfIds (accepted); TC40 sends a URN where the schema says
+    ``format: uuid`` and expects 400, so formats are asserted on incoming events too (this test
+    accepted the URN before)."""
+    assert schema.event_errors(_published()) == []
+    assert schema.event_errors(_published(time="2023-05-19T11:30:00.123Z")) == []
+    urn = schema.event_errors(_published(data={"pfIds": ["urn:gtin:4712345060507"]}))
+    assert urn == ["$.data.pfIds[0]: 'urn:gtin:4712345060507' is not a 'uuid'"]
+    assert any("time" in p for p in schema.event_errors(_published(time="19 May 2023")))
+    event = _published()
     del event["source"]
     assert any("source" in p for p in schema.event_errors(event))
 

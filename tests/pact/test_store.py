@@ -15,7 +15,7 @@ from dualcarbon.errors import StoreError
 from dualcarbon.footprint.product_yaml import dump_product_system
 from dualcarbon.pact import repository
 from dualcarbon.pact.schema import errors
-from dualcarbon.store import session_scope
+from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import Organisation, PactClient, StoredProductFootprint
 
 from .conftest import make_publication, pv_system
@@ -153,3 +153,44 @@ def test_partner_credentials_are_sealed(engine: Engine) -> None:
         assert stored.event_secret_sealed and "s3cret-value" not in stored.event_secret_sealed
         assert repository.partner_auth(stored, "server-key") == partner
         assert repository.partner_auth(stored, "another-key") is None  # key changed: unreadable
+
+
+def test_migration_0012_keeps_one_receipt_of_each_event(db_url: str) -> None:
+    """Repeats stored before the constraint existed: the first receipt stays, and from then on
+    the database refuses a second one (decision 0012)."""
+    upgrade(db_url, "0008")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO organisations (id, name) VALUES (1, 'o')"))
+            connection.execute(
+                text(
+                    "INSERT INTO pact_clients (id, client_id, secret_hash, name, organisation_id,"
+                    " active, created_at) VALUES (1, 'c', 'h', 'n', 1, true, :now)"
+                ),
+                {"now": "2026-01-01 00:00:00"},
+            )
+            for row_id, event_id in ((1, "e-1"), (2, "e-1"), (3, "e-2")):
+                connection.execute(
+                    text(
+                        "INSERT INTO pact_events (id, client_id, event_type, event_id, source,"
+                        " received_at, body, outcome) VALUES (:id, 1, 't', :e, 's', :now, '{}',"
+                        " 'stored')"
+                    ),
+                    {"id": row_id, "e": event_id, "now": "2026-01-01 00:00:00"},
+                )
+        upgrade(db_url)
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT id FROM pact_events ORDER BY id")).scalars()
+            assert list(kept) == [1, 3]
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO pact_events (id, client_id, event_type, event_id, source,"
+                    " received_at, body, outcome) VALUES (4, 1, 't', 'e-2', 's', :now, '{}',"
+                    " 'stored')"
+                ),
+                {"now": "2026-01-01 00:00:00"},
+            )
+    finally:
+        engine.dispose()

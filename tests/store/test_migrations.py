@@ -14,6 +14,7 @@ TABLES = {
     "product_footprints",
     "pact_clients",
     "pact_events",
+    "pact_deliveries",
     "facilities",
     "inventories",
     "results",

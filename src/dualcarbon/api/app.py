@@ -46,7 +46,8 @@ from dualcarbon.api.throttle import TooManyAttemptsError
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.signing import Signer
-from dualcarbon.pact.api import create_pact_app, mount_pact
+from dualcarbon.pact.api import create_pact_app, mount_pact, pact_options
+from dualcarbon.pact.outbox import delivery_worker
 from dualcarbon.store.database import make_engine
 from dualcarbon.web.routes import create_web
 
@@ -167,7 +168,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        pact = app.state.pact.state
+        async with delivery_worker(
+            engine,
+            secret_key=pact.secret,
+            policy=pact.outbound,
+            every_seconds=settings.pact_delivery_poll_seconds,
+        ):
+            yield
         engine.dispose()
 
     app = FastAPI(
@@ -202,6 +210,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         footprints,
     ):
         app.include_router(module.router, prefix="/api")
-    mount_pact(app, create_pact_app(engine, app.state.passwords, settings.secret))
+    mount_pact(
+        app, create_pact_app(engine, app.state.passwords, settings.secret, **pact_options(settings))
+    )
     app.mount("/", create_web(app))  # after the API, so /api/* is matched first
     return app

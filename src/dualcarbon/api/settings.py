@@ -79,6 +79,30 @@ class Settings(BaseSettings):
         "ledger.key in the data folder (created on first use)",
     )
 
+    # -- PACT (docs/pact.md, decision 0012) --
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#]+$",
+        description="the server's address as partners reach it (e.g. https://carbon.example.cn): "
+        "PACT Link headers and event sources use it; if unset, the request's own scheme and host "
+        "(behind a TLS proxy, trust it with `serve --forwarded-allow-ips`)",
+    )
+    pact_allow_private_event_urls: bool = Field(
+        default=False,
+        description="let PACT event deliveries reach loopback, private, link-local and other "
+        "non-public addresses (server-side request forgery guard; for tests and closed networks)",
+    )
+    pact_ca_bundle: str | None = Field(
+        default=None,
+        description="PEM file of the CAs trusted for outgoing PACT deliveries (default: the "
+        "system's)",
+    )
+    pact_delivery_poll_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="how often the server looks for PACT deliveries due for another attempt",
+    )
+
     @model_validator(mode="after")
     def _secret(self) -> Settings:
         if self.secret_key is None or not self.secret_key.get_secret_value():

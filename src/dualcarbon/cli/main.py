@@ -180,17 +180,27 @@ def demo(
     ] = False,
     port: Annotated[int, typer.Option(help="port for --serve")] = 8000,
     lang: LangOption = None,
+    ssl_certfile: server.SslCertOption = None,
+    ssl_keyfile: server.SslKeyOption = None,
+    self_signed: server.SelfSignedOption = None,
 ) -> None:
-    """Account the bundled demo coal plant and write its report; with --serve, run the platform."""
+    """Account the bundled demo coal plant and write its report; with --serve, run the platform
+    (over HTTPS with --ssl-certfile/--ssl-keyfile or --self-signed DIR, as PACT partners need)."""
     from dualcarbon.demo import run_demo
 
     language = _lang(lang)
+    # TLS options are checked (and a self-signed pair made) before the demo's work, not after
+    listening = (
+        server.listener("127.0.0.1", ssl_certfile, ssl_keyfile, self_signed, None)
+        if serve
+        else None
+    )
     run_demo(output, language)
-    if serve:
-        _serve_demo(output, port, language)
+    if listening is not None:
+        _serve_demo(output, port, language, listening)
 
 
-def _serve_demo(output: Path, port: int, lang: Lang) -> None:
+def _serve_demo(output: Path, port: int, lang: Lang, listening: server.Listener) -> None:
     import uvicorn
 
     from dualcarbon.api import create_app
@@ -198,9 +208,11 @@ def _serve_demo(output: Path, port: int, lang: Lang) -> None:
     from dualcarbon.demo.platform import PACT_CLIENT, PASSWORD, seed_demo_platform
 
     database = output.resolve() / "platform.sqlite"
-    settings = Settings(database_url=f"sqlite:///{database}", cookie_secure=False)
+    settings = Settings(
+        database_url=f"sqlite:///{database}", cookie_secure=listening.scheme == "https"
+    )
     logins = seed_demo_platform(settings)
-    url = f"http://127.0.0.1:{port}/"
+    url = f"{listening.scheme}://127.0.0.1:{port}/"
     console.print()
     console.print(pick(lang, f"[bold]演示平台：[/] {url}", f"[bold]Demo platform:[/] {url}"))
     console.print(pick(lang, f"  数据库 {database}", f"  store {database}"))
@@ -216,8 +228,25 @@ def _serve_demo(output: Path, port: int, lang: Lang) -> None:
             "POST /auth/token first)",
         )
     )
+    if listening.scheme == "http":
+        console.print(
+            pick(
+                lang,
+                "  PACT 合作方只通过 HTTPS 调用：加 --self-signed DIR 或 "
+                "--ssl-certfile/--ssl-keyfile",
+                "  PACT partners call over HTTPS only: add --self-signed DIR or "
+                "--ssl-certfile/--ssl-keyfile",
+            )
+        )
+    server.announce_listener(listening, url)
     console.print(pick(lang, "  Ctrl+C 停止", "  Ctrl+C stops it"))
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        **listening.options,
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry

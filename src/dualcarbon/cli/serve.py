@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +15,87 @@ users_app = typer.Typer(help="Manage the server's users.", no_args_is_help=True)
 ROLES_HELP = "enterprise, verifier, metrology_reviewer, regulator or admin"
 
 
+SslCertOption = Annotated[
+    Path | None,
+    typer.Option(help="PEM certificate (chain) to serve HTTPS with (needs --ssl-keyfile)"),
+]
+SslKeyOption = Annotated[Path | None, typer.Option(help="PEM private key of --ssl-certfile")]
+SelfSignedOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="serve HTTPS with a self-signed certificate kept in this folder (made on first "
+        "use; for trials: clients must be given DIR/cert.pem to trust)"
+    ),
+]
+ForwardedOption = Annotated[
+    str | None,
+    typer.Option(
+        help="addresses of TLS proxies whose X-Forwarded-Proto/-For are trusted, comma-separated "
+        "IPs or CIDRs ('*' trusts any: only when nothing else can reach the port); default "
+        "127.0.0.1, or FORWARDED_ALLOW_IPS"
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """uvicorn's TLS and proxy options, and the URL the server is reached at."""
+
+    options: dict[str, Any]
+    scheme: str
+    certificate: Path | None = None
+
+
+def listener(
+    host: str,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+    self_signed: Path | None,
+    forwarded_allow_ips: str | None,
+) -> Listener:
+    """Check the TLS options (exit 2 on a contradiction) and turn them into uvicorn's."""
+    from dualcarbon.api.tls import DEFAULT_NAMES, self_signed_pair
+
+    if self_signed is not None and (ssl_certfile or ssl_keyfile):
+        errors.print("[red]--self-signed or --ssl-certfile/--ssl-keyfile, not both[/]")
+        raise typer.Exit(2)
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        errors.print("[red]give --ssl-certfile and --ssl-keyfile together[/]")
+        raise typer.Exit(2)
+    if self_signed is not None:
+        names = (
+            DEFAULT_NAMES if host in ("0.0.0.0", "::", *DEFAULT_NAMES) else (host, *DEFAULT_NAMES)
+        )
+        ssl_certfile, ssl_keyfile = self_signed_pair(self_signed, names)
+    for path in (ssl_certfile, ssl_keyfile):
+        if path is not None and not path.is_file():
+            errors.print(f"[red]no such file: {path}[/]")
+            raise typer.Exit(2)
+    # uvicorn honours X-Forwarded-Proto/-For from these addresses only (proxy_headers), so
+    # request.base_url — PACT Link headers, event sources — says https behind a TLS proxy
+    options: dict[str, Any] = {"proxy_headers": True}
+    if forwarded_allow_ips is not None:
+        options["forwarded_allow_ips"] = forwarded_allow_ips
+    if ssl_certfile is not None:
+        options |= {"ssl_certfile": str(ssl_certfile), "ssl_keyfile": str(ssl_keyfile)}
+        return Listener(options, "https", ssl_certfile if self_signed is not None else None)
+    return Listener(options, "http")
+
+
+def announce_listener(listening: Listener, url: str) -> None:
+    """Say where the server listens and, for a self-signed pair, how clients trust it."""
+    from dualcarbon.api.tls import fingerprint
+
+    if listening.certificate is not None:
+        # plain text: rich would read ":AB:" of the fingerprint as an emoji code
+        for line in (
+            f"self-signed certificate {listening.certificate}",
+            f"  SHA-256 {fingerprint(listening.certificate)}",
+            f"  trust it: curl --cacert {listening.certificate} {url}",
+        ):
+            console.print(line, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
@@ -20,17 +103,26 @@ def serve(
         str | None,
         typer.Option(help="store URL (default: DUALCARBON_DATABASE_URL, else the SQLite file)"),
     ] = None,
+    ssl_certfile: SslCertOption = None,
+    ssl_keyfile: SslKeyOption = None,
+    self_signed: SelfSignedOption = None,
+    forwarded_allow_ips: ForwardedOption = None,
 ) -> None:
-    """Run the HTTP API (docs/api.md), after bringing the store's schema up to date."""
+    """Run the HTTP API (docs/api.md), after bringing the store's schema up to date. PACT
+    partners need HTTPS: --ssl-certfile/--ssl-keyfile, --self-signed DIR for a trial, or a TLS
+    proxy in front (docs/pact.md)."""
     import uvicorn
 
     from dualcarbon.api import Settings, create_app
     from dualcarbon.store import upgrade
 
+    listening = listener(host, ssl_certfile, ssl_keyfile, self_signed, forwarded_allow_ips)
     settings = Settings(database_url=database) if database else Settings()
     upgrade(settings.database_url)
-    console.print(f"dualcarbon API on http://{host}:{port}/docs")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    url = f"{listening.scheme}://{host}:{port}"
+    console.print(f"dualcarbon API on {url}/docs")
+    announce_listener(listening, url)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **listening.options)
 
 
 @users_app.command("create")

@@ -51,9 +51,24 @@ DEMO_PUBLICATION = {
 }
 """Publication facts of the demo footprints (invented identifiers)."""
 PRODUCTS = (
-    ("pv-module-simple.yaml", "urn:gtin:6901234567892", {"mass": PV_MASS_KG}),
-    ("lfp-ev-battery-pack.yaml", "urn:gtin:6901234567885", None),
+    (
+        "pv-module-simple.yaml",
+        "urn:gtin:6901234567892",
+        {"mass": PV_MASS_KG},
+        "urn:pact:productclassification:hs:854143",
+    ),
+    (
+        "lfp-ev-battery-pack.yaml",
+        "urn:gtin:6901234567885",
+        None,
+        "urn:pact:productclassification:hs:850760",
+    ),
 )
+"""File, product id, product facts, classification: Harmonized System 2022 subheadings 8541.43
+(photovoltaic cells assembled in modules or made up into panels) and 8507.60 (lithium-ion
+accumulators), in PACT's ``urn:pact:productclassification:<scheme>:<code>`` form. Every
+footprint carries one, so ``?classification=`` finds them (conformance case 23 filters by the
+first footprint's classification)."""
 
 
 @dataclass(frozen=True)
@@ -159,13 +174,15 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
 def _publish_demo_footprints(session: Session, organisation_id: int, passwords: Passwords) -> None:
     """The worked PV module and battery pack, published as PACT v3 footprints of the demo
     manufacturer, and a PACT client with known credentials that may read them."""
-    for name, product_id, product in PRODUCTS:
+    for name, product_id, product, classification in PRODUCTS:
         path = demo_footprint_path(name)
         raw = resolve_background(read_yaml_mapping(path), source=str(path))
         if product is not None:
             raw["product"] = product
         system = validate_product_system(raw, source=str(path))
-        publication = Publication.model_validate({**DEMO_PUBLICATION, "product_ids": [product_id]})
+        publication = Publication.model_validate(
+            {**DEMO_PUBLICATION, "product_ids": [product_id], "classifications": [classification]}
+        )
         repository.publish(
             session, organisation_id, system, dump_product_system(system), publication
         )

@@ -7,10 +7,18 @@ and its own OpenAPI document. :func:`mount_pact` routes the four paths of the ma
 
 Errors: a missing, garbled or foreign bearer token answers 400 ``BadRequest`` (the PACT
 conformance cases 6, 7 and 16 expect 400 for an invalid token), an expired one 401
-``TokenExpired``, a footprint of another organisation 403 ``AccessDenied``, an unknown id 404
-``NotFound`` (the v3 ``Error`` schema's code; v2 called it ``NoSuchFootprint``). The token
-endpoint answers as RFC 6749 §5.2 says: 401 ``invalid_client`` with ``WWW-Authenticate: Basic``,
-400 ``invalid_request`` or ``unsupported_grant_type``.
+``TokenExpired`` with ``WWW-Authenticate: Bearer error="invalid_token"`` (RFC 6750 §3), an
+unknown id and a footprint of another organisation alike 404 ``NotFound`` (the v3 ``Error``
+schema's code; answering 403 for the latter would tell which ids exist). UUIDs are matched in
+any letter case (RFC 9562 §4: case-insensitive on input). The token endpoint answers as RFC 6749
+§5.2 says: 401 ``invalid_client`` with ``WWW-Authenticate: Basic``, 400 ``invalid_request`` or
+``unsupported_grant_type``.
+
+Incoming events are checked against their v3 schema with formats (``uuid``, ``date-time``) and
+kept once per client, ``source`` and ``id`` (CloudEvents 1.0 identity, a unique constraint): a
+repeat is answered 200 and not processed again. A RequestCreatedEvent from a client without an
+event endpoint answers 400 at once (the spec: a request the owner can tell it cannot handle gets
+a 4xx), since its answer could never be delivered.
 
 Links for the next page (RFC 8288) carry the filters, ``limit`` and an ``offset``; they are
 stateless, so they stay valid well beyond the 180 s the spec asks for. Footprints are listed
@@ -24,19 +32,20 @@ import base64
 import binascii
 import json
 import logging
+import uuid
 from typing import Any
 from urllib.parse import unquote, urlencode
 
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from dualcarbon.api.security import Passwords
-from dualcarbon.pact import repository
-from dualcarbon.pact.delivery import deliver
+from dualcarbon.pact import outbox, repository
 from dualcarbon.pact.events import (
     CLOUDEVENTS_JSON,
     EVENT_TYPES,
@@ -44,6 +53,7 @@ from dualcarbon.pact.events import (
     rejected_event,
 )
 from dualcarbon.pact.filters import FilterError, FootprintQuery, matches
+from dualcarbon.pact.outbound import OutboundPolicy
 from dualcarbon.pact.schema import event_errors
 from dualcarbon.pact.tokens import (
     DEFAULT_LIFETIME_SECONDS,
@@ -64,15 +74,29 @@ _TIME_KEYS = ("validon", "validafter", "validbefore")
 class PactError(Exception):
     """An error answered as PACT's ``{code, message}``."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
         super().__init__(message)
 
 
-def pact_error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message}, status_code=status)
+def pact_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
+
+
+def canonical_id(value: str) -> str:
+    """A footprint id as stored: a UUID in its lower-case hyphenated form (any case and RFC 9562
+    spelling accepted); anything else unchanged (it then matches nothing)."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -98,16 +122,29 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
 
 
+def pact_options(settings: Any) -> dict[str, Any]:
+    """``create_pact_app``'s options from the server's settings (``api.settings.Settings``)."""
+    return {
+        "outbound": OutboundPolicy(
+            verify=settings.pact_ca_bundle or True,
+            allow_private=settings.pact_allow_private_event_urls,
+        ),
+        "public_url": settings.public_url,
+    }
+
+
 def create_pact_app(
     engine: Engine,
     passwords: Passwords,
     secret: str,
     *,
     token_lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS,
-    outgoing_verify: bool | str = True,
+    outbound: OutboundPolicy | None = None,
+    public_url: str | None = None,
 ) -> FastAPI:
-    """The PACT API over ``engine``'s store; tokens signed with ``secret``. ``outgoing_verify``
-    is httpx's ``verify`` for the events we POST to partners (a CA bundle path, or True)."""
+    """The PACT API over ``engine``'s store; tokens signed with ``secret``. ``outbound`` is how
+    events are POSTed to partners (CA bundle, private targets; :mod:`dualcarbon.pact.outbound`);
+    ``public_url`` the base of our absolute URLs (else the request's own scheme and host)."""
     app = FastAPI(
         title="dualcarbon PACT v3",
         openapi_url=None,
@@ -117,12 +154,13 @@ def create_pact_app(
     app.state.engine = engine
     app.state.passwords = passwords
     app.state.tokens = AccessTokens(secret, token_lifetime_seconds)
-    app.state.outgoing_verify = outgoing_verify
+    app.state.outbound = outbound or OutboundPolicy()
+    app.state.public_url = public_url.rstrip("/") if public_url else None
     app.state.secret = secret
 
     async def _pact_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, PactError)
-        return pact_error(exc.status, exc.code, exc.message)
+        return pact_error(exc.status, exc.code, exc.message, exc.headers)
 
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.exception("PACT API error", exc_info=exc)
@@ -143,7 +181,16 @@ def create_pact_app(
         try:
             client_id = tokens.client_of(token.strip())
         except TokenExpiredError:
-            raise PactError(401, "TokenExpired", "the access token has expired") from None
+            raise PactError(
+                401,
+                "TokenExpired",
+                "the access token has expired",
+                # RFC 6750 §3: a 401 to a bearer request names the scheme and the error
+                {
+                    "WWW-Authenticate": 'Bearer realm="pact", error="invalid_token", '
+                    'error_description="the access token expired"'
+                },
+            ) from None
         except InvalidTokenError:
             raise PactError(400, "BadRequest", "invalid token provided") from None
         client = repository.client_by_id(db, client_id)
@@ -198,7 +245,7 @@ def create_pact_app(
                     number = int(value)
                 except ValueError:
                     raise PactError(400, "BadRequest", f"{key} must be an integer") from None
-                if number < 0 or (name == "limit" and number == 0):
+                if number < 0:  # the schema's minimum is 0 for limit
                     raise PactError(400, "BadRequest", f"{key} out of range")
                 if name == "limit":
                     limit = min(number, MAX_LIMIT)
@@ -209,15 +256,23 @@ def create_pact_app(
         except FilterError as exc:
             raise PactError(400, "BadRequest", str(exc)) from None
 
+    def base_url(request: Request) -> str:
+        """Our address as the partner reaches it: the configured public URL, else the
+        request's (scheme from a trusted proxy's X-Forwarded-Proto, see ``serve``)."""
+        configured: str | None = app.state.public_url
+        return configured or str(request.base_url).rstrip("/")
+
     def _next_link(request: Request, limit: int, offset: int) -> str:
+        """The next page; after a ``limit=0`` page (empty, as asked) the rest without limit."""
         kept = [
-            (k, v) for k, v in request.query_params.multi_items() if k.lower() not in ("offset",)
+            (k, v)
+            for k, v in request.query_params.multi_items()
+            if k.lower() != "offset" and not (limit == 0 and k.lower() == "limit")
         ]
-        if not any(k.lower() == "limit" for k, _ in kept):
+        if limit and not any(k.lower() == "limit" for k, _ in kept):
             kept.append(("limit", str(limit)))
         kept.append(("offset", str(offset)))
-        base = str(request.base_url).rstrip("/")
-        return f'<{base}/3/footprints?{urlencode(kept)}>; rel="next"'
+        return f'<{base_url(request)}/3/footprints?{urlencode(kept)}>; rel="next"'
 
     @app.get("/3/footprints")
     def list_footprints(request: Request) -> Response:
@@ -236,11 +291,10 @@ def create_pact_app(
     def get_footprint(id: str, request: Request) -> Response:
         with session() as db:
             client = client_for(request, db)
-            row = db.get(StoredProductFootprint, id)
-            if row is None:
-                raise PactError(404, "NotFound", f"no footprint {id}")
-            if row.organisation_id != client.organisation_id:
-                raise PactError(403, "AccessDenied", f"footprint {id} is not shared with you")
+            row = db.get(StoredProductFootprint, canonical_id(id))
+            # another organisation's footprint answers as an unknown one: no way to tell ids
+            if row is None or row.organisation_id != client.organisation_id:
+                raise PactError(404, "NotFound", "no such footprint")
             return JSONResponse({"data": repository.served(row)})
 
     @app.post("/3/events")
@@ -265,16 +319,29 @@ def create_pact_app(
                 if event["type"] not in EVENT_TYPES.values():
                     raise PactError(400, "NotImplemented", f"event type {event['type']!r}")
                 requested = event["type"] == EVENT_TYPES["request_created"]
-                row = repository.record_event(
-                    db, client, event, "received" if requested else "stored"
-                )
-                db.commit()
+                if requested and not client.event_url:
+                    raise PactError(
+                        400,
+                        "BadRequest",
+                        "this client has no event endpoint, so the request could never be "
+                        "answered; ask the data owner to set the client's event_url",
+                    )
+                if repository.event_seen(db, client, event):
+                    return None  # a repeat: acknowledged, not processed again
+                try:
+                    row = repository.record_event(
+                        db, client, event, "received" if requested else "stored"
+                    )
+                    db.commit()
+                except IntegrityError:  # the same event arrived concurrently and won
+                    db.rollback()
+                    return None
                 return (row.id, event, client) if requested else None
 
         answer = await run_in_threadpool(receive)
         if answer is not None:
             row_id, event, client = answer
-            source = str(request.base_url).rstrip("/") + "/3/events"
+            source = base_url(request) + "/3/events"
             background.add_task(_answer_request, row_id, event, client, source)
         return Response(status_code=200)
 
@@ -304,16 +371,19 @@ def create_pact_app(
                 error or "no footprint matches the request",
             )
             outcome = "rejected"
-        delivered = _deliver(client, reply)
+        # the answer is owed in the same transaction that records it, then sent; a partner
+        # that is down gets it later with back-off (pact/outbox.py), as PublishedEvents
         with session() as db:
             stored = db.get(PactEvent, row_id)
-            if stored is not None:
-                stored.outcome = outcome if delivered else "reply_failed"
-                stored.reply = json.dumps(reply, ensure_ascii=False)
-                db.commit()
-
-    def _deliver(client: PactClient, reply: dict[str, Any]) -> bool:
-        return deliver(client, reply, secret_key=app.state.secret, verify=app.state.outgoing_verify)
+            if stored is None:
+                return
+            stored.outcome = outcome
+            stored.reply = json.dumps(reply, ensure_ascii=False)
+            [delivery_id] = outbox.enqueue(db, [client], reply)
+            db.commit()
+        outbox.attempt(
+            app.state.engine, delivery_id, secret_key=app.state.secret, policy=app.state.outbound
+        )
 
     return app
 

@@ -49,9 +49,15 @@ class FootprintQuery:
         lists: Mapping[str, Iterable[str]],
         times: Mapping[str, str | None],
     ) -> FootprintQuery:
-        """From the v3 names (``productId``, …, case-insensitive keys)."""
-        lowered = {key.lower(): [v.lower() for v in values] for key, values in lists.items()}
-        when = {key.lower(): value for key, value in times.items() if value}
+        """From the v3 names (``productId``, …, case-insensitive keys). An empty value
+        (``?classification=``) stands for no criterion, for every filter alike, as an empty
+        date already did: PACT's conformance case 23 sends an empty ``classification`` when
+        the first footprint has none and expects every footprint back."""
+        lowered = {
+            key.lower(): [v.strip().lower() for v in values if v.strip()]
+            for key, values in lists.items()
+        }
+        when = {key.lower(): value for key, value in times.items() if value and value.strip()}
         return cls(
             product_ids=tuple(lowered.get("productid", ())),
             company_ids=tuple(lowered.get("companyid", ())),

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dualcarbon.api.scope import NotFoundError
 from dualcarbon.api.security import Passwords
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.model import ProductSystem
@@ -229,6 +230,56 @@ def record_event(
     session.add(row)
     session.flush()
     return row
+
+
+def event_seen(session: Session, client: PactClient, event: dict[str, Any]) -> bool:
+    """Whether this client already sent an event with this ``source`` and ``id`` (CloudEvents
+    1.0: the pair identifies an event; the table's unique constraint settles races)."""
+    found = session.scalar(
+        select(PactEvent.id).where(
+            PactEvent.client_id == client.id,
+            PactEvent.source == str(event.get("source", "")),
+            PactEvent.event_id == str(event.get("id", "")),
+        )
+    )
+    return found is not None
+
+
+def organisation_client(session: Session, organisation_id: int, client_id: str) -> PactClient:
+    """The organisation's client ``client_id``; NotFoundError (404) if it has none of that id."""
+    client = client_by_id(session, client_id)
+    if client is None or client.organisation_id != organisation_id:
+        raise NotFoundError("PACT client", client_id)
+    return client
+
+
+def organisation_clients(session: Session, organisation_id: int) -> list[PactClient]:
+    return list(
+        session.scalars(
+            select(PactClient)
+            .where(PactClient.organisation_id == organisation_id)
+            .order_by(PactClient.id)
+        )
+    )
+
+
+def set_event_endpoint(
+    client: PactClient,
+    event_url: str | None,
+    *,
+    partner: PartnerAuth | None = None,
+    secret_key: str | None = None,
+) -> None:
+    """Point the client's answers at ``event_url`` (``None``: none), with the partner's token
+    credentials or none. The caller checks the URLs (SSRF policy) and commits."""
+    client.event_url = event_url
+    client.event_auth_url = client.event_client_id = client.event_secret_sealed = None
+    if partner is not None:
+        if secret_key is None:
+            raise ValueError("sealing partner credentials needs the server's secret key")
+        client.event_auth_url = partner.token_url
+        client.event_client_id = partner.client_id
+        client.event_secret_sealed = seal(secret_key, partner.client_secret)
 
 
 def count_events(session: Session) -> int:

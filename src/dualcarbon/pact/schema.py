@@ -7,9 +7,10 @@ document against ``#/components/schemas/<Name>`` with every ``$ref`` resolved in
 
 Formats are asserted, not only annotated (Draft 2020-12 leaves them as annotations by default):
 ``decimal`` (the spec's "string<decimal>": a JSON string holding a plain decimal number),
-``date-time`` (RFC 3339), ``uuid`` and ``uri``. Incoming events from partners are checked with
-:func:`event_errors`, which does *not* assert formats: the PACT conformance suite itself sends
-``pfIds`` that are URNs, not UUIDs (its test case 15), and refusing them would fail it.
+``date-time`` (RFC 3339), ``uuid`` and ``uri``. Incoming events from partners are checked the
+same way (:func:`event_errors`): a ``PublishedEvent`` whose ``pfIds`` are URNs rather than UUIDs
+is malformed and answers 400, as the PACT conformance suite's test case 40 expects (its case 15
+sends UUIDs).
 """
 
 from __future__ import annotations
@@ -143,8 +144,9 @@ def validate_product_footprint(document: Mapping[str, Any]) -> None:
 
 
 def event_errors(document: object) -> list[str]:
-    """The problems of an incoming CloudEvent (formats not asserted, see the module docstring):
-    checked as the event type it names, else as a ``BaseEvent``."""
+    """The problems of an incoming CloudEvent, formats asserted (``uuid`` pfIds, ``date-time``
+    times; see the module docstring): checked as the event type it names, else as a
+    ``BaseEvent``."""
     names = {
         "org.wbcsd.pact.ProductFootprint.PublishedEvent.3": "PublishedEvent",
         "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3": "RequestCreatedEvent",
@@ -153,7 +155,7 @@ def event_errors(document: object) -> list[str]:
     }
     kind = document.get("type") if isinstance(document, dict) else None
     schema = names.get(kind, "BaseEvent") if isinstance(kind, str) else "BaseEvent"
-    return errors(schema, document, formats=False)
+    return errors(schema, document)
 
 
 def response_errors(path: str, method: str, status: int, body: object) -> list[str]:

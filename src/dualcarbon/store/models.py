@@ -614,10 +614,13 @@ class PactClient(Base):
 
 class PactEvent(Base):
     """A CloudEvent received on ``/3/events`` from a client, kept as sent, with what we did:
-    ``outcome`` is ``stored``, ``fulfilled``, ``rejected`` or ``reply_failed``; ``reply`` the
-    event we sent back, if any."""
+    ``outcome`` is ``stored``, ``fulfilled``, ``rejected`` (the answer is then owed in
+    ``pact_deliveries``) or ``reply_failed`` (before migration 0012); ``reply`` our answer."""
 
     __tablename__ = "pact_events"
+    # CloudEvents 1.0: source + id identify an event; a repeat is acknowledged, not processed
+    # again — a constraint, so concurrent repeats cannot both get in (decision 0012)
+    __table_args__ = (UniqueConstraint("client_id", "source", "event_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("pact_clients.id"), index=True)
@@ -631,3 +634,26 @@ class PactEvent(Base):
 
     def __repr__(self) -> str:
         return f"PactEvent(id={self.id!r}, event_type={self.event_type!r})"
+
+
+class PactDelivery(Base):
+    """An event we owe a client's ``/3/events`` (a PublishedEvent), kept until delivered:
+    ``status`` is ``pending``, ``delivered`` or ``failed`` (attempts used up); a pending one is
+    tried again at ``next_attempt_at`` with exponential back-off, also after a restart
+    (:mod:`dualcarbon.pact.outbox`)."""
+
+    __tablename__ = "pact_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("pact_clients.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"PactDelivery(id={self.id!r}, status={self.status!r})"

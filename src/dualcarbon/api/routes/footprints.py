@@ -4,10 +4,11 @@ PACT clients (partner systems) allowed to read them."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import yaml
 from fastapi import APIRouter, BackgroundTasks, Request, status
+from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -16,17 +17,18 @@ from dualcarbon.api import services
 from dualcarbon.api.deps import CurrentUser, PasswordsDep, PathId, SessionDep, SettingsDep
 from dualcarbon.api.schemas import ErrorBody
 from dualcarbon.api.scope import Action, Area
+from dualcarbon.api.settings import Settings
 from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
 from dualcarbon.footprint.product_yaml import dump_product_system, resolve_background
 from dualcarbon.io.yaml_file import read_yaml_mapping
-from dualcarbon.pact import repository
-from dualcarbon.pact.delivery import deliver
+from dualcarbon.pact import outbox, repository
 from dualcarbon.pact.events import published_event
 from dualcarbon.pact.mapping import PactMappingError
+from dualcarbon.pact.outbound import TargetRefusedError, check_url
 from dualcarbon.pact.publication import Publication
-from dualcarbon.store.models import StoredProductFootprint
+from dualcarbon.store.models import PactClient, StoredProductFootprint
 
 router = APIRouter(tags=["footprints"])
 
@@ -45,8 +47,9 @@ class FootprintPublic(BaseModel):
     document: dict[str, Any] = Field(description="the PACT v3 ProductFootprint as served")
 
 
-class PactClientCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+class PactEventEndpoint(BaseModel):
+    """Where a client's answers go, and our credentials at the partner (all three or none)."""
+
     event_url: str | None = Field(
         default=None,
         max_length=500,
@@ -72,6 +75,65 @@ class PactClientCreate(BaseModel):
         if self.event_auth_url is not None and self.event_url is None:
             raise ValueError("event_auth_url without event_url")
         return self
+
+    def partner(self) -> repository.PartnerAuth | None:
+        if self.event_auth_url and self.event_client_id and self.event_client_secret:
+            return repository.PartnerAuth(
+                self.event_auth_url, self.event_client_id, self.event_client_secret
+            )
+        return None
+
+    def check_targets(self, settings: Settings) -> None:
+        """Refuse (422) an endpoint the server would not connect to (decision 0012: https,
+        public addresses only unless the administrator allows private ones)."""
+        problems = []
+        for field in ("event_url", "event_auth_url"):
+            url = getattr(self, field)
+            if url is None:
+                continue
+            try:
+                check_url(url, allow_private=settings.pact_allow_private_event_urls)
+            except TargetRefusedError as exc:
+                problems.append(InputProblem(services.REQUEST, str(exc), field=field))
+        if problems:
+            raise InputError(problems)
+
+
+class PactEventEndpointChange(PactEventEndpoint):
+    """A new event endpoint for an existing client: ``event_url`` given explicitly (``null``
+    removes it, and with it the partner credentials)."""
+
+    event_url: str | None = Field(
+        max_length=500,
+        pattern=r"^https://",
+        description="the partner's /3/events endpoint, or null for none",
+    )
+
+
+class PactClientCreate(PactEventEndpoint):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PactClientPublic(BaseModel):
+    id: int
+    client_id: str
+    name: str
+    organisation_id: int
+    event_url: str | None
+    event_auth_url: str | None
+    active: bool
+
+
+def _client_public(client: PactClient) -> PactClientPublic:
+    return PactClientPublic(
+        id=client.id,
+        client_id=client.client_id,
+        name=client.name,
+        organisation_id=client.organisation_id,
+        event_url=client.event_url,
+        event_auth_url=client.event_auth_url,
+        active=client.active,
+    )
 
 
 class PactClientCreated(BaseModel):
@@ -168,17 +230,25 @@ def announce(
     organisation_id: int,
     footprint_ids: list[str],
 ) -> None:
-    """Tell the organisation's PACT clients that footprints were published (a PublishedEvent
-    each, sent after the response)."""
+    """Tell the organisation's PACT clients that footprints were published: a PublishedEvent
+    each, owed in the store (committed) and tried after the response, then again with back-off
+    until delivered (:mod:`dualcarbon.pact.outbox`)."""
     clients = repository.clients_to_notify(session, organisation_id)
     if not clients:
         return
-    base = str(request.base_url).rstrip("/")
+    pact = request.app.state.pact
+    base = pact.state.public_url or str(request.base_url).rstrip("/")
     event = published_event(base + "/3/events", footprint_ids)
-    settings = request.app.state.settings
-    verify = request.app.state.pact.state.outgoing_verify
-    for client in clients:
-        background.add_task(deliver, client, event, secret_key=settings.secret, verify=verify)
+    owed = outbox.enqueue(session, clients, event)
+    session.commit()
+    for delivery_id in owed:
+        background.add_task(
+            outbox.attempt,
+            pact.state.engine,
+            delivery_id,
+            secret_key=pact.state.secret,
+            policy=pact.state.outbound,
+        )
 
 
 @router.get("/organisations/{organisation_id}/footprints")
@@ -243,18 +313,14 @@ def create_pact_client(
     """A PACT client (a partner system) that may read this organisation's footprints through
     /3/footprints; the secret is answered once."""
     services.organisation_for(session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING)
-    partner = None
-    if body.event_auth_url and body.event_client_id and body.event_client_secret:
-        partner = repository.PartnerAuth(
-            body.event_auth_url, body.event_client_id, body.event_client_secret
-        )
+    body.check_targets(settings)
     created = repository.create_client(
         session,
         passwords,
         organisation_id,
         body.name,
         body.event_url,
-        partner=partner,
+        partner=body.partner(),
         secret_key=settings.secret,
     )
     session.commit()
@@ -266,3 +332,36 @@ def create_pact_client(
         organisation_id=organisation_id,
         event_url=body.event_url,
     )
+
+
+@router.get("/organisations/{organisation_id}/pact-clients")
+def list_pact_clients(
+    organisation_id: PathId, principal: CurrentUser, session: SessionDep
+) -> list[PactClientPublic]:
+    """The organisation's PACT clients (never their secrets)."""
+    services.organisation_for(session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING)
+    return [_client_public(c) for c in repository.organisation_clients(session, organisation_id)]
+
+
+@router.put(
+    "/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint",
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def set_pact_client_event_endpoint(
+    organisation_id: PathId,
+    client_id: Annotated[str, FastAPIPath(max_length=100)],
+    body: PactEventEndpointChange,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> PactClientPublic:
+    """Set (or, with ``event_url: null``, remove) where the client's requests are answered and
+    the credentials we use at the partner; the URLs are checked as at creation."""
+    services.organisation_for(session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING)
+    client = repository.organisation_client(session, organisation_id, client_id)
+    body.check_targets(settings)
+    repository.set_event_endpoint(
+        client, body.event_url, partner=body.partner(), secret_key=settings.secret
+    )
+    session.commit()
+    return _client_public(client)
