@@ -256,7 +256,10 @@ def authenticate(session: Session, passwords: Passwords, email: str, password: s
 
 def open_session(session: Session, user: User, max_age_seconds: int) -> str:
     """Start a web session; the token for the cookie (only its hash is stored). Sessions
-    already expired (anyone's) are deleted first, so the table does not grow without end."""
+    already expired (anyone's) are deleted first, so the table does not grow without end.
+
+    The session carries the user's ``session_epoch`` as read when the password was checked: if
+    an admin ends the user's sessions in between, this one is born ended (decision 0010)."""
     token = new_session_token()
     now = utcnow()
     session.execute(delete(WebSession).where(WebSession.expires_at <= now))
@@ -266,6 +269,7 @@ def open_session(session: Session, user: User, max_age_seconds: int) -> str:
             token_hash=sha256(token),
             created_at=now,
             expires_at=now + dt.timedelta(seconds=max_age_seconds),
+            epoch=user.session_epoch,
         )
     )
     session.commit()
@@ -285,8 +289,8 @@ def principal_for_session(session: Session, token: str) -> Principal | None:
         .where(WebSession.token_hash == sha256(token), WebSession.expires_at > utcnow())
         .options(selectinload(WebSession.user).selectinload(User.assigned))
     )
-    if row is None or not row.user.active:
-        return None
+    if row is None or not row.user.active or row.epoch != row.user.session_epoch:
+        return None  # an admin ended the user's sessions, or deactivated them (decision 0010)
     return principal_of(row.user)
 
 

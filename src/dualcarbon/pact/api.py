@@ -12,6 +12,15 @@ conformance cases 6, 7 and 16 expect 400 for an invalid token), an expired one 4
 endpoint answers as RFC 6749 §5.2 says: 401 ``invalid_client`` with ``WWW-Authenticate: Basic``,
 400 ``invalid_request`` or ``unsupported_grant_type``.
 
+The token endpoint is throttled like the login (:mod:`dualcarbon.api.throttle`, decision 0010):
+attempts count per client id *from one address* and per address, each with exponential
+back-off after its free attempts, reserved atomically before the secret is checked; a refused
+attempt answers 429 ``temporarily_unavailable`` with ``Retry-After`` and costs no Argon2 work.
+The client counter is keyed by address too because a client secret is 256 random bits: the
+throttle protects the server's memory and time, not the secret, and so must not let anyone
+elsewhere lock a partner out. Checking a secret goes through the server's one hashing gate
+(:class:`~dualcarbon.api.security.HashingGate`): when it is full, 503 with ``Retry-After``.
+
 Links for the next page (RFC 8288) carry the filters, ``limit`` and an ``offset``; they are
 stateless, so they stay valid well beyond the 180 s the spec asks for. Footprints are listed
 oldest first and new ones are added at the end, so a page link keeps pointing at the same
@@ -34,7 +43,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from dualcarbon.api.security import Passwords
+from dualcarbon.api.security import HashingBusyError, Passwords
+from dualcarbon.api.throttle import (
+    Backoff,
+    Counters,
+    LoginThrottle,
+    TooManyAttemptsError,
+    guarded,
+)
 from dualcarbon.pact import repository
 from dualcarbon.pact.delivery import deliver
 from dualcarbon.pact.events import (
@@ -98,6 +114,26 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
 
 
+def _retry_later(status: int, retry_after: int, description: str) -> JSONResponse:
+    """RFC 6749 §5.2's error body for a throttled (429) or busy (503) token endpoint."""
+    return JSONResponse(
+        {"error": "temporarily_unavailable", "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Retry-After": str(retry_after)},
+    )
+
+
+def client_counters(
+    throttle: LoginThrottle, client_id: str, address: str | None
+) -> list[tuple[str, Backoff]]:
+    """Where a token request counts: the client id from this address, and the address."""
+    where = (address or "unknown")[:100]
+    return [
+        (f"pact-address:{where}", throttle.address),
+        (f"pact-client:{client_id[:200]}|{where}", throttle.account),
+    ]
+
+
 def create_pact_app(
     engine: Engine,
     passwords: Passwords,
@@ -105,9 +141,12 @@ def create_pact_app(
     *,
     token_lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS,
     outgoing_verify: bool | str = True,
+    throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """The PACT API over ``engine``'s store; tokens signed with ``secret``. ``outgoing_verify``
-    is httpx's ``verify`` for the events we POST to partners (a CA bundle path, or True)."""
+    is httpx's ``verify`` for the events we POST to partners (a CA bundle path, or True);
+    ``throttle`` the limits of ``/auth/token`` (default: the login's defaults)."""
+    throttle = throttle or LoginThrottle()
     app = FastAPI(
         title="dualcarbon PACT v3",
         openapi_url=None,
@@ -159,11 +198,29 @@ def create_pact_app(
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         form = await request.form() if media == "application/x-www-form-urlencoded" else None
 
+        address = request.client.host if request.client else None
+        counters = client_counters(throttle, credentials[0], address)
+
         def check() -> PactClient | None:
             with session() as db:
-                return repository.authenticate_client(db, passwords, *credentials)
+                guarded(db, counters)  # raises when an attempt must wait
+                try:
+                    found = repository.authenticate_client(db, passwords, *credentials)
+                except HashingBusyError:  # not checked: uncount it
+                    for key, _ in counters:
+                        Counters.give_back(db, key)
+                    raise
+                if found is not None:
+                    Counters.clear(db, [counters[1][0]])
+                    Counters.give_back(db, counters[0][0])
+                return found
 
-        client = await run_in_threadpool(check)
+        try:
+            client = await run_in_threadpool(check)
+        except TooManyAttemptsError as exc:
+            return _retry_later(429, exc.retry_after, "too many failed attempts; wait")
+        except HashingBusyError as exc:
+            return _retry_later(503, exc.retry_after, "the server is busy; try again shortly")
         if client is None:
             return _oauth_error(401, "invalid_client", "client authentication failed")
         grant = form.get("grant_type") if form is not None else None
