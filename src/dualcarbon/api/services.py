@@ -288,6 +288,7 @@ def principal_for_session(session: Session, token: str) -> Principal | None:
         select(WebSession)
         .where(WebSession.token_hash == sha256(token), WebSession.expires_at > utcnow())
         .options(selectinload(WebSession.user).selectinload(User.assigned))
+        .execution_options(populate_existing=True)  # the epoch as stored now, not as cached
     )
     if row is None or not row.user.active or row.epoch != row.user.session_epoch:
         return None  # an admin ended the user's sessions, or deactivated them (decision 0010)

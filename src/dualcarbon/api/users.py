@@ -346,7 +346,7 @@ def audit_trail(
             reason=entry.reason,
             detail=json.loads(entry.detail),
         )
-        for entry, email in session.execute(query).tuples()
+        for entry, email in session.execute(query).all()
     ]
 
 
