@@ -52,11 +52,15 @@ CLI_ACTOR_ID = 0
 """The ``user_id`` of the command line's principal (it acts as an admin; no such user)."""
 
 
+_SAY_WHY = "say why (the reason is kept in the audit trail)"
+
+
 def _reason(value: str) -> str:
+    """The reason, trimmed; a blank one is refused (the command line reaches here directly)."""
     text = value.strip()
     if not text:
-        raise ValueError("say why (the reason is kept in the audit trail)")
-    return text
+        raise InputError([InputProblem(REQUEST, _SAY_WHY, field="reason")])
+    return text[:500]
 
 
 class _Reasoned(BaseModel):
@@ -67,7 +71,9 @@ class _Reasoned(BaseModel):
     @field_validator("reason")
     @classmethod
     def _why(cls, value: str) -> str:
-        return _reason(value)
+        if not value.strip():
+            raise ValueError(_SAY_WHY)
+        return value.strip()
 
 
 class DeactivateRequest(_Reasoned):

@@ -24,6 +24,8 @@ UNPROCESSABLE = 422
 CONFLICT = 409
 
 Change = Callable[[Session, Principal], object]
+Reason = Annotated[str, Form()]
+"""Every form's reason (module level: FastAPI resolves the annotations by name here)."""
 
 
 def _lang(request: Request) -> str:
@@ -112,8 +114,6 @@ def add_user_pages(web: FastAPI) -> None:
         return RedirectResponse(
             f"/admin/users?lang={_lang(request)}&done={action}", status_code=303
         )
-
-    Reason = Annotated[str, Form()]
 
     @web.post("/admin/users/{user_id}/deactivate", response_model=None)
     def deactivate(request: Request, user_id: int, reason: Reason) -> Response:
