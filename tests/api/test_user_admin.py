@@ -220,3 +220,28 @@ def test_only_admins_administer_users_and_say_why(client: TestClient, world: Wor
     missing = _admin(client, world, "POST", "/users/999999/deactivate", reason="x")
     assert missing.status_code == 404
     assert _trail(client, world) == []
+
+
+def test_creating_and_assigning_are_in_the_trail_too(client: TestClient, world: World) -> None:
+    made = _admin(
+        client,
+        world,
+        "POST",
+        "/users",
+        email="new.verifier@example.cn",
+        name="新核查员",
+        password="a long enough password",
+        role="verifier",
+    )
+    assert made.status_code == 201, made.text
+    user = made.json()["id"]
+    assigned = _admin(
+        client, world, "PUT", f"/users/{user}/organisations", organisation_ids=[world.org_a]
+    )
+    assert assigned.status_code == 200
+    assign, create = _trail(client, world, user_id=user)
+    assert create["action"] == "create"
+    assert create["detail"] == {"role": "verifier", "organisation_id": None}
+    assert assign["action"] == "assign"
+    assert assign["detail"] == {"before": [], "after": [world.org_a]}
+    assert assign["actor"] == world.email("admin")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.uncertainty import account_uncertainty
+from dualcarbon.api import audit
 from dualcarbon.api.schemas import (
     CommentCreate,
     FacilityCreate,
@@ -202,6 +203,15 @@ def create_user(
         active=True,
     )
     session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "create",
+        user,
+        "",
+        {"role": user.role, "organisation_id": user.organisation_id},
+    )
     session.commit()
     return get_user(session, user.id)
 
@@ -238,6 +248,9 @@ def set_assignments(
         session.delete(session.get_one(UserOrganisation, (user_id, organisation_id)))
     for organisation_id in set(wanted) - current:
         session.add(UserOrganisation(user_id=user_id, organisation_id=organisation_id))
+    audit.record(
+        session, principal, "assign", user, "", {"before": sorted(current), "after": wanted}
+    )
     session.commit()
     session.expire(user)
     return get_user(session, user_id)

@@ -21,7 +21,6 @@ No change may leave the platform without an active admin.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from typing import Any, cast
 
@@ -29,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from dualcarbon.api.audit import record
 from dualcarbon.api.schemas import MAX_ID
 from dualcarbon.api.scope import Action, Area, Principal, Role, require
 from dualcarbon.api.security import Passwords
@@ -44,13 +44,6 @@ from dualcarbon.store.models import (
     WebSession,
     utcnow,
 )
-
-ACTIONS = ("deactivate", "activate", "role", "reset_password", "revoke_sessions")
-"""What the audit trail records."""
-
-CLI_ACTOR_ID = 0
-"""The ``user_id`` of the command line's principal (it acts as an admin; no such user)."""
-
 
 _SAY_WHY = "say why (the reason is kept in the audit trail)"
 
@@ -110,39 +103,6 @@ class AuditEntryPublic(BaseModel):
     subject_email: str
     reason: str
     detail: dict[str, Any]
-
-
-def actor_label(principal: Principal) -> str:
-    """Who acted, as the trail shows it: the admin's e-mail, or the command line and the
-    operating-system account that ran it."""
-    if principal.user_id == CLI_ACTOR_ID:
-        try:
-            who = getpass.getuser()
-        except (KeyError, OSError):  # no passwd entry (a container)
-            who = "?"
-        return f"command line ({who})"
-    return principal.email
-
-
-def _record(
-    session: Session,
-    principal: Principal,
-    action: str,
-    subject: User,
-    reason: str,
-    detail: dict[str, Any],
-) -> None:
-    session.add(
-        UserAuditEntry(
-            at=utcnow(),
-            actor_id=None if principal.user_id == CLI_ACTOR_ID else principal.user_id,
-            actor=actor_label(principal),
-            action=action,
-            subject_id=subject.id,
-            reason=reason,
-            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
-        )
-    )
 
 
 def _count(result: Result[Any]) -> int:
@@ -213,7 +173,7 @@ def deactivate(session: Session, principal: Principal, user_id: int, reason: str
     was = user.active
     user.active = False
     ended = _end_sessions(session, user, revoke_keys=True)
-    _record(session, principal, "deactivate", user, _reason(reason), {"was_active": was, **ended})
+    record(session, principal, "deactivate", user, _reason(reason), {"was_active": was, **ended})
     return _done(session, user_id)
 
 
@@ -222,7 +182,7 @@ def activate(session: Session, principal: Principal, user_id: int, reason: str) 
     user = _locked(session, principal, user_id)
     was = user.active
     user.active = True
-    _record(session, principal, "activate", user, _reason(reason), {"was_active": was})
+    record(session, principal, "activate", user, _reason(reason), {"was_active": was})
     session.commit()
     Counters.clear(session, [account_counter(user.email)])
     return _done(session, user_id)
@@ -284,7 +244,7 @@ def change_role(
         "assignments_dropped": dropped,
         **ended,
     }
-    _record(session, principal, "role", user, _reason(reason), detail)
+    record(session, principal, "role", user, _reason(reason), detail)
     return _done(session, user_id)
 
 
@@ -306,7 +266,7 @@ def reset_password(
     user = _locked(session, principal, user_id)
     user.password_hash = hashed
     ended = _end_sessions(session, user, revoke_keys=revoke_api_keys)
-    _record(session, principal, "reset_password", user, _reason(reason), ended)
+    record(session, principal, "reset_password", user, _reason(reason), ended)
     session.commit()
     Counters.clear(session, [account_counter(user.email)])
     return _done(session, user_id)
@@ -323,7 +283,7 @@ def revoke_sessions(
     """End every web session of the user (and, unless kept, revoke their API keys)."""
     user = _locked(session, principal, user_id)
     ended = _end_sessions(session, user, revoke_keys=revoke_api_keys)
-    _record(session, principal, "revoke_sessions", user, _reason(reason), ended)
+    record(session, principal, "revoke_sessions", user, _reason(reason), ended)
     return _done(session, user_id)
 
 

@@ -45,8 +45,8 @@ def _store(database: str | None) -> Iterator[Session]:
 
 
 def _admin() -> Principal:
+    from dualcarbon.api.audit import CLI_ACTOR_ID
     from dualcarbon.api.scope import Principal, Role
-    from dualcarbon.api.users import CLI_ACTOR_ID
 
     return Principal(user_id=CLI_ACTOR_ID, email="command line", role=Role.ADMIN)
 

@@ -14,14 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from dualcarbon.api import services, users
+from dualcarbon.api import audit, services, users
 from dualcarbon.api.deps import COOKIE_NAME
 from dualcarbon.api.scope import Action, Area, Principal, Role, require
+from dualcarbon.api.security import HashingBusyError
 from dualcarbon.errors import InputError
 from dualcarbon.web.i18n import USER_WORDS, WORDS
 
 UNPROCESSABLE = 422
 CONFLICT = 409
+BUSY = 503
 
 Change = Callable[[Session, Principal], object]
 Reason = Annotated[str, Form()]
@@ -68,7 +70,7 @@ def add_user_pages(web: FastAPI) -> None:
         words = _words(lang)
         done = request.query_params.get("done", "")
         notice = (
-            words["done"].format(action=words[f"action_{done}"]) if done in users.ACTIONS else None
+            words["done"].format(action=words[f"action_{done}"]) if done in audit.ACTIONS else None
         )
         html = (
             _templates()
@@ -111,6 +113,11 @@ def add_user_pages(web: FastAPI) -> None:
             except services.ConflictError as exc:
                 session.rollback()
                 return page(request, session, principal, CONFLICT, _message(exc))
+            except HashingBusyError as exc:
+                session.rollback()
+                busy = page(request, session, principal, BUSY, _message(exc))
+                busy.headers["Retry-After"] = str(exc.retry_after)
+                return busy
         return RedirectResponse(
             f"/admin/users?lang={_lang(request)}&done={action}", status_code=303
         )
