@@ -30,7 +30,8 @@ TABLES = {
     "evidence_heads",
     "result_comments",
     "result_signoffs",
-    "login_failures",
+    "login_counters",
+    "user_audit",
     "metering_points",
 }
 

@@ -31,10 +31,11 @@ from dualcarbon.api.routes import (
     organisations,
     overview,
     reference,
+    users,
     verification,
 )
 from dualcarbon.api.scope import AccessDeniedError
-from dualcarbon.api.security import CookieSigner, Passwords
+from dualcarbon.api.security import CookieSigner, HashingBusyError, HashingGate, Passwords
 from dualcarbon.api.services import (
     REQUEST,
     ConflictError,
@@ -42,7 +43,7 @@ from dualcarbon.api.services import (
     UnsupportedMediaTypeError,
 )
 from dualcarbon.api.settings import Settings
-from dualcarbon.api.throttle import TooManyAttemptsError
+from dualcarbon.api.throttle import LoginThrottle, TooManyAttemptsError
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.signing import Signer
@@ -127,13 +128,13 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (PayloadTooLargeError, TOO_LARGE),
     (UnsupportedMediaTypeError, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE),
     (TooManyAttemptsError, status.HTTP_429_TOO_MANY_REQUESTS),
+    (HashingBusyError, status.HTTP_503_SERVICE_UNAVAILABLE),
 )
 
 
 async def _dualcarbon_error(request: Request, exc: Exception) -> JSONResponse:
-    headers = (
-        {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttemptsError) else None
-    )
+    retry_after = getattr(exc, "retry_after", None)  # 429 throttled, 503 hashing busy
+    headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
     for kind, code in _STATUS:
         if isinstance(exc, kind):
             return error_response(code, str(exc), headers=headers)
@@ -186,7 +187,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)
+    app.state.passwords = Passwords(
+        settings.password_memory_kib,
+        settings.password_time_cost,
+        HashingGate(settings.password_hash_concurrency, settings.password_hash_queue),
+    )
     app.state.signer = CookieSigner(settings.secret, settings.session_max_age_seconds)
     app.state.ledger = (
         Signer.from_private_bytes(base64.b64decode(settings.ledger_key.get_secret_value()))
@@ -200,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(PoolTimeoutError, _busy)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for module in (
+        users,  # before accounts: /users/audit is not a user id
         accounts,
         organisations,
         reference,
@@ -210,8 +216,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         footprints,
     ):
         app.include_router(module.router, prefix="/api")
-    mount_pact(
-        app, create_pact_app(engine, app.state.passwords, settings.secret, **pact_options(settings))
+    pact = create_pact_app(
+        engine,
+        app.state.passwords,
+        settings.secret,
+        throttle=LoginThrottle.from_settings(settings),
+        **pact_options(settings),
     )
+    mount_pact(app, pact)
     app.mount("/", create_web(app))  # after the API, so /api/* is matched first
     return app

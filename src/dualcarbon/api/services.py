@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.uncertainty import account_uncertainty
+from dualcarbon.api import audit
 from dualcarbon.api.schemas import (
     CommentCreate,
     FacilityCreate,
@@ -202,6 +203,15 @@ def create_user(
         active=True,
     )
     session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "create",
+        user,
+        "",
+        {"role": user.role, "organisation_id": user.organisation_id},
+    )
     session.commit()
     return get_user(session, user.id)
 
@@ -238,6 +248,9 @@ def set_assignments(
         session.delete(session.get_one(UserOrganisation, (user_id, organisation_id)))
     for organisation_id in set(wanted) - current:
         session.add(UserOrganisation(user_id=user_id, organisation_id=organisation_id))
+    audit.record(
+        session, principal, "assign", user, "", {"before": sorted(current), "after": wanted}
+    )
     session.commit()
     session.expire(user)
     return get_user(session, user_id)
@@ -256,7 +269,10 @@ def authenticate(session: Session, passwords: Passwords, email: str, password: s
 
 def open_session(session: Session, user: User, max_age_seconds: int) -> str:
     """Start a web session; the token for the cookie (only its hash is stored). Sessions
-    already expired (anyone's) are deleted first, so the table does not grow without end."""
+    already expired (anyone's) are deleted first, so the table does not grow without end.
+
+    The session carries the user's ``session_epoch`` as read when the password was checked: if
+    an admin ends the user's sessions in between, this one is born ended (decision 0010)."""
     token = new_session_token()
     now = utcnow()
     session.execute(delete(WebSession).where(WebSession.expires_at <= now))
@@ -266,6 +282,7 @@ def open_session(session: Session, user: User, max_age_seconds: int) -> str:
             token_hash=sha256(token),
             created_at=now,
             expires_at=now + dt.timedelta(seconds=max_age_seconds),
+            epoch=user.session_epoch,
         )
     )
     session.commit()
@@ -284,9 +301,10 @@ def principal_for_session(session: Session, token: str) -> Principal | None:
         select(WebSession)
         .where(WebSession.token_hash == sha256(token), WebSession.expires_at > utcnow())
         .options(selectinload(WebSession.user).selectinload(User.assigned))
+        .execution_options(populate_existing=True)  # the epoch as stored now, not as cached
     )
-    if row is None or not row.user.active:
-        return None
+    if row is None or not row.user.active or row.epoch != row.user.session_epoch:
+        return None  # an admin ended the user's sessions, or deactivated them (decision 0010)
     return principal_of(row.user)
 
 

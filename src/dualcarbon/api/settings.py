@@ -56,17 +56,30 @@ class Settings(BaseSettings):
     login_failures_per_email: int = Field(
         default=5,
         gt=0,
-        description="failed logins for one e-mail address within the window before further "
-        "attempts answer 429 (docs/api.md, login throttling)",
+        description="failed logins for one account (or one known device) before each further "
+        "attempt must wait, the wait doubling (docs/api.md, login throttling)",
     )
     login_failures_per_client: int = Field(
         default=20,
         gt=0,
-        description="failed logins from one client address within the window before further "
-        "attempts answer 429",
+        description="failed logins from one client address (browsers without a device cookie) "
+        "before each further attempt must wait, the wait doubling",
     )
-    login_window_seconds: int = Field(
-        default=15 * 60, gt=0, description="how long a failed login counts [s]"
+    login_backoff_max_seconds: int = Field(
+        default=15 * 60, gt=0, description="the longest wait the back-off imposes [s]"
+    )
+    login_forget_seconds: int = Field(
+        default=24 * 3600,
+        gt=0,
+        description="a counter without attempts for this long starts again from zero [s]",
+    )
+    password_hash_concurrency: int = Field(
+        default=4, gt=0, description="password checks (Argon2id) run at once, at most"
+    )
+    password_hash_queue: int = Field(
+        default=16,
+        ge=0,
+        description="password checks waiting for a slot, at most; beyond, 503 with Retry-After",
     )
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     password_memory_kib: int = Field(

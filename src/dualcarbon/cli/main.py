@@ -19,6 +19,7 @@ from dualcarbon.cli import (
     uncertainty,
 )
 from dualcarbon.cli import serve as server
+from dualcarbon.cli import users as _users  # noqa: F401  (adds list, deactivate … to `users`)
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick

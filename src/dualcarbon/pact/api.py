@@ -20,6 +20,15 @@ repeat is answered 200 and not processed again. A RequestCreatedEvent from a cli
 event endpoint answers 400 at once (the spec: a request the owner can tell it cannot handle gets
 a 4xx), since its answer could never be delivered.
 
+The token endpoint is throttled like the login (:mod:`dualcarbon.api.throttle`, decision 0010):
+attempts count per client id *from one address* and per address, each with exponential
+back-off after its free attempts, reserved atomically before the secret is checked; a refused
+attempt answers 429 ``temporarily_unavailable`` with ``Retry-After`` and costs no Argon2 work.
+The client counter is keyed by address too because a client secret is 256 random bits: the
+throttle protects the server's memory and time, not the secret, and so must not let anyone
+elsewhere lock a partner out. Checking a secret goes through the server's one hashing gate
+(:class:`~dualcarbon.api.security.HashingGate`): when it is full, 503 with ``Retry-After``.
+
 Links for the next page (RFC 8288) carry the filters, ``limit`` and an ``offset``; they are
 stateless, so they stay valid well beyond the 180 s the spec asks for. Footprints are listed
 oldest first and new ones are added at the end, so a page link keeps pointing at the same
@@ -44,7 +53,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from dualcarbon.api.security import Passwords
+from dualcarbon.api.security import HashingBusyError, Passwords
+from dualcarbon.api.throttle import (
+    Backoff,
+    Counters,
+    LoginThrottle,
+    TooManyAttemptsError,
+    guarded,
+)
 from dualcarbon.pact import outbox, repository
 from dualcarbon.pact.events import (
     CLOUDEVENTS_JSON,
@@ -133,6 +149,26 @@ def pact_options(settings: Any) -> dict[str, Any]:
     }
 
 
+def _retry_later(status: int, retry_after: int, description: str) -> JSONResponse:
+    """RFC 6749 §5.2's error body for a throttled (429) or busy (503) token endpoint."""
+    return JSONResponse(
+        {"error": "temporarily_unavailable", "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Retry-After": str(retry_after)},
+    )
+
+
+def client_counters(
+    throttle: LoginThrottle, client_id: str, address: str | None
+) -> list[tuple[str, Backoff]]:
+    """Where a token request counts: the client id from this address, and the address."""
+    where = (address or "unknown")[:100]
+    return [
+        (f"pact-address:{where}", throttle.address),
+        (f"pact-client:{client_id[:200]}|{where}", throttle.account),
+    ]
+
+
 def create_pact_app(
     engine: Engine,
     passwords: Passwords,
@@ -141,10 +177,13 @@ def create_pact_app(
     token_lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS,
     outbound: OutboundPolicy | None = None,
     public_url: str | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """The PACT API over ``engine``'s store; tokens signed with ``secret``. ``outbound`` is how
     events are POSTed to partners (CA bundle, private targets; :mod:`dualcarbon.pact.outbound`);
-    ``public_url`` the base of our absolute URLs (else the request's own scheme and host)."""
+    ``public_url`` the base of our absolute URLs (else the request's own scheme and host);
+    ``throttle`` the limits of ``/auth/token`` (default: the login's defaults)."""
+    throttle = throttle or LoginThrottle()
     app = FastAPI(
         title="dualcarbon PACT v3",
         openapi_url=None,
@@ -206,11 +245,29 @@ def create_pact_app(
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         form = await request.form() if media == "application/x-www-form-urlencoded" else None
 
+        address = request.client.host if request.client else None
+        counters = client_counters(throttle, credentials[0], address)
+
         def check() -> PactClient | None:
             with session() as db:
-                return repository.authenticate_client(db, passwords, *credentials)
+                guarded(db, counters)  # raises when an attempt must wait
+                try:
+                    found = repository.authenticate_client(db, passwords, *credentials)
+                except HashingBusyError:  # not checked: uncount it
+                    for key, _ in counters:
+                        Counters.give_back(db, key)
+                    raise
+                if found is not None:
+                    Counters.clear(db, [counters[1][0]])
+                    Counters.give_back(db, counters[0][0])
+                return found
 
-        client = await run_in_threadpool(check)
+        try:
+            client = await run_in_threadpool(check)
+        except TooManyAttemptsError as exc:
+            return _retry_later(429, exc.retry_after, "too many failed attempts; wait")
+        except HashingBusyError as exc:
+            return _retry_later(503, exc.retry_after, "the server is busy; try again shortly")
         if client is None:
             return _oauth_error(401, "invalid_client", "client authentication failed")
         grant = form.get("grant_type") if form is not None else None

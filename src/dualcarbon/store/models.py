@@ -380,6 +380,8 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Raised by one to end every web session of the user at once (0010, decision 0010)."""
 
     organisation: Mapped[Organisation | None] = relationship()
     assigned: Mapped[list[Organisation]] = relationship(
@@ -423,6 +425,8 @@ class WebSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The user's ``session_epoch`` when the session began; valid only while they are equal."""
 
     user: Mapped[User] = relationship()
 
@@ -512,20 +516,42 @@ class ResultSignOff(Base):
 # -- login throttling (0006) ---------------------------------------------------------------------
 
 
-class LoginFailure(Base):
-    """A failed login, kept for the throttle's window (:mod:`dualcarbon.api.throttle`): counted
-    per e-mail address and per client address, deleted once older than the window or when the
-    e-mail's next login succeeds."""
+class LoginCounter(Base):
+    """Consecutive failed attempts under one throttle key (:mod:`dualcarbon.api.throttle`,
+    migration 0010): an account, a client address, a device, a PACT client. Times are POSIX
+    seconds, so that the throttle's single ``INSERT … ON CONFLICT … WHERE`` can do its arithmetic
+    alike on SQLite and PostgreSQL."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_counters"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), index=True)
-    client: Mapped[str] = mapped_column(String(100))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[float] = mapped_column(Double, index=True)
 
     def __repr__(self) -> str:
-        return f"LoginFailure(id={self.id!r}, email={self.email!r}, client={self.client!r})"
+        return f"LoginCounter(key={self.key!r}, failures={self.failures!r})"
+
+
+class UserAuditEntry(Base):
+    """One change an admin made to a user account (migration 0010): who, what, whom, when, why.
+    ``actor_id`` is ``None`` for the command line, which names the operating-system user in
+    ``actor``; ``detail`` is JSON (e.g. the role before and after)."""
+
+    __tablename__ = "user_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return (
+            f"UserAuditEntry(id={self.id!r}, action={self.action!r}, subject={self.subject_id!r})"
+        )
 
 
 # -- PACT v3 product footprints, partners and their events (0008) ------------------------------

@@ -31,7 +31,14 @@ from dualcarbon.api.overview import overview
 from dualcarbon.api.routes.footprints import announce, publish_submission
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
 from dualcarbon.api.scope import Action, Area, NotFoundError, Principal, Role, allowed
-from dualcarbon.api.throttle import LoginThrottle, TooManyAttemptsError
+from dualcarbon.api.security import HashingBusyError
+from dualcarbon.api.throttle import (
+    DEVICE_COOKIE,
+    DEVICE_MAX_AGE_SECONDS,
+    DeviceCookies,
+    LoginThrottle,
+    TooManyAttemptsError,
+)
 from dualcarbon.api.uploads import Received, received_file
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
@@ -44,6 +51,7 @@ from dualcarbon.reports.i18n import source_label, tier_label
 from dualcarbon.store.models import StoredProductFootprint
 from dualcarbon.store.repository import get_result, load_inventory, load_register, load_result
 from dualcarbon.web.i18n import WORDS
+from dualcarbon.web.users import add_user_pages
 
 UNPROCESSABLE = 422
 CONFLICT = 409
@@ -99,6 +107,7 @@ def create_web(api: FastAPI) -> FastAPI:
     web.state.settings = api.state.settings
     web.state.ledger = api.state.ledger
     web.state.pact = api.state.pact  # publishing from a page tells PACT clients, as the API does
+    add_user_pages(web)
 
     @web.get("/login", response_class=HTMLResponse)
     def login_page(request: Request) -> HTMLResponse:
@@ -111,16 +120,20 @@ def create_web(api: FastAPI) -> FastAPI:
         settings = request.app.state.settings
         throttle = LoginThrottle.from_settings(settings)
         client = request.client.host if request.client else None
+        devices = DeviceCookies(settings.secret)
+        device = devices.device_of(request.cookies.get(DEVICE_COOKIE), email)
         with _session(request) as session:
             try:
                 user = throttle.authenticate(
-                    session, request.app.state.passwords, email, password, client
+                    session, request.app.state.passwords, email, password, client, device
                 )
-            except TooManyAttemptsError as exc:
-                message = WORDS[_lang(request)]["too_many_logins"].format(
-                    minutes=math.ceil(exc.retry_after / 60)
+            except (TooManyAttemptsError, HashingBusyError) as exc:
+                busy = isinstance(exc, HashingBusyError)
+                message = WORDS[_lang(request)]["login_busy" if busy else "too_many_logins"]
+                message = message.format(minutes=math.ceil(exc.retry_after / 60))
+                page = _page(
+                    request, "login.html.j2", 503 if busy else 429, user=None, error=message
                 )
-                page = _page(request, "login.html.j2", 429, user=None, error=message)
                 page.headers["Retry-After"] = str(exc.retry_after)
                 return page
             if user is None:
@@ -137,6 +150,16 @@ def create_web(api: FastAPI) -> FastAPI:
             samesite=settings.cookie_samesite,
             path="/",
         )
+        if device is None:  # OWASP device cookie: this browser is not locked out later
+            response.set_cookie(
+                DEVICE_COOKIE,
+                devices.issue(user.email),
+                max_age=DEVICE_MAX_AGE_SECONDS,
+                httponly=True,
+                secure=settings.cookie_secure,
+                samesite=settings.cookie_samesite,
+                path="/",
+            )
         return response
 
     @web.post("/logout")
@@ -170,6 +193,7 @@ def create_web(api: FastAPI) -> FastAPI:
                 user=principal.email,
                 organisations=rows,
                 all_organisations=principal.role in (Role.REGULATOR, Role.ADMIN),
+                is_admin=principal.role is Role.ADMIN,
             )
 
     @web.get("/overview", response_model=None)

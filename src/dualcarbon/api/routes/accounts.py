@@ -27,7 +27,12 @@ from dualcarbon.api.schemas import (
     UserCreate,
     UserPublic,
 )
-from dualcarbon.api.throttle import LoginThrottle
+from dualcarbon.api.throttle import (
+    DEVICE_COOKIE,
+    DEVICE_MAX_AGE_SECONDS,
+    DeviceCookies,
+    LoginThrottle,
+)
 
 router = APIRouter(responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 
@@ -37,9 +42,14 @@ _THROTTLED = {
     "description": "too many failed logins (docs/api.md, login throttling)",
     "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
 }
+_BUSY = {
+    "model": ErrorBody,
+    "description": "too many passwords being checked at once; nothing was checked",
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
 
 
-@router.post("/auth/login", tags=["auth"], responses={429: _THROTTLED})
+@router.post("/auth/login", tags=["auth"], responses={429: _THROTTLED, 503: _BUSY})
 def login(
     body: LoginRequest,
     request: Request,
@@ -48,17 +58,31 @@ def login(
     settings: SettingsDep,
     signer: SignerDep,
     passwords: PasswordsDep,
+    device_cookie: Annotated[str | None, Cookie(alias=DEVICE_COOKIE)] = None,
 ) -> UserPublic:
-    """Check e-mail and password; on success set the session cookie (HttpOnly, SameSite).
+    """Check e-mail and password; on success set the session cookie (HttpOnly, SameSite) and a
+    device cookie that keeps this client out of the account's lockout later.
 
-    Throttled (docs/api.md): after too many failures for the e-mail or from the client, 429 with
-    ``Retry-After`` without checking the password."""
+    Throttled (docs/api.md): after too many failures for the account or from the client, each
+    further attempt must wait (429 with ``Retry-After``; the password is not checked)."""
     client = request.client.host if request.client else None
     throttle = LoginThrottle.from_settings(settings)
-    user = throttle.authenticate(session, passwords, body.email, body.password, client)
+    devices = DeviceCookies(settings.secret)
+    device = devices.device_of(device_cookie, body.email)
+    user = throttle.authenticate(session, passwords, body.email, body.password, client, device)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "e-mail or password not recognised")
     token = services.open_session(session, user, settings.session_max_age_seconds)
+    if device is None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            devices.issue(user.email),
+            max_age=DEVICE_MAX_AGE_SECONDS,
+            httponly=True,
+            secure=settings.cookie_secure,
+            samesite=settings.cookie_samesite,
+            path="/",
+        )
     response.set_cookie(
         COOKIE_NAME,
         signer.sign(token),
