@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-import yaml
 from fastapi import BackgroundTasks, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -36,6 +35,7 @@ from dualcarbon.api.uploads import Received, received_file
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.model import validate_product_system
+from dualcarbon.io.safe_yaml import safe_load
 from dualcarbon.ledger.lodging import evidence_of_inventory
 from dualcarbon.pact import repository as pact_repository
 from dualcarbon.reports.charts import intensity_chart, monthly_chart, organisations_chart
@@ -488,7 +488,7 @@ def create_web(api: FastAPI) -> FastAPI:
             services.organisation_for(
                 session, principal, row.organisation_id, Action.READ, Area.ACCOUNTING
             )
-            system = validate_product_system(yaml.safe_load(row.system_yaml), source=row.id)
+            system = validate_product_system(safe_load(row.system_yaml), source=row.id)
         result = compute_footprint(system)
         page = render_footprint_report(
             result, lang=_lang(request), monte_carlo=footprint_monte_carlo(result.matrices)
