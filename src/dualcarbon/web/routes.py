@@ -593,7 +593,12 @@ def create_web(api: FastAPI) -> FastAPI:
 
     @web.exception_handler(ValidationError)
     async def invalid_form(request: Request, exc: Exception) -> HTMLResponse:
-        return HTMLResponse(f"<h1>422</h1><p>{Markup.escape(str(exc))}</p>", UNPROCESSABLE)
+        assert isinstance(exc, ValidationError)
+        said = "; ".join(  # what is wrong, never the value sent (docs/api.md, limits)
+            f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+        return HTMLResponse(f"<h1>422</h1><p>{Markup.escape(said)}</p>", UNPROCESSABLE)
 
     @web.exception_handler(DualcarbonError)
     async def not_found(request: Request, exc: Exception) -> HTMLResponse:
