@@ -177,22 +177,24 @@ def login_body() -> dict[str, Any]:
     return result
 
 
+def _resident_kib() -> int:
+    """This process's resident memory now [KiB] (Linux: /proc/self/statm, in pages)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() // 1024
+
+
 def _mark() -> tuple[float, float, int]:
-    return (
-        time.perf_counter(),
-        time.process_time(),
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-    )
+    return time.perf_counter(), time.process_time(), _resident_kib()
 
 
 def _since(start: tuple[float, float, int]) -> dict[str, float]:
-    wall, cpu, rss = start
+    """Times since ``start``, and the peak resident memory above what was resident then."""
+    wall, cpu, resident = start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "wall_s": round(time.perf_counter() - wall, 3),
         "cpu_s": round(time.process_time() - cpu, 3),
-        "extra_peak_mib": round(
-            (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024, 1
-        ),
+        "extra_peak_mib": round(max(0, peak - resident) / 1024, 1),
     }
 
 
