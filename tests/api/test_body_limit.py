@@ -187,3 +187,13 @@ def test_a_chunked_stream_is_cut_off_at_the_limit(
         answer, sent = send_chunked(port, path, media, most)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert sent < most
+
+
+def test_an_oversize_web_form_is_413(client: TestClient) -> None:
+    response = client.post(
+        "/login",
+        content=b"email=a%40example.com&password=" + b"x" * OVER,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    assert b"xxxxxxxx" not in response.content and len(response.content) < 1000
