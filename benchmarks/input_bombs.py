@@ -91,6 +91,10 @@ def wide_bomb() -> bytes:
     return workbook(b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (n, n) for n in range(1, 2001))
 
 
+def huge_attribute() -> bytes:
+    return workbook([b'<row r="1"><c r="A1" x="' + b"y" * (31 * 1024 * 1024) + b'"/></row>'])
+
+
 def junk_at_limit() -> bytes:
     return workbook([b"<x/>" * 990_000, b'<row r="1"><c><v>1</v></c></row>'])
 
@@ -203,6 +207,7 @@ WORKBOOKS: dict[str, Callable[[], bytes]] = {
     "xlsx: the same, sizes that lie": lambda: lying(issue_bomb()),
     "xlsx: 400,000 rows within the size limit": rows_bomb,
     "xlsx: 2,000 rows with a cell in column XFD": wide_bomb,
+    "xlsx: one attribute of 31 MiB": huge_attribute,
     "xlsx: accepted, 990,000 unknown elements": junk_at_limit,
     "xlsx: accepted, 490,000 shared strings": strings_at_limit,
     "xlsx: accepted, 330,000 numeric cells": cells_at_limit,

@@ -74,6 +74,10 @@ class WorkbookLimits:
     """Rows of one sheet, counted up to its last row number, empty rows included."""
     max_cells: int = 500_000
     """Cells of all sheets together, each row counted as wide as its last cell."""
+    max_run_bytes: int = 1 * MiB
+    """Bytes from one ``<`` to the next. Excel keeps at most 32,767 characters in a cell; a
+    longer run is one huge tag or attribute, which expat (before 2.6) scans again on every read
+    until it ends: 31 MiB of one attribute took 8 s here and far longer in openpyxl."""
 
 
 WORKBOOK_LIMITS = WorkbookLimits()
@@ -182,6 +186,8 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, tally: _Tally) -
     parser.StartElementHandler = tally.start
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parsing = True
+    run = 0
+    """Bytes since the last ``<``."""
     with archive.open(info) as member:
         while chunk := member.read(_CHUNK):
             tally.unpacked += len(chunk)
@@ -189,6 +195,15 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, tally: _Tally) -
                 raise _RefusedError(
                     f"unpacks to more than {_mib(tally.limits.max_unpacked_bytes)} "
                     "(counted while unpacking; the archive's stated sizes were smaller)",
+                    info.filename,
+                )
+            first = chunk.find(b"<")
+            gap = run + (len(chunk) if first < 0 else first)
+            run = gap if first < 0 else len(chunk) - 1 - chunk.rfind(b"<")
+            if parsing and gap > tally.limits.max_run_bytes:
+                raise _RefusedError(
+                    f"more than {_mib(tally.limits.max_run_bytes)} of XML without a tag (one "
+                    "cell holds at most 32,767 characters)",
                     info.filename,
                 )
             if parsing:
