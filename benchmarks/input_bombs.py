@@ -1,7 +1,8 @@
 """Benchmark: how long and how much memory refusing (or reading) hostile inputs takes.
 
-Each case runs in its own child process, so that its peak memory (ru_maxrss, less the child's
-own before the case) is its own. Prints one line a case and writes
+Each case runs in its own child processes, once timed and once under tracemalloc, so that its
+memory is its own: the rise of peak resident memory (ru_maxrss) and the peak of Python's
+allocations. Prints one line a case and writes
 ``benchmarks/results/input_bombs.json``. Not a test: times depend on the machine.
 
     .venv/bin/python benchmarks/input_bombs.py
@@ -25,6 +26,7 @@ import struct
 import tempfile
 import threading
 import time
+import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -181,24 +183,27 @@ def login_body() -> dict[str, Any]:
     return result
 
 
-def _resident_kib() -> int:
-    """This process's resident memory now [KiB] (Linux: /proc/self/statm, in pages)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * resource.getpagesize() // 1024
-
-
 def _mark() -> tuple[float, float, int]:
-    return time.perf_counter(), time.process_time(), _resident_kib()
+    return (
+        time.perf_counter(),
+        time.process_time(),
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    )
 
 
 def _since(start: tuple[float, float, int]) -> dict[str, float]:
-    """Times since ``start``, and the peak resident memory above what was resident then."""
-    wall, cpu, resident = start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """Times since ``start``; how far the process's peak resident memory rose above its peak
+    before (0 if the case stayed below what the imports had reached); and, when tracemalloc
+    runs, the peak of Python's allocations during the case."""
+    wall, cpu, peak = start
+    traced = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
     return {
         "wall_s": round(time.perf_counter() - wall, 3),
         "cpu_s": round(time.process_time() - cpu, 3),
-        "extra_peak_mib": round(max(0, peak - resident) / 1024, 1),
+        "peak_rss_rise_mib": round(
+            max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024, 1
+        ),
+        **({"traced_peak_mib": round(traced / 2**20, 1)} if traced is not None else {}),
     }
 
 
@@ -219,11 +224,28 @@ OTHERS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
-def _child(name: str, path: str | None, queue: Any) -> None:
+def _child(name: str, path: str | None, traced: bool, queue: Any) -> None:
+    if traced:
+        # imports first, so that only the case's own allocations are traced
+        import dualcarbon.api
+        import dualcarbon.io.excel
+        import dualcarbon.io.safe_yaml  # noqa: F401
+
+        tracemalloc.start()
     queue.put(read_xlsx(path) if path is not None else OTHERS[name]())
 
 
+def _run(context: Any, name: str, path: str | None, traced: bool) -> dict[str, Any]:
+    queue = context.Queue()
+    child = context.Process(target=_child, args=(name, path, traced, queue))
+    child.start()
+    result: dict[str, Any] = queue.get(timeout=900)
+    child.join(timeout=60)
+    return result
+
+
 def main() -> None:
+    """Each case twice, in fresh processes: once timed, once under tracemalloc (slower)."""
     context = mp.get_context("spawn")
     results: dict[str, Any] = {"machine": platform.platform(), "cases": {}}
     with tempfile.TemporaryDirectory() as folder:
@@ -234,15 +256,13 @@ def main() -> None:
             cases.append((name, str(path)))
         cases += [(name, None) for name in OTHERS]
         for name, path in cases:
-            queue = context.Queue()
-            child = context.Process(target=_child, args=(name, path, queue))
-            child.start()
-            result = queue.get(timeout=600)
-            child.join(timeout=60)
+            result = _run(context, name, path, traced=False)
+            result["traced_peak_mib"] = _run(context, name, path, traced=True)["traced_peak_mib"]
             results["cases"][name] = result
             print(
                 f"{name:46} {result['wall_s']:6.2f} s wall {result['cpu_s']:6.2f} s CPU "
-                f"{result['extra_peak_mib']:6.1f} MiB  {result['outcome']}"
+                f"peak RSS +{result['peak_rss_rise_mib']:5.1f} MiB, traced "
+                f"{result['traced_peak_mib']:5.1f} MiB  {result['outcome']}"
             )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "input_bombs.json").write_text(
