@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Self
 
+import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from dualcarbon.errors import InputError, InputProblem
@@ -194,6 +195,8 @@ def _shipped() -> Requirements:
 def _load(text: str, name: str) -> Requirements:
     try:
         return Requirements.model_validate(safe_load(text))
+    except yaml.YAMLError as exc:  # an alias bomb included (io/safe_yaml.py)
+        raise InputError([InputProblem(name, f"not valid YAML: {exc}")]) from None
     except ValidationError as exc:
         raise InputError(
             [

@@ -11,12 +11,14 @@ import yaml
 
 import dualcarbon
 from dualcarbon.cems.hj212.access import load_access
-from dualcarbon.cems.hj212.errors import AccessListError
+from dualcarbon.cems.hj212.codes import load_codes
+from dualcarbon.cems.hj212.errors import AccessListError, FieldError
 from dualcarbon.errors import InputError
 from dualcarbon.footprint.product_yaml import read_product_system
 from dualcarbon.io import read_inventory
 from dualcarbon.io.safe_yaml import MAX_ALIAS_NODES, AliasLimitError, alias_expansion, safe_load
 from dualcarbon.metrology.register_io import read_register
+from dualcarbon.metrology.review import load_requirements
 
 
 def laughs(levels: int, key: str = "inventory") -> str:
@@ -115,3 +117,20 @@ def test_no_yaml_is_read_around_the_bounded_loader() -> None:
     ]
     assert found == []
     assert MAX_ALIAS_NODES == 10_000
+
+
+def test_the_requirements_reader_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "requirements.yaml"
+    path.write_text(laughs(9, "requirements"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_requirements(path)
+    (problem,) = caught.value.problems
+    assert problem.file == str(path) and "more than the 10,000 accepted" in problem.rule
+
+
+def test_the_code_table_reader_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "codes.yaml"
+    path.write_text(laughs(9, "codes"), encoding="utf-8")
+    with pytest.raises(FieldError, match="more than the 10,000 accepted") as caught:
+        load_codes(path)
+    assert str(path) in str(caught.value)
