@@ -23,6 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualcarbon import __version__
+from dualcarbon.api.body_limit import BodyLimit
 from dualcarbon.api.routes import (
     accounts,
     evidence,
@@ -57,19 +58,29 @@ TOO_LARGE = 413
 """Written as numbers: Starlette renamed their constants (``…_UNPROCESSABLE_CONTENT``) recently."""
 
 
+SHOWN_TEXT = 100
+"""Characters of an offending text shown back in a problem; the rest is cut (a problem names
+what to fix, it does not return what was sent)."""
+SHOWN_ITEMS = 10
+
+
 def _plain(value: object) -> object:
-    """A problem's offending value as JSON can carry it (dates and the like as text)."""
-    if value is None or isinstance(value, bool | int | str):
+    """A problem's offending value as JSON can carry it (dates and the like as text), cut
+    short: long texts to :data:`SHOWN_TEXT` characters, lists to :data:`SHOWN_ITEMS` items."""
+    if value is None or isinstance(value, bool | int):
         return value
+    if isinstance(value, str):
+        return value if len(value) <= SHOWN_TEXT else value[:SHOWN_TEXT] + "…"
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        shown = [_plain(v) for v in value[:SHOWN_ITEMS]]
+        return [*shown, "…"] if len(value) > SHOWN_ITEMS else shown
     try:
-        json.dumps(value)
+        text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
-        return str(value)
-    return value
+        return _plain(str(value))
+    return value if len(text) <= SHOWN_TEXT else _plain(text)
 
 
 def problem_json(problem: InputProblem) -> dict[str, Any]:
@@ -113,8 +124,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             REQUEST,
             str(error.get("msg", "invalid")),
             field=".".join(str(part) for part in error.get("loc", ())),
-            value=error.get("input") if error.get("type") != "missing" else None,
-        )
+        )  # never the input: it may be a password, or megabytes sent to be echoed back
         for error in exc.errors()
     ]
     return error_response(UNPROCESSABLE, f"{len(problems)} problem(s) in request", problems)
@@ -224,5 +234,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         **pact_options(settings),
     )
     mount_pact(app, pact)
-    app.mount("/", create_web(app))  # after the API, so /api/* is matched first
+    web = create_web(app)
+    web.add_exception_handler(RequestValidationError, _validation_error)  # no input echoed
+    app.mount("/", web)  # after the API, so /api/* is matched first
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -16,6 +16,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import Message
 
+from dualcarbon.api.body_limit import allow_body
 from dualcarbon.api.services import PayloadTooLargeError
 
 MULTIPART_SLACK = 64 * 1024
@@ -35,6 +36,7 @@ def limited(request: Request, limit: int, slack: int = 0) -> Request:
     the original request's receive channel does not count.
     """
     allowed = limit + slack
+    allow_body(request, limit, slack)  # past the server-wide limit of BodyLimit
     declared = request.headers.get("content-length")
     if declared is not None:
         try:

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         description="password checks waiting for a slot, at most; beyond, 503 with Retry-After",
     )
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="largest request body of any route but the file uploads (which take "
+        "max_upload_bytes), PACT events included; larger ones answer 413 (docs/api.md)",
+    )
     password_memory_kib: int = Field(
         default=65536, ge=8, description="Argon2id memory cost [KiB] for new password hashes"
     )

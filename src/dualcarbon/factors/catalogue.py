@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from dualcarbon.errors import DualcarbonError, FactorDataError, FactorNotFoundError
 from dualcarbon.factors.model import Factor, SourceDocument
+from dualcarbon.io.safe_yaml import safe_load
 
 
 class FactorCatalogue:
@@ -120,7 +121,7 @@ def _haystack(factor: Factor) -> str:
 def load_factor_file(path: Path) -> list[Factor]:
     """Read one factor file; every broken rule names the file and the entry."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise FactorDataError(str(path), None, f"not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or "source" not in raw or "factors" not in raw:

@@ -44,8 +44,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dualcarbon.io.safe_yaml import safe_load
 
 INDICATORS = ("reliability", "completeness", "temporal", "geographical", "technological")
 """The five v3 indicators, in the ecoinvent order of a pedigree tuple ``(1, 2, 3, 1, 2)``."""
@@ -159,7 +160,7 @@ class PedigreeTable(BaseModel):
 def pedigree_table() -> PedigreeTable:
     """The pedigree tables shipped with dualcarbon (read once)."""
     data = resources.files("dualcarbon.footprint").joinpath("data", "pedigree.yaml")
-    return PedigreeTable.model_validate(yaml.safe_load(data.read_text(encoding="utf-8")))
+    return PedigreeTable.model_validate(safe_load(data.read_text(encoding="utf-8")))
 
 
 def basic_uncertainty_factor(key: str) -> float:

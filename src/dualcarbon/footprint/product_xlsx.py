@@ -63,6 +63,7 @@ from dualcarbon.footprint.product_yaml import resolve_background
 from dualcarbon.footprint.study import StudyInfo
 from dualcarbon.i18n import Lang, pick
 from dualcarbon.io.excel import display_width, is_formula, load_grids
+from dualcarbon.io.workbook_guard import WORKBOOK_LIMITS
 
 __all__ = [
     "BACKGROUND_COLUMNS",
@@ -98,8 +99,9 @@ PROCESS_PREFIX = "process "
 NAME_ROW = 1
 LABEL_ROW = 2
 FIRST_DATA_ROW = 3
-MAX_ROWS = 100_000
-"""Rows read from one sheet at most; a sheet with more is refused."""
+MAX_ROWS = WORKBOOK_LIMITS.max_rows
+"""Rows read from one sheet at most; a sheet with more is refused (the limit every workbook
+reader shares, :mod:`dualcarbon.io.workbook_guard`)."""
 _SHEET_NAME_MAX = 31
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _LAST_VALIDATED_ROW = 1_048_576

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import unicodedata
-import warnings
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +43,13 @@ from dualcarbon.accounting.inventory import (
 )
 from dualcarbon.accounting.tables import TABLES, Column, Table
 from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.io.workbook_guard import (
+    WORKBOOK_LIMITS,
+    WorkbookLimits,
+    check_archive,
+    load_checked,
+    read_grids,
+)
 from dualcarbon.methodologies.definition import Methodology
 
 HEADER_SHEET = "inventory"
@@ -545,8 +551,10 @@ def read_workbook(path: Path) -> Inventory:
     return Inventory(header=header, tables=tables, source=source, sheets=sheets)
 
 
-def load_grids(path: Path) -> dict[str, Grid]:
-    """Every worksheet's cell values, row by row; refuses what is not a plain .xlsx workbook."""
+def load_grids(path: Path, limits: WorkbookLimits = WORKBOOK_LIMITS) -> dict[str, Grid]:
+    """Every worksheet's cell values, row by row; refuses what is not a plain .xlsx workbook,
+    and a workbook that unpacks past ``limits`` (:mod:`dualcarbon.io.workbook_guard`) before
+    reading more of it."""
     source = str(path)
 
     def refuse(rule: str) -> InputError:
@@ -560,6 +568,7 @@ def load_grids(path: Path) -> dict[str, Grid]:
             "not an .xlsx workbook: this is a legacy .xls or a password-protected workbook; "
             "save it unprotected as Excel Workbook (.xlsx)"
         )
+    check_archive(data, source, limits)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
@@ -573,18 +582,13 @@ def load_grids(path: Path) -> dict[str, Grid]:
     if b"macroEnabled" in content_types or any(n.lower().endswith("vbaproject.bin") for n in names):
         raise refuse(_MACRO_RULE)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=False, keep_vba=False
-            )
+        workbook = load_checked(data)
         try:
-            return {
-                sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)]
-                for sheet in workbook.worksheets
-            }
+            return read_grids(workbook, source, limits)
         finally:
             workbook.close()
+    except InputError:
+        raise
     except Exception as exc:  # openpyxl raises anything from KeyError to XML parse errors
         raise refuse(f"{_NOT_XLSX_RULE} ({type(exc).__name__}: {exc})") from None
 

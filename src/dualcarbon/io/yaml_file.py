@@ -9,12 +9,13 @@ from typing import Any
 import yaml
 
 from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.io.safe_yaml import safe_load
 
 
 def read_yaml_mapping(path: Path, what: str = "a mapping") -> dict[str, Any]:
     name = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise InputError([InputProblem(name, "file is not UTF-8 text")]) from None
     except yaml.YAMLError as exc:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorDataError, MethodologyNotFoundError
+from dualcarbon.io.safe_yaml import safe_load
 
 SourceKind = Literal[
     "fuel_combustion",
@@ -123,7 +124,7 @@ class Methodology(_Frozen):
 
 def load_methodology_file(path: Path) -> Methodology:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
         methodology = Methodology.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise FactorDataError(str(path), None, str(exc)) from exc

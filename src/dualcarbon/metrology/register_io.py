@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.io.excel import is_formula, load_grids
+from dualcarbon.io.safe_yaml import SafeLoader
 from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.metrology.calibration import CalibrationRecord
 from dualcarbon.metrology.instruments import (
@@ -588,7 +589,7 @@ def read_register_csv(folder: Path) -> Register:
     return _build_register(tables, None, problems)
 
 
-class _TextDatesLoader(yaml.SafeLoader):
+class _TextDatesLoader(SafeLoader):
     """Safe YAML with dates left as text, so a bad date is reported by record and field
     (PyYAML itself raises on ``2024-02-30`` while parsing, before any row is known)."""
 

@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from dualcarbon.api.body_limit import BodyTooLargeError
 from dualcarbon.api.security import HashingBusyError, Passwords
 from dualcarbon.api.throttle import (
     Backoff,
@@ -205,7 +206,12 @@ def create_pact_app(
         log.exception("PACT API error", exc_info=exc)
         return pact_error(500, "InternalError", "the server failed to answer")
 
+    async def _too_large(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, BodyTooLargeError)
+        return pact_error(exc.status_code, "BadRequest", str(exc.detail))
+
     app.add_exception_handler(PactError, _pact_error)
+    app.add_exception_handler(BodyTooLargeError, _too_large)  # api/body_limit.py
     app.add_exception_handler(Exception, _internal)
 
     def session() -> Session:

@@ -24,7 +24,6 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from jsonschema import (  # type: ignore[import-untyped]  # no stubs; a runtime dependency
     Draft202012Validator,
     FormatChecker,
@@ -33,6 +32,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from dualcarbon.errors import DualcarbonError
+from dualcarbon.io.safe_yaml import safe_load
 
 SCHEMA_URI = "urn:dualcarbon:pact:openapi_v3_0"
 """The base URI the bundled OpenAPI document is registered under, so ``#/components/…`` refs
@@ -56,7 +56,7 @@ class PactSchemaError(DualcarbonError, ValueError):
 def openapi_document() -> dict[str, Any]:
     """The bundled PACT v3 OpenAPI document, parsed."""
     text = resources.files("dualcarbon.pact").joinpath("data/openapi_v3_0.yaml").read_text("utf-8")
-    document: dict[str, Any] = yaml.safe_load(text)
+    document: dict[str, Any] = safe_load(text)
     return document
 
 

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-import yaml
 from fastapi import BackgroundTasks, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -43,6 +42,7 @@ from dualcarbon.api.uploads import Received, received_file
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.model import validate_product_system
+from dualcarbon.io.safe_yaml import safe_load
 from dualcarbon.ledger.lodging import evidence_of_inventory
 from dualcarbon.pact import repository as pact_repository
 from dualcarbon.reports.charts import intensity_chart, monthly_chart, organisations_chart
@@ -512,7 +512,7 @@ def create_web(api: FastAPI) -> FastAPI:
             services.organisation_for(
                 session, principal, row.organisation_id, Action.READ, Area.ACCOUNTING
             )
-            system = validate_product_system(yaml.safe_load(row.system_yaml), source=row.id)
+            system = validate_product_system(safe_load(row.system_yaml), source=row.id)
         result = compute_footprint(system)
         page = render_footprint_report(
             result, lang=_lang(request), monte_carlo=footprint_monte_carlo(result.matrices)
@@ -617,7 +617,12 @@ def create_web(api: FastAPI) -> FastAPI:
 
     @web.exception_handler(ValidationError)
     async def invalid_form(request: Request, exc: Exception) -> HTMLResponse:
-        return HTMLResponse(f"<h1>422</h1><p>{Markup.escape(str(exc))}</p>", UNPROCESSABLE)
+        assert isinstance(exc, ValidationError)
+        said = "; ".join(  # what is wrong, never the value sent (docs/api.md, limits)
+            f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+        return HTMLResponse(f"<h1>422</h1><p>{Markup.escape(said)}</p>", UNPROCESSABLE)
 
     @web.exception_handler(DualcarbonError)
     async def not_found(request: Request, exc: Exception) -> HTMLResponse:

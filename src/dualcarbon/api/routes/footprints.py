@@ -22,6 +22,7 @@ from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
 from dualcarbon.footprint.product_yaml import dump_product_system, resolve_background
+from dualcarbon.io.safe_yaml import safe_load
 from dualcarbon.io.yaml_file import read_yaml_mapping
 from dualcarbon.pact import outbox, repository
 from dualcarbon.pact.events import published_event
@@ -177,7 +178,7 @@ def read_submission(filename: str | None, content: bytes) -> tuple[ProductSystem
     system_raw = raw.get("product_system")
     if isinstance(system_raw, str):
         try:
-            system_raw = yaml.safe_load(system_raw)
+            system_raw = safe_load(system_raw)
         except yaml.YAMLError as exc:
             raise _request_problem(f"product_system is not valid YAML: {exc}") from None
     if not isinstance(system_raw, dict):

@@ -27,6 +27,7 @@ import yaml
 
 from dualcarbon.cems.hj212.errors import AccessError, AccessListError
 from dualcarbon.cems.hj212.packet import MN_PATTERN, PW_PATTERN, Packet
+from dualcarbon.io.safe_yaml import SafeLoader
 
 
 class AccessList:
@@ -102,7 +103,7 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return type(error).__name__
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(SafeLoader):
     """A SafeLoader that refuses a key given twice (PyYAML keeps the last one silently, which
     would let a stale password for an MN win or lose unnoticed)."""
 

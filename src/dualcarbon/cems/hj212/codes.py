@@ -30,6 +30,7 @@ import yaml
 
 from dualcarbon.cems.hj212.errors import FieldError
 from dualcarbon.cems.schema import FLAGS, PARAMETERS
+from dualcarbon.io.safe_yaml import safe_load
 
 log = logging.getLogger("dualcarbon.cems.hj212")
 
@@ -212,7 +213,10 @@ def load_codes(path: str | Path | None = None) -> CodeTable:
     else:
         text = Path(path).read_text(encoding="utf-8")
         where = str(path)
-    document = yaml.safe_load(text)
+    try:
+        document = safe_load(text)
+    except yaml.YAMLError as error:  # an alias bomb included (io/safe_yaml.py)
+        raise FieldError(where, f"not valid YAML: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("codes"), dict):
         raise FieldError(where, "a code table needs a 'codes' mapping")
     codes: dict[str, Code] = {}
