@@ -61,7 +61,13 @@ from dualcarbon.factors import default_catalogue
 from dualcarbon.io import read_inventory
 from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.io.yaml_inventory import inventory_from_mapping
-from dualcarbon.ledger.lodging import evidence_of_inventory, lodge_inventory, organisation_log
+from dualcarbon.ledger.lodging import (
+    evidence_of_inventory,
+    lodge_inventory,
+    lodge_results,
+    lodge_signoff,
+    organisation_log,
+)
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.definition import all_methodologies
 from dualcarbon.store.models import (
@@ -587,6 +593,7 @@ def _store_submission(
         corrects=corrects,
     )
     row = save_result(session, stored, result)
+    lodge_results(session, ledger, organisation.id, submitted_by=f"user:{principal.user_id}")
     session.commit()
     saved = get_result(session, row.id)
     assert saved is not None
@@ -907,12 +914,19 @@ def list_signoffs(session: Session, principal: Principal, result_id: int) -> lis
 
 
 def sign_off(
-    session: Session, principal: Principal, result_id: int, data: SignOffCreate
+    session: Session, principal: Principal, result_id: int, data: SignOffCreate, ledger: Signer
 ) -> ResultSignOff:
-    _result_acting(session, principal, result_id, Action.SIGN_OFF)
+    """Record a verifier's decision and lodge it in the evidence log, in one transaction."""
+    row = _result_acting(session, principal, result_id, Action.SIGN_OFF)
     decision = ResultSignOff(
-        result_id=result_id, user_id=principal.user_id, decision=data.decision, note=data.note
+        result_id=result_id,
+        user_id=principal.user_id,
+        decision=data.decision,
+        note=data.note,
+        created_at=utcnow(),
     )
     session.add(decision)
+    session.flush()
+    lodge_signoff(session, ledger, row.inventory.facility.organisation_id, decision)
     session.commit()
     return decision

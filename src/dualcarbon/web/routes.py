@@ -588,7 +588,7 @@ def create_web(api: FastAPI) -> FastAPI:
             if principal is None:
                 return _to_login(request)
             body = SignOffCreate.model_validate({"decision": decision, "note": note})
-            services.sign_off(session, principal, result_id, body)
+            services.sign_off(session, principal, result_id, body, request.app.state.ledger)
         return RedirectResponse(f"/results/{result_id}?lang={_lang(request)}", status_code=303)
 
     @web.exception_handler(ValidationError)
