@@ -349,3 +349,41 @@ def test_a_kept_head_catches_a_consistent_rewrite_of_every_log(
             )
     assert _problems(engine) == set()  # nothing in the store tells
     assert ("removed", 2) in _of(_problems(engine, (kept,)), organisation_log(org))
+
+
+def test_the_database_refuses_to_lodge_one_inventory_twice(
+    engine: Engine, inventory_factory: Callable[..., Inventory]
+) -> None:
+    """The interleaving behind issue 12's 11 × 201: a request that read "not stored" before
+    another committed, then found the committed row and lodged it again. The unique index on
+    (log_id, subject) refuses it, whatever the request read."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    inventory = inventory_factory()
+    _lodge(engine, lambda coal_t: inventory, 1)
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        stored = save_inventory(session, "华能测试", "一号电厂", inventory)  # the row found
+        lodge_inventory(session, SIGNER, stored.facility.organisation_id, stored, inventory)
+
+
+def test_the_database_refuses_a_second_correction_of_one_inventory(
+    engine: Engine, inventory_factory: Callable[..., Inventory]
+) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from dualcarbon.store.models import StoredInventory
+
+    org = _lodge(engine, inventory_factory, 1)
+    with session_scope(engine) as session:
+        first = session.scalars(select(StoredInventory)).one()
+        correction = inventory_factory(coal_t=2000.0)
+        stored = save_inventory(session, "华能测试", "一号电厂", correction)
+        lodge_inventory(session, SIGNER, org, stored, correction, corrects=first)
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        first = session.get(StoredInventory, first.id)
+        assert first is not None
+        other = inventory_factory(coal_t=3000.0)
+        stored = save_inventory(session, "华能测试", "一号电厂", other)
+        lodge_inventory(session, SIGNER, org, stored, other, corrects=first)

@@ -20,6 +20,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 
 from dualcarbon.accounting.engine import account
@@ -582,19 +583,35 @@ def _store_submission(
             f"this inventory was submitted already: inventory {already.id} "
             f"({already.source}); to change it, submit a corrected inventory"
         )
-    stored = save_inventory(session, organisation.name, facility, inventory)
-    lodge_inventory(
-        session,
-        ledger,
-        organisation.id,
-        stored,
-        inventory,
-        submitted_by=f"user:{principal.user_id}",
-        corrects=corrects,
-    )
-    row = save_result(session, stored, result)
-    lodge_results(session, ledger, organisation.id, submitted_by=f"user:{principal.user_id}")
-    session.commit()
+    corrected_id = None if corrects is None else corrects.id
+    try:
+        stored = save_inventory(session, organisation.name, facility, inventory)
+        lodge_inventory(
+            session,
+            ledger,
+            organisation.id,
+            stored,
+            inventory,
+            submitted_by=f"user:{principal.user_id}",
+            corrects=corrects,
+        )
+        row = save_result(session, stored, result)
+        lodge_results(session, ledger, organisation.id, submitted_by=f"user:{principal.user_id}")
+        session.commit()
+    except IntegrityError:
+        # A concurrent request got there first: the unique indexes on the inventory and on the
+        # evidence entries' subject and corrected inventory (migration 0009) refuse the second,
+        # whatever both read before (docs/decisions/0008-evidence-commitments.md).
+        session.rollback()
+        if corrected_id is not None:
+            raise ConflictError(
+                f"inventory {corrected_id} was corrected already by a concurrent submission; "
+                "correct the newest inventory of its chain instead"
+            ) from None
+        raise ConflictError(
+            "this inventory was submitted already by a concurrent request; to change it, "
+            "submit a corrected inventory"
+        ) from None
     saved = get_result(session, row.id)
     assert saved is not None
     return ImportOutcome(
