@@ -62,6 +62,8 @@ from dualcarbon.factors import default_catalogue
 from dualcarbon.io import read_inventory
 from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.io.yaml_inventory import inventory_from_mapping
+from dualcarbon.ledger import commitments
+from dualcarbon.ledger.commitments import Commitment
 from dualcarbon.ledger.lodging import (
     evidence_of_inventory,
     lodge_inventory,
@@ -382,8 +384,11 @@ def create_organisation(session: Session, principal: Principal, name: str) -> Or
     return organisation
 
 
-def result_summary(row: StoredResult) -> ResultSummary:
+def result_summary(row: StoredResult, commitment: Commitment | None = None) -> ResultSummary:
+    """The result as listed: with ``commitment``, the total the evidence log holds and whether
+    the row still says the same (:mod:`dualcarbon.ledger.commitments`)."""
     facility = row.inventory.facility
+    commitment = commitment or Commitment("unlodged")
     return ResultSummary(
         id=row.id,
         organisation_id=facility.organisation_id,
@@ -391,9 +396,11 @@ def result_summary(row: StoredResult) -> ResultSummary:
         facility=facility.name,
         year=row.inventory.year,
         methodology=row.methodology,
-        total_tco2e=row.total_tco2e,
+        total_tco2e=float(commitment.value("total_tco2e", row.total_tco2e)),
         computed_at=row.computed_at,
         line_count=row.line_count,
+        evidence=commitment.state,
+        differs=list(commitment.fields),
     )
 
 
@@ -401,7 +408,9 @@ def organisation_results(
     session: Session, principal: Principal, organisation_id: int
 ) -> list[ResultSummary]:
     organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
-    return [result_summary(row) for row in list_results_of_organisation(session, organisation_id)]
+    rows = list_results_of_organisation(session, organisation_id)
+    found = commitments.of_results(session, rows)
+    return [result_summary(row, found[row.id]) for row in rows]
 
 
 _UNCERTAINTY_CACHE: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
@@ -616,7 +625,7 @@ def _store_submission(
     assert saved is not None
     return ImportOutcome(
         inventory_id=stored.id,
-        result=result_summary(saved),
+        result=result_summary(saved, commitments.of_results(session, [saved])[saved.id]),
         corrects=None if corrects is None else corrects.id,
         evidence=evidence_of_inventory(session, stored.id),
     )
