@@ -333,7 +333,8 @@ CASES = [
     for method, path in PROTECTED
     for role in ROLES
     for target in (
-        ("甲", "乙") if any(f"{{{n}}}" in path for n in ("organisation_id", "result_id", "log_id"))
+        ("甲", "乙")
+        if any(f"{{{n}}}" in path for n in ("organisation_id", "result_id", "log_id"))
         else ("—",)
     )
 ]

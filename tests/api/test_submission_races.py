@@ -14,23 +14,24 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
 from dualcarbon.ledger.lodging import PLATFORM, audit_store, organisation_log
-from dualcarbon.store import session_scope
+from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import EvidenceEntry, StoredInventory
 
 from .test_concurrent_submissions import (
     Plan,
-    engine,  # noqa: F401 (fixture)
     inventory_body,
     seed_clients,
     served,
     submit,
 )
-from .world import POSTGRES_ENV, TEST_SIGNER
+from .world import POSTGRES_ENV, TEST_SIGNER, database
 
 pytestmark = [
     pytest.mark.postgres,
@@ -42,6 +43,20 @@ pytestmark = [
 
 SAME = 20
 CORRECTIONS = 10
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty PostgreSQL schema of its own, migrated to head."""
+    urls = database("postgresql", tmp_path)
+    url = next(urls)
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+    finally:
+        urls.close()  # drops the schema
 
 
 def _entries(engine: Engine, log_id: str) -> list[EvidenceEntry]:
@@ -57,7 +72,7 @@ def _entries(engine: Engine, log_id: str) -> list[EvidenceEntry]:
     return rows
 
 
-def test_identical_submissions_at_once_store_one(engine: Engine) -> None:  # noqa: F811
+def test_identical_submissions_at_once_store_one(engine: Engine) -> None:
     clients = seed_clients(engine)
     mine = [c for c in clients if c.organisation_id == clients[0].organisation_id]
     body = inventory_body(mine[0].organisation, "一号机组", 3, 7_777.0)
@@ -80,7 +95,7 @@ def test_identical_submissions_at_once_store_one(engine: Engine) -> None:  # noq
     assert all(r.ok for r in reports), [r.problems[:3] for r in reports]
 
 
-def test_corrections_at_once_of_one_inventory_stay_a_line(engine: Engine) -> None:  # noqa: F811
+def test_corrections_at_once_of_one_inventory_stay_a_line(engine: Engine) -> None:
     clients = seed_clients(engine)
     mine = [c for c in clients if c.organisation_id == clients[0].organisation_id]
     first = inventory_body(mine[0].organisation, "一号机组", 3, 7_000.0)
@@ -88,7 +103,9 @@ def test_corrections_at_once_of_one_inventory_stay_a_line(engine: Engine) -> Non
         (original,), _, _ = submit(port, [(mine[0], [(first, False)])])
         assert original.status == 201, original.answer
         inventory_id = original.answer["inventory_id"]
-        path = f"/api/organisations/{mine[0].organisation_id}/inventories/{inventory_id}/corrections"
+        path = (
+            f"/api/organisations/{mine[0].organisation_id}/inventories/{inventory_id}/corrections"
+        )
         plan: Plan = [
             (mine[i], [(inventory_body(mine[i].organisation, "一号机组", 3, 7_100.0 + i), False)])
             for i in range(CORRECTIONS)

@@ -37,7 +37,9 @@ def _english(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def _store(tmp_path: Path) -> str:
     database = f"sqlite:///{tmp_path / 'store.sqlite'}"
     out = runner.invoke(
-        app, ["account", str(demo_inventory_path()), "--store"], env={"DUALCARBON_DATABASE_URL": database}
+        app,
+        ["account", str(demo_inventory_path()), "--store"],
+        env={"DUALCARBON_DATABASE_URL": database},
     )
     assert out.exit_code == 0, out.output
     return database
@@ -47,7 +49,9 @@ def _cut_every_log_short(database: str) -> None:
     """Drop the newest entry of every log with its head; fix sizes and compact ranges."""
     engine = create_engine(database)
     with engine.begin() as connection:
-        for log_id, size in connection.execute(text("SELECT log_id, size FROM evidence_logs")).all():
+        for log_id, size in connection.execute(
+            text("SELECT log_id, size FROM evidence_logs")
+        ).all():
             connection.execute(
                 text("DELETE FROM evidence_entries WHERE log_id = :l AND sequence = :s"),
                 {"l": log_id, "s": size - 1},
@@ -74,7 +78,7 @@ def _serving(body: bytes) -> Iterator[str]:
     """``body`` served on a loopback port; the URL."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -97,7 +101,9 @@ def _serving(body: bytes) -> Iterator[str]:
 def test_a_kept_head_catches_what_the_store_no_longer_shows(tmp_path: Path) -> None:
     database = _store(tmp_path)
     kept = tmp_path / "heads.json"
-    exported = runner.invoke(app, ["evidence", "heads", "export", "--database", database, "-o", str(kept)])
+    exported = runner.invoke(
+        app, ["evidence", "heads", "export", "--database", database, "-o", str(kept)]
+    )
     assert exported.exit_code == 0, exported.output
     document = json.loads(kept.read_text())
     assert document["format"] == published.FORMAT

@@ -34,7 +34,9 @@ SIGNER = Signer.generate()
 Problems = set[tuple[str, str, int | None]]
 
 
-def _lodge(engine: Engine, factory: Callable[..., Inventory], n: int, *, results: bool = False) -> int:
+def _lodge(
+    engine: Engine, factory: Callable[..., Inventory], n: int, *, results: bool = False
+) -> int:
     """n submissions of one organisation (each with its result when ``results``); its id."""
     organisation_id = 0
     for i in range(n):
@@ -68,7 +70,9 @@ def _rewrite_inventory_and_leaf(
     with engine.begin() as connection:
         content = json.loads(
             connection.execute(
-                text("SELECT content_json FROM evidence_entries WHERE log_id = :l AND sequence = :s"),
+                text(
+                    "SELECT content_json FROM evidence_entries WHERE log_id = :l AND sequence = :s"
+                ),
                 {"l": log, "s": sequence},
             ).scalar_one()
         )
@@ -153,7 +157,7 @@ def test_deleting_the_last_entry_with_its_head_is_caught(
             column = "sequence" if table == "evidence_entries" else "tree_size"
             last = 3 if table == "evidence_entries" else 4
             connection.execute(
-                text(f"DELETE FROM {table} WHERE log_id = :l AND {column} = :n"),  # noqa: S608
+                text(f"DELETE FROM {table} WHERE log_id = :l AND {column} = :n"),
                 {"l": organisation_log(org), "n": last},
             )
     # evidence_logs.size still says 4
@@ -166,8 +170,12 @@ def test_a_log_cut_short_everywhere_in_it_is_caught_by_the_platform_log(
     org = _lodge(engine, inventory_factory, 4)
     log = organisation_log(org)
     with engine.begin() as connection:
-        connection.execute(text("DELETE FROM evidence_entries WHERE log_id = :l AND sequence = 3"), {"l": log})
-        connection.execute(text("DELETE FROM evidence_heads WHERE log_id = :l AND tree_size = 4"), {"l": log})
+        connection.execute(
+            text("DELETE FROM evidence_entries WHERE log_id = :l AND sequence = 3"), {"l": log}
+        )
+        connection.execute(
+            text("DELETE FROM evidence_heads WHERE log_id = :l AND tree_size = 4"), {"l": log}
+        )
         leaves = [
             bytes.fromhex(h)
             for h in connection.execute(
@@ -204,7 +212,9 @@ def test_a_swap_of_two_entries_is_named_as_those_two_reordered(
     with engine.begin() as connection:
         for old, new in ((4, 100), (7, 4), (100, 7)):  # swap the sequence numbers of 4 and 7
             connection.execute(
-                text("UPDATE evidence_entries SET sequence = :n WHERE log_id = :l AND sequence = :o"),
+                text(
+                    "UPDATE evidence_entries SET sequence = :n WHERE log_id = :l AND sequence = :o"
+                ),
                 {"n": new, "o": old, "l": organisation_log(org)},
             )
     assert _of(_problems(engine), organisation_log(org)) == {("reordered", 4), ("reordered", 7)}
@@ -243,9 +253,7 @@ def _with_signoff(engine: Engine, factory: Callable[..., Inventory]) -> tuple[in
     """One submission with its result and an approval lodged; (organisation, result, sign-off)."""
     org = _lodge(engine, factory, 1, results=True)
     with session_scope(engine) as session:
-        user = User(
-            email="verifier@example.cn", name="核查员", password_hash="x", role="verifier"
-        )
+        user = User(email="verifier@example.cn", name="核查员", password_hash="x", role="verifier")
         session.add(user)
         session.flush()
         result_id = session.scalars(text("SELECT id FROM results")).one()
@@ -336,7 +344,9 @@ def test_a_kept_head_catches_a_consistent_rewrite_of_every_log(
             leaves = [
                 bytes.fromhex(h)
                 for h in connection.execute(
-                    text("SELECT leaf_hash FROM evidence_entries WHERE log_id = :l ORDER BY sequence"),
+                    text(
+                        "SELECT leaf_hash FROM evidence_entries WHERE log_id = :l ORDER BY sequence"
+                    ),
                     {"l": log},
                 ).scalars()
             ]

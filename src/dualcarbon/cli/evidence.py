@@ -5,7 +5,6 @@ the heads it holds and against heads kept outside it (docs/decisions/0008-eviden
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +25,10 @@ KINDS = {
     "bad_signature": ("签名无效", "bad signature"),
     "head_mismatch": ("与签名树头不符", "does not match its signed head"),
     "unsigned": ("无签名树头覆盖", "covered by no signed head"),
-    "log_mismatch": ("与日志记录的大小或根哈希不符", "does not match the log's recorded size or root"),
+    "log_mismatch": (
+        "与日志记录的大小或根哈希不符",
+        "does not match the log's recorded size or root",
+    ),
     "platform_mismatch": ("与平台日志不符", "does not match the platform log"),
     "kept_head": ("与留存的树头不一致", "inconsistent with a kept head"),
 }

@@ -141,8 +141,8 @@ def audit(
     present = {leaf.hex() for leaf in leaves.values()}
     for position in range(max(stored, signed_size)):
         want = committed.get(position)
-        leaf = leaves.get(position)
-        if leaf is None:
+        found = leaves.get(position)
+        if found is None:
             if want is not None and want in present:
                 continue  # the entry is stored at another position, named there
             problems.entry(
@@ -153,9 +153,9 @@ def audit(
                 else f"a signed head covers {signed_size} entries; {stored} are stored",
             )
             continue
-        if leaf.hex() == want:
+        if found.hex() == want:
             continue
-        moved_from = committed_at.get(leaf.hex())
+        moved_from = committed_at.get(found.hex())
         if moved_from is not None and moved_from != position:
             problems.entry(
                 "reordered",
@@ -168,7 +168,7 @@ def audit(
                 position,
                 f"content differs from what the signed head of size {position + 1} committed to",
             )
-        elif leaf.hex() != recorded[position]:
+        elif found.hex() != recorded[position]:
             problems.entry("altered", position, "content does not match its leaf hash")
 
     if stored > signed_size:
@@ -187,7 +187,9 @@ def audit(
     )
 
 
-def check_kept_head(report: AuditReport, kept: SignedTreeHead, public_key: str) -> AuditProblem | None:
+def check_kept_head(
+    report: AuditReport, kept: SignedTreeHead, public_key: str
+) -> AuditProblem | None:
     """Is the stored log an extension of a head a verifier kept outside the store?
 
     As a Certificate Transparency monitor does (RFC 6962 §5.3, RFC 9162 §8.3): the stored

@@ -40,9 +40,7 @@ class Commitment:
         return stored
 
 
-def _lodged(
-    session: Session, subjects: dict[str, int]
-) -> dict[str, dict[str, Any]]:
+def _lodged(session: Session, subjects: dict[str, int]) -> dict[str, dict[str, Any]]:
     """Subject → the content lodged for it in its organisation's log."""
     if not subjects:
         return {}
@@ -83,9 +81,7 @@ def of_signoffs(
     return {row.id: _compare(signoff_columns(row), lodged.get(f"signoff:{row.id}")) for row in rows}
 
 
-def lodged_decision(
-    session: Session, organisation_id: int, result_id: int
-) -> tuple[str, bool]:
+def lodged_decision(session: Session, organisation_id: int, result_id: int) -> tuple[str, bool]:
     """The latest decision on a result that the log commits to (``pending`` if none), and whether
     any sign-off row of the result differs from the log or was never lodged."""
     rows = list(

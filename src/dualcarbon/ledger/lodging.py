@@ -283,9 +283,7 @@ def lodge_calibrations(
             continue
         content = {**calibration_content(organisation_id, row), "submitted_by": submitted_by}
         done.extend(
-            lodge_both(
-                session, signer, organisation_id, content, subject=f"calibration:{row.id}"
-            )
+            lodge_both(session, signer, organisation_id, content, subject=f"calibration:{row.id}")
         )
     return done
 
@@ -520,9 +518,7 @@ def audit_store(
         platform = _stored_entries(session, PLATFORM, organisation_id=organisation_id)
     for report in reports:
         if report.log_id.startswith("org:"):
-            report.problems.extend(
-                _platform_problems(report, stored[report.log_id], platform)
-            )
+            report.problems.extend(_platform_problems(report, stored[report.log_id], platform))
     return reports
 
 
@@ -570,9 +566,7 @@ def _log_row_problems(session: Session, report: AuditReport) -> list[AuditProble
     root = merkle.CompactRange.from_json(json.loads(row.compact_json)).root().hex()
     if root != report.root_hash and not report.problems:
         return [
-            AuditProblem(
-                "log_mismatch", None, "the log's recorded root does not match its entries"
-            )
+            AuditProblem("log_mismatch", None, "the log's recorded root does not match its entries")
         ]
     return []
 

@@ -44,7 +44,8 @@ WORDS: dict[str, dict[str, str]] = {
         "sign_off": "签署",
         "evidence_differs": "⚠ 与存证日志不符：此处显示的是日志中存证的数值",
         "evidence_unlodged": "⚠ 未在存证日志中",
-        "evidence_unconfirmed": "⚠ 有核算结果或签署与存证日志不符或未存证；显示的是日志中存证的数值",
+        "evidence_unconfirmed": "⚠ 有核算结果或签署与存证日志不符或未存证；"
+        "显示的是日志中存证的数值",
         "signoff_differs": "⚠ 此签署记录与存证日志不符，日志中为：{decision}",
         "signoff_unlodged": "⚠ 此签署记录未在存证日志中",
         "approved": "通过",
@@ -144,7 +145,8 @@ WORDS: dict[str, dict[str, str]] = {
         "evidence_unlodged": "⚠ not in the evidence log",
         "evidence_unconfirmed": "⚠ a result or sign-off differs from the evidence log or is not "
         "in it; the figures shown are the log's",
-        "signoff_differs": "⚠ this sign-off does not match the evidence log, which holds: {decision}",
+        "signoff_differs": "⚠ this sign-off does not match the evidence log, which holds: "
+        "{decision}",
         "signoff_unlodged": "⚠ this sign-off is not in the evidence log",
         "approved": "Approved",
         "rejected": "Rejected",

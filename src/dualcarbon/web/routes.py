@@ -28,7 +28,6 @@ from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import registers, services
 from dualcarbon.api.deps import COOKIE_NAME
 from dualcarbon.api.overview import overview
-from dualcarbon.ledger import commitments
 from dualcarbon.api.routes.footprints import announce, publish_submission
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
 from dualcarbon.api.scope import Action, Area, NotFoundError, Principal, Role, allowed
@@ -37,6 +36,7 @@ from dualcarbon.api.uploads import Received, received_file
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.model import validate_product_system
+from dualcarbon.ledger import commitments
 from dualcarbon.ledger.lodging import evidence_of_inventory
 from dualcarbon.pact import repository as pact_repository
 from dualcarbon.reports.charts import intensity_chart, monthly_chart, organisations_chart

@@ -127,9 +127,7 @@ def published_head(
     """One log's signed tree head: the newest, or the one of ``tree_size``."""
     if log_id != lodging.PLATFORM:
         organisation_id = int(log_id.removeprefix("org:"))
-        services.organisation_for(
-            session, principal, organisation_id, Action.READ, Area.ACCOUNTING
-        )
+        services.organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
     head = (
         lodging.latest_head(session, log_id)
         if tree_size is None
