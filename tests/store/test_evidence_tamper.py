@@ -397,3 +397,20 @@ def test_the_database_refuses_a_second_correction_of_one_inventory(
         other = inventory_factory(coal_t=3000.0)
         stored = save_inventory(session, "华能测试", "一号电厂", other)
         lodge_inventory(session, SIGNER, org, stored, other, corrects=first)
+
+
+def test_a_signoff_inserted_behind_the_server_is_named(
+    engine: Engine, inventory_factory: Callable[..., Inventory]
+) -> None:
+    org, result_id, signoff_id = _with_signoff(engine, inventory_factory)
+    with engine.begin() as connection:
+        user = connection.execute(text("SELECT user_id FROM result_signoffs")).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO result_signoffs (result_id, user_id, decision, note, created_at) "
+                "VALUES (:r, :u, 'rejected', '', :t)"
+            ),
+            {"r": result_id, "u": user, "t": utcnow()},
+        )
+    found = _of(_problems(engine), organisation_log(org))
+    assert found == {("unlodged", None)}

@@ -31,6 +31,7 @@ KINDS = {
     ),
     "platform_mismatch": ("与平台日志不符", "does not match the platform log"),
     "kept_head": ("与留存的树头不一致", "inconsistent with a kept head"),
+    "unlodged": ("未存证", "not in the log"),
 }
 
 

@@ -40,6 +40,7 @@ ProblemKind = Literal[
     "log_mismatch",
     "platform_mismatch",
     "kept_head",
+    "unlodged",
 ]
 
 

@@ -508,6 +508,7 @@ def audit_store(
             report.problems.extend(_calibration_problems(session, entries))
             report.problems.extend(_result_problems(session, entries))
             report.problems.extend(_signoff_problems(session, entries))
+            report.problems.extend(_unlodged_problems(session, log_id, entries))
         for signed in kept:
             problem = check_kept_head(report, signed, public_key)
             if problem is not None:
@@ -631,6 +632,47 @@ def _platform_problems(
             )
     for sequence in sorted(set(by_sequence) - copied):
         name("platform_mismatch", sequence, "the platform log holds no copy of this entry")
+    return problems
+
+
+def _unlodged_problems(
+    session: Session, log_id: str, entries: list[StoredEntry]
+) -> list[AuditProblem]:
+    """Results and sign-offs of the organisation stored after lodging them began (a newer row
+    than the oldest lodged one) that the log does not hold: inserted behind the server's back,
+    a forged approval say. Older rows predate lodging (migration 0009) and are not named."""
+    organisation_id = int(log_id.removeprefix("org:"))
+    lodged: dict[str, set[int]] = {"result": set(), "signoff": set()}
+    for entry in entries:
+        kind = entry.content.get("kind")
+        key = f"{kind}_id"
+        if kind in lodged and isinstance(entry.content.get(key), int):
+            lodged[str(kind)].add(int(entry.content[key]))
+    results = list(
+        session.execute(
+            select(StoredResult.id)
+            .join(StoredInventory, StoredResult.inventory_id == StoredInventory.id)
+            .join(Facility, StoredInventory.facility_id == Facility.id)
+            .where(Facility.organisation_id == organisation_id)
+        ).scalars()
+    )
+    signoffs = (
+        list(session.scalars(select(ResultSignOff.id).where(ResultSignOff.result_id.in_(results))))
+        if results
+        else []
+    )
+    problems = []
+    for kind, name, ids in (("result", "result", results), ("signoff", "sign-off", signoffs)):
+        if not lodged[kind]:
+            continue
+        first = min(lodged[kind])
+        for row_id in sorted(set(ids) - lodged[kind]):
+            if row_id > first:
+                problems.append(
+                    AuditProblem(
+                        "unlodged", None, f"{name} {row_id} is stored but was never lodged"
+                    )
+                )
     return problems
 
 
