@@ -65,6 +65,8 @@ def test_a_halved_total_is_shown_as_lodged_and_flagged(client: TestClient, world
     ).json()
     assert row["evidence"] == "differs" and row["differs"] == ["total_tco2e"]
     assert row["total_tco2e"] == listed[0]["total_tco2e"]
+    document = client.get(f"/api/results/{world.result_a}", headers=world.bearer("enterprise"))
+    assert document.json()["commitment"] == {"state": "differs", "differs": ["total_tco2e"]}
     client.post("/api/auth/login", json={"email": "regulator@example.cn", "password": PASSWORD})
     for lang, words in (("zh", "与存证日志不符"), ("en", "does not match the evidence log")):
         page = client.get(f"/results/{world.result_a}?lang={lang}")

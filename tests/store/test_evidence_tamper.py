@@ -402,7 +402,7 @@ def test_the_database_refuses_a_second_correction_of_one_inventory(
 def test_a_signoff_inserted_behind_the_server_is_named(
     engine: Engine, inventory_factory: Callable[..., Inventory]
 ) -> None:
-    org, result_id, signoff_id = _with_signoff(engine, inventory_factory)
+    org, result_id, _ = _with_signoff(engine, inventory_factory)
     with engine.begin() as connection:
         user = connection.execute(text("SELECT user_id FROM result_signoffs")).scalar_one()
         connection.execute(

@@ -452,6 +452,8 @@ def result_document(session: Session, principal: Principal, result_id: int) -> d
     document["id"] = row.id
     document["organisation_id"] = organisation_id
     document["evidence"] = evidence_of_inventory(session, row.inventory_id)
+    committed = commitments.of_results(session, [row])[row.id]
+    document["commitment"] = {"state": committed.state, "differs": list(committed.fields)}
     document["uncertainty"] = _uncertainty_of(row)
     return document
 
