@@ -268,8 +268,10 @@ def lodge_calibrations(
     """Lodge every stored calibration record of the organisation not lodged yet, oldest first.
 
     Certificates are evidence as inventories are: once lodged, a record edited in the database no
-    longer matches its entry, and :func:`audit_store` says so.
+    longer matches its entry, and :func:`audit_store` says so. The log's lock is taken first, as
+    in :func:`lodge_results`.
     """
+    _locked_log(session, organisation_log(organisation_id))
     lodged = set(_lodged_calibrations(session, organisation_id))
     rows = session.scalars(
         select(StoredCalibration)
@@ -343,7 +345,12 @@ def lodge_results(
     session: Session, signer: Signer, organisation_id: int, *, submitted_by: str = ""
 ) -> list[Lodged]:
     """Lodge every stored result of the organisation not lodged yet, oldest first: the one just
-    computed, and any stored before results were lodged (migration 0009)."""
+    computed, and any stored before results were lodged (migration 0009).
+
+    The organisation log's lock is taken first: a concurrent submission holds it from lodging
+    its inventory to its commit, so what is read below includes its result and that result's
+    entry, or neither (not its result without the entry, which would be lodged twice)."""
+    _locked_log(session, organisation_log(organisation_id))
     lodged = set(_lodged_ids(session, organisation_id, "result"))
     rows = session.scalars(
         select(StoredResult)
