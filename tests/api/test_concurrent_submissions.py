@@ -223,7 +223,7 @@ def served(engine: Engine) -> Iterator[int]:
         app.state.engine.dispose()
 
 
-def submit(port: int, plan: Plan) -> tuple[list[Sent], float, int]:
+def submit(port: int, plan: Plan, *, path: str | None = None) -> tuple[list[Sent], float, int]:
     """Each client sends its bodies one after the other, all clients at once (released together
     by a barrier), retrying a 503 ("busy, nothing stored") as a client would, after its
     Retry-After; what was sent and finally answered (status 0: no answer, the connection
@@ -235,7 +235,7 @@ def submit(port: int, plan: Plan) -> tuple[list[Sent], float, int]:
     lock = threading.Lock()
 
     def run(client: Client, bodies: list[tuple[Body, bool]]) -> None:
-        url = f"/api/organisations/{client.organisation_id}/inventories"
+        url = path or f"/api/organisations/{client.organisation_id}/inventories"
         try:
             with httpx.Client(
                 base_url=f"http://127.0.0.1:{port}",
@@ -375,8 +375,9 @@ def test_concurrent_clients_lose_and_duplicate_nothing(engine: Engine) -> None:
             assert result is not None
             assert result.inventory_id == row.id
 
-        # -- the logs: exactly one entry per stored inventory in its organisation's log and in the
-        # platform log, sequences 0..n-1, one signed head per append
+        # -- the logs: exactly one entry per stored inventory and one per its result (issue 12)
+        # in its organisation's log and in the platform log, sequences 0..n-1, one signed head
+        # per append
         entries: dict[str, list[EvidenceEntry]] = defaultdict(list)
         for entry in session.scalars(
             select(EvidenceEntry).order_by(EvidenceEntry.log_id, EvidenceEntry.sequence)
@@ -387,12 +388,16 @@ def test_concurrent_clients_lose_and_duplicate_nothing(engine: Engine) -> None:
             expected[organisation_log(s.organisation_id)].append(s.answer["inventory_id"])
             expected[PLATFORM].append(s.answer["inventory_id"])
         assert set(entries) == set(expected)
-        assert sum(len(log) for log in entries.values()) == 2 * len(rows)
+        assert sum(len(log) for log in entries.values()) == 4 * len(rows)
         for log_id, inventories in expected.items():
             log = entries[log_id]
-            assert [e.sequence for e in log] == list(range(len(inventories))), log_id
-            lodged = Counter(e.inventory_id for e in log)
+            assert [e.sequence for e in log] == list(range(2 * len(inventories))), log_id
+            lodged = Counter(e.inventory_id for e in log if e.inventory_id is not None)
             assert lodged == Counter(inventories), f"{log_id}: an entry lost or duplicated"
+            results_lodged = Counter(
+                e.subject for e in log if (e.subject or "").startswith("result:")
+            )
+            assert sorted(results_lodged.values()) == [1] * len(inventories), log_id
             sizes = sorted(
                 session.scalars(select(EvidenceHead.tree_size).where(EvidenceHead.log_id == log_id))
             )
@@ -410,7 +415,7 @@ def test_concurrent_clients_lose_and_duplicate_nothing(engine: Engine) -> None:
         assert sorted(r.log_id for r in reports) == sorted(expected)
         for report in reports:
             assert report.ok, (report.log_id, report.problems[:5])
-            assert report.entries == report.heads == len(expected[report.log_id])
+            assert report.entries == report.heads == 2 * len(expected[report.log_id])
         platform_head = latest_head(session, PLATFORM)
 
     # -- the latest signed heads: the organisations' as served, the platform's as stored

@@ -58,14 +58,15 @@ def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyP
     organisations = 1 + len(PEERS)  # that account; the manufacturer publishes footprints
     certificates = counts[3]
     assert certificates
-    # every submission and every certificate is lodged twice: its organisation's log, the platform's
+    # every submission, its result, every certificate and the sign-off is lodged twice: its
+    # organisation's log, the platform's
     assert counts == [
         organisations + 1,
         len(USERS),
         organisations,
         certificates,
         1,
-        2 * (organisations + certificates),
+        2 * (2 * organisations + certificates + 1),
         len(PRODUCTS),
     ]
     with TestClient(app) as client:

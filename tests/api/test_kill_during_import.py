@@ -311,7 +311,14 @@ def assert_whole(engine: Engine) -> None:
     with session_scope(engine) as session:
         inventories = set(session.scalars(select(StoredInventory.id)))
         with_result = set(session.scalars(select(StoredResult.inventory_id)))
-        lodged = set(session.scalars(select(EvidenceEntry.inventory_id)))
+        lodged = set(session.scalars(select(EvidenceEntry.inventory_id))) - {None}
+        results_lodged = {
+            subject
+            for subject in session.scalars(select(EvidenceEntry.subject))
+            if (subject or "").startswith("result:")
+        }
+        results = {f"result:{i}" for i in session.scalars(select(StoredResult.id))}
+        assert results == results_lodged, "results and their evidence differ"
         assert inventories - with_result == set(), "inventories without a result"
         assert inventories - lodged == set(), "inventories without evidence"
         assert lodged - inventories == set(), "evidence of inventories not stored"
@@ -416,7 +423,7 @@ def test_a_server_killed_mid_import_leaves_nothing_half_written(
         assert (after["inventories"], after["results"], after["evidence_entries"]) == (
             before["inventories"] + 1,
             before["results"] + 1,
-            before["evidence_entries"] + 2,
+            before["evidence_entries"] + 4,  # inventory and result, in two logs each
         )
         assert_whole(store.engine)
     finally:

@@ -64,7 +64,7 @@ def test_verification_instruments_and_evidence(client: TestClient, world: World)
     assert found["approved"] == 1
     assert rows[ORG_A]["instruments_attention"] >= 1
     assert rows[ORG_A]["instruments"] == 5
-    assert rows[ORG_A]["evidence_entries"] == 1
+    assert rows[ORG_A]["evidence_entries"] == 3  # the inventory, its result, the sign-off
     assert rows[ORG_A]["last_lodged"] is not None
 
 

@@ -226,7 +226,8 @@ def test_a_good_body_is_stored_so_the_bad_ones_fail_for_their_edit(
     assert (after["inventories"], after["results"], after["evidence_entries"]) == (
         before["inventories"] + 1,
         before["results"] + 1,
-        before["evidence_entries"] + 2,  # its organisation's log and the platform's
+        before["evidence_entries"]
+        + 4,  # inventory and result: its organisation's log, the platform's
     )
 
 

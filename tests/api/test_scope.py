@@ -101,6 +101,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/factors/{factor_id}"): Rule(EVERYONE),
     ("GET", "/api/methodologies"): Rule(EVERYONE),
     ("GET", "/api/evidence/public-key"): Rule(EVERYONE),
+    ("GET", "/api/evidence/heads"): Rule(EVERYONE),  # filtered to the logs the caller may read
+    ("GET", "/api/evidence/heads/{log_id}"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
     ("GET", "/api/organisations/{organisation_id}/instruments"): Rule(EVERYONE, READERS_OF_ALL),
     ("GET", "/api/organisations/{organisation_id}/instruments/{code}"): Rule(
         EVERYONE, READERS_OF_ALL
@@ -269,6 +271,7 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "code": "BS-101",
         "inventory_id": world.inventory_a if target == "甲" else world.inventory_b,
         "client_id": "pact_scope_test",  # none such: permitted roles are answered 422 first
+        "log_id": f"org:{org}",
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -350,7 +353,11 @@ CASES = [
     pytest.param(method, path, role, target, id=f"{method} {path} {role} {target}")
     for method, path in PROTECTED
     for role in ROLES
-    for target in (("甲", "乙") if "{organisation_id}" in path or "{result_id}" in path else ("—",))
+    for target in (
+        ("甲", "乙")
+        if any(f"{{{n}}}" in path for n in ("organisation_id", "result_id", "log_id"))
+        else ("—",)
+    )
 ]
 
 

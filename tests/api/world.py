@@ -22,7 +22,7 @@ from dualcarbon.accounting.tables import TABLES
 from dualcarbon.api import Settings
 from dualcarbon.api.security import Passwords, new_api_key, sha256
 from dualcarbon.demo import demo_register_path
-from dualcarbon.ledger.lodging import lodge_inventory
+from dualcarbon.ledger.lodging import lodge_inventory, lodge_results
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.metrology.register_io import read_register
 from dualcarbon.store import session_scope
@@ -117,6 +117,7 @@ def seed(engine: Engine) -> World:
             lodge_inventory(session, TEST_SIGNER, org_id, stored, inventory)
             save_register(session, name, read_register(demo_register_path()))
             row = save_result(session, stored, account(inventory))
+            lodge_results(session, TEST_SIGNER, org_id)
             if org_id == a.id:
                 world.result_a, world.inventory_a = row.id, stored.id
             else:

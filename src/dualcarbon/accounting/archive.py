@@ -5,7 +5,7 @@ from __future__ import annotations
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.ledger.keys import load_signer
-from dualcarbon.ledger.lodging import evidence_of_inventory, lodge_inventory
+from dualcarbon.ledger.lodging import evidence_of_inventory, lodge_inventory, lodge_results
 from dualcarbon.store import make_engine, save_inventory, save_result, session_scope, upgrade
 from dualcarbon.store.repository import sync_factors
 
@@ -23,12 +23,14 @@ def store_result(inventory: Inventory, result: AccountingResult, url: str | None
             sync_factors(session)
             facility = inventory.header.facility or inventory.header.organisation
             stored = save_inventory(session, inventory.header.organisation, facility, inventory)
+            organisation_id = stored.facility.organisation_id
+            signer = load_signer()
             if not evidence_of_inventory(session, stored.id):
-                organisation_id = stored.facility.organisation_id
                 lodge_inventory(
-                    session, load_signer(), organisation_id, stored, inventory, submitted_by="cli"
+                    session, signer, organisation_id, stored, inventory, submitted_by="cli"
                 )
             row = save_result(session, stored, result)
+            lodge_results(session, signer, organisation_id, submitted_by="cli")
             return int(row.id)
     finally:
         engine.dispose()

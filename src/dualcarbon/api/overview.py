@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from dualcarbon.api.schemas import Overview, OverviewOrganisation
 from dualcarbon.api.scope import Area, Principal, readable_organisations
 from dualcarbon.datum import Tier
+from dualcarbon.ledger import commitments
 from dualcarbon.ledger.lodging import organisation_log
 from dualcarbon.metrology.calibration import InstrumentState
 from dualcarbon.store.models import (
     EvidenceEntry,
     Facility,
     Organisation,
-    ResultSignOff,
     StoredInventory,
     StoredResult,
 )
@@ -92,7 +92,15 @@ def _organisation(
         for tier, value, _ in result.tier_shares().iter_rows():
             fuel += value
             default += value if tier == Tier.DEFAULT.value else 0.0
-    decisions = [_decision(session, row.id) for row in chosen]
+    # What the evidence log commits to, not what the rows say now (docs/decisions/0008).
+    committed = commitments.of_results(session, chosen)
+    mismatch = {row.id for row in chosen if committed[row.id].state != "lodged"}
+    decisions = []
+    for row in chosen:
+        decision, signoffs_differ = commitments.lodged_decision(session, organisation.id, row.id)
+        decisions.append(decision)
+        if signoffs_differ:
+            mismatch.add(row.id)
     register = load_register(session, organisation.name)
     attention = (
         0 if register is None else sum(1 for s in register.statuses(at) if s.state not in _IN_ORDER)
@@ -107,7 +115,11 @@ def _organisation(
         name=organisation.name,
         facilities=len(chosen),
         result_ids=sorted(row.id for row in chosen),
-        total_tco2e=sum(row.total_tco2e for row in chosen) if chosen else None,
+        total_tco2e=(
+            sum(float(committed[r.id].value("total_tco2e", r.total_tco2e)) for r in chosen)
+            if chosen
+            else None
+        ),
         by_source=dict(sorted(by_source.items())),
         default_carbon_share=default / fuel if fuel else None,
         verification=_combined(decisions) if chosen else None,
@@ -115,21 +127,12 @@ def _organisation(
         instruments_attention=attention,
         evidence_entries=entries,
         last_lodged=last,
+        evidence_mismatch=sorted(mismatch),
     )
 
 
 _IN_ORDER = (InstrumentState.VALID, InstrumentState.DUE)
 """States that need no action yet (due: calibration falls due within the window)."""
-
-
-def _decision(session: Session, result_id: int) -> str:
-    latest = session.scalar(
-        select(ResultSignOff.decision)
-        .where(ResultSignOff.result_id == result_id)
-        .order_by(ResultSignOff.id.desc())
-        .limit(1)
-    )
-    return latest or "pending"
 
 
 def _combined(decisions: list[str]) -> str:

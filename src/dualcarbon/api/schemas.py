@@ -168,9 +168,15 @@ class ResultSummary(BaseModel):
     facility: str
     year: int
     methodology: str
-    total_tco2e: float
+    total_tco2e: float = Field(description="the total the evidence log commits to")
     computed_at: dt.datetime
     line_count: int
+    evidence: Literal["lodged", "differs", "unlodged"] = Field(
+        default="unlodged",
+        description="lodged: the stored row says what the evidence log holds; differs: it does "
+        "not (the figures shown are the log's); unlodged: not in the log",
+    )
+    differs: list[str] = Field(default_factory=list, description="the columns that differ")
 
 
 class ImportOutcome(BaseModel):
@@ -297,6 +303,11 @@ class OverviewOrganisation(BaseModel):
     )
     evidence_entries: int
     last_lodged: dt.datetime | None
+    evidence_mismatch: list[int] = Field(
+        default_factory=list,
+        description="results whose row or sign-offs differ from the evidence log, or are not in "
+        "it (the figures shown are the log's)",
+    )
 
 
 class Overview(BaseModel):

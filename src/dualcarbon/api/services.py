@@ -20,6 +20,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 
 from dualcarbon.accounting.engine import account
@@ -62,7 +63,15 @@ from dualcarbon.factors import default_catalogue
 from dualcarbon.io import read_inventory
 from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.io.yaml_inventory import inventory_from_mapping
-from dualcarbon.ledger.lodging import evidence_of_inventory, lodge_inventory, organisation_log
+from dualcarbon.ledger import commitments
+from dualcarbon.ledger.commitments import Commitment
+from dualcarbon.ledger.lodging import (
+    evidence_of_inventory,
+    lodge_inventory,
+    lodge_results,
+    lodge_signoff,
+    organisation_log,
+)
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.definition import all_methodologies
 from dualcarbon.store.models import (
@@ -393,8 +402,11 @@ def create_organisation(session: Session, principal: Principal, name: str) -> Or
     return organisation
 
 
-def result_summary(row: StoredResult) -> ResultSummary:
+def result_summary(row: StoredResult, commitment: Commitment | None = None) -> ResultSummary:
+    """The result as listed: with ``commitment``, the total the evidence log holds and whether
+    the row still says the same (:mod:`dualcarbon.ledger.commitments`)."""
     facility = row.inventory.facility
+    commitment = commitment or Commitment("unlodged")
     return ResultSummary(
         id=row.id,
         organisation_id=facility.organisation_id,
@@ -402,9 +414,11 @@ def result_summary(row: StoredResult) -> ResultSummary:
         facility=facility.name,
         year=row.inventory.year,
         methodology=row.methodology,
-        total_tco2e=row.total_tco2e,
+        total_tco2e=float(commitment.value("total_tco2e", row.total_tco2e)),
         computed_at=row.computed_at,
         line_count=row.line_count,
+        evidence=commitment.state,
+        differs=list(commitment.fields),
     )
 
 
@@ -412,7 +426,9 @@ def organisation_results(
     session: Session, principal: Principal, organisation_id: int
 ) -> list[ResultSummary]:
     organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
-    return [result_summary(row) for row in list_results_of_organisation(session, organisation_id)]
+    rows = list_results_of_organisation(session, organisation_id)
+    found = commitments.of_results(session, rows)
+    return [result_summary(row, found[row.id]) for row in rows]
 
 
 _UNCERTAINTY_CACHE: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
@@ -454,6 +470,8 @@ def result_document(session: Session, principal: Principal, result_id: int) -> d
     document["id"] = row.id
     document["organisation_id"] = organisation_id
     document["evidence"] = evidence_of_inventory(session, row.inventory_id)
+    committed = commitments.of_results(session, [row])[row.id]
+    document["commitment"] = {"state": committed.state, "differs": list(committed.fields)}
     document["uncertainty"] = _uncertainty_of(row)
     return document
 
@@ -594,23 +612,40 @@ def _store_submission(
             f"this inventory was submitted already: inventory {already.id} "
             f"({already.source}); to change it, submit a corrected inventory"
         )
-    stored = save_inventory(session, organisation.name, facility, inventory)
-    lodge_inventory(
-        session,
-        ledger,
-        organisation.id,
-        stored,
-        inventory,
-        submitted_by=f"user:{principal.user_id}",
-        corrects=corrects,
-    )
-    row = save_result(session, stored, result)
-    session.commit()
+    corrected_id = None if corrects is None else corrects.id
+    try:
+        stored = save_inventory(session, organisation.name, facility, inventory)
+        lodge_inventory(
+            session,
+            ledger,
+            organisation.id,
+            stored,
+            inventory,
+            submitted_by=f"user:{principal.user_id}",
+            corrects=corrects,
+        )
+        row = save_result(session, stored, result)
+        lodge_results(session, ledger, organisation.id, submitted_by=f"user:{principal.user_id}")
+        session.commit()
+    except IntegrityError:
+        # A concurrent request got there first: the unique indexes on the inventory and on the
+        # evidence entries' subject and corrected inventory (migration 0009) refuse the second,
+        # whatever both read before (docs/decisions/0008-evidence-commitments.md).
+        session.rollback()
+        if corrected_id is not None:
+            raise ConflictError(
+                f"inventory {corrected_id} was corrected already by a concurrent submission; "
+                "correct the newest inventory of its chain instead"
+            ) from None
+        raise ConflictError(
+            "this inventory was submitted already by a concurrent request; to change it, "
+            "submit a corrected inventory"
+        ) from None
     saved = get_result(session, row.id)
     assert saved is not None
     return ImportOutcome(
         inventory_id=stored.id,
-        result=result_summary(saved),
+        result=result_summary(saved, commitments.of_results(session, [saved])[saved.id]),
         corrects=None if corrects is None else corrects.id,
         evidence=evidence_of_inventory(session, stored.id),
     )
@@ -925,12 +960,19 @@ def list_signoffs(session: Session, principal: Principal, result_id: int) -> lis
 
 
 def sign_off(
-    session: Session, principal: Principal, result_id: int, data: SignOffCreate
+    session: Session, principal: Principal, result_id: int, data: SignOffCreate, ledger: Signer
 ) -> ResultSignOff:
-    _result_acting(session, principal, result_id, Action.SIGN_OFF)
+    """Record a verifier's decision and lodge it in the evidence log, in one transaction."""
+    row = _result_acting(session, principal, result_id, Action.SIGN_OFF)
     decision = ResultSignOff(
-        result_id=result_id, user_id=principal.user_id, decision=data.decision, note=data.note
+        result_id=result_id,
+        user_id=principal.user_id,
+        decision=data.decision,
+        note=data.note,
+        created_at=utcnow(),
     )
     session.add(decision)
+    session.flush()
+    lodge_signoff(session, ledger, row.inventory.facility.organisation_id, decision)
     session.commit()
     return decision

@@ -165,6 +165,7 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
                 verifier,
                 first_peer.id,
                 SignOffCreate(decision="approved", note="演示：核查通过 / demo: verified"),
+                ledger,
             )
     finally:
         engine.dispose()

@@ -1,16 +1,22 @@
 """Lodging evidence in the store, proving it, and auditing the whole store offline.
 
-Every submission is appended to its organisation's log (``org:<id>``) and to the platform log
-(``platform``), each under a row lock on the log, so that concurrent submissions get consecutive
-sequence numbers; a signed tree head is stored after every append. Nothing is ever updated or
-deleted: a correction is a new entry whose content names the inventory and the sequence it
-corrects.
+Every submission, every stored result and every verifier's sign-off is appended to its
+organisation's log (``org:<id>``) and to the platform log (``platform``), each under a row lock on
+the log, so that concurrent submissions get consecutive sequence numbers; a signed tree head is
+stored after every append. The platform entry copies the organisation entry and the organisation
+log's head after the append, so the platform log commits to every organisation log's size and
+root. Each entry names its subject (``inventory:12``, ``result:40`` …), unique per log, so one
+thing is never lodged twice however requests race (docs/decisions/0008-evidence-commitments.md).
+Nothing is ever updated or deleted: a correction is a new entry whose content names the inventory
+and the sequence it corrects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,19 +26,30 @@ from sqlalchemy.orm import Session
 
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.ledger import merkle
-from dualcarbon.ledger.audit import AuditProblem, AuditReport, StoredEntry, audit
+from dualcarbon.ledger.audit import (
+    AuditProblem,
+    AuditReport,
+    ProblemKind,
+    StoredEntry,
+    audit,
+    check_kept_head,
+)
 from dualcarbon.ledger.canonical import canonical_bytes
 from dualcarbon.ledger.signing import SignedTreeHead, Signer, TreeHead
 from dualcarbon.store.models import (
     EvidenceEntry,
     EvidenceHead,
     EvidenceLog,
+    Facility,
+    ResultSignOff,
     StoredCalibration,
     StoredInstrument,
     StoredInventory,
+    StoredResult,
 )
 
 PLATFORM = "platform"
+INVENTORY_KINDS = ("submission", "correction")
 
 
 def organisation_log(organisation_id: int) -> str:
@@ -79,8 +96,15 @@ def append(
     *,
     organisation_id: int | None = None,
     inventory_id: int | None = None,
+    subject: str | None = None,
+    corrects_id: int | None = None,
 ) -> Lodged:
-    """Append one entry and its signed head, inside the caller's transaction."""
+    """Append one entry and its signed head, inside the caller's transaction.
+
+    ``subject`` and ``corrects_id`` are unique within the log (a unique index): a second entry
+    for the same subject, or a second correction of one inventory, fails with an
+    :class:`~sqlalchemy.exc.IntegrityError` however the requests raced.
+    """
     log = _locked_log(session, log_id)
     leaf = merkle.leaf_hash(canonical_bytes(content))
     compact = merkle.CompactRange.from_json(json.loads(log.compact_json))
@@ -107,6 +131,8 @@ def append(
             content_json=canonical_bytes(content).decode("utf-8"),
             leaf_hash=leaf.hex(),
             created_at=now,
+            subject=subject,
+            corrects_id=corrects_id,
         )
     )
     session.add(
@@ -148,6 +174,7 @@ def lodge_inventory(
         "source": inventory.source,
         "submitted_by": submitted_by,
     }
+    corrects_id = None
     if corrects is not None:
         corrected = session.scalar(
             select(EvidenceEntry.sequence).where(
@@ -156,21 +183,62 @@ def lodge_inventory(
             )
         )
         content["corrects"] = {"inventory_id": corrects.id, "sequence": corrected}
+        corrects_id = corrects.id
+    return lodge_both(
+        session,
+        signer,
+        organisation_id,
+        content,
+        subject=f"inventory:{inventory_row.id}",
+        inventory_id=inventory_row.id,
+        corrects_id=corrects_id,
+    )
+
+
+PLATFORM_ONLY = ("organisation_log_sequence", "organisation_log_head")
+"""Keys a platform entry adds to its copy of the organisation entry."""
+
+
+def lodge_both(
+    session: Session,
+    signer: Signer,
+    organisation_id: int,
+    content: dict[str, Any],
+    *,
+    subject: str,
+    inventory_id: int | None = None,
+    corrects_id: int | None = None,
+) -> list[Lodged]:
+    """Append ``content`` to the organisation's log, then its copy to the platform log with the
+    organisation log's new sequence and head: the platform log thus commits to every
+    organisation log's size and root, and a truncated or rewritten organisation log no longer
+    matches it."""
     own = append(
         session,
         signer,
         organisation_log(organisation_id),
         content,
         organisation_id=organisation_id,
-        inventory_id=inventory_row.id,
+        inventory_id=inventory_id,
+        subject=subject,
+        corrects_id=corrects_id,
     )
     platform = append(
         session,
         signer,
         PLATFORM,
-        {**content, "organisation_log_sequence": own.sequence},
+        {
+            **content,
+            "organisation_log_sequence": own.sequence,
+            "organisation_log_head": {
+                "tree_size": own.head.head.tree_size,
+                "root_hash": own.head.head.root_hash,
+            },
+        },
         organisation_id=organisation_id,
-        inventory_id=inventory_row.id,
+        inventory_id=inventory_id,
+        subject=subject,
+        corrects_id=corrects_id,
     )
     return [own, platform]
 
@@ -200,8 +268,10 @@ def lodge_calibrations(
     """Lodge every stored calibration record of the organisation not lodged yet, oldest first.
 
     Certificates are evidence as inventories are: once lodged, a record edited in the database no
-    longer matches its entry, and :func:`audit_store` says so.
+    longer matches its entry, and :func:`audit_store` says so. The log's lock is taken first, as
+    in :func:`lodge_results`.
     """
+    _locked_log(session, organisation_log(organisation_id))
     lodged = set(_lodged_calibrations(session, organisation_id))
     rows = session.scalars(
         select(StoredCalibration)
@@ -214,24 +284,116 @@ def lodge_calibrations(
         if row.id in lodged:
             continue
         content = {**calibration_content(organisation_id, row), "submitted_by": submitted_by}
-        own = append(
-            session,
-            signer,
-            organisation_log(organisation_id),
-            content,
-            organisation_id=organisation_id,
-        )
-        done.append(own)
-        done.append(
-            append(
-                session,
-                signer,
-                PLATFORM,
-                {**content, "organisation_log_sequence": own.sequence},
-                organisation_id=organisation_id,
-            )
+        done.extend(
+            lodge_both(session, signer, organisation_id, content, subject=f"calibration:{row.id}")
         )
     return done
+
+
+def result_content(organisation_id: int, row: StoredResult) -> dict[str, Any]:
+    """What a stored result is lodged as: its digest (the SHA-256 of its JSON export and of its
+    trace lines) and the columns pages show without reading the export."""
+    return {
+        "kind": "result",
+        "organisation_id": organisation_id,
+        "result_id": row.id,
+        **result_columns(row),
+        "lines_sha256": hashlib.sha256(row.lines_parquet).hexdigest(),
+    }
+
+
+def result_columns(row: StoredResult) -> dict[str, Any]:
+    """The result's columns a page shows or filters on; compared with the lodged entry on every
+    page view (cheap: no payload is read)."""
+    return {
+        "inventory_id": row.inventory_id,
+        "methodology": row.methodology,
+        "factor_refs": list(row.factor_refs),
+        "total_tco2e": row.total_tco2e,
+        "computed_at": _instant(row.computed_at),
+        "engine_version": row.engine_version,
+        "result_sha256": row.result_sha256,
+        "line_count": row.line_count,
+    }
+
+
+def signoff_content(organisation_id: int, row: ResultSignOff) -> dict[str, Any]:
+    """What a verifier's sign-off is lodged as: who decided what on which result, and when."""
+    return {
+        "kind": "signoff",
+        "organisation_id": organisation_id,
+        "signoff_id": row.id,
+        **signoff_columns(row),
+    }
+
+
+def signoff_columns(row: ResultSignOff) -> dict[str, Any]:
+    return {
+        "result_id": row.result_id,
+        "user_id": row.user_id,
+        "decision": row.decision,
+        "note": row.note,
+        "created_at": _instant(row.created_at),
+    }
+
+
+def _instant(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def lodge_results(
+    session: Session, signer: Signer, organisation_id: int, *, submitted_by: str = ""
+) -> list[Lodged]:
+    """Lodge every stored result of the organisation not lodged yet, oldest first: the one just
+    computed, and any stored before results were lodged (migration 0009).
+
+    The organisation log's lock is taken first: a concurrent submission holds it from lodging
+    its inventory to its commit, so what is read below includes its result and that result's
+    entry, or neither (not its result without the entry, which would be lodged twice)."""
+    _locked_log(session, organisation_log(organisation_id))
+    lodged = set(_lodged_ids(session, organisation_id, "result"))
+    rows = session.scalars(
+        select(StoredResult)
+        .join(StoredInventory, StoredResult.inventory_id == StoredInventory.id)
+        .join(Facility, StoredInventory.facility_id == Facility.id)
+        .where(Facility.organisation_id == organisation_id)
+        .order_by(StoredResult.id)
+    )
+    done: list[Lodged] = []
+    for row in rows:
+        if row.id not in lodged:
+            content = {**result_content(organisation_id, row), "submitted_by": submitted_by}
+            done.extend(
+                lodge_both(session, signer, organisation_id, content, subject=f"result:{row.id}")
+            )
+    return done
+
+
+def lodge_signoff(
+    session: Session, signer: Signer, organisation_id: int, row: ResultSignOff
+) -> list[Lodged]:
+    """Lodge a verifier's decision as it was stored (call after the row is flushed)."""
+    return lodge_both(
+        session,
+        signer,
+        organisation_id,
+        signoff_content(organisation_id, row),
+        subject=f"signoff:{row.id}",
+    )
+
+
+def _lodged_ids(session: Session, organisation_id: int, kind: str) -> list[int]:
+    prefix = f"{kind}:"
+    return [
+        int(subject.removeprefix(prefix))
+        for subject in session.scalars(
+            select(EvidenceEntry.subject).where(
+                EvidenceEntry.log_id == organisation_log(organisation_id),
+                EvidenceEntry.subject.like(f"{prefix}%"),
+            )
+        )
+        if subject is not None
+    ]
 
 
 def _lodged_calibrations(session: Session, organisation_id: int) -> list[int]:
@@ -315,44 +477,265 @@ def _signed(row: EvidenceHead) -> SignedTreeHead:
 
 
 def audit_store(
-    session: Session, public_key: str, *, organisation_id: int | None = None
+    session: Session,
+    public_key: str,
+    *,
+    organisation_id: int | None = None,
+    kept: Sequence[SignedTreeHead] = (),
 ) -> list[AuditReport]:
     """Audit every log (or one organisation's) from the rows as they are now.
 
-    Besides the Merkle checks, each submission's inventory is re-digested: an inventory edited in
-    the database no longer matches the digest its evidence entry committed to, and each lodged
-    calibration record is compared field by field with its stored row.
+    Besides the Merkle checks of :func:`~dualcarbon.ledger.audit.audit`: the log's recorded size
+    and compact root must match its entries and newest head; every organisation log must match
+    what the platform log copied of it (each entry, and the organisation log's head after each
+    append); each submission's inventory is re-digested, and each lodged calibration record,
+    result and sign-off compared with its stored row; and each head in ``kept`` (held outside
+    the store, e.g. by a verifier) must be a prefix of the stored log.
     """
     if organisation_id is None:
-        logs = list(session.scalars(select(EvidenceEntry.log_id).distinct()))
-        logs += [
-            log
-            for log in session.scalars(select(EvidenceHead.log_id).distinct())
-            if log not in logs
-        ]
+        logs = set(session.scalars(select(EvidenceEntry.log_id).distinct()))
+        logs |= set(session.scalars(select(EvidenceHead.log_id).distinct()))
+        logs |= set(session.scalars(select(EvidenceLog.log_id)))
     else:
-        logs = [organisation_log(organisation_id)]
+        logs = {organisation_log(organisation_id)}
+    logs |= {signed.head.log_id for signed in kept if organisation_id is None}
     reports = []
+    stored: dict[str, list[StoredEntry]] = {}
     for log_id in sorted(logs):
-        rows = list(
-            session.scalars(
-                select(EvidenceEntry)
-                .where(EvidenceEntry.log_id == log_id)
-                .order_by(EvidenceEntry.id)
-            )
-        )
-        entries = [
-            StoredEntry(row.sequence, json.loads(row.content_json), row.leaf_hash) for row in rows
-        ]
+        entries = _stored_entries(session, log_id)
+        stored[log_id] = entries
         heads = [
             _signed(row)
             for row in session.scalars(select(EvidenceHead).where(EvidenceHead.log_id == log_id))
         ]
         report = audit(log_id, entries, heads, public_key)
+        report.problems.extend(_log_row_problems(session, report))
         report.problems.extend(_inventory_problems(session, entries))
-        report.problems.extend(_calibration_problems(session, entries))
+        if log_id != PLATFORM:
+            report.problems.extend(_calibration_problems(session, entries))
+            report.problems.extend(_result_problems(session, entries))
+            report.problems.extend(_signoff_problems(session, entries))
+            report.problems.extend(_unlodged_problems(session, log_id, entries))
+        for signed in kept:
+            problem = check_kept_head(report, signed, public_key)
+            if problem is not None:
+                report.problems.append(problem)
         reports.append(report)
+    platform = stored.get(PLATFORM)
+    if platform is None:
+        platform = _stored_entries(session, PLATFORM, organisation_id=organisation_id)
+    for report in reports:
+        if report.log_id.startswith("org:"):
+            report.problems.extend(_platform_problems(report, stored[report.log_id], platform))
     return reports
+
+
+def _stored_entries(
+    session: Session, log_id: str, *, organisation_id: int | None = None
+) -> list[StoredEntry]:
+    """The log's entries in the order the store keeps them (their row ids)."""
+    query = select(EvidenceEntry).where(EvidenceEntry.log_id == log_id)
+    if organisation_id is not None:
+        query = query.where(EvidenceEntry.organisation_id == organisation_id)
+    return [
+        StoredEntry(row.sequence, json.loads(row.content_json), row.leaf_hash)
+        for row in session.scalars(query.order_by(EvidenceEntry.id))
+    ]
+
+
+def _log_row_problems(session: Session, report: AuditReport) -> list[AuditProblem]:
+    """The log's own row (its size and compact range, kept for appends) against its entries and
+    heads: entries deleted together with their heads still leave the recorded size behind."""
+    row = session.get(EvidenceLog, report.log_id)
+    named = {p.sequence for p in report.problems}
+    if row is None:
+        if report.size:
+            return [AuditProblem("log_mismatch", None, "the log's own record is gone")]
+        return []
+    if row.size > report.size:
+        missing = [p for p in range(report.size, row.size) if p not in named]
+        if not missing:
+            return []
+        return [
+            AuditProblem(
+                "removed",
+                missing[0],
+                f"the log records {row.size} entries; {report.size} are stored",
+            )
+        ]
+    if row.size < report.size:
+        return [
+            AuditProblem(
+                "log_mismatch",
+                row.size,
+                f"the log records {row.size} entries; {report.size} are stored",
+            )
+        ]
+    root = merkle.CompactRange.from_json(json.loads(row.compact_json)).root().hex()
+    if root != report.root_hash and not report.problems:
+        return [
+            AuditProblem("log_mismatch", None, "the log's recorded root does not match its entries")
+        ]
+    return []
+
+
+def _platform_problems(
+    report: AuditReport, entries: list[StoredEntry], platform: list[StoredEntry]
+) -> list[AuditProblem]:
+    """An organisation log against the platform log, which copied each of its entries and its
+    head after each append: an entry rewritten (even with its heads deleted), removed, or
+    appended without the platform log, and a log cut short, all show here."""
+    organisation_id = int(report.log_id.removeprefix("org:"))
+    by_sequence = {entry.sequence: entry for entry in entries}
+    roots = list(merkle.roots_by_size(report.prefix(report.size) or []))
+    named = {p.sequence for p in report.problems if p.sequence is not None}
+    problems: list[AuditProblem] = []
+
+    def name(kind: ProblemKind, sequence: int, detail: str) -> None:
+        if sequence not in named:
+            named.add(sequence)
+            problems.append(AuditProblem(kind, sequence, detail))
+
+    copied: set[int] = set()
+    for mirror in platform:
+        content = mirror.content
+        sequence = content.get("organisation_log_sequence")
+        if content.get("organisation_id") != organisation_id or not isinstance(sequence, int):
+            continue
+        copied.add(sequence)
+        copy = {k: v for k, v in content.items() if k not in PLATFORM_ONLY}
+        entry = by_sequence.get(sequence)
+        if entry is None:
+            name("removed", sequence, f"the platform log's entry #{mirror.sequence} records it")
+        elif entry.content != copy:
+            name(
+                "altered",
+                sequence,
+                f"differs from its copy in the platform log (#{mirror.sequence})",
+            )
+        head = content.get("organisation_log_head")
+        if not isinstance(head, dict):
+            continue
+        size = head.get("tree_size")
+        if not isinstance(size, int) or size < 1:
+            continue
+        if size > len(roots):
+            if size > report.size:
+                name(
+                    "removed",
+                    report.size,
+                    f"the platform log (#{mirror.sequence}) records this log at {size} "
+                    f"entries; {report.size} are stored",
+                )
+            continue
+        if roots[size - 1].hex() != head.get("root_hash") and not (named & set(range(size))):
+            problems.append(
+                AuditProblem(
+                    "platform_mismatch",
+                    size - 1,
+                    f"the log at size {size} differs from the head the platform log "
+                    f"(#{mirror.sequence}) recorded for it",
+                )
+            )
+    for sequence in sorted(set(by_sequence) - copied):
+        name("platform_mismatch", sequence, "the platform log holds no copy of this entry")
+    return problems
+
+
+def _unlodged_problems(
+    session: Session, log_id: str, entries: list[StoredEntry]
+) -> list[AuditProblem]:
+    """Results and sign-offs of the organisation stored after lodging them began (a newer row
+    than the oldest lodged one) that the log does not hold: inserted behind the server's back,
+    a forged approval say. Older rows predate lodging (migration 0009) and are not named."""
+    organisation_id = int(log_id.removeprefix("org:"))
+    lodged: dict[str, set[int]] = {"result": set(), "signoff": set()}
+    for entry in entries:
+        kind = entry.content.get("kind")
+        key = f"{kind}_id"
+        if kind in lodged and isinstance(entry.content.get(key), int):
+            lodged[str(kind)].add(int(entry.content[key]))
+    results = list(
+        session.execute(
+            select(StoredResult.id)
+            .join(StoredInventory, StoredResult.inventory_id == StoredInventory.id)
+            .join(Facility, StoredInventory.facility_id == Facility.id)
+            .where(Facility.organisation_id == organisation_id)
+        ).scalars()
+    )
+    signoffs = (
+        list(session.scalars(select(ResultSignOff.id).where(ResultSignOff.result_id.in_(results))))
+        if results
+        else []
+    )
+    problems = []
+    for kind, name, ids in (("result", "result", results), ("signoff", "sign-off", signoffs)):
+        if not lodged[kind]:
+            continue
+        first = min(lodged[kind])
+        for row_id in sorted(set(ids) - lodged[kind]):
+            if row_id > first:
+                problems.append(
+                    AuditProblem(
+                        "unlodged", None, f"{name} {row_id} is stored but was never lodged"
+                    )
+                )
+    return problems
+
+
+def _result_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
+    """Lodged results whose stored row is gone or no longer says what was lodged (a total
+    rewritten behind the update trigger, a JSON export replaced with its hash …)."""
+    problems = []
+    for entry in entries:
+        if entry.content.get("kind") != "result":
+            continue
+        result_id = entry.content.get("result_id")
+        row = session.get(StoredResult, result_id) if isinstance(result_id, int) else None
+        if row is None:
+            problems.append(AuditProblem("removed", entry.sequence, f"result {result_id} is gone"))
+            continue
+        now = result_content(int(entry.content["organisation_id"]), row)
+        changed = sorted(k for k, v in now.items() if entry.content.get(k) != v)
+        if hashlib.sha256(row.result_json.encode()).hexdigest() != row.result_sha256:
+            changed.append("result_json")
+        if changed:
+            problems.append(
+                AuditProblem(
+                    "altered",
+                    entry.sequence,
+                    f"result {result_id} differs from what was lodged in {', '.join(changed)}",
+                )
+            )
+    return problems
+
+
+def _signoff_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
+    """Lodged sign-offs whose stored row is gone or says another decision, note or signer."""
+    problems = []
+    for entry in entries:
+        if entry.content.get("kind") != "signoff":
+            continue
+        signoff_id = entry.content.get("signoff_id")
+        row = session.get(ResultSignOff, signoff_id) if isinstance(signoff_id, int) else None
+        if row is None:
+            problems.append(
+                AuditProblem("removed", entry.sequence, f"sign-off {signoff_id} is gone")
+            )
+            continue
+        now = signoff_content(int(entry.content["organisation_id"]), row)
+        changed = sorted(k for k, v in now.items() if entry.content.get(k) != v)
+        if changed:
+            problems.append(
+                AuditProblem(
+                    "altered",
+                    entry.sequence,
+                    f"sign-off {signoff_id} of result {row.result_id} differs from what was "
+                    f"lodged in {', '.join(changed)} (lodged: {entry.content.get('decision')}; "
+                    f"stored: {row.decision})",
+                )
+            )
+    return problems
 
 
 def _calibration_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
@@ -393,7 +776,7 @@ def _inventory_problems(session: Session, entries: list[StoredEntry]) -> list[Au
     problems = []
     for entry in entries:
         inventory_id = entry.content.get("inventory_id")
-        if not isinstance(inventory_id, int):
+        if entry.content.get("kind") not in INVENTORY_KINDS or not isinstance(inventory_id, int):
             continue
         row = session.get(StoredInventory, inventory_id)
         if row is None:

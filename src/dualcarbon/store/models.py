@@ -24,6 +24,7 @@ from sqlalchemy import (
     Dialect,
     Double,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -452,10 +453,18 @@ class EvidenceLog(Base):
 
 
 class EvidenceEntry(Base):
-    """One lodged record. ``content_json`` is the canonical JSON the leaf hash was taken over."""
+    """One lodged record. ``content_json`` is the canonical JSON the leaf hash was taken over.
+
+    ``subject`` (``inventory:12``, ``result:40`` …) is unique per log and ``corrects_id`` (the
+    inventory a correction corrects) too: concurrent requests cannot lodge one thing twice or
+    correct one inventory twice (migration 0009, docs/decisions/0008-evidence-commitments.md)."""
 
     __tablename__ = "evidence_entries"
-    __table_args__ = (UniqueConstraint("log_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("log_id", "sequence"),
+        Index("uq_evidence_entries_subject", "log_id", "subject", unique=True),
+        Index("uq_evidence_entries_corrects", "log_id", "corrects_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     log_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -465,6 +474,8 @@ class EvidenceEntry(Base):
     content_json: Mapped[str] = mapped_column(Text)
     leaf_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    subject: Mapped[str | None] = mapped_column(String(64))
+    corrects_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class EvidenceHead(Base):

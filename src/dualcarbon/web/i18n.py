@@ -44,6 +44,12 @@ WORDS: dict[str, dict[str, str]] = {
         "add_comment": "提交意见",
         "signoffs": "核查结论",
         "sign_off": "签署",
+        "evidence_differs": "⚠ 与存证日志不符：此处显示的是日志中存证的数值",
+        "evidence_unlodged": "⚠ 未在存证日志中",
+        "evidence_unconfirmed": "⚠ 有核算结果或签署与存证日志不符或未存证；"
+        "显示的是日志中存证的数值",
+        "signoff_differs": "⚠ 此签署记录与存证日志不符，日志中为：{decision}",
+        "signoff_unlodged": "⚠ 此签署记录未在存证日志中",
         "approved": "通过",
         "rejected": "不通过",
         "note": "说明",
@@ -139,6 +145,13 @@ WORDS: dict[str, dict[str, str]] = {
         "add_comment": "Add comment",
         "signoffs": "Sign-off",
         "sign_off": "Sign",
+        "evidence_differs": "⚠ does not match the evidence log: the figures shown are the log's",
+        "evidence_unlodged": "⚠ not in the evidence log",
+        "evidence_unconfirmed": "⚠ a result or sign-off differs from the evidence log or is not "
+        "in it; the figures shown are the log's",
+        "signoff_differs": "⚠ this sign-off does not match the evidence log, which holds: "
+        "{decision}",
+        "signoff_unlodged": "⚠ this sign-off is not in the evidence log",
         "approved": "Approved",
         "rejected": "Rejected",
         "note": "Note",

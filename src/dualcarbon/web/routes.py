@@ -43,6 +43,7 @@ from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreEr
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.model import validate_product_system
 from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.ledger import commitments
 from dualcarbon.ledger.lodging import evidence_of_inventory
 from dualcarbon.pact import repository as pact_repository
 from dualcarbon.reports.charts import intensity_chart, monthly_chart, organisations_chart
@@ -227,6 +228,7 @@ def create_web(api: FastAPI) -> FastAPI:
                 "evidence": row.evidence_entries,
                 "last_lodged": "—" if row.last_lodged is None else f"{row.last_lodged:%Y-%m-%d}",
                 "results": row.result_ids,
+                "mismatch": bool(row.evidence_mismatch),
             }
             for row in found.organisations
         ]
@@ -271,6 +273,7 @@ def create_web(api: FastAPI) -> FastAPI:
                     "methodology": r.methodology,
                     "total": _number(r.total_tco2e),
                     "computed_at": f"{r.computed_at:%Y-%m-%d %H:%M}",
+                    "evidence": r.evidence,
                 }
                 for r in reversed(summaries)
             ]
@@ -532,6 +535,9 @@ def create_web(api: FastAPI) -> FastAPI:
             assert row is not None
             lines = load_result(row).lines
             flag = "instrument_flag_zh" if _lang(request) == "zh" else "instrument_flag_en"
+            committed = commitments.of_results(session, [row])[row.id]
+            stored_signoffs = services.list_signoffs(session, principal, result_id)
+            signed = commitments.of_signoffs(session, organisation_id, stored_signoffs)
             return _page(
                 request,
                 "result.html.j2",
@@ -541,13 +547,23 @@ def create_web(api: FastAPI) -> FastAPI:
                 instruments=sorted(lines["instrument"].drop_nulls().unique().to_list()),
                 flagged=lines[flag].drop_nulls().to_list(),
                 title=f"{meta['organisation']} {meta['facility']} {meta['year']}",
-                total=_number(document["total_tco2e"]),
+                total=_number(committed.value("total_tco2e", document["total_tco2e"])),
+                evidence_state=committed.state,
                 spread=_number(document["uncertainty"]["U"]),
                 k=f"{document['uncertainty']['k']:.2f}",
                 methodology=meta["methodology"],
                 evidence=evidence_of_inventory(session, row.inventory_id),
                 comments=services.list_comments(session, principal, result_id),
-                signoffs=services.list_signoffs(session, principal, result_id),
+                signoffs=[
+                    {
+                        "decision": signed[s.id].value("decision", s.decision),
+                        "stored": s.decision,
+                        "note": signed[s.id].value("note", s.note),
+                        "created_at": s.created_at,
+                        "evidence": signed[s.id].state,
+                    }
+                    for s in stored_signoffs
+                ],
                 can_comment=allowed(principal, Action.COMMENT, Area.ACCOUNTING, organisation_id),
                 can_sign=allowed(principal, Action.SIGN_OFF, Area.ACCOUNTING, organisation_id),
             )
@@ -612,7 +628,7 @@ def create_web(api: FastAPI) -> FastAPI:
             if principal is None:
                 return _to_login(request)
             body = SignOffCreate.model_validate({"decision": decision, "note": note})
-            services.sign_off(session, principal, result_id, body)
+            services.sign_off(session, principal, result_id, body, request.app.state.ledger)
         return RedirectResponse(f"/results/{result_id}?lang={_lang(request)}", status_code=303)
 
     @web.exception_handler(ValidationError)

@@ -114,3 +114,41 @@ def test_forged_head_is_named() -> None:
 def test_non_finite_numbers_cannot_be_logged(value: float) -> None:
     with pytest.raises(ValueError):
         MerkleLog("x", SIGNER).append({"v": value})
+
+
+def test_a_removed_entry_names_only_itself() -> None:
+    """Issue 12: deleting #5 of 12 named #5–#11 as altered; the entries after it are where the
+    heads put them."""
+    _, entries, heads = _log(12)
+    del entries[5]
+    report = audit("org:1", entries, heads, SIGNER.public_key)
+    assert [(p.kind, p.sequence) for p in report.problems] == [("removed", 5)]
+
+
+def test_a_swap_names_the_two_entries_reordered() -> None:
+    """Issue 12: a swap was reported as "removed 2, reordered 2"."""
+    _, entries, heads = _log(12)
+    entries[3], entries[8] = (
+        dataclasses.replace(entries[8], sequence=3),
+        dataclasses.replace(entries[3], sequence=8),
+    )
+    report = audit("org:1", entries, heads, SIGNER.public_key)
+    assert sorted((p.kind, p.sequence) for p in report.problems) == [
+        ("reordered", 3),
+        ("reordered", 8),
+    ]
+    _, entries, heads = _log(12)
+    entries[3], entries[4] = entries[4], entries[3]  # stored out of order, numbers kept
+    report = audit("org:1", entries, heads, SIGNER.public_key)
+    assert sorted((p.kind, p.sequence) for p in report.problems) == [
+        ("reordered", 3),
+        ("reordered", 4),
+    ]
+
+
+def test_entries_no_head_covers_are_named() -> None:
+    _, entries, heads = _log(6)
+    report = audit("org:1", entries, heads[:4], SIGNER.public_key)
+    assert [(p.kind, p.sequence) for p in report.problems] == [("unsigned", 4)]
+    report = audit("org:1", entries, [], SIGNER.public_key)
+    assert [(p.kind, p.sequence) for p in report.problems] == [("unsigned", 0)]

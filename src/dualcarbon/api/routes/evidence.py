@@ -11,9 +11,9 @@ from sqlalchemy import select
 from dualcarbon.api import services
 from dualcarbon.api.deps import CurrentUser, PathId, SessionDep
 from dualcarbon.api.schemas import ErrorBody
-from dualcarbon.api.scope import Action, Area
+from dualcarbon.api.scope import Action, Area, readable_organisations
 from dualcarbon.errors import DualcarbonError
-from dualcarbon.ledger import lodging
+from dualcarbon.ledger import lodging, published
 from dualcarbon.store.models import EvidenceEntry
 
 router = APIRouter(
@@ -99,3 +99,41 @@ def consistency_proof(
         return lodging.consistency_proof(session, log_id, first, size)
     except LookupError as exc:
         raise EvidenceNotFoundError(str(exc)) from None
+
+
+@router.get("/evidence/heads")
+def published_heads(
+    request: Request, principal: CurrentUser, session: SessionDep
+) -> dict[str, Any]:
+    """The newest signed tree head of the platform log and of each organisation log the user may
+    read, with the public key: keep them, and ``dualcarbon evidence verify --head`` later proves
+    the store still extends them (RFC 9162 §8.3). The platform log commits to every
+    organisation log's heads, so its head alone covers the whole store."""
+    visible = readable_organisations(principal, Area.ACCOUNTING)
+    heads = published.latest_heads(session)
+    if visible is not None:
+        allowed_logs = {lodging.PLATFORM} | {lodging.organisation_log(o) for o in visible}
+        heads = [h for h in heads if h.head.log_id in allowed_logs]
+    return published.document(request.app.state.ledger.public_key, heads)
+
+
+@router.get("/evidence/heads/{log_id}")
+def published_head(
+    log_id: Annotated[str, Path(max_length=64, pattern=r"^(platform|org:[0-9]{1,10})$")],
+    principal: CurrentUser,
+    session: SessionDep,
+    tree_size: Size = None,
+) -> dict[str, Any]:
+    """One log's signed tree head: the newest, or the one of ``tree_size``."""
+    if log_id != lodging.PLATFORM:
+        organisation_id = int(log_id.removeprefix("org:"))
+        services.organisation_for(session, principal, organisation_id, Action.READ, Area.ACCOUNTING)
+    head = (
+        lodging.latest_head(session, log_id)
+        if tree_size is None
+        else published.head_at(session, log_id, tree_size)
+    )
+    if head is None:
+        size = "" if tree_size is None else f" of size {tree_size}"
+        raise EvidenceNotFoundError(f"no signed tree head of {log_id}{size}")
+    return head.to_json()

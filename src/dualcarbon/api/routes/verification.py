@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from dualcarbon.api import services
 from dualcarbon.api.deps import CurrentUser, PathId, SessionDep
@@ -61,8 +61,13 @@ def list_signoffs(
     responses={422: {"model": ErrorBody}},
 )
 def sign_off(
-    result_id: PathId, body: SignOffCreate, principal: CurrentUser, session: SessionDep
+    result_id: PathId,
+    body: SignOffCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    request: Request,
 ) -> SignOffPublic:
-    """Approve or reject the result (verifiers assigned to the organisation, admins)."""
-    decision = services.sign_off(session, principal, result_id, body)
+    """Approve or reject the result (verifiers assigned to the organisation, admins); the
+    decision is lodged in the evidence log."""
+    decision = services.sign_off(session, principal, result_id, body, request.app.state.ledger)
     return SignOffPublic.model_validate(decision, from_attributes=True)
