@@ -82,6 +82,24 @@ def test_crc_is_not_crc16_modbus() -> None:
     assert crc16(b"") == 0xFFFF
 
 
+def crc16_as_printed(data: bytes) -> int:
+    """The routine as the standard prints it (bit by bit), against which the table is checked."""
+    register = 0xFFFF
+    for byte in data:
+        register = (register >> 8) ^ byte
+        for _ in range(8):
+            carry = register & 0x0001
+            register >>= 1
+            if carry:
+                register ^= 0xA001
+    return register
+
+
+@given(st.binary(max_size=1100))
+def test_the_table_crc_is_the_printed_routine(data: bytes) -> None:
+    assert crc16(data) == crc16_as_printed(data)
+
+
 # --- parsing published packets ---------------------------------------------------------------
 
 

@@ -472,7 +472,10 @@ def _partition_of(dataset: str, row: dict[str, Any]) -> PartitionKey:
 
 
 def _period(dataset: str, time: datetime) -> str:
-    return time.strftime(FILES[dataset][1])
+    # the FILES formats, %Y-%m-%d or %Y-%m, without strftime (this runs twice per row)
+    if FILES[dataset][1] == "%Y-%m":
+        return f"{time.year:04d}-{time.month:02d}"
+    return f"{time.year:04d}-{time.month:02d}-{time.day:02d}"
 
 
 def _modified(path: Path) -> datetime:
