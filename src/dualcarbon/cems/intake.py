@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import math
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping, Sequence

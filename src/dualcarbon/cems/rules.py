@@ -7,8 +7,9 @@ with the rule, since a logger must be answered and would otherwise resend foreve
   catch unit and transcription errors (−300 °C, 150 % moisture, negative CO2, a flow of
   3.6 × 10¹⁵ m³/h), not the measuring ranges of HJ 76-2017.
 * **Time** (:func:`time_problem`): a minute value stands for the minute that starts at its
-  time (HJ 75-2017 minute data, HJ 212-2017 ``DataTime``), so it must lie on a whole minute. A minute stamped
-  ``12:00:30`` would otherwise count as a minute of its own beside ``12:00:00``.
+  time (HJ 75-2017 minute data, HJ 212-2017 ``DataTime``), so it must lie on a whole
+  minute. A minute stamped ``12:00:30`` would otherwise count as a minute of its own beside
+  ``12:00:00``.
 """
 
 from __future__ import annotations

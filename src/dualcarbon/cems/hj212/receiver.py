@@ -126,6 +126,9 @@ class ReceiverStats:
     """How often a connection's queue was full and its reading paused (back-pressure)."""
     suppressed: int = 0
     """Warnings counted instead of logged (rate limit per connection)."""
+    max_queued: int = 0
+    """The longest queue of packets read and not yet handled seen on one connection (at most
+    ``max_queue`` plus the packets of one read)."""
 
 
 class _Warnings:
@@ -468,6 +471,8 @@ class Receiver:
         if not items:
             return
         connection.inbox.extend(items)
+        if len(connection.inbox) > self.stats.max_queued:
+            self.stats.max_queued = len(connection.inbox)
         if not connection.queued:
             connection.queued = True
             self._ready.append(connection)
@@ -592,9 +597,7 @@ class Receiver:
             if name not in arrived and row[f"{name}_avg" if summary else name] is not None:
                 arrived.add(name)
         self._packets[source] += 1
-        if self._packets[source] != self.missing_after or len(arrived) == len(
-            REQUIRED_PARAMETERS
-        ):
+        if self._packets[source] != self.missing_after or len(arrived) == len(REQUIRED_PARAMETERS):
             return
         for name in REQUIRED_PARAMETERS:
             if name in arrived or (source, name) in self._warned_missing:
