@@ -11,6 +11,10 @@ the step's drain. It runs the receiver of this tree (``new``) and the one of ``-
 temporary directory and run from there) in the same run, on the same packets, and prints the
 ratios.
 
+The load average of the machine at the start of each step is shown: the machine's other
+work stretches every time (run on a quiet machine; compare the two implementations only within
+one run).
+
 How it measures. The receiver runs in a process of its own (its own core on a 2-core machine);
 the loggers in another, asyncio, each with a 16 KiB send buffer (an embedded logger's is small)
 and a user-space write buffer of 0, so that a packet counts as sent once the kernel holds it:
@@ -205,6 +209,7 @@ async def client(port: int, loggers: int, rates: list[float], step: float, drain
     cursor = [1] * loggers
     for rate in rates:
         each = rate / loggers
+        load = os.getloadavg()[0]
         begin = time.perf_counter()
         sent = [0] * loggers
         first_answer = [len(p.answers) for p in protos]  # the step's answers come after these
@@ -229,6 +234,7 @@ async def client(port: int, loggers: int, rates: list[float], step: float, drain
         steps.append(
             {
                 "offered": rate,
+                "load_average": load,
                 "sent_per_s": sum(sent) / step,
                 "answers": total,
                 "throughput_per_s": sum(in_step) / step,
@@ -334,13 +340,14 @@ def _show(name: str, result: dict[str, Any]) -> None:
     print(f"\n{name}: flush_interval {result['flush_interval']} s; rows {result['rows']}")
     print(
         f"{'offered/s':>10} {'sent/s':>8} {'answers/s':>9} {'p50 s':>7} {'p99 s':>7} "
-        f"{'max s':>7} {'jain':>5} {'min/med':>7} {'starved':>7} {'unanswered':>10}"
+        f"{'max s':>7} {'jain':>5} {'min/med':>7} {'starved':>7} {'unanswered':>10} {'load':>5}"
     )
     for s in result["steps"]:
         print(
             f"{s['offered']:>10.0f} {s['sent_per_s']:>8.0f} {s['throughput_per_s']:>9.0f} "
             f"{_f(s['p50_s'])} {_f(s['p99_s'])} {_f(s['max_s'])} {s['jain']:>5.2f} "
-            f"{s['fewest_vs_median']:>7.2f} {s['starved']:>7d} {s['unanswered']:>10d}"
+            f"{s['fewest_vs_median']:>7.2f} {s['starved']:>7d} {s['unanswered']:>10d} "
+            f"{s['load_average']:>5.1f}"
         )
 
 

@@ -359,3 +359,23 @@ def test_cli_refuses_a_bad_code_table(tmp_path: Path, served: list[dict[str, Any
     )
     assert out.exit_code == 1 and "a05001" in "".join(out.output.split())
     assert served == []
+
+
+def test_the_pipeline_never_measures_a_negative_hour_from_received_data(tmp_path: Path) -> None:
+    """Two hours through the receiver: one good, one with a negative CO2 in every minute. The
+    second was reported as a "measured" hour of −0.036 t; its CO2 is now invalid, so the hour
+    is not measured and no hour has a negative mass."""
+    from dualcarbon.cems import pipeline
+
+    receiver = Receiver(ParquetSink(tmp_path))
+    for minute in range(120):
+        co2 = 12.0 if minute < 60 else -0.5
+        receiver.handle_packet(packet("NEG", START + timedelta(minutes=minute), co2=co2).encode())
+    receiver.sink.close()
+    hourly = pipeline.run(tmp_path).hourly
+    assert isinstance(hourly, pa.Table)
+    hours = {row["hour"]: row for row in hourly.to_pylist()}
+    first, second = hours[START], hours[START + timedelta(hours=1)]
+    assert first["status"] == "measured" and first["co2_t"] > 0
+    assert second["status"] != "measured"
+    assert all(row["co2_t"] is None or row["co2_t"] >= 0 for row in hours.values())
