@@ -379,3 +379,36 @@ def test_the_pipeline_never_measures_a_negative_hour_from_received_data(tmp_path
     assert first["status"] == "measured" and first["co2_t"] > 0
     assert second["status"] != "measured"
     assert all(row["co2_t"] is None or row["co2_t"] >= 0 for row in hours.values())
+
+
+def test_a_failing_packet_costs_its_connection_not_the_receiver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One task serves every connection: an unexpected error while handling one packet closes
+    that connection (its logger resends) and the others go on being answered."""
+
+    async def scenario() -> tuple[list[str | None], bool]:
+        receiver = Receiver(ParquetSink(tmp_path, max_age=3600), flush_interval=0.05)
+        original = receiver.handle_packet
+
+        def handle(raw: bytes, *args: Any) -> bytes | None:
+            if b"MN=BROKEN" in raw:
+                raise RuntimeError("a bug")
+            return original(raw, *args)
+
+        monkeypatch.setattr(receiver, "handle_packet", handle)
+        await receiver.start("127.0.0.1", 0)
+        broken_reader, broken = await asyncio.open_connection("127.0.0.1", receiver.port)
+        broken.write(packet("BROKEN", START).encode())
+        await broken.drain()
+        closed = await asyncio.wait_for(broken_reader.read(), 10) == b""
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(packet("HEALTHY", START).encode())
+        await writer.drain()
+        answers = await read_answers(reader, 1)
+        writer.close()
+        await receiver.stop()
+        return answers, closed
+
+    answers, closed = asyncio.run(scenario())
+    assert closed and answers == [f"{START:%Y%m%d%H%M%S}000"]

@@ -191,6 +191,16 @@ def test_data_ack_as_the_standard_prescribes() -> None:
     assert hp.parse(ack.encode()) == ack
 
 
+@pytest.mark.parametrize("flag", [5, 7, 1])
+def test_the_fast_data_ack_is_the_packet_built_answer(flag: int) -> None:
+    request = hp.Packet(
+        st="31", cn="2051", pw="ab12", mn="X-1_Y", cp="DataTime=20260101000000",
+        qn="20260101000000123", flag=flag, pnum=2 if flag == 7 else None,
+        pno=1 if flag == 7 else None,
+    )  # fmt: skip
+    assert hp.data_ack_bytes(request) == hp.data_ack(request).encode()
+
+
 def test_flag_bits() -> None:
     base: dict[str, Any] = {
         "st": "31",

@@ -288,6 +288,18 @@ def data_ack(request: Packet) -> Packet:
     )
 
 
+def data_ack_bytes(request: Packet) -> bytes:
+    """``data_ack(request).encode()``, framed, without building the packet (once per packet
+    received; the test checks that both give the same bytes)."""
+    if request.qn is None:
+        raise FieldError("QN", "missing: a data response must echo the request's QN")
+    segment = (
+        f"QN={request.qn};ST={REPLY_SYSTEM};CN={DATA_ACK_COMMAND};PW={request.pw};"
+        f"MN={request.mn};Flag={VERSION_2017 << 2};CP=&&&&"
+    )
+    return frame(segment.encode("utf-8"))
+
+
 # --- command parameters ---------------------------------------------------------------------
 
 
@@ -457,6 +469,7 @@ __all__ = [
     "Packet",
     "build_cp",
     "data_ack",
+    "data_ack_bytes",
     "frame",
     "parse",
     "parse_cp",

@@ -80,7 +80,7 @@ from dualcarbon.cems.hj212.packet import (
     CommandParameters,
     FrameDecoder,
     Packet,
-    data_ack,
+    data_ack_bytes,
     parse,
     parse_cp,
 )
@@ -514,7 +514,13 @@ class Receiver:
                 continue
             for _ in range(len(self._ready)):  # one round over the connections with packets
                 connection = self._ready.popleft()
-                self._serve(connection, self.batch)
+                try:
+                    self._serve(connection, self.batch)
+                except Exception:
+                    # a bug must cost one connection (its logger resends), not the receiver
+                    log.exception("handling a packet from %s failed; closing", connection.peer)
+                    connection.inbox.clear()
+                    connection.transport.close()
                 if connection.inbox:
                     self._ready.append(connection)
                 else:
@@ -646,7 +652,7 @@ class Receiver:
             self._reject(peer, error, warnings)
             return None
         self.stats.accepted += 1
-        return data_ack(packet).encode() if packet.needs_ack else None
+        return data_ack_bytes(packet) if packet.needs_ack else None
 
     def _add_split(
         self,
