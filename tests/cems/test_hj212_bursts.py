@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -412,3 +413,56 @@ def test_a_failing_packet_costs_its_connection_not_the_receiver(
 
     answers, closed = asyncio.run(scenario())
     assert closed and answers == [f"{START:%Y%m%d%H%M%S}000"]
+
+
+def test_a_logger_that_never_reads_its_answers_is_held_back(tmp_path: Path) -> None:
+    """Answers a logger does not read would pile up in the receiver's memory: once its
+    transport's write buffer is over the high-water mark, reading from it pauses too."""
+
+    async def scenario() -> tuple[Receiver, list[str | None]]:
+        receiver = Receiver(ParquetSink(tmp_path, max_age=3600), flush_interval=0.02)
+        await receiver.start("127.0.0.1", 0)
+        _, deaf = await asyncio.open_connection("127.0.0.1", receiver.port)
+        deaf.transport.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVBUF, 4096
+        )
+        deaf.transport.pause_reading()  # never reads its answers
+        while not receiver._connections:
+            await asyncio.sleep(0.01)
+        # a small kernel buffer and a small high-water mark (64 KiB by default), so that the
+        # answers reach the mark soon (loopback's kernel buffers would hold megabytes first)
+        [ours] = receiver._connections
+        ours.transport.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
+        )
+        ours.transport.set_write_buffer_limits(high=4096)
+        backlog = b"".join(
+            packet("DEAF", START + timedelta(minutes=m)).encode() for m in range(5_000)
+        )
+        deaf.write(backlog)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        for minute in range(5):
+            writer.write(packet("OTHER", START + timedelta(minutes=minute)).encode())
+        answers = await read_answers(reader, 5)
+        for _ in range(100):  # until the deaf logger's answers fill the buffers
+            if any(c.unread for c in receiver._connections):
+                break
+            await asyncio.sleep(0.05)
+        held = [c for c in receiver._connections if c.unread]
+        assert held and held[0].paused
+        # what is held for it stays bounded: no more is read while its answers are unread
+        for _ in range(100):
+            if not held[0].inbox:
+                break
+            await asyncio.sleep(0.05)
+        accepted = receiver.stats.accepted
+        await asyncio.sleep(0.5)
+        assert receiver.stats.accepted == accepted
+        deaf.transport.abort()
+        writer.close()
+        await receiver.stop()
+        return receiver, answers
+
+    receiver, answers = asyncio.run(scenario())
+    assert len(answers) == 5
+    assert receiver.stats.accepted < 5_000 + 5  # the rest never read: held back by TCP

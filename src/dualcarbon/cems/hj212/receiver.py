@@ -196,6 +196,10 @@ class _Connection:
     splits: dict[tuple[str, str, int], _Split] = field(default_factory=dict)
     last_seen: float = field(default_factory=clock.monotonic)
     paused: bool = False
+    """Reading is paused: the inbox is full, or the logger does not read its answers."""
+    unread: bool = False
+    """Answers pile up unread on our side (the transport's write buffer is over its high-water
+    mark, 64 KiB): reading stays paused until the logger reads them."""
     queued: bool = False
     """In the receiver's round-robin queue."""
     lost: bool = False
@@ -224,6 +228,17 @@ class _Protocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.connection is not None:
             self.receiver._lost(self.connection, exc)
+
+    def pause_writing(self) -> None:
+        # a logger that sends but does not read its answers would make them pile up here
+        if self.connection is not None:
+            self.connection.unread = True
+            self.receiver._pause(self.connection)
+
+    def resume_writing(self) -> None:
+        if self.connection is not None:
+            self.connection.unread = False
+            self.receiver._resume(self.connection)
 
 
 class Receiver:
@@ -477,10 +492,25 @@ class Receiver:
             connection.queued = True
             self._ready.append(connection)
             self._wake.set()
-        if len(connection.inbox) >= self.max_queue and not connection.paused:
+        if len(connection.inbox) >= self.max_queue:
+            self._pause(connection)
+
+    def _pause(self, connection: _Connection) -> None:
+        if not connection.paused and not connection.lost:
             connection.paused = True
             self.stats.paused += 1
             connection.transport.pause_reading()
+
+    def _resume(self, connection: _Connection) -> None:
+        """Read again once the inbox is down to half and the answers are being read."""
+        if (
+            connection.paused
+            and not connection.lost
+            and not connection.unread
+            and len(connection.inbox) <= self.max_queue // 2
+        ):
+            connection.paused = False
+            connection.transport.resume_reading()
 
     def _lost(self, connection: _Connection, exc: Exception | None) -> None:
         connection.lost = True
@@ -542,9 +572,7 @@ class Receiver:
                 # owed from the generation that holds the rows now (read after the add, so
                 # never too early)
                 connection.owed.append((self.sink.epoch, reply))
-        if connection.paused and len(inbox) <= self.max_queue // 2 and not connection.lost:
-            connection.paused = False
-            connection.transport.resume_reading()
+        self._resume(connection)
 
     def _drain_inbox(self, connection: _Connection) -> None:
         self._serve(connection, len(connection.inbox))
