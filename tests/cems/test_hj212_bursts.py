@@ -177,6 +177,7 @@ def test_garbage_costs_a_bounded_number_of_log_lines(
     assert after_junk == [f"{START:%Y%m%d%H%M%S}000"]  # the decoder found its way back
     assert len(good_answers) == 20
     assert receiver.stats.rejected["length"] == 100_000  # every bad header counted ...
+    assert receiver.stats.max_queued <= 20  # ... at once, never queued (the good packets are)
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     # ... but at most the first ten lines per connection, the notice that the rest are
     # counted, and the summary when the connection closes (was: one line per bad header)

@@ -191,7 +191,7 @@ class _Connection:
     transport: asyncio.Transport
     decoder: FrameDecoder
     warnings: _Warnings
-    inbox: deque[bytes | HJ212Error] = field(default_factory=deque)
+    inbox: deque[bytes] = field(default_factory=deque)
     owed: deque[tuple[int, bytes]] = field(default_factory=deque)
     splits: dict[tuple[str, str, int], _Split] = field(default_factory=dict)
     last_seen: float = field(default_factory=clock.monotonic)
@@ -483,9 +483,17 @@ class Receiver:
             connection.warnings.warn(
                 "garbage", "skipped %d bytes outside any packet from %s", skipped, connection.peer
             )
-        if not items:
+        packets = []
+        for item in items:
+            if isinstance(item, HJ212Error):
+                # framing errors are counted at once, not queued: a read of '##xx#' garbage
+                # would otherwise fill the queue with tens of thousands of them
+                self._reject(connection.peer, item, connection.warnings)
+            else:
+                packets.append(item)
+        if not packets:
             return
-        connection.inbox.extend(items)
+        connection.inbox.extend(packets)
         if len(connection.inbox) > self.stats.max_queued:
             self.stats.max_queued = len(connection.inbox)
         if not connection.queued:
@@ -564,9 +572,6 @@ class Receiver:
         while inbox and budget > 0:
             budget -= 1
             item = inbox.popleft()
-            if isinstance(item, HJ212Error):
-                self._reject(connection.peer, item, connection.warnings)
-                continue
             reply = self.handle_packet(item, connection.peer, connection.splits, connection)
             if reply is not None:
                 # owed from the generation that holds the rows now (read after the add, so
