@@ -885,7 +885,8 @@ def serve(host: str, port: int, root: str | Path, **options: Any) -> None:
     """Receive HJ 212-2017 packets on ``host:port`` and store them under ``root`` until
     interrupted (``dualcarbon cems receive``). ``options`` go to :class:`Receiver`
     (``idle_timeout``, ``max_data_length``, ``ambient_kpa``, ``codes``, ``flush_interval``,
-    ``access``) and to the sink
+    ``access``, ``max_queue``, ``batch``, ``receive_buffer``, ``warn_first``,
+    ``warn_interval``, ``missing_after``, ``status_interval``) and to the sink
     (``max_rows``, ``max_age``, ``dedupe_window``, ``logger_root``, ``recall``)."""
     asyncio.run(run(host, port, root, **options))
 
