@@ -381,7 +381,11 @@ class Receiver:
         for connection in list(self._connections):
             if not connection.lost:
                 connection.transport.pause_reading()
-            self._drain_inbox(connection)
+            try:
+                self._drain_inbox(connection)
+            except Exception:  # as in the service loop: one connection, not the stop
+                log.exception("handling a packet from %s failed at the stop", connection.peer)
+                connection.inbox.clear()
         await self._commit()
         for connection in list(self._connections):
             connection.transport.close()
