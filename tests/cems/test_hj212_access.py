@@ -172,7 +172,7 @@ def test_cli_without_access_says_it_is_open(tmp_path: Path, served: list[dict[st
     out = CliRunner().invoke(app, ["cems", "receive", "--root", str(tmp_path / "r")])
     assert out.exit_code == 0, out.output
     assert "any MN and password" in " ".join(out.output.split())
-    assert served[0]["access"] is None and served[0]["flush_interval"] == 1.0
+    assert served[0]["access"] is None and served[0]["flush_interval"] == 0.2
     assert served[0]["max_age"] == 900.0  # Parquet every 15 min per source and month
 
 

@@ -82,6 +82,24 @@ def test_crc_is_not_crc16_modbus() -> None:
     assert crc16(b"") == 0xFFFF
 
 
+def crc16_as_printed(data: bytes) -> int:
+    """The routine as the standard prints it (bit by bit), against which the table is checked."""
+    register = 0xFFFF
+    for byte in data:
+        register = (register >> 8) ^ byte
+        for _ in range(8):
+            carry = register & 0x0001
+            register >>= 1
+            if carry:
+                register ^= 0xA001
+    return register
+
+
+@given(st.binary(max_size=1100))
+def test_the_table_crc_is_the_printed_routine(data: bytes) -> None:
+    assert crc16(data) == crc16_as_printed(data)
+
+
 # --- parsing published packets ---------------------------------------------------------------
 
 
@@ -171,6 +189,16 @@ def test_data_ack_as_the_standard_prescribes() -> None:
     )
     assert not ack.needs_ack
     assert hp.parse(ack.encode()) == ack
+
+
+@pytest.mark.parametrize("flag", [5, 7, 1])
+def test_the_fast_data_ack_is_the_packet_built_answer(flag: int) -> None:
+    request = hp.Packet(
+        st="31", cn="2051", pw="ab12", mn="X-1_Y", cp="DataTime=20260101000000",
+        qn="20260101000000123", flag=flag, pnum=2 if flag == 7 else None,
+        pno=1 if flag == 7 else None,
+    )  # fmt: skip
+    assert hp.data_ack_bytes(request) == hp.data_ack(request).encode()
 
 
 def test_flag_bits() -> None:

@@ -130,7 +130,7 @@ def test_bad_rows_are_named_and_nothing_is_written(tmp_path: Path) -> None:
         (name, 2, "co2", "not a number"),
         (name, 3, "time", "time not readable"),
         (name, 4, "time", "time not on a whole minute"),
-        (name, 5, "flow", "outside [0.0, inf] m3/h wet, stack conditions"),
+        (name, 5, "flow", "outside [0.0, 100000000.0] m3/h wet, stack conditions"),
         (name, 6, "co2_flag", "unknown flag"),
         (name, 7, "co2", "flag without value"),
         (name, 8, "source", "source not usable as a folder name"),

@@ -6,6 +6,7 @@ method (docs/cems.md, docs/cems-hj212.md, docs/cems-qa.md).
 ``schema``          the minute-data layout every part shares (Parquet, ``source=…/month=…``)
 ``hj212``           HJ 212-2017 packets, CRC, parameter codes, the TCP receiver and its sink
 ``intake``          bulk import of CSV/Parquet history into the layout, all or nothing
+``rules``           plausibility rules (ranges, whole minutes) of the import and the receiver
 ``mass``            standard dry flow, CO2 mass concentration and hourly mass (pure functions)
 ``sql/``            the batch pipeline, once, as SQL: validity, hourly means, substitution,
                     mass, daily, monthly and annual totals

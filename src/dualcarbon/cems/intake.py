@@ -3,6 +3,8 @@ Parquet layout of :mod:`.schema` (``<root>/source=<MN>/month=<YYYY-MM>/<file>.pa
 
 * A column mapping renames the input's columns to the schema's (``{"时间": "time", …}``);
   columns named as in the schema need no entry; other columns are ignored.
+* The ranges and the whole-minute rule are those of :mod:`.rules`, which the HJ 212 receiver
+  applies too (it stores such values marked invalid instead of refusing them).
 * Where the input states other units (``units={"flow": "m3/s"}``), values are converted to the
   schema's (:data:`UNIT_CONVERSIONS`).
 * All or nothing: every batch is validated; the rows go to a temporary folder inside ``root``
@@ -23,7 +25,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import math
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,7 +37,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from dualcarbon.cems.schema import FLAGS, MINUTE_SCHEMA, PARAMETERS, UNITS
+from dualcarbon.cems.rules import RANGES, WHOLE_MINUTE, range_rule
+from dualcarbon.cems.schema import FLAGS, MINUTE_SCHEMA, PARAMETERS
 from dualcarbon.errors import InputError, InputProblem
 
 UNIT_CONVERSIONS: dict[str, dict[str, tuple[float, float]]] = {
@@ -49,17 +51,6 @@ UNIT_CONVERSIONS: dict[str, dict[str, tuple[float, float]]] = {
 }
 """Per parameter, input unit → (factor, offset) to the schema's unit: ``x * factor + offset``.
 ppm of a volume fraction is µmol/mol, 10⁻⁴ % vol."""
-
-RANGES: dict[str, tuple[float, float]] = {
-    "co2": (0.0, 100.0),
-    "o2": (0.0, 25.0),
-    "flow": (0.0, math.inf),
-    "temperature": (-60.0, 1500.0),
-    "pressure": (50.0, 200.0),
-    "moisture": (0.0, 100.0),
-}
-"""Plausible bounds of each parameter in the schema's units (inclusive); a value outside is
-rejected as a unit or transcription error. Physical bounds, not HJ 76 ranges."""
 
 TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -249,7 +240,7 @@ class _Converter:
                 self.problems,
                 limit,
                 self.file,
-                "time not on a whole minute",
+                WHOLE_MINUTE,
                 "time",
                 pc.not_equal(pc.floor_temporal(stamps, unit="minute"), stamps),
                 column,
@@ -307,7 +298,7 @@ class _Converter:
             self.problems,
             limit,
             self.file,
-            "time not on a whole minute",
+            WHOLE_MINUTE,
             "time",
             pc.not_equal(pc.floor_temporal(stamps, unit="minute"), stamps),
             text,
@@ -377,7 +368,7 @@ class _Converter:
             self.problems,
             limit,
             self.file,
-            f"outside [{low}, {high}] {UNITS[parameter]} (after unit conversion)",
+            range_rule(parameter),
             parameter,
             outside,
             value,

@@ -63,7 +63,7 @@ def receive(
             "wait for the next commit",
             min=0.01,
         ),
-    ] = 1.0,
+    ] = 0.2,
     max_age: Annotated[
         float,
         typer.Option(
@@ -72,19 +72,40 @@ def receive(
             min=0.01,
         ),
     ] = 900.0,
+    ambient_kpa: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ambient-kpa",
+            help="ambient (barometric) pressure in kPa, added to the gauge stack pressure "
+            "a01013 when a packet carries no a01006: one value for every logger, or MN=kPa "
+            "for one logger; repeatable (without it such pressures are stored null)",
+        ),
+    ] = None,
+    codes: Annotated[
+        Path | None,
+        typer.Option(
+            help="code table, a YAML file like the packaged hj212/data/codes.yaml (which codes "
+            "fill which column, in which unit the loggers send them)",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Receive HJ 212-2017 packets from data loggers and store the minute data under --root
     (acknowledged as the standard asks, once the data are on disk in the write-ahead log;
     Parquet written in batches; bad packets logged and refused). Ctrl+C stops it."""
     from dualcarbon.cems.hj212.access import load_access
+    from dualcarbon.cems.hj212.codes import load_codes
     from dualcarbon.cems.hj212.errors import RootInUseError
     from dualcarbon.cems.hj212.receiver import serve
 
     lang = locale_lang()
     try:
         allowed = None if access is None else load_access(access)
+        table = load_codes(codes)
     except DualcarbonError as exc:
         raise _fail(exc, lang) from None
+    ambient = _ambient(ambient_kpa or [], lang)
     console.print(
         pick(
             lang, f"HJ 212 接收：{host}:{port} → {root}", f"HJ 212 receiver: {host}:{port} → {root}"
@@ -106,10 +127,67 @@ def receive(
                 f"access list {access}: {len(allowed)} loggers",
             )
         )
+    if ambient is None:
+        console.print(
+            pick(
+                lang,
+                "未指定 --ambient-kpa：不发送 a01006 的数采仪，其烟气压力（a01013）存为空值",
+                "no --ambient-kpa: the stack pressure (a01013) of loggers that send no a01006 "
+                "is stored null",
+            )
+        )
     try:
-        serve(host, port, root, access=allowed, flush_interval=flush_interval, max_age=max_age)
+        serve(
+            host,
+            port,
+            root,
+            access=allowed,
+            flush_interval=flush_interval,
+            max_age=max_age,
+            ambient_kpa=ambient,
+            codes=table,
+        )
     except RootInUseError as exc:  # another receiver writes to this root: refuse, do not wait
         raise _fail(exc, lang) from None
+
+
+def _ambient(values: list[str], lang: Lang) -> float | dict[str, float] | None:
+    """``--ambient-kpa``: one number for every logger, or ``MN=kPa`` per logger (not both).
+    Checked against the pressure range of :mod:`dualcarbon.cems.rules`."""
+    from dualcarbon.cems.rules import RANGES
+
+    low, high = RANGES["pressure"]
+    everyone: float | None = None
+    per_logger: dict[str, float] = {}
+    for value in values:
+        mn, sep, number = value.rpartition("=")
+        try:
+            kpa = float(number)
+        except ValueError:
+            kpa = float("nan")
+        if not low <= kpa <= high or (sep and not mn.strip()):
+            raise typer.BadParameter(
+                pick(
+                    lang,
+                    f"{value!r}：应为 {low}–{high} kPa 的数值，或 MN=数值",
+                    f"{value!r}: give a number of kPa within [{low}, {high}], or MN=kPa",
+                ),
+                param_hint="--ambient-kpa",
+            )
+        if sep:
+            per_logger[mn.strip()] = kpa
+        else:
+            everyone = kpa
+    if everyone is not None and per_logger:
+        raise typer.BadParameter(
+            pick(
+                lang,
+                "给出一个数值（所有数采仪）或若干 MN=数值，不能同时给出",
+                "give one number (every logger) or MN=kPa pairs, not both",
+            ),
+            param_hint="--ambient-kpa",
+        )
+    return everyone if everyone is not None else (per_logger or None)
 
 
 @app.command("import")

@@ -8,6 +8,7 @@ and month (the logger's hourly and daily rows, which are few; see :data:`FILES`)
     <root>/logger-realtime/source=<MN>/month=<YYYY-MM>/realtime-<YYYY-MM-DD>.parquet  CN=2011
     <root>/logger-hourly/source=<MN>/month=<YYYY-MM>/hourly-<YYYY-MM>.parquet         CN=2061
     <root>/logger-daily/source=<MN>/month=<YYYY-MM>/daily-<YYYY-MM>.parquet           CN=2031
+    <root>/logger-invalid/<kind>/source=<MN>/month=<YYYY-MM>/invalid-…parquet     rules broken
     <root>/_wal/<sequence>.wal                                          write-ahead log
     <root>/_wal/receiver.lock                                           one sink per root
 
@@ -108,19 +109,34 @@ SUMMARY_SCHEMA = pa.schema(
 in the units of :data:`~dualcarbon.cems.schema.UNITS`, ``<p>_cou`` the logger's cumulative
 value in the code's ``cou_unit`` (data/codes.yaml: flow m³, CO2 kg), ``<p>_flag``."""
 
+REASONS = pa.field("reasons", pa.string(), nullable=False)
+"""Of an invalid row: every rule it breaks (:mod:`dualcarbon.cems.rules`), ``; ``-separated,
+each naming its parameter (``temperature: outside [-60.0, 1500.0] degC …``) or ``time``."""
+
 DATASETS: dict[str, tuple[str, pa.Schema]] = {
     "minute": ("", MINUTE_SCHEMA),
     "realtime": ("logger-realtime", MINUTE_SCHEMA),
     "hourly": ("logger-hourly", SUMMARY_SCHEMA),
     "daily": ("logger-daily", SUMMARY_SCHEMA),
+    "invalid-minute": ("logger-invalid/minute", MINUTE_SCHEMA.append(REASONS)),
+    "invalid-realtime": ("logger-invalid/realtime", MINUTE_SCHEMA.append(REASONS)),
+    "invalid-hourly": ("logger-invalid/hourly", SUMMARY_SCHEMA.append(REASONS)),
+    "invalid-daily": ("logger-invalid/daily", SUMMARY_SCHEMA.append(REASONS)),
 }
-"""dataset → (sub-directory of the root, schema)."""
+"""dataset → (sub-directory of the root, schema). ``invalid-<kind>`` holds, for a packet of
+that kind that breaks a rule of :mod:`dualcarbon.cems.rules`, its row as sent (values
+converted, flags as sent) and the ``reasons``; its valid values (if its time is valid) are in
+the ``<kind>`` dataset, with the invalid ones null."""
 
 FILES: dict[str, tuple[str, str]] = {
     "minute": ("minutes", "%Y-%m-%d"),
     "realtime": ("realtime", "%Y-%m-%d"),
     "hourly": ("hourly", "%Y-%m"),
     "daily": ("daily", "%Y-%m"),
+    "invalid-minute": ("invalid-minutes", "%Y-%m-%d"),
+    "invalid-realtime": ("invalid-realtime", "%Y-%m-%d"),
+    "invalid-hourly": ("invalid-hourly", "%Y-%m"),
+    "invalid-daily": ("invalid-daily", "%Y-%m"),
 }
 """dataset → (file name prefix, the period one file holds, as a ``strftime`` format). One file
 per source and day for the minute rows (at most 1 440) and the real-time rows (2 880 at a 30 s
@@ -472,7 +488,10 @@ def _partition_of(dataset: str, row: dict[str, Any]) -> PartitionKey:
 
 
 def _period(dataset: str, time: datetime) -> str:
-    return time.strftime(FILES[dataset][1])
+    # the FILES formats, %Y-%m-%d or %Y-%m, without strftime (this runs twice per row)
+    if FILES[dataset][1] == "%Y-%m":
+        return f"{time.year:04d}-{time.month:02d}"
+    return f"{time.year:04d}-{time.month:02d}-{time.day:02d}"
 
 
 def _modified(path: Path) -> datetime:
