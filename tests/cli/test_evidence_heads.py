@@ -141,3 +141,26 @@ def test_unreadable_kept_heads_are_refused_by_name(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["evidence", "verify", "--database", database, "--head", str(bad)])
     assert refused.exit_code == 2
     assert "bad.json" in "".join(refused.output.split()) and "head 1" in refused.output
+
+
+@pytest.mark.parametrize("command", [["verify"], ["heads", "export", "-o", "heads.json"]])
+def test_an_empty_store_is_named_not_migrated(tmp_path: Path, command: list[str]) -> None:
+    """An audit only reads: pointed at a store with no tables (a mistyped URL), it says so and
+    leaves the store as it found it, instead of a traceback from the first query."""
+    database = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    out = runner.invoke(app, ["evidence", *command, "--database", database])
+    assert out.exit_code == 1
+    assert "the store is empty" in " ".join(out.output.split())
+    assert out.exception is None or isinstance(out.exception, SystemExit)
+    tables = create_engine(database).connect().execute(text("SELECT name FROM sqlite_master"))
+    assert tables.all() == []
+
+
+def test_a_store_at_an_older_migration_is_named(tmp_path: Path) -> None:
+    from dualcarbon.store import upgrade
+
+    database = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    upgrade(database, "0008")
+    out = runner.invoke(app, ["evidence", "verify", "--database", database])
+    assert out.exit_code == 1
+    assert "the store is at migration 0008" in " ".join(out.output.split())
