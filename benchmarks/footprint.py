@@ -1,6 +1,7 @@
 """Benchmark: the product-footprint engine against bw2calc, on the same ecoinvent-sized system.
 
-The system is the synthetic one of ../shared/reference/peer-benchmarks.md (seed 42): 20,000
+The system is the synthetic one of the team's own peer measurements of bw2calc 3.1.0 (seed 42,
+rebuilt here by :func:`system` with the same algorithm, on a shared 2-core AMD EPYC VM): 20,000
 processes in an ecoinvent-like market structure (3,000 markets, 17,000 producers, about 8.4 inputs
 per column, each column's inputs summing to U(0.05, 0.4)), 1,000 biosphere flows with about 5
 exchanges per process, one characterisation vector; lognormal σ ~ U(0.1, 0.4) on every

@@ -1,12 +1,14 @@
 """Benchmark: the law of propagation and Monte Carlo against peers, in one run.
 
-1. Law of propagation on inventory-shaped models with N = 10⁴ lines, the models of
-   ../shared/reference/peer-benchmarks.md §2: linear y = Σ cᵢxᵢ and y = Σ aᵢxᵢzᵢ (2·10⁴ inputs),
+1. Law of propagation on inventory-shaped models with N = 10⁴ lines, the models of the team's
+   own peer measurements (uncertainties 3.2.3 and GTC 1.5.1 on a shared 2-core AMD EPYC VM, median
+   of 3 processes): linear y = Σ cᵢxᵢ and y = Σ aᵢxᵢzᵢ (2·10⁴ inputs),
    every input with 20 degrees of freedom. Peers: `uncertainties` (no degrees of freedom) and GTC
    (with Welch–Satterthwaite). Each case runs in its own process: time (build inputs + y + u(y)
    [+ dof]), peak RSS, and agreement of u and ν with the peers.
 2. Monte Carlo, 10⁶ trials of a 100-input linear model with normal inputs: dualcarbon against the
-   plain numpy floor script of peer-benchmarks.md (blocks of 10⁵), in the same run.
+   plain numpy floor of the same peer measurements (blocks of 10⁵; 1.55 s there), in the same
+   run.
 
     .venv/bin/python benchmarks/uncertainty.py [--n 10000] [--skip-gtc]
 

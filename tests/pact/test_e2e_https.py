@@ -2,9 +2,10 @@
 httpx calls it as a partner system would, and a second loopback HTTPS server plays the partner's
 event endpoint. Every response body is checked against the bundled PACT v3 OpenAPI schema.
 
-The cases mirror the PACT conformance suite's V3 test cases (wbcsd/pact-conformance-service,
-docs/v3-test-cases-expected-results.md; shared/reference/footprint-sources.md §4.5), cited as
-TC<n> in each test.
+The cases mirror the PACT conformance suite's V3 test cases (the official conformance tool,
+https://github.com/wbcsd/pact-conformance-service, `docs/v3-test-cases-expected-results.md`: 40
+numbered cases, TC1–17 and TC20–40 mandatory, TC18–19 on OIDC optional), cited as TC<n> in each
+test.
 """
 
 from __future__ import annotations

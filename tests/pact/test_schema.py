@@ -2,8 +2,8 @@
 documents fail for the reason the spec gives.
 
 The bioethanol fixture carries the numbers of the PACT v3 example-1
-(``spec/v3/examples/example-1.json`` of wbcsd/data-exchange-protocol, as quoted in
-shared/reference/footprint-sources.md §4.3 and §7.1(d)): pcfExcludingBiogenicUptake 0.384,
+(``spec/v3/examples/example-1.json`` of https://github.com/wbcsd/data-exchange-protocol, read
+there and transcribed by the team; confidence: verified): pcfExcludingBiogenicUptake 0.384,
 pcfIncludingBiogenicUptake −1.23, biogenicCO2Uptake −1.61, primaryDataShare 12.9, DQRs
 1.5 / 3.2 / 2.4. It is a serialisation and validation fixture, not a calculation one: 0.384 − 1.61
 = −1.226, which the example rounds to −1.23.

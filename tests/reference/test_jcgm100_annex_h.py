@@ -1,7 +1,12 @@
 """JCGM 100:2008 (GUM) Annex H worked examples, to the digits the GUM publishes.
 
-Input data and published results as transcribed in ../shared/reference/metrology-sources.md §1,
-cross-checked there against the GTC and suncal test suites.
+Input data and published results of JCGM 100:2008 Annex H
+(https://www.bipm.org/en/publications/guides), as the public test suites of GTC
+(https://github.com/MSLNZ/GTC, ``examples/GUM_H1.py``–``GUM_H3.py``, ``docs/API/GUM_H*.rst``) and
+suncal (https://github.com/sandialabs/suncal, ``test/test_examples.py``, ``test/test_GUMH2.csv``,
+``test/test_curvefit.py``) carry them, and recomputed by the team from the inputs (confidence:
+high, every figure read in those suites or recomputed; the GUM's own text was not re-read for
+each digit).
 """
 
 import math

@@ -1,7 +1,11 @@
 """JCGM 101:2008 (GUM Supplement 1) clause 9 examples: the published GUF and MCM figures.
 
-Values from ../shared/reference/metrology-sources.md §2 (checked there by exact arithmetic and a
-2×10⁶-trial simulation). Monte Carlo tolerances are set to the noise of 10⁶ trials.
+Values of JCGM 101:2008 clause 9 (https://www.bipm.org/en/publications/guides): the GUF figures
+recomputed by exact arithmetic, the MCM figures the published ones as recalled by the team and
+reproduced by the team's own 2×10⁶-trial simulation; 9.2.2 and 9.2.3 are also asserted by suncal
+(https://github.com/sandialabs/suncal, ``test/test_examples.py::test_montecarlo``). Confidence:
+medium for the MCM figures (recalled, not re-read in the official text, but reproduced to Monte
+Carlo noise). Monte Carlo tolerances are set to the noise of 10⁶ trials.
 """
 
 import math

@@ -10,9 +10,10 @@ leaves empty is printed as a visible "not stated" (未说明) marker, never inve
 
 Checklist: what the report holds, and why
 -----------------------------------------
-Clause numbers are those of ISO 14067:2018 as our notes give them
-(/work/shared/reference/footprint-sources.md §3.2, marked there as approximate); GB/T 24067-2024
-is modelled on ISO 14067 and adds the items marked "GB/T 24067" (§3.1 of the notes). The report's
+Clause numbers are those of ISO 14067:2018 as recalled by the team, not read in the official
+text (confidence: low, the numbers are approximate); GB/T 24067-2024 (National Standard
+Announcement 2024 No. 17) is modelled on ISO 14067 and adds the items marked "GB/T 24067"
+(confidence: medium, from public summaries of it, not its text). The report's
 own checklist table (section ``#checklist``) repeats this list with each item's status.
 
 =====================================  =================================  ====================

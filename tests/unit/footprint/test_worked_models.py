@@ -72,7 +72,8 @@ def test_the_constants_above_are_the_library_values() -> None:
 
 
 def test_battery_total_energy_worked_example() -> None:
-    # research notes §5 (our arithmetic): a 75 kWh M1 battery with an 8-year warranty delivers
+    # Our own arithmetic on the EU 2023/1542 draft EV delegated act's FEqC per year (April 2024
+    # draft, as read in public summaries): a 75 kWh M1 battery with an 8-year warranty delivers
     # 75 × 60 × 8 = 36 000 kWh; 5 400 kgCO2e over its life is then 0.15 kgCO2e/kWh.
     assert FEQC_PER_YEAR["M1"] == 60
     assert FEQC_PER_YEAR["N1"] == 60

@@ -98,7 +98,7 @@ def test_small_register_findings() -> None:
     equipment = lines["electricity", BoundaryLevel.EQUIPMENT]
     assert (equipment.required_points, equipment.configured_points) == (2, 1)
     assert equipment.rate == pytest.approx(50.0)
-    assert equipment.required_rate == 95  # research notes §5.1 (CORROBORATED), electricity row
+    assert equipment.required_rate == 95  # GB 17167-2006 table (CORROBORATED), electricity row
     assert equipment.conforms is False
     assert equipment.missing == ("P-E-11",)
     site_coal = lines["coal", BoundaryLevel.SITE]  # covered by matching energy and level
@@ -261,8 +261,8 @@ def test_requirements_file_is_complete_and_sourced() -> None:
         c.id: tuple(c.rates[level] for level in BoundaryLevel)
         for c in requirements.coverage.categories
     }
-    # As entered from the research notes (shared/reference/accounting-sources.md §5.1), which
-    # carry the table of two public energy-audit code bases; not read in the official text.
+    # As entered in gb-17167-2006.yaml: GB 17167-2006's table as the team recalled it, found again
+    # in two public energy-audit code bases (CORROBORATED); not read in the official text.
     assert rates["electricity"] == (100, 100, 95)
     assert rates["coal_coke"] == (100, 100, 90)
     assert rates["oil_products"] == (100, 100, 95)
