@@ -19,10 +19,10 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualcarbon import __version__
+from dualcarbon.api.protection import protect
 from dualcarbon.api.routes import (
     accounts,
     evidence,
@@ -139,16 +139,6 @@ async def _dualcarbon_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(UNPROCESSABLE, str(exc))
 
 
-async def _busy(request: Request, exc: Exception) -> JSONResponse:
-    """Every database connection stayed busy for the pool's whole timeout: the server is
-    overloaded, not the request wrong — a 503 the client may retry, nothing was stored."""
-    return error_response(
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        "the server is busy; nothing was stored, try again shortly",
-        headers={"Retry-After": "5"},
-    )
-
-
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status.HTTP_409_CONFLICT, "the request conflicts with stored data")
 
@@ -189,7 +179,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DualcarbonError, _dualcarbon_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(PoolTimeoutError, _busy)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for module in (
         accounts,
@@ -204,4 +193,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api")
     mount_pact(app, create_pact_app(engine, app.state.passwords, settings.secret))
     app.mount("/", create_web(app))  # after the API, so /api/* is matched first
+    protect(app, settings)
     return app

@@ -1,0 +1,88 @@
+"""Requests refused whole, before any route: a NUL in the URL, and a method the path does not
+serve.
+
+**NUL.** PostgreSQL text cannot hold U+0000 (its ``text`` type is NUL-terminated), so an id or
+code with a NUL made the driver fail and the page answer 500 (issue 12). Every text a URL gives a
+route (path segments and query values) passes through here, so no route has to remember it; bodies
+are checked by the schemas (:class:`dualcarbon.api.schemas._In`).
+
+**405.** The web pages are mounted at ``/`` after the API, so a path the API serves with other
+methods (``TRACE /api/organisations``) fell through to the pages and answered 404. RFC 9110
+§15.5.6: the answer is 405 with an ``Allow`` header naming the methods the path does serve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.routing import BaseRoute, Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dualcarbon.api.refusals import refusal
+
+NUL_RULE = "the URL may not contain the NUL character (%00)"
+NUL_ZH = "网址中不能含有空字符（%00）。"
+
+
+def has_nul(scope: Scope) -> str | None:
+    """``"path"`` or ``"query"`` if that part of the request's URL holds a NUL, else ``None``."""
+    if "\x00" in scope.get("path", "") or b"\x00" in scope.get("raw_path", b""):
+        return "path"
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        return "query"
+    return None
+
+
+class NulGuard:
+    """Refuse a URL holding a NUL: 422 (the API and pages), 400 (PACT)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            part = has_nul(scope)
+            if part is not None:
+                response = refusal(scope, 422, NUL_RULE, field=part, zh=NUL_ZH)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class MethodNotAllowed(BaseRoute):
+    """A route matching any request whose path one of ``routes`` serves, but not with this method:
+    it answers 405 with ``Allow``. Place it after those routes and before the pages' mount."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes = routes
+
+    def _allowed(self, scope: Scope) -> list[str]:
+        allowed = []
+        for method in METHODS:
+            probe = {**scope, "method": method}
+            for route in self.routes:
+                if route is self or isinstance(route, Mount):
+                    continue
+                if route.matches(probe)[0] is Match.FULL:
+                    allowed.append(method)
+                    break
+        return allowed
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http" or not self._allowed(scope):
+            return Match.NONE, {}
+        return Match.FULL, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = self._allowed(scope)
+        response = refusal(
+            scope,
+            405,
+            f"{scope['method']} is not served here; use {', '.join(allowed)}",
+            headers={"Allow": ", ".join(allowed)},
+        )
+        await response(scope, receive, send)
