@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dualcarbon.api import services
@@ -48,8 +49,14 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        try:
+            session.rollback()
+        except DBAPIError:
+            # the connection died (decision 0011); its transaction ended with it and the pool
+            # discards it. Raising here, after the answer went out, would only break the answer.
+            pass
+        finally:
+            session.close()
 
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
