@@ -378,6 +378,7 @@ def create_web(api: FastAPI) -> FastAPI:
             principal = _principal(request, session)
             if principal is None:
                 return _to_login(request)
+            services.end_reads(session)  # reading and accounting the file holds no transaction
             try:
                 if refused is not None:
                     raise refused
