@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualcarbon import __version__
+from dualcarbon.api.openapi import describe_errors
 from dualcarbon.api.protection import protect
 from dualcarbon.api.routes import (
     accounts,
@@ -194,4 +195,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_pact(app, create_pact_app(engine, app.state.passwords, settings.secret))
     app.mount("/", create_web(app))  # after the API, so /api/* is matched first
     protect(app, settings)
+    describe_errors(app)
     return app

@@ -6,9 +6,10 @@ code with a NUL made the driver fail and the page answer 500 (issue 12). Every t
 route (path segments and query values) passes through here, so no route has to remember it; bodies
 are checked by the schemas (:class:`dualcarbon.api.schemas._In`).
 
-**405.** The web pages are mounted at ``/`` after the API, so a path the API serves with other
-methods (``TRACE /api/organisations``) fell through to the pages and answered 404. RFC 9110
-§15.5.6: the answer is 405 with an ``Allow`` header naming the methods the path does serve.
+**405 and 404.** The web pages are mounted at ``/`` after the API, so a path the API serves with
+other methods (``TRACE /api/organisations``) fell through to the pages and answered 404. RFC 9110
+§15.5.6: the answer is 405 with an ``Allow`` header naming the methods the path does serve. An
+``/api/`` path that nothing serves is the API's 404 (``{detail, problems}``), not a page's.
 """
 
 from __future__ import annotations
@@ -50,12 +51,14 @@ class NulGuard:
         await self.app(scope, receive, send)
 
 
+API_PREFIX = "/api/"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class MethodNotAllowed(BaseRoute):
     """A route matching any request whose path one of ``routes`` serves, but not with this method:
-    it answers 405 with ``Allow``. Place it after those routes and before the pages' mount."""
+    it answers 405 with ``Allow``; and any other ``/api/`` path, answered 404 in the API's error
+    shape. Place it after those routes and before the pages' mount."""
 
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         self.routes = routes
@@ -73,12 +76,18 @@ class MethodNotAllowed(BaseRoute):
         return allowed
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or not self._allowed(scope):
+        if scope["type"] != "http":
             return Match.NONE, {}
-        return Match.FULL, {}
+        if scope.get("path", "").startswith(API_PREFIX) or self._allowed(scope):
+            return Match.FULL, {}
+        return Match.NONE, {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         allowed = self._allowed(scope)
+        if not allowed:  # an /api/ path no route serves: the API's 404, not a page's
+            path = scope.get("path", "")
+            await refusal(scope, 404, f"no such API path: {path}")(scope, receive, send)
+            return
         response = refusal(
             scope,
             405,
