@@ -75,10 +75,23 @@ class MethodNotAllowed(BaseRoute):
                     break
         return allowed
 
+    def _fixed_paths(self) -> set[str]:
+        """The paths without parameters the routes serve outside ``/api/`` (``/openapi.json``,
+        ``/docs``…): the only others a method can be wrong for."""
+        return {
+            path
+            for route in self.routes
+            if isinstance(path := getattr(route, "path", None), str) and "{" not in path
+        }
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        if scope.get("path", "").startswith(API_PREFIX) or self._allowed(scope):
+        path = scope.get("path", "")
+        if path.startswith(API_PREFIX):
+            return Match.FULL, {}
+        # a page (everything else) is passed on at once, without trying every route
+        if path in self._fixed_paths() and self._allowed(scope):
             return Match.FULL, {}
         return Match.NONE, {}
 
