@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from dualcarbon.api import services
 from dualcarbon.api.deps import CurrentUser
@@ -41,7 +41,18 @@ def search_factors(
 
 
 @router.get("/factors/{factor_id:path}", responses={404: {"model": ErrorBody}})
-def get_factor(factor_id: str, principal: CurrentUser) -> FactorPublic:
+def get_factor(
+    factor_id: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=300,
+            pattern=r"^[A-Za-z0-9._@/-]+$",
+            description="a factor's id, or id@version (letters, digits and . _ @ / -)",
+        ),
+    ],
+    principal: CurrentUser,
+) -> FactorPublic:
     """One factor by id (its current version) or ``id@version``."""
     return services.factor_public(factor_id)
 
