@@ -6,7 +6,14 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from dualcarbon.api.scope import Role
 from dualcarbon.factors.model import Factor
@@ -42,6 +49,18 @@ Date = Annotated[dt.date, BeforeValidator(_full_date)]
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _length_as_sent(cls, value: Any, info: ValidationInfo) -> Any:
+        # whitespace is stripped before pydantic checks max_length, but the document's maxLength
+        # counts the text as sent: 200 characters and a space are too long (schemathesis found it)
+        if isinstance(value, str) and info.field_name is not None:
+            for rule in cls.model_fields[info.field_name].metadata:
+                limit = getattr(rule, "max_length", None)
+                if isinstance(limit, int) and len(value) > limit:
+                    raise ValueError(f"at most {limit} characters")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
