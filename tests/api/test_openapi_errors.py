@@ -111,3 +111,12 @@ def test_a_text_is_measured_as_sent(client: TestClient, world: World) -> None:
     )
     assert response.status_code == 422, response.text
     assert "at most 200 characters" in response.json()["problems"][0]["rule"]
+
+
+@pytest.mark.parametrize("written", ["2%C2%85", "%2B2", "2_0", "%202", "%EF%BC%92"])
+def test_an_id_in_the_url_is_ascii_digits(client: TestClient, world: World, written: str) -> None:
+    """``int()`` takes ``"2\\u0085"`` (NEXT LINE is Unicode white space), ``"+2"``, ``"2_0"``,
+    a full-width ２: none of them is the id 2 (schemathesis found ``/api/results/2%C2%85``)."""
+    response = client.get(f"/api/results/{written}", headers=world.bearer("admin"))
+    assert response.status_code == 422, (written, response.text)
+    assert client.get(f"/api/results/{world.result_a}", headers=world.bearer("admin")).is_success

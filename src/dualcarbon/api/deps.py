@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -59,7 +60,16 @@ def get_session(request: Request) -> Iterator[Session]:
             session.close()
 
 
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+def digits(value: object) -> object:
+    """An integer in a URL as ASCII digits only: Python's ``int()`` (and pydantic's lax mode)
+    would also take ``"2\u0085"`` (a trailing NEXT LINE, being Unicode white space), ``"+2"``
+    or ``"2_0"`` for an id the URL does not name."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("give the number as digits only")
+    return value
+
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(digits)]
 """An id in the URL, within what the database stores (a larger one is a 422, not an overflow)."""
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -20,14 +20,14 @@ from fastapi import BackgroundTasks, FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.accounting.engine import production_table
 from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import registers, services
-from dualcarbon.api.deps import COOKIE_NAME, PathId
+from dualcarbon.api.deps import COOKIE_NAME, PathId, digits
 from dualcarbon.api.overview import overview
 from dualcarbon.api.routes.footprints import announce, publish_submission
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
@@ -49,7 +49,7 @@ from dualcarbon.web.i18n import WORDS
 UNPROCESSABLE = 422
 CONFLICT = 409
 
-YearQuery = Annotated[int | None, Query(ge=1900, le=2200)]
+YearQuery = Annotated[int | None, Query(ge=1900, le=2200), BeforeValidator(digits)]
 """A reporting year in a page's query string, bounded as the API's (no overflow in the driver)."""
 
 
