@@ -15,12 +15,14 @@ other methods (``TRACE /api/organisations``) fell through to the pages and answe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import parse_qsl
 
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dualcarbon.api.refusals import refusal
 
+API_PREFIX = "/api/"
 NUL_RULE = "the URL may not contain the NUL character (%00)"
 NUL_ZH = "网址中不能含有空字符（%00）。"
 
@@ -35,8 +37,23 @@ def has_nul(scope: Scope) -> str | None:
     return None
 
 
+REPEATED_RULE = "give each query parameter once: {names}"
+
+
+def repeated_api_parameters(scope: Scope) -> list[str]:
+    """Query parameters given more than once to an ``/api/`` route. No API route takes a list
+    in its query string, and FastAPI would silently keep the last value of a repeated one, so
+    ``?q=a&q=b`` is refused rather than read as ``q=b`` (PACT's filters, outside ``/api/``, do
+    repeat)."""
+    if not scope.get("path", "").startswith(API_PREFIX):
+        return []
+    names = [name for name, _ in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True)]
+    return sorted({name for name in names if names.count(name) > 1})
+
+
 class NulGuard:
-    """Refuse a URL holding a NUL: 422 (the API and pages), 400 (PACT)."""
+    """Refuse a URL holding a NUL: 422 (the API and pages), 400 (PACT); and an API query
+    string repeating a parameter (422)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,10 +65,14 @@ class NulGuard:
                 response = refusal(scope, 422, NUL_RULE, field=part, zh=NUL_ZH)
                 await response(scope, receive, send)
                 return
+            repeated = repeated_api_parameters(scope)
+            if repeated:
+                rule = REPEATED_RULE.format(names=", ".join(repeated))
+                await refusal(scope, 422, rule, field="query")(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
-API_PREFIX = "/api/"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
