@@ -156,3 +156,14 @@ def test_every_integer_in_a_url_is_bounded_by_the_database() -> None:
         if s.get("type") == "integer" and not s.get("maximum", MAX_ID + 1) <= MAX_ID
     ]
     assert not unbounded
+
+
+def test_a_body_the_database_cannot_store_is_422_not_500(client: TestClient, world: World) -> None:
+    """A body model without the NUL rule (the PACT client's name, until it has one) reaches the
+    database: PostgreSQL's refusal is a 422, not a 500 (SQLite stores it)."""
+    response = client.post(
+        f"/api/organisations/{world.org_a}/pact-clients",
+        json={"name": "伙伴\x00系统"},
+        headers=world.bearer("admin"),
+    )
+    assert response.status_code in (201, 422), response.text

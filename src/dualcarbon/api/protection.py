@@ -5,13 +5,14 @@ path does not serve, and 503 (with one retry of a safe request) when the databas
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy.exc import DataError
 from starlette.routing import Mount
 
 from dualcarbon.api.availability import RetryLostConnection, answer_unavailable
 from dualcarbon.api.csrf import CrossOriginGuard
 from dualcarbon.api.deps import COOKIE_NAME
 from dualcarbon.api.headers import SecurityHeaders
-from dualcarbon.api.request_guard import MethodNotAllowed, NulGuard
+from dualcarbon.api.request_guard import MethodNotAllowed, NulGuard, unstorable
 from dualcarbon.api.settings import Settings
 
 
@@ -27,6 +28,7 @@ def protect(app: FastAPI, settings: Settings) -> None:
         apps.append(pact)
     for each in apps:
         answer_unavailable(each)
+        each.add_exception_handler(DataError, unstorable)
     routes = app.router.routes
     pages = next(
         (i for i, route in enumerate(routes) if isinstance(route, Mount) and route.path == ""),

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import parse_qsl
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -129,3 +131,15 @@ class MethodNotAllowed(BaseRoute):
             headers={"Allow": ", ".join(allowed)},
         )
         await response(scope, receive, send)
+
+
+UNSTORABLE = (
+    "a value the database cannot store (a NUL character, a number out of range); nothing was stored"
+)
+
+
+async def unstorable(request: Request, exc: Exception) -> Response:
+    """422 for a value the database refused as data (``sqlalchemy.exc.DataError``: PostgreSQL's
+    "invalid byte sequence 0x00", "integer out of range"). The request checks should have caught
+    it; this is the net under them, so that a body model that forgets a rule still answers 4xx."""
+    return refusal(request.scope, 422, UNSTORABLE, field="body")
