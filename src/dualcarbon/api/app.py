@@ -19,11 +19,12 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualcarbon import __version__
 from dualcarbon.api.body_limit import BodyLimit
+from dualcarbon.api.openapi import describe_errors
+from dualcarbon.api.protection import protect
 from dualcarbon.api.routes import (
     accounts,
     evidence,
@@ -151,16 +152,6 @@ async def _dualcarbon_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(UNPROCESSABLE, str(exc))
 
 
-async def _busy(request: Request, exc: Exception) -> JSONResponse:
-    """Every database connection stayed busy for the pool's whole timeout: the server is
-    overloaded, not the request wrong — a 503 the client may retry, nothing was stored."""
-    return error_response(
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        "the server is busy; nothing was stored, try again shortly",
-        headers={"Retry-After": "5"},
-    )
-
-
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status.HTTP_409_CONFLICT, "the request conflicts with stored data")
 
@@ -212,7 +203,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DualcarbonError, _dualcarbon_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(PoolTimeoutError, _busy)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for module in (
         users,  # before accounts: /users/audit is not a user id
@@ -234,8 +224,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         **pact_options(settings),
     )
     mount_pact(app, pact)
-    web = create_web(app)
-    web.add_exception_handler(RequestValidationError, _validation_error)  # no input echoed
-    app.mount("/", web)  # after the API, so /api/* is matched first
+    app.mount("/", create_web(app))  # after the API, so /api/* is matched first
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    protect(app, settings)  # outside the body limit: its refusals carry the headers too
+    describe_errors(app)
     return app

@@ -8,7 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dualcarbon.api import services
@@ -48,11 +50,26 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        try:
+            session.rollback()
+        except DBAPIError:
+            # the connection died (decision 0011); its transaction ended with it and the pool
+            # discards it. Raising here, after the answer went out, would only break the answer.
+            pass
+        finally:
+            session.close()
 
 
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+def digits(value: object) -> object:
+    """An integer in a URL as ASCII digits only: Python's ``int()`` (and pydantic's lax mode)
+    would also take ``"2\u0085"`` (a trailing NEXT LINE, being Unicode white space), ``"+2"``
+    or ``"2_0"`` for an id the URL does not name."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("give the number as digits only")
+    return value
+
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(digits)]
 """An id in the URL, within what the database stores (a larger one is a 422, not an overflow)."""
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

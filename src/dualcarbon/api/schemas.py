@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from dualcarbon.api.scope import Role
 from dualcarbon.factors.model import Factor
@@ -17,11 +25,42 @@ MAX_ID = 2_147_483_647
 """The largest id either backend stores (a 32-bit ``INTEGER``): larger ones are refused as input
 instead of overflowing in the driver."""
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+"""An id in a body. Numbers in bodies are strict: JSON tells ``true``, ``"7"`` and ``7`` apart,
+and so does the API (lax validation took ``true`` for 1 and ``"7"`` for 7)."""
+
+
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _full_date(value: Any) -> Any:
+    """Refuse what lax validation would take for a date: a number (seconds since 1970) or a
+    text other than RFC 3339's full-date, which is what the document says (``format: date``)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _FULL_DATE.fullmatch(value):
+        raise ValueError("give a date as YYYY-MM-DD (RFC 3339 full-date)")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_full_date)]
+"""A date in a body or query string: ``YYYY-MM-DD`` only."""
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _length_as_sent(cls, value: Any, info: ValidationInfo) -> Any:
+        # whitespace is stripped before pydantic checks max_length, but the document's maxLength
+        # counts the text as sent: 200 characters and a space are too long (schemathesis found it)
+        if isinstance(value, str) and info.field_name is not None:
+            for rule in cls.model_fields[info.field_name].metadata:
+                limit = getattr(rule, "max_length", None)
+                if isinstance(limit, int) and len(value) > limit:
+                    raise ValueError(f"at most {limit} characters")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -221,7 +260,7 @@ class FactorPublic(BaseModel):
 
 class CommentCreate(_In):
     text: str = Field(min_length=1, max_length=5000)
-    line: int | None = Field(default=None, ge=1, le=2**31 - 1, description="a line of the result")
+    line: Id | None = Field(default=None, description="a line of the result")
 
 
 class CommentPublic(BaseModel):
@@ -254,15 +293,17 @@ class CalibrationCreate(_In):
     """One calibration or verification certificate of an instrument (the register's
     ``calibrations`` record without ``instrument_id``, which the URL gives)."""
 
-    date: dt.date
+    date: Date
     institute: str = Field(default="", max_length=500)
     certificate: str = Field(default="", max_length=200)
     result: CalibrationResult
     traceable_to: str = Field(default="", max_length=500)
-    next_due: dt.date | None = None
-    expanded_uncertainty: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    next_due: Date | None = None
+    expanded_uncertainty: float | None = Field(
+        default=None, gt=0.0, allow_inf_nan=False, strict=True
+    )
     uncertainty_unit: str = Field(default="%", max_length=50)
-    coverage_factor: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    coverage_factor: float | None = Field(default=None, gt=0.0, allow_inf_nan=False, strict=True)
 
 
 class RegisterImported(BaseModel):

@@ -378,6 +378,25 @@ def list_organisations(session: Session, principal: Principal) -> list[Organisat
     return list(session.scalars(query))
 
 
+def end_reads(session: Session) -> None:
+    """End the session's transaction, which has only read so far, before slow work (receiving an
+    upload, reading a workbook, accounting it), so that no connection sits "idle in transaction"
+    meanwhile, holding a pool slot and PostgreSQL's snapshot (issue 12). The write that follows
+    opens a short transaction of its own and checks again what it relies on.
+
+    A commit, not a rollback: with ``expire_on_commit=False`` what was read stays loaded.
+    """
+    session.commit()
+
+
+def writable_organisation(session: Session, principal: Principal, organisation_id: int) -> None:
+    """Check that the principal may write the organisation's accounting (404/403 as
+    :func:`organisation_for`), then :func:`end_reads`: a route checks this before it receives
+    the body, which may take a slow client seconds."""
+    organisation_for(session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING)
+    end_reads(session)
+
+
 def organisation_for(
     session: Session, principal: Principal, organisation_id: int, action: Action, area: Area
 ) -> Organisation:
@@ -603,6 +622,7 @@ def _store_submission(
 ) -> ImportOutcome:
     _named_inventory(inventory, organisation)
     register = load_register(session, organisation.name)
+    end_reads(session)  # accounting takes seconds for a big inventory: hold no transaction
     result = account(inventory, register=register)
     sync_factors(session)
     facility = inventory.header.facility or organisation.name

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         default=True, description="send the cookie over HTTPS only (browsers allow localhost)"
     )
     cookie_samesite: Literal["lax", "strict"] = "lax"
+    trusted_origins: list[str] = Field(
+        default_factory=list,
+        description="origins besides the server's own (scheme://host[:port]) whose pages may "
+        "post to it with a session cookie, such as the public name behind a proxy that rewrites "
+        "Host (docs/api.md, browser protections)",
+    )
     session_max_age_seconds: int = Field(default=12 * 3600, gt=0)
     login_failures_per_email: int = Field(
         default=5,

@@ -72,6 +72,8 @@ def upload_body(file_description: str, json_description: str) -> dict[str, Any]:
                             }
                         },
                         "required": ["file"],
+                        # the form is read with at most 10 fields; others are not looked at
+                        "additionalProperties": False,
                     }
                 },
                 "application/json": {"schema": {"type": "object", "description": json_description}},

@@ -15,17 +15,18 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import BackgroundTasks, FastAPI, Form, Request
+from fastapi import BackgroundTasks, FastAPI, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.accounting.engine import production_table
 from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import registers, services
-from dualcarbon.api.deps import COOKIE_NAME
+from dualcarbon.api.deps import COOKIE_NAME, PathId, digits
 from dualcarbon.api.overview import overview
 from dualcarbon.api.routes.footprints import announce, publish_submission
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
@@ -56,6 +57,9 @@ from dualcarbon.web.users import add_user_pages
 
 UNPROCESSABLE = 422
 CONFLICT = 409
+
+YearQuery = Annotated[int | None, Query(ge=1900, le=2200), BeforeValidator(digits)]
+"""A reporting year in a page's query string, bounded as the API's (no overflow in the driver)."""
 
 
 @cache
@@ -198,7 +202,7 @@ def create_web(api: FastAPI) -> FastAPI:
             )
 
     @web.get("/overview", response_model=None)
-    def overview_page(request: Request, year: int | None = None) -> Response:
+    def overview_page(request: Request, year: YearQuery = None) -> Response:
         lang = _lang(request)
         with _session(request) as session:
             principal = _principal(request, session)
@@ -370,7 +374,7 @@ def create_web(api: FastAPI) -> FastAPI:
         return WORDS[_lang(request)]["register_done"].format(**counts)
 
     @web.get("/organisations/{organisation_id}", response_model=None)
-    def organisation_page(request: Request, organisation_id: int) -> Response:
+    def organisation_page(request: Request, organisation_id: PathId) -> Response:
         with _session(request) as session:
             principal = _principal(request, session)
             if principal is None:
@@ -401,6 +405,7 @@ def create_web(api: FastAPI) -> FastAPI:
             principal = _principal(request, session)
             if principal is None:
                 return _to_login(request)
+            services.end_reads(session)  # reading and accounting the file holds no transaction
             try:
                 if refused is not None:
                     raise refused
@@ -425,7 +430,7 @@ def create_web(api: FastAPI) -> FastAPI:
         return RedirectResponse(f"{target}lang={_lang(request)}", status_code=303)
 
     @web.post("/organisations/{organisation_id}/upload", response_model=None)
-    async def upload(request: Request, organisation_id: int) -> Response:
+    async def upload(request: Request, organisation_id: PathId) -> Response:
         """Import the posted inventory; its problems, or its size over the limit (413), are
         shown on the organisation page.
 
@@ -445,7 +450,7 @@ def create_web(api: FastAPI) -> FastAPI:
         return await _submit(request, organisation_id, store)
 
     @web.post("/organisations/{organisation_id}/inventories/{inventory_id}/correct")
-    async def correct(request: Request, organisation_id: int, inventory_id: int) -> Response:
+    async def correct(request: Request, organisation_id: PathId, inventory_id: PathId) -> Response:
         """Submit a corrected inventory for a stored one (the API's corrections route)."""
 
         def store(session: Session, principal: Principal, received: Received) -> str:
@@ -463,7 +468,7 @@ def create_web(api: FastAPI) -> FastAPI:
         return await _submit(request, organisation_id, store)
 
     @web.post("/organisations/{organisation_id}/register")
-    async def register_upload(request: Request, organisation_id: int) -> Response:
+    async def register_upload(request: Request, organisation_id: PathId) -> Response:
         """Import the organisation's instrument register; back to its page with what changed."""
 
         def store(session: Session, principal: Principal, received: Received) -> str:
@@ -484,7 +489,7 @@ def create_web(api: FastAPI) -> FastAPI:
 
     @web.post("/organisations/{organisation_id}/footprints")
     async def footprint_upload(
-        request: Request, organisation_id: int, background: BackgroundTasks
+        request: Request, organisation_id: PathId, background: BackgroundTasks
     ) -> Response:
         """Compute and publish a product footprint (the API's publish route); back to the
         organisation page with its id."""
@@ -523,7 +528,7 @@ def create_web(api: FastAPI) -> FastAPI:
         return HTMLResponse(page)
 
     @web.get("/results/{result_id}", response_model=None)
-    def result_page(request: Request, result_id: int) -> Response:
+    def result_page(request: Request, result_id: PathId) -> Response:
         with _session(request) as session:
             principal = _principal(request, session)
             if principal is None:
@@ -569,7 +574,7 @@ def create_web(api: FastAPI) -> FastAPI:
             )
 
     @web.get("/organisations/{organisation_id}/instruments/{code}", response_model=None)
-    def instrument_page(request: Request, organisation_id: int, code: str) -> Response:
+    def instrument_page(request: Request, organisation_id: PathId, code: str) -> Response:
         with _session(request) as session:
             principal = _principal(request, session)
             if principal is None:
@@ -592,7 +597,7 @@ def create_web(api: FastAPI) -> FastAPI:
             )
 
     @web.get("/results/{result_id}/report", response_model=None)
-    def report_page(request: Request, result_id: int) -> Response:
+    def report_page(request: Request, result_id: PathId) -> Response:
         with _session(request) as session:
             principal = _principal(request, session)
             if principal is None:
@@ -604,7 +609,7 @@ def create_web(api: FastAPI) -> FastAPI:
     @web.post("/results/{result_id}/comments", response_model=None)
     def comment(
         request: Request,
-        result_id: int,
+        result_id: PathId,
         text: Annotated[str, Form()],
         line: Annotated[str, Form()] = "",
     ) -> Response:
@@ -619,7 +624,7 @@ def create_web(api: FastAPI) -> FastAPI:
     @web.post("/results/{result_id}/signoff", response_model=None)
     def signoff(
         request: Request,
-        result_id: int,
+        result_id: PathId,
         decision: Annotated[str, Form()],
         note: Annotated[str, Form()] = "",
     ) -> Response:
@@ -639,6 +644,15 @@ def create_web(api: FastAPI) -> FastAPI:
             for error in exc.errors(include_url=False, include_input=False)
         )
         return HTMLResponse(f"<h1>422</h1><p>{Markup.escape(said)}</p>", UNPROCESSABLE)
+
+    @web.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: Exception) -> HTMLResponse:
+        """An id out of range, a missing form field: 422 naming the fields, never echoing
+        what was sent."""
+        assert isinstance(exc, RequestValidationError)
+        fields = sorted({".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()})
+        text = Markup.escape(", ".join(fields))
+        return HTMLResponse(f"<h1>422</h1><p>invalid: {text}</p>", UNPROCESSABLE)
 
     @web.exception_handler(DualcarbonError)
     async def not_found(request: Request, exc: Exception) -> HTMLResponse:

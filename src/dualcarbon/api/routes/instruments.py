@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.api import registers, services
 from dualcarbon.api.deps import CurrentUser, PathId, SessionDep, SettingsDep
-from dualcarbon.api.schemas import CalibrationCreate, ErrorBody, RegisterImported
+from dualcarbon.api.schemas import CalibrationCreate, Date, ErrorBody, RegisterImported
 from dualcarbon.api.scope import Action, Area, NotFoundError
 from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
 from dualcarbon.metrology.report import render_review_html
@@ -23,7 +23,7 @@ router = APIRouter(
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
 )
 
-At = Annotated[dt.date | None, Query(description="status at this date (default today)")]
+At = Annotated[Date | None, Query(description="status at this date (default today)")]
 Code = Annotated[str, Path(min_length=1, max_length=100, description="the instrument's code")]
 
 

@@ -158,14 +158,7 @@ async def import_inventory(
     All or nothing: any problem answers 422 with every problem found (file, sheet, row, field,
     rule) and stores nothing.
     """
-    await run_in_threadpool(
-        services.organisation_for,
-        session,
-        principal,
-        organisation_id,
-        Action.WRITE,
-        Area.ACCOUNTING,
-    )
+    await run_in_threadpool(services.writable_organisation, session, principal, organisation_id)
     read = await _inventory_reader(request, settings.max_upload_bytes)
 
     def run() -> ImportOutcome:
@@ -197,14 +190,7 @@ async def correct_inventory(
     """Submit a corrected version of a stored inventory (same facility and year), sent as an
     import is. The corrected inventory and its results stay as they were; the new evidence entry
     names what it corrects."""
-    await run_in_threadpool(
-        services.organisation_for,
-        session,
-        principal,
-        organisation_id,
-        Action.WRITE,
-        Area.ACCOUNTING,
-    )
+    await run_in_threadpool(services.writable_organisation, session, principal, organisation_id)
     read = await _inventory_reader(request, settings.max_upload_bytes)
 
     def run() -> ImportOutcome:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from dualcarbon.api import overview
-from dualcarbon.api.deps import CurrentUser, SessionDep
-from dualcarbon.api.schemas import ErrorBody, Overview
+from dualcarbon.api.deps import CurrentUser, SessionDep, digits
+from dualcarbon.api.schemas import Date, ErrorBody, Overview
 
 router = APIRouter(tags=["overview"], responses={401: {"model": ErrorBody}})
 
@@ -18,8 +18,10 @@ router = APIRouter(tags=["overview"], responses={401: {"model": ErrorBody}})
 def get_overview(
     principal: CurrentUser,
     session: SessionDep,
-    year: Annotated[int | None, Query(ge=1900, le=2200, description="default: latest")] = None,
-    at: Annotated[dt.date | None, Query(description="instrument states at (default today)")] = None,
+    year: Annotated[
+        int | None, Query(ge=1900, le=2200, description="default: latest"), BeforeValidator(digits)
+    ] = None,
+    at: Annotated[Date | None, Query(description="instrument states at (default today)")] = None,
 ) -> Overview:
     """Emissions, data tiers, verification, instruments and evidence for each organisation the
     user may read (a regulator: all of them), with the sums."""

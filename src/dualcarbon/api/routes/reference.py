@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from pydantic import BeforeValidator
 
 from dualcarbon.api import services
-from dualcarbon.api.deps import CurrentUser
+from dualcarbon.api.deps import CurrentUser, digits
 from dualcarbon.api.schemas import ErrorBody, FactorPublic, MethodologySummary
 
 router = APIRouter(tags=["reference"], responses={401: {"model": ErrorBody}})
@@ -22,10 +23,10 @@ def search_factors(
     kind: Annotated[str | None, Query(max_length=100)] = None,
     subject: Annotated[str | None, Query(max_length=100)] = None,
     gas: Annotated[str | None, Query(max_length=20)] = None,
-    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200), BeforeValidator(digits)] = None,
     region: Annotated[str | None, Query(max_length=50)] = None,
     all_versions: Annotated[bool, Query(alias="all")] = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000), BeforeValidator(digits)] = 100,
 ) -> list[FactorPublic]:
     """Factors matching every criterion given (current versions unless ``all``)."""
     return services.search_factors(
@@ -41,7 +42,18 @@ def search_factors(
 
 
 @router.get("/factors/{factor_id:path}", responses={404: {"model": ErrorBody}})
-def get_factor(factor_id: str, principal: CurrentUser) -> FactorPublic:
+def get_factor(
+    factor_id: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=300,
+            pattern=r"^[A-Za-z0-9._@/-]+$",
+            description="a factor's id, or id@version (letters, digits and . _ @ / -)",
+        ),
+    ],
+    principal: CurrentUser,
+) -> FactorPublic:
     """One factor by id (its current version) or ``id@version``."""
     return services.factor_public(factor_id)
 
