@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory
@@ -353,7 +353,7 @@ def principal_for_api_key(session: Session, token: str) -> Principal | None:
     key = session.scalar(
         select(ApiKey)
         .where(ApiKey.prefix == prefix)
-        .options(selectinload(ApiKey.user).selectinload(User.assigned))
+        .options(joinedload(ApiKey.user).selectinload(User.assigned))  # 2 queries, not 3
     )
     if key is None or key.revoked_at is not None or not same_digest(key.key_hash, sha256(token)):
         return None
