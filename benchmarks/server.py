@@ -67,6 +67,10 @@ READ_CONCURRENCY = (1, 8)
 SUBMIT_CONCURRENCY = (1, 8, 50)
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
+IDLE_SECONDS = 3.0
+"""A connection idle this long is reopened: 50 clients wait at the start line longer than
+uvicorn's keep-alive (5 s), and a request sent on a connection the server has just closed fails
+before it is read (no submission is lost that way, but it would count as an error)."""
 
 
 # -- the store and the server ----------------------------------------------------------------------
@@ -217,8 +221,11 @@ class Connection:
         self.host, self.port = address.host, address.port
         self.headers = bearer(key) | {"Content-Type": "application/json"}
         self.connection: http.client.HTTPConnection | None = None
+        self.used = time.monotonic()
 
     def request(self, method: str, path: str, body: bytes | None = None) -> int:
+        if time.monotonic() - self.used > IDLE_SECONDS:
+            self.close()  # the server closes a connection idle for 5 s (uvicorn's keep-alive)
         if self.connection is None:
             self.connection = http.client.HTTPConnection(
                 self.host, self.port, timeout=REQUEST_TIMEOUT
@@ -230,6 +237,7 @@ class Connection:
         except BaseException:
             self.close()
             raise
+        self.used = time.monotonic()
         return answer.status
 
     def close(self) -> None:
