@@ -13,7 +13,8 @@ def problems_where(
     inventory: Inventory, table: str, frame: pl.DataFrame, mask: pl.Expr, field: str, rule: str
 ) -> list[InputProblem]:
     """One problem per row of ``frame`` where ``mask`` holds."""
-    hits = frame.filter(mask).select(ROW, pl.col(field).alias("_value"))
+    # one lazy query, not an eager filter then an eager select: each is a collect of its own
+    hits = frame.lazy().filter(mask).select(ROW, pl.col(field).alias("_value")).collect()
     sheet = inventory.sheets.get(table, table)
     return [
         InputProblem(inventory.source, rule, field=field, sheet=sheet, row=row, value=value)
