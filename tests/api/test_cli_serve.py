@@ -141,3 +141,16 @@ def test_serve_workers_default_and_bounds(monkeypatch: pytest.MonkeyPatch) -> No
         assert server_workers(memory, 4) == 1  # one process holds an in-memory store
     out = runner.invoke(app, ["serve", "--workers", "0"])
     assert out.exit_code == 2
+
+
+def test_each_worker_sizes_its_own_pool(db_url: str) -> None:
+    settings = settings_for(db_url).model_copy(
+        update={"database_pool_size": 2, "database_max_overflow": 1}
+    )
+    application = create_app(settings)
+    engine = application.state.engine
+    try:
+        if engine.dialect.name == "postgresql":
+            assert (engine.pool.size(), engine.pool._max_overflow) == (2, 1)
+    finally:
+        engine.dispose()

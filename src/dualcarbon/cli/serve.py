@@ -13,8 +13,9 @@ from dualcarbon.cli.console import console, errors
 
 users_app = typer.Typer(help="Manage the server's users.", no_args_is_help=True)
 
-MAX_DEFAULT_WORKERS = 8
-"""Default worker processes at most, however many cores: each holds its own database pool."""
+MAX_DEFAULT_WORKERS = 4
+"""Default worker processes at most, however many cores: each holds its own database pool
+(4 × (5 + 10) PostgreSQL connections stay below the default ``max_connections`` of 100)."""
 ENV_URL = "DUALCARBON_DATABASE_URL"
 ENV_SECRET = "DUALCARBON_SECRET_KEY"
 
