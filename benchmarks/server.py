@@ -1,14 +1,17 @@
-"""Benchmark: the HTTP server under loopback load — reading a traced result and submitting
-monthly data, at 1 and 8 concurrent clients.
+"""Benchmark: the HTTP server under loopback load — reading a traced result (1 and 8 concurrent
+clients) and submitting monthly data (1, 8 and 50) — with one worker process and with several,
+side by side.
 
-``dualcarbon serve`` runs in a child process on 127.0.0.1 (a free port), on a fresh SQLite file
-(the embedded default) or, with ``--postgres URL``, in a fresh schema of that PostgreSQL database
-(dropped afterwards). The store is seeded with the demo organisation and an enterprise user with
-an API key; the demo plant's year of data (docs/inventory-format.md) is imported once through the
-API so that there is a traced result to read. Then this process — not the server's — drives the
-load with a pool of threads, one keep-alive ``http.client`` connection each (the standard library's:
-a fraction of httpx's CPU per request, which on a small machine would otherwise compete with the
-server it measures), for a fixed time per scenario:
+For each worker count of ``--workers`` (default ``1,2``: the one-process baseline, then one worker
+per core of a 2-core machine), ``dualcarbon serve --workers N`` runs in a child process on
+127.0.0.1 (a free port), on a fresh SQLite file (the embedded default) or, with ``--postgres URL``,
+in a fresh schema of that PostgreSQL database (dropped afterwards). The store is seeded with the
+demo organisation and an enterprise user with an API key; the demo plant's year of data
+(docs/inventory-format.md) is imported once through the API so that there is a traced result to
+read. Then this process — not the server's — drives the load with a pool of threads, one keep-alive
+``http.client`` connection each (the standard library's: a fraction of httpx's CPU per request,
+which on a small machine would otherwise compete with the server it measures), for a fixed time per
+scenario:
 
 - ``read_result``: ``GET /api/results/{id}``, the stored result with every line's trace and its
   evidence entries;
@@ -16,11 +19,14 @@ server it measures), for a fixed time per scenario:
   year of monthly coal and electricity, 24 rows) whose figures differ on every request, so each
   one is read, accounted, stored and lodged in the evidence logs.
 
-Reported per scenario and concurrency: requests per second, p50 and p99 latency, and errors
-(any answer but the expected 200 / 201). Afterwards the evidence logs are audited
-(``dualcarbon.ledger.lodging.audit_store``).
+Reported per worker count, scenario and concurrency: requests per second, p50 and p99 latency,
+and errors (any answer but the expected 200 / 201); and the ratios of each worker count's figures
+to the first's. After each configuration the evidence logs are audited
+(``dualcarbon.ledger.lodging.audit_store``) and the stored inventories counted against the
+submissions answered 201 (nothing lost).
 
-    .venv/bin/python benchmarks/server.py [--seconds 5] [--postgres postgresql+psycopg://…]
+    .venv/bin/python benchmarks/server.py [--seconds 5] [--workers 1,2] \
+        [--postgres postgresql+psycopg://…]
 
 Writes the figures into ``benchmarks/results/server.json`` under the backend's name (``sqlite``,
 ``postgresql``; a run on one keeps the other's) and prints them.

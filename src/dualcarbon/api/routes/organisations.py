@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.accounting.inventory import Inventory
-from dualcarbon.api import documents, services
+from dualcarbon.api import admission, documents, services
 from dualcarbon.api.deps import AdminUser, CurrentUser, PathId, SessionDep, SettingsDep
 from dualcarbon.api.schemas import (
     ErrorBody,
@@ -180,7 +180,7 @@ async def import_inventory(
             session, principal, organisation_id, read(), request.app.state.ledger
         )
 
-    return await run_in_threadpool(run)
+    return await admission.in_turn(run)  # a few at once per process, the rest in order
 
 
 @router.post(
@@ -219,4 +219,4 @@ async def correct_inventory(
             session, principal, organisation_id, inventory_id, read(), request.app.state.ledger
         )
 
-    return await run_in_threadpool(run)
+    return await admission.in_turn(run)  # a few at once per process, the rest in order
