@@ -60,12 +60,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from dualcarbon.api.security import Passwords, new_api_key, sha256
+from dualcarbon.cli import serve as serve_command
 from dualcarbon.demo import demo_inventory_path
 from dualcarbon.ledger.lodging import audit_store
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import ApiKey, Organisation, StoredInventory, User
 
+WORKERS_OPTION = hasattr(serve_command, "server_workers")
+"""Whether this dualcarbon has ``serve --workers`` (a release before it serves one process: the
+benchmark then measures it with ``--workers 1``, for comparison)."""
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
 ORGANISATION = "示范能源集团有限公司"
@@ -160,8 +164,7 @@ def server(url: str, home: Path, signer: Signer, key: str, workers: int) -> Iter
         str(port),
         "--database",
         url,
-        "--workers",
-        str(workers),
+        *(["--workers", str(workers)] if WORKERS_OPTION else []),
     ]
     log = home / "server.log"
     with log.open("wb") as output:

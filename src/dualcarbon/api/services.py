@@ -93,6 +93,7 @@ from dualcarbon.store.repository import (
     list_results_of_organisation,
     load_register,
     load_result,
+    prepare_result,
     result_payload,
     save_inventory,
     save_result,
@@ -604,6 +605,7 @@ def _store_submission(
     _named_inventory(inventory, organisation)
     register = load_register(session, organisation.name)
     result = account(inventory, register=register)
+    prepared = prepare_result(result)  # rendered before the store's write turn is taken
     sync_factors(session)
     facility = inventory.header.facility or organisation.name
     already = _same_inventory(session, organisation, facility, inventory)
@@ -624,7 +626,7 @@ def _store_submission(
             submitted_by=f"user:{principal.user_id}",
             corrects=corrects,
         )
-        row = save_result(session, stored, result)
+        row = save_result(session, stored, result, prepared)
         lodge_results(session, ledger, organisation.id, submitted_by=f"user:{principal.user_id}")
         session.commit()
     except IntegrityError:
