@@ -12,6 +12,8 @@ holding no thread, no database connection and no transaction. Several processes
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 
 import anyio
@@ -20,18 +22,16 @@ from starlette.concurrency import run_in_threadpool
 AT_ONCE = 2
 """Submissions one process accounts at once: two keep a core busy while one waits on the store."""
 
-_turns: dict[int, anyio.Semaphore] = {}
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _turnstile() -> anyio.Semaphore:
     """This event loop's semaphore (a test runs several apps, each on a loop of its own)."""
-    import asyncio
-
-    loop = id(asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
     found = _turns.get(loop)
     if found is None:
-        if len(_turns) > 64:  # loops of finished test clients
-            _turns.clear()
         found = _turns[loop] = anyio.Semaphore(AT_ONCE)
     return found
 
