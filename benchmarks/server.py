@@ -1,12 +1,17 @@
-"""Benchmark: the HTTP server under loopback load — reading a traced result and submitting
-monthly data, at 1 and 8 concurrent clients.
+"""Benchmark: the HTTP server under loopback load — reading a traced result (1 and 8 concurrent
+clients) and submitting monthly data (1, 8 and 50) — with one worker process and with several,
+side by side.
 
-``dualcarbon serve`` runs in a child process on 127.0.0.1 (a free port), on a fresh SQLite file
-(the embedded default) or, with ``--postgres URL``, in a fresh schema of that PostgreSQL database
-(dropped afterwards). The store is seeded with the demo organisation and an enterprise user with
-an API key; the demo plant's year of data (docs/inventory-format.md) is imported once through the
-API so that there is a traced result to read. Then this process — not the server's — drives the
-load with a pool of threads, one keep-alive httpx client each, for a fixed time per scenario:
+For each worker count of ``--workers`` (default ``1,2``: the one-process baseline, then one worker
+per core of a 2-core machine), ``dualcarbon serve --workers N`` runs in a child process on
+127.0.0.1 (a free port), on a fresh SQLite file (the embedded default) or, with ``--postgres URL``,
+in a fresh schema of that PostgreSQL database (dropped afterwards). The store is seeded with the
+demo organisation and an enterprise user with an API key; the demo plant's year of data
+(docs/inventory-format.md) is imported once through the API so that there is a traced result to
+read. Then this process — not the server's — drives the load with a pool of threads, one keep-alive
+``http.client`` connection each (the standard library's: a fraction of httpx's CPU per request,
+which on a small machine would otherwise compete with the server it measures), for a fixed time per
+scenario:
 
 - ``read_result``: ``GET /api/results/{id}``, the stored result with every line's trace and its
   evidence entries;
@@ -14,11 +19,14 @@ load with a pool of threads, one keep-alive httpx client each, for a fixed time 
   year of monthly coal and electricity, 24 rows) whose figures differ on every request, so each
   one is read, accounted, stored and lodged in the evidence logs.
 
-Reported per scenario and concurrency: requests per second, p50 and p99 latency, and errors
-(any answer but the expected 200 / 201). Afterwards the evidence logs are audited
-(``dualcarbon.ledger.lodging.audit_store``).
+Reported per worker count, scenario and concurrency: requests per second, p50 and p99 latency,
+and errors (any answer but the expected 200 / 201); and the ratios of each worker count's figures
+to the first's. After each configuration the evidence logs are audited
+(``dualcarbon.ledger.lodging.audit_store``) and the stored inventories counted against the
+submissions answered 201 (nothing lost).
 
-    .venv/bin/python benchmarks/server.py [--seconds 5] [--postgres postgresql+psycopg://…]
+    .venv/bin/python benchmarks/server.py [--seconds 5] [--workers 1,2] \
+        [--postgres postgresql+psycopg://…]
 
 Writes the figures into ``benchmarks/results/server.json`` under the backend's name (``sqlite``,
 ``postgresql``; a run on one keeps the other's) and prints them.
@@ -29,6 +37,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import http.client
 import itertools
 import json
 import os
@@ -47,22 +56,31 @@ from typing import Any
 
 import httpx
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from dualcarbon.api.security import Passwords, new_api_key, sha256
+from dualcarbon.cli import serve as serve_command
 from dualcarbon.demo import demo_inventory_path
 from dualcarbon.ledger.lodging import audit_store
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.store import make_engine, session_scope, upgrade
-from dualcarbon.store.models import ApiKey, Organisation, User
+from dualcarbon.store.models import ApiKey, Organisation, StoredInventory, User
 
+WORKERS_OPTION = hasattr(serve_command, "server_workers")
+"""Whether this dualcarbon has ``serve --workers`` (a release before it serves one process: the
+benchmark then measures it with ``--workers 1``, for comparison)."""
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
 ORGANISATION = "示范能源集团有限公司"
-CONCURRENCY = (1, 8)
+READ_CONCURRENCY = (1, 8)
+SUBMIT_CONCURRENCY = (1, 8, 50)
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
+IDLE_SECONDS = 3.0
+"""A connection idle this long is reopened: 50 clients wait at the start line longer than
+uvicorn's keep-alive (5 s), and a request sent on a connection the server has just closed fails
+before it is read (no submission is lost that way, but it would count as an error)."""
 
 
 # -- the store and the server ----------------------------------------------------------------------
@@ -125,8 +143,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(url: str, home: Path, signer: Signer, key: str) -> Iterator[str]:
-    """``dualcarbon serve`` in a child process on 127.0.0.1; its base URL once it answers."""
+def server(url: str, home: Path, signer: Signer, key: str, workers: int) -> Iterator[str]:
+    """``dualcarbon serve --workers N`` in a child process on 127.0.0.1; its base URL once it
+    answers."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DUALCARBON_")}
     env |= {
@@ -145,6 +164,7 @@ def server(url: str, home: Path, signer: Signer, key: str) -> Iterator[str]:
         str(port),
         "--database",
         url,
+        *(["--workers", str(workers)] if WORKERS_OPTION else []),
     ]
     log = home / "server.log"
     with log.open("wb") as output:
@@ -201,14 +221,56 @@ def monthly_inventory(n: int) -> dict[str, Any]:
     }
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection (reopened after an error): the status of each request,
+    its body read in full and dropped."""
+
+    def __init__(self, base: str, key: str) -> None:
+        address = httpx.URL(base)
+        self.host, self.port = address.host, address.port
+        self.headers = bearer(key) | {"Content-Type": "application/json"}
+        self.connection: http.client.HTTPConnection | None = None
+        self.used = time.monotonic()
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> int:
+        if time.monotonic() - self.used > IDLE_SECONDS:
+            self.close()  # the server closes a connection idle for 5 s (uvicorn's keep-alive)
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(
+                self.host, self.port, timeout=REQUEST_TIMEOUT
+            )
+        try:
+            self.connection.request(method, path, body=body, headers=self.headers)
+            answer = self.connection.getresponse()
+            answer.read()
+        except BaseException:
+            self.close()
+            raise
+        self.used = time.monotonic()
+        return answer.status
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def drive(
     base: str,
     key: str,
-    request: Callable[[httpx.Client, int], httpx.Response],
+    request: Callable[[Connection, int], int],
     expected: int,
     concurrency: int,
     seconds: float,
     numbers: Iterator[int],
+    warm_up: int = 3,
+    succeeded: list[int] | None = None,
 ) -> dict[str, Any]:
     """``concurrency`` threads sending ``request`` back to back for ``seconds`` (after a short
     warm-up each): throughput, latency percentiles, errors."""
@@ -228,9 +290,12 @@ def drive(
             return next(numbers)
 
     def client_loop() -> None:
-        with httpx.Client(base_url=base, headers=bearer(key), timeout=REQUEST_TIMEOUT) as client:
-            for _ in range(3):  # warm-up: connection, caches
-                request(client, next_number())
+        with Connection(base, key) as client:
+            for _ in range(warm_up):  # warm-up: connection, caches
+                answer = request(client, next_number())
+                if succeeded is not None and answer == expected:
+                    with lock:
+                        succeeded[0] += 1
             start.wait(timeout=REQUEST_TIMEOUT)
             mine: list[float] = []
             while True:
@@ -240,8 +305,11 @@ def drive(
                     break
                 try:
                     answer = request(client, number)
-                    outcome = "" if answer.status_code == expected else str(answer.status_code)
-                except httpx.HTTPError as exc:
+                    outcome = "" if answer == expected else str(answer)
+                    if succeeded is not None and not outcome:
+                        with lock:
+                            succeeded[0] += 1
+                except (OSError, http.client.HTTPException) as exc:
                     outcome = type(exc).__name__
                 mine.append(time.perf_counter() - began)
                 if outcome:
@@ -268,19 +336,19 @@ def drive(
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="load time per scenario")
-    parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL (a fresh schema)")
-    args = parser.parse_args()
+def run_configuration(
+    postgres: str | None, workers: int, seconds: float, numbers: Iterator[int]
+) -> dict[str, Any]:
+    """Every scenario against a fresh store served by ``workers`` processes; then the evidence
+    audit, and whether every submission answered 201 is stored (nothing lost)."""
     signer = Signer.generate()
-    numbers = itertools.count()
     with (
         tempfile.TemporaryDirectory(prefix="dualcarbon-bench-") as folder,
-        fresh_store(args.postgres, Path(folder)) as url,
+        fresh_store(postgres, Path(folder)) as url,
     ):
         organisation, key = seed(url)
-        with server(url, Path(folder), signer, key) as base:
+        created = [0]
+        with server(url, Path(folder), signer, key, workers) as base:
             demo = demo_inventory_path()
             imported = httpx.post(
                 f"{base}/api/organisations/{organisation}/inventories",
@@ -289,58 +357,105 @@ def main() -> None:
                 timeout=REQUEST_TIMEOUT,
             )
             imported.raise_for_status()
+            created[0] += 1
             result_id = imported.json()["result"]["id"]
             document = httpx.get(
                 f"{base}/api/results/{result_id}", headers=bearer(key), timeout=REQUEST_TIMEOUT
             )
             document.raise_for_status()
 
-            def read(client: httpx.Client, n: int) -> httpx.Response:
-                return client.get(f"/api/results/{result_id}")
+            def read(client: Connection, n: int) -> int:
+                return client.request("GET", f"/api/results/{result_id}")
 
-            def submit(client: httpx.Client, n: int) -> httpx.Response:
-                return client.post(
-                    f"/api/organisations/{organisation}/inventories", json=monthly_inventory(n)
+            def submit(client: Connection, n: int) -> int:
+                return client.request(
+                    "POST",
+                    f"/api/organisations/{organisation}/inventories",
+                    json.dumps(monthly_inventory(n)).encode(),
                 )
 
-            scenarios: dict[str, list[dict[str, Any]]] = {"read_result": [], "submit_inventory": []}
-            for concurrency in CONCURRENCY:
-                scenarios["read_result"].append(
-                    drive(base, key, read, 200, concurrency, args.seconds, numbers)
-                )
-                scenarios["submit_inventory"].append(
-                    drive(base, key, submit, 201, concurrency, args.seconds, numbers)
-                )
+            reads = [drive(base, key, read, 200, c, seconds, numbers) for c in READ_CONCURRENCY]
+            submits = [
+                drive(base, key, submit, 201, c, seconds, numbers, 1, created)
+                for c in SUBMIT_CONCURRENCY
+            ]
         engine = make_engine(url)
         try:
             with session_scope(engine) as session:
                 reports = audit_store(session, signer.public_key)
                 lodged = sum(report.entries for report in reports)
                 evidence_ok = bool(reports) and all(report.ok for report in reports)
+                stored = session.scalar(select(func.count()).select_from(StoredInventory))
         finally:
             engine.dispose()
+    return {
+        "workers": workers,
+        "document_bytes": len(document.content),
+        "lines": imported.json()["result"]["line_count"],
+        "read_result": reads,
+        "submit_inventory": submits,
+        "evidence_after": {"entries": lodged, "audit_ok": evidence_ok},
+        "submissions": {"answered_201": created[0], "stored": stored},
+    }
 
+
+def ratios(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` over ``base``, per scenario and concurrency: throughput ×, p99 ×."""
+    out: dict[str, Any] = {}
+    for scenario in ("read_result", "submit_inventory"):
+        out[scenario] = [
+            {
+                "concurrency": b["concurrency"],
+                "requests_per_second": round(n["requests_per_second"] / b["requests_per_second"], 2)
+                if b["requests_per_second"]
+                else None,
+                "p99_ms": round(n["p99_ms"] / b["p99_ms"], 2) if b["p99_ms"] else None,
+            }
+            for b, n in zip(base[scenario], new[scenario], strict=True)
+        ]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="load time per scenario")
+    parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL (a fresh schema)")
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="server processes per configuration, comma-separated; the first is the baseline "
+        "the others are compared with (default 1,2)",
+    )
+    args = parser.parse_args()
+    counts = [int(part) for part in args.workers.split(",")]
+    numbers = itertools.count()
+    configurations = [run_configuration(args.postgres, n, args.seconds, numbers) for n in counts]
     command = ".venv/bin/python benchmarks/server.py" + (
         f" --seconds {args.seconds:g}" if args.seconds != 5.0 else ""
     )
+    if args.workers != "1,2":
+        command += f" --workers {args.workers}"
+    first = configurations[0]
     report = {
         "command": command + (" --postgres URL" if args.postgres else ""),
         "backend": "postgresql" if args.postgres else "sqlite",
-        "server": "dualcarbon serve (uvicorn, one process) on 127.0.0.1; load from this process "
-        "with httpx, one keep-alive client per thread",
+        "server": "dualcarbon serve --workers N (uvicorn) on 127.0.0.1, a fresh store per "
+        "configuration; load from this process with http.client, one keep-alive connection "
+        "per thread",
         "seconds_per_scenario": args.seconds,
         "read_result": {
             "request": "GET /api/results/{id}",
-            "document_bytes": len(document.content),
-            "lines": imported.json()["result"]["line_count"],
-            "runs": scenarios["read_result"],
+            "document_bytes": first["document_bytes"],
+            "lines": first["lines"],
         },
         "submit_inventory": {
             "request": "POST /api/organisations/{id}/inventories (JSON, 24 monthly rows, "
             "distinct every request)",
-            "runs": scenarios["submit_inventory"],
         },
-        "evidence_after": {"entries": lodged, "audit_ok": evidence_ok},
+        "configurations": configurations,
+        "ratios_to_first": {
+            f"{c['workers']} workers": ratios(first, c) for c in configurations[1:]
+        },
         "machine": (
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         ),

@@ -13,7 +13,8 @@ def problems_where(
     inventory: Inventory, table: str, frame: pl.DataFrame, mask: pl.Expr, field: str, rule: str
 ) -> list[InputProblem]:
     """One problem per row of ``frame`` where ``mask`` holds."""
-    hits = frame.filter(mask).select(ROW, pl.col(field).alias("_value"))
+    # one lazy query, not an eager filter then an eager select: each is a collect of its own
+    hits = frame.lazy().filter(mask).select(ROW, pl.col(field).alias("_value")).collect()
     sheet = inventory.sheets.get(table, table)
     return [
         InputProblem(inventory.source, rule, field=field, sheet=sheet, row=row, value=value)
@@ -59,51 +60,43 @@ def check_table(inventory: Inventory, name: str) -> tuple[pl.DataFrame, list[Inp
     """The table with defaults filled, and the problems the generic rules find in it."""
     table = TABLES[name]
     frame = with_defaults(table, inventory.table(name))
-    problems: list[InputProblem] = []
+    rules: list[tuple[pl.Expr, str, str]] = []  # (where it is broken, field, rule)
     for column in table.columns:
         if column.required:
-            problems += problems_where(
-                inventory,
-                name,
-                frame,
-                pl.col(column.name).is_null(),
-                column.name,
-                "required value is missing",
-            )
+            rules.append((pl.col(column.name).is_null(), column.name, "required value is missing"))
         if column.choices:
-            problems += problems_where(
-                inventory,
-                name,
-                frame,
-                pl.col(column.name).is_not_null()
-                & ~pl.col(column.name).is_in(list(column.choices)),
-                column.name,
-                f"must be one of {', '.join(column.choices)}",
+            rules.append(
+                (
+                    pl.col(column.name).is_not_null()
+                    & ~pl.col(column.name).is_in(list(column.choices)),
+                    column.name,
+                    f"must be one of {', '.join(column.choices)}",
+                )
             )
         if column.dtype is pl.Float64 and column.name not in {"emission_factor"}:
-            problems += problems_where(
-                inventory,
-                name,
-                frame,
-                pl.col(column.name) < 0,
-                column.name,
-                "must not be negative",
-            )
+            rules.append((pl.col(column.name) < 0, column.name, "must not be negative"))
         if column.dtype is pl.Float64:
-            problems += problems_where(
-                inventory,
-                name,
-                frame,
-                pl.col(column.name).abs() > IMPLAUSIBLE,
-                column.name,
-                f"implausibly large (over {IMPLAUSIBLE:.0e} in any unit): check the unit",
+            rules.append(
+                (
+                    pl.col(column.name).abs() > IMPLAUSIBLE,
+                    column.name,
+                    f"implausibly large (over {IMPLAUSIBLE:.0e} in any unit): check the unit",
+                )
             )
-    problems += problems_where(
-        inventory,
-        name,
-        frame,
-        ~pl.col("month").is_between(1, 12),
-        "month",
-        "month must be 1–12 within the inventory year",
+    rules.append(
+        (
+            ~pl.col("month").is_between(1, 12),
+            "month",
+            "month must be 1–12 within the inventory year",
+        )
     )
+    # One pass tells which rules any row breaks (a query per rule was most of accounting a small
+    # inventory, issue 12); only those are then listed row by row, in the rules' order.
+    broken = frame.select(
+        [mask.any().alias(f"rule{i}") for i, (mask, _, _) in enumerate(rules)]
+    ).row(0)
+    problems: list[InputProblem] = []
+    for hit, (mask, field, rule) in zip(broken, rules, strict=True):
+        if hit:
+            problems += problems_where(inventory, name, frame, mask, field, rule)
     return frame, problems

@@ -164,9 +164,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API over the store at ``settings.database_url`` (migrated beforehand: ``dualcarbon
-    serve`` upgrades it; the app itself never changes the schema)."""
+    serve`` upgrades it; the app itself never changes the schema). Without ``settings``, read
+    from the environment: each worker of ``serve --workers N`` builds its app so (a factory)."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

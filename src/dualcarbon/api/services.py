@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory
@@ -93,6 +93,7 @@ from dualcarbon.store.repository import (
     list_results_of_organisation,
     load_register,
     load_result,
+    prepare_result,
     result_payload,
     save_inventory,
     save_result,
@@ -353,7 +354,7 @@ def principal_for_api_key(session: Session, token: str) -> Principal | None:
     key = session.scalar(
         select(ApiKey)
         .where(ApiKey.prefix == prefix)
-        .options(selectinload(ApiKey.user).selectinload(User.assigned))
+        .options(joinedload(ApiKey.user).selectinload(User.assigned))  # 2 queries, not 3
     )
     if key is None or key.revoked_at is not None or not same_digest(key.key_hash, sha256(token)):
         return None
@@ -624,6 +625,7 @@ def _store_submission(
     register = load_register(session, organisation.name)
     end_reads(session)  # accounting takes seconds for a big inventory: hold no transaction
     result = account(inventory, register=register)
+    prepared = prepare_result(result)  # rendered before the store's write turn is taken
     sync_factors(session)
     facility = inventory.header.facility or organisation.name
     already = _same_inventory(session, organisation, facility, inventory)
@@ -644,7 +646,7 @@ def _store_submission(
             submitted_by=f"user:{principal.user_id}",
             corrects=corrects,
         )
-        row = save_result(session, stored, result)
+        row = save_result(session, stored, result, prepared)
         lodge_results(session, ledger, organisation.id, submitted_by=f"user:{principal.user_id}")
         session.commit()
     except IntegrityError:

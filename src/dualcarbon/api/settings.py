@@ -43,6 +43,16 @@ class Settings(BaseSettings):
         default_factory=database_url,
         description="store URL; default the SQLite file in the data folder",
     )
+    database_pool_size: int = Field(
+        default=5,
+        ge=1,
+        description="PostgreSQL connections each server worker keeps open; with "
+        "database_max_overflow, workers × (pool + overflow) must stay below the server's "
+        "max_connections (100 by default)",
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, description="extra PostgreSQL connections a worker may open at peaks"
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="key signing the session cookie; if unset, one is generated and kept in "

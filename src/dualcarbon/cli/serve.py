@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,6 +12,12 @@ import typer
 from dualcarbon.cli.console import console, errors
 
 users_app = typer.Typer(help="Manage the server's users.", no_args_is_help=True)
+
+MAX_DEFAULT_WORKERS = 4
+"""Default worker processes at most, however many cores: each holds its own database pool
+(4 × (5 + 10) PostgreSQL connections stay below the default ``max_connections`` of 100)."""
+ENV_URL = "DUALCARBON_DATABASE_URL"
+ENV_SECRET = "DUALCARBON_SECRET_KEY"
 
 ROLES_HELP = "enterprise, verifier, metrology_reviewer, regulator or admin"
 
@@ -33,6 +40,17 @@ ForwardedOption = Annotated[
         help="addresses of TLS proxies whose X-Forwarded-Proto/-For are trusted, comma-separated "
         "IPs or CIDRs ('*' trusts any: only when nothing else can reach the port); default "
         "127.0.0.1, or FORWARDED_ALLOW_IPS"
+    ),
+]
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="server processes sharing the port (default: the number of cores, at most "
+        f"{MAX_DEFAULT_WORKERS}; 1 for an in-memory SQLite store). The server keeps no state "
+        "between requests, so any worker can answer any request",
     ),
 ]
 
@@ -107,6 +125,7 @@ def serve(
     ssl_keyfile: SslKeyOption = None,
     self_signed: SelfSignedOption = None,
     forwarded_allow_ips: ForwardedOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Run the HTTP API (docs/api.md), after bringing the store's schema up to date. PACT
     partners need HTTPS: --ssl-certfile/--ssl-keyfile, --self-signed DIR for a trial, or a TLS
@@ -119,10 +138,52 @@ def serve(
     listening = listener(host, ssl_certfile, ssl_keyfile, self_signed, forwarded_allow_ips)
     settings = Settings(database_url=database) if database else Settings()
     upgrade(settings.database_url)
+    processes = server_workers(settings.database_url, workers)
     url = f"{listening.scheme}://{host}:{port}"
-    console.print(f"dualcarbon API on {url}/docs")
+    console.print(f"dualcarbon API on {url}/docs ({processes} worker(s))")
     announce_listener(listening, url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **listening.options)
+    if processes == 1:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", **listening.options
+        )
+        return
+    share_with_workers(settings)
+    uvicorn.run(
+        "dualcarbon.api.app:create_app",
+        factory=True,
+        workers=processes,
+        host=host,
+        port=port,
+        log_level="info",
+        **listening.options,
+    )
+
+
+def server_workers(database_url: str, asked: int | None) -> int:
+    """The number of worker processes: ``asked``, else one per core (at most
+    :data:`MAX_DEFAULT_WORKERS`). An in-memory SQLite store lives in one process: always 1."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() == "sqlite" and (
+        not parsed.database or parsed.database == ":memory:" or "mode=memory" in database_url
+    ):
+        return 1
+    if asked is not None:
+        return asked
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
+
+
+def share_with_workers(settings: Any) -> None:
+    """Hand the settings to worker processes, which build the app from the environment
+    (``create_app()``): the store URL, and the secrets made now, once, rather than raced for
+    by every worker (the cookie key in the settings; the evidence key, ledger.key)."""
+    from dualcarbon.ledger.keys import load_signer
+
+    os.environ[ENV_URL] = settings.database_url
+    os.environ[ENV_SECRET] = settings.secret
+    if settings.ledger_key is None:
+        load_signer()  # creates the data folder's ledger.key if missing, before the workers read it
 
 
 @users_app.command("create")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from dualcarbon.errors import StoreError
 from dualcarbon.store.models import IMMUTABLE_MESSAGE
+from dualcarbon.store.writelock import queue_writers
 
 ENV_URL = "DUALCARBON_DATABASE_URL"
 ENV_HOME = "DUALCARBON_HOME"
@@ -64,9 +65,25 @@ def _normalise(url: str | URL) -> URL:
     return parsed
 
 
+SQLITE_BUSY_SECONDS = 60.0
+"""How long a SQLite connection waits for another's write to finish before giving up with
+"database is locked" (pysqlite's ``timeout``, SQLite's busy handler): several server workers
+share one file and take turns writing; a burst of submissions queues instead of failing."""
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_write_ahead_log(dbapi_connection: Any, connection_record: Any) -> None:
+    """Write-ahead logging (https://www.sqlite.org/wal.html): readers do not block the writer nor
+    the writer the readers, so several server processes can share the file; a commit appends
+    to the log and syncs it once (``synchronous`` stays FULL: a committed submission survives a
+    power cut). The mode is a property of the file; asking again is a no-op."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -82,8 +99,14 @@ def make_engine(url: str | URL | None = None, **pool: int) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed)
+        file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS} if file else {}
+        )
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        if file:
+            event.listen(engine, "connect", _sqlite_write_ahead_log)
+            queue_writers(engine, Path(str(database)), SQLITE_BUSY_SECONDS)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **pool)
 

@@ -263,10 +263,41 @@ def _same_run(
     return next((row for row in candidates if row.factor_refs == factors), None)
 
 
+@dataclass(frozen=True)
+class PreparedResult:
+    """A result as :func:`save_result` stores it: the JSON export, its SHA-256, the total read
+    back from it, and the trace lines as Parquet."""
+
+    text: str
+    sha256: str
+    total: float
+    lines_parquet: bytes
+
+
+def prepare_result(result: AccountingResult) -> PreparedResult:
+    """Render ``result`` for storing. Call it before the write transaction (it is most of a small
+    submission's storing work), so that the store's write turn is held for the inserts only."""
+    payload = _json_safe(result.to_json_dict())
+    total = payload["total_tco2e"]
+    if not isinstance(total, float):
+        raise StoreError(f"result total is not a finite number ({result.total()})")
+    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return PreparedResult(
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        total=total,
+        lines_parquet=_lines_parquet(result.lines),
+    )
+
+
 def save_result(
-    session: Session, inventory_row: StoredInventory, result: AccountingResult
+    session: Session,
+    inventory_row: StoredInventory,
+    result: AccountingResult,
+    prepared: PreparedResult | None = None,
 ) -> StoredResult:
-    """Store a result of ``inventory_row`` as a new, immutable row.
+    """Store a result of ``inventory_row`` as a new, immutable row (``prepared``: its
+    :func:`prepare_result`, if made beforehand).
 
     The result must have been computed from that inventory (same digest). A result computed with
     another methodology or other factor versions becomes a second row beside the first; saving
@@ -282,21 +313,17 @@ def save_result(
     found = _same_run(session, inventory_row, result)
     if found is not None:
         return found
-    payload = _json_safe(result.to_json_dict())
-    total = payload["total_tco2e"]
-    if not isinstance(total, float):
-        raise StoreError(f"result total is not a finite number ({result.total()})")
-    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    prepared = prepared or prepare_result(result)
     row = StoredResult(
         inventory=inventory_row,
         methodology=result.meta.methodology,
         factor_refs=list(result.meta.factors),
-        total_tco2e=total,
+        total_tco2e=prepared.total,
         computed_at=result.meta.computed_at,
         engine_version=result.meta.engine,
-        result_json=text,
-        result_sha256=hashlib.sha256(text.encode()).hexdigest(),
-        lines_parquet=_lines_parquet(result.lines),
+        result_json=prepared.text,
+        result_sha256=prepared.sha256,
+        lines_parquet=prepared.lines_parquet,
         line_count=result.lines.height,
     )
     session.add(row)

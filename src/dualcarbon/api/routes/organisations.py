@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.accounting.inventory import Inventory
-from dualcarbon.api import services
+from dualcarbon.api import admission, documents, services
 from dualcarbon.api.deps import AdminUser, CurrentUser, PathId, SessionDep, SettingsDep
 from dualcarbon.api.schemas import (
     ErrorBody,
@@ -72,10 +72,17 @@ def list_results(
     return services.organisation_results(session, principal, organisation_id)
 
 
-@router.get("/results/{result_id}", tags=["results"])
-def get_result(result_id: PathId, principal: CurrentUser, session: SessionDep) -> dict[str, Any]:
+@router.get(
+    "/results/{result_id}",
+    tags=["results"],
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "the result"}},
+)
+def get_result(result_id: PathId, principal: CurrentUser, session: SessionDep) -> Response:
     """A stored result as computed: totals, and every line with its trace (docs/result-json.md)."""
-    return services.result_document(session, principal, result_id)
+    # bytes, not a dict: the immutable part is kept encoded (api/documents.py)
+    content = documents.result_document_bytes(session, principal, result_id)
+    return Response(content, media_type="application/json")
 
 
 @router.get(
@@ -166,7 +173,7 @@ async def import_inventory(
             session, principal, organisation_id, read(), request.app.state.ledger
         )
 
-    return await run_in_threadpool(run)
+    return await admission.in_turn(run)  # a few at once per process, the rest in order
 
 
 @router.post(
@@ -198,4 +205,4 @@ async def correct_inventory(
             session, principal, organisation_id, inventory_id, read(), request.app.state.ledger
         )
 
-    return await run_in_threadpool(run)
+    return await admission.in_turn(run)  # a few at once per process, the rest in order

@@ -1,0 +1,58 @@
+"""Writers to a SQLite file take turns on a lock file instead of polling SQLite's busy handler
+(issue 12, server speed; ``dualcarbon.store.writelock``); the file is in write-ahead-log mode."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from dualcarbon.store import make_engine, session_scope, upgrade
+from dualcarbon.store.models import Organisation
+
+fcntl = pytest.importorskip("fcntl")  # Linux and macOS; elsewhere the thread lock alone
+
+
+def _free(lock_file: Path) -> bool:
+    """Whether another open file description could take the lock now (as another process)."""
+    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def test_a_write_holds_the_file_lock_until_its_commit_and_a_read_takes_none(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "store.sqlite"
+    url = f"sqlite:///{database}"
+    upgrade(url)
+    engine = make_engine(url)
+    lock_file = Path(f"{database.resolve()}.write-lock")
+    try:
+        with session_scope(engine) as session:
+            session.execute(text("SELECT count(*) FROM organisations")).scalar_one()
+            assert not lock_file.exists() or _free(lock_file)  # reading takes no turn
+            session.add(Organisation(name="甲"))
+            session.flush()  # the first write takes the turn ...
+            assert not _free(lock_file)
+        assert _free(lock_file)  # ... and the commit gives it back
+        with pytest.raises(RuntimeError), session_scope(engine) as session:
+            session.add(Organisation(name="乙"))
+            session.flush()
+            raise RuntimeError("rolled back")
+        assert _free(lock_file)  # so does a rollback
+        with engine.connect() as connection:
+            mode = connection.execute(text("PRAGMA journal_mode")).scalar_one()
+        assert mode == "wal"
+        with session_scope(engine) as session:
+            names = session.scalars(text("SELECT name FROM organisations")).all()
+        assert names == ["甲"]
+    finally:
+        engine.dispose()
