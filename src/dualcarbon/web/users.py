@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from dualcarbon.api import audit, services, users
-from dualcarbon.api.deps import COOKIE_NAME
+from dualcarbon.api.deps import COOKIE_NAME, PathId
 from dualcarbon.api.scope import Action, Area, Principal, Role, require
 from dualcarbon.api.security import HashingBusyError
 from dualcarbon.errors import InputError
@@ -123,7 +123,7 @@ def add_user_pages(web: FastAPI) -> None:
         )
 
     @web.post("/admin/users/{user_id}/deactivate", response_model=None)
-    def deactivate(request: Request, user_id: int, reason: Reason) -> Response:
+    def deactivate(request: Request, user_id: PathId, reason: Reason) -> Response:
         body = users.DeactivateRequest.model_validate
         return apply(
             request,
@@ -132,7 +132,7 @@ def add_user_pages(web: FastAPI) -> None:
         )
 
     @web.post("/admin/users/{user_id}/activate", response_model=None)
-    def activate(request: Request, user_id: int, reason: Reason) -> Response:
+    def activate(request: Request, user_id: PathId, reason: Reason) -> Response:
         body = users.ActivateRequest.model_validate
         return apply(
             request,
@@ -143,7 +143,7 @@ def add_user_pages(web: FastAPI) -> None:
     @web.post("/admin/users/{user_id}/role", response_model=None)
     def role(
         request: Request,
-        user_id: int,
+        user_id: PathId,
         reason: Reason,
         role: Annotated[str, Form()],
         organisation_id: Annotated[str, Form()] = "",
@@ -164,7 +164,7 @@ def add_user_pages(web: FastAPI) -> None:
 
     @web.post("/admin/users/{user_id}/password", response_model=None)
     def password(
-        request: Request, user_id: int, reason: Reason, password: Annotated[str, Form()]
+        request: Request, user_id: PathId, reason: Reason, password: Annotated[str, Form()]
     ) -> Response:
         def change(session: Session, principal: Principal) -> object:
             body = users.PasswordReset.model_validate({"password": password, "reason": reason})
@@ -177,7 +177,7 @@ def add_user_pages(web: FastAPI) -> None:
     @web.post("/admin/users/{user_id}/revoke-sessions", response_model=None)
     def revoke(
         request: Request,
-        user_id: int,
+        user_id: PathId,
         reason: Reason,
         revoke_api_keys: Annotated[str, Form()] = "",
     ) -> Response:
