@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 from sqlalchemy import Engine
@@ -18,6 +18,7 @@ from dualcarbon.api.schemas import MAX_ID
 from dualcarbon.api.scope import Action, Area, Principal, require
 from dualcarbon.api.security import CookieSigner, Passwords
 from dualcarbon.api.settings import Settings
+from dualcarbon.api.throttle import DEVICE_COOKIE, DEVICE_MAX_AGE_SECONDS, DeviceCookies
 
 COOKIE_NAME = "dualcarbon_session"
 
@@ -116,3 +117,29 @@ def admin_principal(principal: CurrentUser) -> Principal:
 
 
 AdminUser = Annotated[Principal, Depends(admin_principal)]
+
+
+def set_login_cookies(
+    response: Response,
+    settings: Settings,
+    signed_session: str,
+    email: str,
+    known_device: str | None,
+) -> None:
+    """After a successful login: the session cookie, and a device cookie when this client has
+    none for the account yet (OWASP's device cookies: the account's lockout later spares it).
+    Both HttpOnly, SameSite, Secure as configured — the API's and the web page's login alike."""
+    cookies = [(COOKIE_NAME, signed_session, settings.session_max_age_seconds)]
+    if known_device is None:
+        device = DeviceCookies(settings.secret).issue(email)
+        cookies.append((DEVICE_COOKIE, device, DEVICE_MAX_AGE_SECONDS))
+    for name, value, max_age in cookies:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=True,
+            secure=settings.cookie_secure,
+            samesite=settings.cookie_samesite,
+            path="/",
+        )

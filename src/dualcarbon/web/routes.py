@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from dualcarbon.accounting.engine import production_table
 from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import registers, services
-from dualcarbon.api.deps import COOKIE_NAME, PathId, digits
+from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
 from dualcarbon.api.overview import overview
 from dualcarbon.api.routes.footprints import announce, publish_submission
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
@@ -34,7 +34,6 @@ from dualcarbon.api.scope import Action, Area, NotFoundError, Principal, Role, a
 from dualcarbon.api.security import HashingBusyError
 from dualcarbon.api.throttle import (
     DEVICE_COOKIE,
-    DEVICE_MAX_AGE_SECONDS,
     DeviceCookies,
     LoginThrottle,
     TooManyAttemptsError,
@@ -146,25 +145,8 @@ def create_web(api: FastAPI) -> FastAPI:
                 return _page(request, "login.html.j2", 401, user=None, error=words["bad_login"])
             token = services.open_session(session, user, settings.session_max_age_seconds)
         response = RedirectResponse(f"/?lang={_lang(request)}", status_code=303)
-        response.set_cookie(
-            COOKIE_NAME,
-            request.app.state.signer.sign(token),
-            max_age=settings.session_max_age_seconds,
-            httponly=True,
-            secure=settings.cookie_secure,
-            samesite=settings.cookie_samesite,
-            path="/",
-        )
-        if device is None:  # OWASP device cookie: this browser is not locked out later
-            response.set_cookie(
-                DEVICE_COOKIE,
-                devices.issue(user.email),
-                max_age=DEVICE_MAX_AGE_SECONDS,
-                httponly=True,
-                secure=settings.cookie_secure,
-                samesite=settings.cookie_samesite,
-                path="/",
-            )
+        signed = request.app.state.signer.sign(token)
+        set_login_cookies(response, settings, signed, user.email, device)
         return response
 
     @web.post("/logout")

@@ -16,6 +16,7 @@ from dualcarbon.api.deps import (
     SessionDep,
     SettingsDep,
     SignerDep,
+    set_login_cookies,
 )
 from dualcarbon.api.schemas import (
     ApiKeyCreate,
@@ -29,7 +30,6 @@ from dualcarbon.api.schemas import (
 )
 from dualcarbon.api.throttle import (
     DEVICE_COOKIE,
-    DEVICE_MAX_AGE_SECONDS,
     DeviceCookies,
     LoginThrottle,
 )
@@ -73,25 +73,7 @@ def login(
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "e-mail or password not recognised")
     token = services.open_session(session, user, settings.session_max_age_seconds)
-    if device is None:
-        response.set_cookie(
-            DEVICE_COOKIE,
-            devices.issue(user.email),
-            max_age=DEVICE_MAX_AGE_SECONDS,
-            httponly=True,
-            secure=settings.cookie_secure,
-            samesite=settings.cookie_samesite,
-            path="/",
-        )
-    response.set_cookie(
-        COOKIE_NAME,
-        signer.sign(token),
-        max_age=settings.session_max_age_seconds,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite=settings.cookie_samesite,
-        path="/",
-    )
+    set_login_cookies(response, settings, signer.sign(token), user.email, device)
     return services.user_public(services.get_user(session, user.id))
 
 
