@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import ssl
 import threading
 import time
@@ -14,44 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from dualcarbon.api.tls import make_self_signed
 
 
 def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
-    """A certificate for ``localhost`` and 127.0.0.1 (its own CA) and its key, as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    """A certificate for ``localhost`` and 127.0.0.1 (its own CA) and its key, as PEM files: the
+    pair ``dualcarbon serve --self-signed`` makes, valid for a day."""
     cert_path = folder / f"{name}.crt"
     key_path = folder / f"{name}.key"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    make_self_signed(cert_path, key_path, ("localhost", "127.0.0.1"), days=1)
     return cert_path, key_path
 
 
