@@ -6,10 +6,11 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from dualcarbon.api import services
-from dualcarbon.api.deps import CurrentUser, PathId, SessionDep
+from dualcarbon.api.deps import CurrentUser, PathId, SessionDep, digits
 from dualcarbon.api.schemas import ErrorBody
 from dualcarbon.api.scope import Action, Area, readable_organisations
 from dualcarbon.errors import DualcarbonError
@@ -21,7 +22,11 @@ router = APIRouter(
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
 )
 
-Size = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="tree size to prove against")]
+Size = Annotated[
+    int | None,
+    Query(ge=1, le=2**31 - 1, description="tree size to prove against"),
+    BeforeValidator(digits),
+]
 
 
 class EvidenceNotFoundError(DualcarbonError, LookupError):
@@ -65,7 +70,7 @@ def organisation_evidence(
 @router.get("/organisations/{organisation_id}/evidence/{sequence}/proof")
 def inclusion_proof(
     organisation_id: PathId,
-    sequence: Annotated[int, Path(ge=0, le=2**31 - 1)],
+    sequence: Annotated[int, Path(ge=0, le=2**31 - 1), BeforeValidator(digits)],
     principal: CurrentUser,
     session: SessionDep,
     tree_size: Size = None,
@@ -85,7 +90,7 @@ def consistency_proof(
     organisation_id: PathId,
     principal: CurrentUser,
     session: SessionDep,
-    first: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    first: Annotated[int, Query(ge=0, le=2**31 - 1), BeforeValidator(digits)] = 0,
     second: Size = None,
 ) -> dict[str, Any]:
     """Proof that the log at size ``first`` is a prefix of the log at ``second`` (§2.1.2)."""

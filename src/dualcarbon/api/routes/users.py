@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from dualcarbon.api import users
-from dualcarbon.api.deps import AdminUser, PasswordsDep, PathId, SessionDep
+from dualcarbon.api.deps import AdminUser, PasswordsDep, PathId, SessionDep, digits
 from dualcarbon.api.schemas import MAX_ID, ErrorBody, UserPublic
 from dualcarbon.api.services import user_public
 
@@ -31,8 +32,8 @@ _LAST_ADMIN: dict[int | str, dict[str, Any]] = {
 def audit(
     principal: AdminUser,
     session: SessionDep,
-    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID), BeforeValidator(digits)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000), BeforeValidator(digits)] = 200,
 ) -> list[users.AuditEntryPublic]:
     """The user audit trail, newest first: who changed which account, how, when and why."""
     return users.audit_trail(session, principal, user_id, limit)
