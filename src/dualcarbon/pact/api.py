@@ -51,6 +51,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from dualcarbon.api.body_limit import BodyTooLargeError
@@ -210,8 +211,15 @@ def create_pact_app(
         assert isinstance(exc, BodyTooLargeError)
         return pact_error(exc.status_code, "BadRequest", str(exc.detail))
 
+    async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+        """Starlette's own 404 (no such path) and 405 (with ``Allow``) in PACT's error shape."""
+        assert isinstance(exc, StarletteHTTPException)
+        code = "NotFound" if exc.status_code == 404 else "BadRequest"
+        return pact_error(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+
     app.add_exception_handler(PactError, _pact_error)
     app.add_exception_handler(BodyTooLargeError, _too_large)  # api/body_limit.py
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal)
 
     def session() -> Session:
