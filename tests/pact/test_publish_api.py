@@ -227,3 +227,25 @@ def test_publishing_notifies_clients(db_url: str, tmp_path: Path) -> None:
     assert len(received) == 1  # background tasks ran before the test client returned
     validate("PublishedEvent", received[0])
     assert received[0]["data"]["pfIds"] == [published.json()["id"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "buyer\x00"}, "body.name"),  # PostgreSQL text cannot hold U+0000
+        ({"name": "buyer", "colour": "red"}, "body.colour"),  # no unknown fields, as elsewhere
+    ],
+)
+def test_a_pact_client_body_is_read_like_every_api_body(
+    platform: tuple[TestClient, World], body: dict[str, str], field: str
+) -> None:
+    """The client's body follows the API's one input model: the request names the field (the
+    NUL reached PostgreSQL before, where only the database-error net answered 422)."""
+    client, world = platform
+    response = client.post(
+        f"/api/organisations/{world.org_a}/pact-clients",
+        json=body,
+        headers=world.bearer("enterprise"),
+    )
+    assert response.status_code == 422
+    assert [p["field"] for p in response.json()["problems"]] == [field]

@@ -4,7 +4,7 @@ serve.
 **NUL.** PostgreSQL text cannot hold U+0000 (its ``text`` type is NUL-terminated), so an id or
 code with a NUL made the driver fail and the page answer 500 (issue 12). Every text a URL gives a
 route (path segments and query values) passes through here, so no route has to remember it; bodies
-are checked by the schemas (:class:`dualcarbon.api.schemas._In`).
+are checked by the schemas (:class:`dualcarbon.api.schemas.RequestBody`).
 
 **405 and 404.** The web pages are mounted at ``/`` after the API, so a path the API serves with
 other methods (``TRACE /api/organisations``) fell through to the pages and answered 404. RFC 9110

@@ -47,7 +47,9 @@ Date = Annotated[dt.date, BeforeValidator(_full_date)]
 """A date in a body or query string: ``YYYY-MM-DD`` only."""
 
 
-class _In(BaseModel):
+class RequestBody(BaseModel):
+    """A JSON body the API reads: no unknown fields, text measured as sent, no NUL."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="before")
@@ -97,12 +99,12 @@ class ErrorBody(BaseModel):
 # -- accounts ------------------------------------------------------------------------------------
 
 
-class LoginRequest(_In):
+class LoginRequest(RequestBody):
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
 
 
-class UserCreate(_In):
+class UserCreate(RequestBody):
     email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=12, max_length=1024)
@@ -128,11 +130,11 @@ class UserPublic(_Out):
     created_at: dt.datetime
 
 
-class AssignmentUpdate(_In):
+class AssignmentUpdate(RequestBody):
     organisation_ids: list[Id] = Field(max_length=10_000)
 
 
-class ApiKeyCreate(_In):
+class ApiKeyCreate(RequestBody):
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -152,7 +154,7 @@ class ApiKeyCreated(ApiKeyPublic):
 # -- organisations and results -------------------------------------------------------------------
 
 
-class OrganisationCreate(_In):
+class OrganisationCreate(RequestBody):
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -161,7 +163,7 @@ class OrganisationPublic(_Out):
     name: str
 
 
-class FacilityCreate(_In):
+class FacilityCreate(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     region: str = Field(
         default="CN",
@@ -258,7 +260,7 @@ class FactorPublic(BaseModel):
 # -- verification --------------------------------------------------------------------------------
 
 
-class CommentCreate(_In):
+class CommentCreate(RequestBody):
     text: str = Field(min_length=1, max_length=5000)
     line: Id | None = Field(default=None, description="a line of the result")
 
@@ -272,7 +274,7 @@ class CommentPublic(BaseModel):
     created_at: dt.datetime
 
 
-class SignOffCreate(_In):
+class SignOffCreate(RequestBody):
     decision: Literal["approved", "rejected"]
     note: str = Field(default="", max_length=5000)
 
@@ -289,7 +291,7 @@ class SignOffPublic(BaseModel):
 # -- instruments ---------------------------------------------------------------------------------
 
 
-class CalibrationCreate(_In):
+class CalibrationCreate(RequestBody):
     """One calibration or verification certificate of an instrument (the register's
     ``calibrations`` record without ``instrument_id``, which the URL gives)."""
 

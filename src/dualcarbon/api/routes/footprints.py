@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.api import services
 from dualcarbon.api.deps import CurrentUser, PasswordsDep, PathId, SessionDep, SettingsDep
-from dualcarbon.api.schemas import ErrorBody
+from dualcarbon.api.schemas import ErrorBody, RequestBody
 from dualcarbon.api.scope import Action, Area
 from dualcarbon.api.settings import Settings
 from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
@@ -48,7 +48,7 @@ class FootprintPublic(BaseModel):
     document: dict[str, Any] = Field(description="the PACT v3 ProductFootprint as served")
 
 
-class PactEventEndpoint(BaseModel):
+class PactEventEndpoint(RequestBody):
     """Where a client's answers go, and our credentials at the partner (all three or none)."""
 
     event_url: str | None = Field(
