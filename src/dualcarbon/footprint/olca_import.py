@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import zipfile
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import replace
@@ -56,6 +55,7 @@ from dualcarbon.footprint.olca import (
 from dualcarbon.footprint.olca_export import co2e_per_unit, grid_factor_per_kwh
 from dualcarbon.footprint.pedigree import basic_variance, lognormal_sigma
 from dualcarbon.footprint.solver import SingularTechnosphereError, TechnosphereSolver
+from dualcarbon.io.zip_guard import read_members
 from dualcarbon.units import conversion_factor
 
 _TYPES = {
@@ -111,13 +111,7 @@ class _Package:
                 (p.relative_to(self.path).as_posix(), p.read_bytes())
                 for p in sorted(self.path.rglob("*.json"))
             ]
-        try:
-            with zipfile.ZipFile(self.path) as archive:
-                return [(n, archive.read(n)) for n in archive.namelist() if n.endswith(".json")]
-        except (OSError, zipfile.BadZipFile) as exc:
-            raise InputError(
-                [InputProblem(str(self.path), f"not a zip package or folder: {exc}")]
-            ) from None
+        return read_members(self.path, ".json")
 
     def entry(self, folder: str, uid: str) -> str:
         return self.raw[folder][uid][0]
