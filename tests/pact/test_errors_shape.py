@@ -1,5 +1,5 @@
 """Every answer of the PACT routes is in PACT's error shape ``{code, message}`` (v3 OpenAPI
-``components.schemas.Error``), Starlette's own 405 included: a partner's client parses one
+``components.schemas.Error``), Starlette's own 404 and 405 included: a partner's client parses one
 shape (issue 12: the 405 answered ``{"detail": …}``)."""
 
 from __future__ import annotations
@@ -39,3 +39,9 @@ def test_a_method_the_path_does_not_serve_is_405_in_pact_shape(
     assert response.status_code == 405
     assert response.headers["allow"] == allow
     assert response.json() == {"code": "BadRequest", "message": "Method Not Allowed"}
+
+
+def test_an_unknown_pact_path_is_404_not_found_in_pact_shape(client: TestClient) -> None:
+    response = client.get("/3/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"code": "NotFound", "message": "Not Found"}

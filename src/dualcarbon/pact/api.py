@@ -465,4 +465,5 @@ def mount_pact(app: FastAPI, pact: FastAPI) -> None:
     own is ``dualcarbon/pact/data/openapi_v3_0.yaml``)."""
     app.state.pact = pact
     routes: list[Route] = [Route(path, endpoint=pact) for path in PATHS]
+    routes.append(Route("/3/{rest:path}", endpoint=pact))  # an unknown /3/ path: PACT's 404
     app.router.routes[0:0] = routes
