@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -710,64 +710,65 @@ def _result_problems(session: Session, entries: list[StoredEntry]) -> list[Audit
     return problems
 
 
-def _signoff_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
-    """Lodged sign-offs whose stored row is gone or says another decision, note or signer."""
+def _lodged_row_problems(
+    session: Session,
+    entries: list[StoredEntry],
+    kind: str,
+    model: type[Any],
+    content: Callable[[int, Any], dict[str, Any]],
+    named: Callable[[Any, StoredEntry], str],
+) -> list[AuditProblem]:
+    """Entries of ``kind`` whose stored row (``model``, by the entry's ``<kind>_id``) is gone or,
+    rebuilt by ``content``, no longer says what was lodged; ``named`` says which row in words."""
     problems = []
     for entry in entries:
-        if entry.content.get("kind") != "signoff":
+        if entry.content.get("kind") != kind:
             continue
-        signoff_id = entry.content.get("signoff_id")
-        row = session.get(ResultSignOff, signoff_id) if isinstance(signoff_id, int) else None
+        row_id = entry.content.get(f"{kind}_id")
+        row = session.get(model, row_id) if isinstance(row_id, int) else None
+        label = "sign-off" if kind == "signoff" else kind
         if row is None:
-            problems.append(
-                AuditProblem("removed", entry.sequence, f"sign-off {signoff_id} is gone")
-            )
+            problems.append(AuditProblem("removed", entry.sequence, f"{label} {row_id} is gone"))
             continue
-        now = signoff_content(int(entry.content["organisation_id"]), row)
+        now = content(int(entry.content["organisation_id"]), row)
         changed = sorted(k for k, v in now.items() if entry.content.get(k) != v)
         if changed:
             problems.append(
                 AuditProblem(
                     "altered",
                     entry.sequence,
-                    f"sign-off {signoff_id} of result {row.result_id} differs from what was "
-                    f"lodged in {', '.join(changed)} (lodged: {entry.content.get('decision')}; "
-                    f"stored: {row.decision})",
-                )
-            )
-    return problems
-
-
-def _calibration_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
-    """Lodged calibration records whose stored row is gone or no longer says what was lodged."""
-    problems = []
-    for entry in entries:
-        if entry.content.get("kind") != "calibration":
-            continue
-        calibration_id = entry.content.get("calibration_id")
-        row = (
-            session.get(StoredCalibration, calibration_id)
-            if isinstance(calibration_id, int)
-            else None
-        )
-        if row is None:
-            problems.append(
-                AuditProblem("removed", entry.sequence, f"calibration {calibration_id} is gone")
-            )
-            continue
-        now = calibration_content(int(entry.content["organisation_id"]), row)
-        changed = sorted(k for k, v in now.items() if entry.content.get(k) != v)
-        if changed:
-            problems.append(
-                AuditProblem(
-                    "altered",
-                    entry.sequence,
-                    f"calibration {calibration_id} ({row.instrument.code}, certificate "
-                    f"{row.certificate or '—'}) differs from what was lodged in "
+                    f"{label} {row_id} {named(row, entry)}differs from what was lodged in "
                     f"{', '.join(changed)}",
                 )
             )
     return problems
+
+
+def _signoff_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
+    """Lodged sign-offs whose stored row is gone or says another decision, note or signer."""
+    return _lodged_row_problems(
+        session,
+        entries,
+        "signoff",
+        ResultSignOff,
+        signoff_content,
+        lambda row, entry: (
+            f"of result {row.result_id} (lodged: {entry.content.get('decision')}; "
+            f"stored: {row.decision}) "
+        ),
+    )
+
+
+def _calibration_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
+    """Lodged calibration records whose stored row is gone or no longer says what was lodged."""
+    return _lodged_row_problems(
+        session,
+        entries,
+        "calibration",
+        StoredCalibration,
+        calibration_content,
+        lambda row, _: f"({row.instrument.code}, certificate {row.certificate or '—'}) ",
+    )
 
 
 def _inventory_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:
