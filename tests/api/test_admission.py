@@ -46,7 +46,8 @@ def _run(count: int) -> tuple[list[int], list[int]]:
 
 def test_at_most_at_once_run_and_the_rest_wait() -> None:
     entered, early = _run(6)
-    assert early == list(range(admission.AT_ONCE))  # the first ones, no more
+    # the first ones, no more (in either order: both run at once, in threads of their own)
+    assert sorted(early) == list(range(admission.AT_ONCE))
     assert sorted(entered) == list(range(6))  # and then every one
 
 

@@ -6,11 +6,13 @@ The reading (``services.inventory_from_json`` / ``inventory_from_upload``) and t
 must have no connection lent out (so no session holds a transaction), and on PostgreSQL no backend
 of the app may be "idle in transaction". Then the import must still be stored whole. Every way in
 is tried: a JSON import, an uploaded YAML file, a correction, and the web page's upload and
-correction forms.
+correction forms; then a register import (read outside) and a footprint published through the
+API and the web form (solved outside).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,12 +23,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from dualcarbon.api import create_app, services
+from dualcarbon.api import create_app, registers, services
+from dualcarbon.demo import demo_register_path
+from dualcarbon.pact import repository as pact_repository
 from dualcarbon.store import make_engine, upgrade
+from pact.conftest import pv_mapping
+from pact.test_publish_api import PUBLICATION
 from postgres import BACKENDS
 
 from .test_robustness import fresh
-from .world import PASSWORD, World, database, seed, settings_for
+from .world import ORG_A, PASSWORD, World, database, seed, settings_for
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -161,3 +167,62 @@ def test_the_web_upload_and_correction_account_outside_any_transaction(
     )
     assert corrected.status_code == 303, corrected.text
     _quiet(watched, "inventory_from_upload", "account", "inventory_from_upload", "account")
+
+
+@pytest.fixture
+def watched_register_and_footprint(
+    client: TestClient, world: World, named_url: str, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, int, int]]:
+    """As :func:`watched`, at reading a register and at solving a product system."""
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    seen: list[tuple[str, int, int]] = []
+
+    def watch(step: str, work: Callable[..., Any]) -> Callable[..., Any]:
+        def watching(*args: Any, **kwargs: Any) -> Any:
+            seen.append((step, engine.pool.checkedout(), _idle_in_transaction(world, named_url)))
+            return work(*args, **kwargs)
+
+        return watching
+
+    for reader in ("register_from_json", "register_from_upload"):
+        monkeypatch.setattr(registers, reader, watch(reader, getattr(registers, reader)))
+    monkeypatch.setattr(
+        pact_repository,
+        "compute_footprint",
+        watch("compute_footprint", pact_repository.compute_footprint),
+    )
+    return seen
+
+
+def test_a_register_import_reads_outside_any_transaction(
+    client: TestClient, world: World, watched_register_and_footprint: list[tuple[str, int, int]]
+) -> None:
+    register = yaml.safe_load(demo_register_path().read_text(encoding="utf-8"))
+    register["register"]["organisation"] = ORG_A
+    response = client.post(
+        f"/api/organisations/{world.org_a}/instruments",
+        files={"file": ("台账.yaml", yaml.safe_dump(register, allow_unicode=True).encode())},
+        headers=world.bearer("enterprise"),
+    )
+    assert response.status_code == 201, response.text
+    _quiet(watched_register_and_footprint, "register_from_upload")
+
+
+def test_a_footprint_is_solved_outside_any_transaction(
+    client: TestClient, world: World, watched_register_and_footprint: list[tuple[str, int, int]]
+) -> None:
+    system = json.loads(json.dumps(pv_mapping(), default=str))
+    body = {"publication": PUBLICATION, "product_system": system}
+    response = client.post(
+        f"/api/organisations/{world.org_a}/footprints",
+        json=body,
+        headers=world.bearer("enterprise"),
+    )
+    assert response.status_code == 201, response.text
+    page = client.post(  # the web form, logged in as the same enterprise user
+        f"/organisations/{world.org_a}/footprints",
+        files={"file": ("光伏.yaml", yaml.safe_dump(body, allow_unicode=True).encode())},
+        follow_redirects=False,
+    )
+    assert page.status_code == 303, page.text
+    _quiet(watched_register_and_footprint, "compute_footprint", "compute_footprint")

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from dualcarbon.api import documents, services
+from dualcarbon.api import documents, principals, services
 
 from .world import World
 
@@ -41,7 +41,7 @@ def test_a_cache_hit_answers_the_bytes_of_the_miss_and_the_same_document(
     hit = _read(client, world)
     assert hit == missed
     with Session(world.engine) as session:
-        principal = services.principal_for_api_key(session, world.keys["enterprise"])
+        principal = principals.for_api_key(session, world.keys["enterprise"])
         assert principal is not None
         built = services.result_document(session, principal, world.result_a)
     parsed = json.loads(missed)

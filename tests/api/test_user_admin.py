@@ -9,7 +9,7 @@ from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dualcarbon.api import services, users
+from dualcarbon.api import principals, services, users
 from dualcarbon.api.scope import Principal, Role
 from dualcarbon.store.models import UserOrganisation
 
@@ -109,7 +109,7 @@ def test_a_login_racing_with_a_revocation_gets_a_dead_session(
         assert user is not None
         users.revoke_sessions(other, admin, user.id, "incident")
         token = services.open_session(racing, user, 3600)
-        assert services.principal_for_session(racing, token) is None
+        assert principals.for_session(racing, token) is None
 
 
 def test_a_role_change_ends_sessions_and_checks_the_organisation(

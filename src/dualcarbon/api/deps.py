@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from dualcarbon.api import services
+from dualcarbon.api import principals
 from dualcarbon.api.schemas import MAX_ID
 from dualcarbon.api.scope import Action, Area, Principal, require
 from dualcarbon.api.security import CookieSigner, Passwords
@@ -28,37 +29,49 @@ _cookie = APIKeyCookie(
 )
 
 
-def get_settings(request: Request) -> Settings:
+# The three below only read the app's state: ``async`` so that FastAPI runs them on the event
+# loop instead of handing each to a worker thread and back (decision 0013).
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_passwords(request: Request) -> Passwords:
+async def get_passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
 
 
-def get_signer(request: Request) -> CookieSigner:
+async def get_signer(request: Request) -> CookieSigner:
     signer: CookieSigner = request.app.state.signer
     return signer
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for one request. Writes commit explicitly in the services; anything left
-    uncommitted when the request ends, or fails, is rolled back."""
+    uncommitted when the request ends, or fails, is rolled back.
+
+    Opening a session touches no connection, so it happens on the event loop; only ending one
+    that holds a connection (a rollback, then back to the pool) goes to a worker thread."""
     engine: Engine = request.app.state.engine
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
     finally:
-        try:
-            session.rollback()
-        except DBAPIError:
-            # the connection died (decision 0011); its transaction ended with it and the pool
-            # discards it. Raising here, after the answer went out, would only break the answer.
-            pass
-        finally:
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(_end, session)
+        else:
             session.close()
+
+
+def _end(session: Session) -> None:
+    try:
+        session.rollback()
+    except DBAPIError:
+        # the connection died (decision 0011); its transaction ended with it and the pool
+        # discards it. Raising here, after the answer went out, would only break the answer.
+        pass
+    finally:
+        session.close()
 
 
 def digits(value: object) -> object:
@@ -94,13 +107,13 @@ def current_principal(
     """The user behind an API key (``Authorization: Bearer``) or, without one, the session
     cookie. A key given and refused is not rescued by a cookie."""
     if bearer is not None:
-        principal = services.principal_for_api_key(session, bearer.credentials)
+        principal = principals.for_api_key(session, bearer.credentials)
         if principal is None:
             raise _unauthorised("API key unknown, revoked, or its user deactivated")
         return principal
     if cookie:
         token = signer.unsign(cookie)
-        principal = None if token is None else services.principal_for_session(session, token)
+        principal = None if token is None else principals.for_session(session, token)
         if principal is None:
             raise _unauthorised("session expired or logged out; log in again")
         return principal

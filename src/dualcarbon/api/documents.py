@@ -113,7 +113,11 @@ def result_document_bytes(session: Session, principal: Principal, result_id: int
         result_id,
         options=[
             defer(StoredResult.lines_parquet),  # only a cache miss reads the lines
-            joinedload(StoredResult.inventory).joinedload(StoredInventory.facility),
+            # of the inventory and its facility, only whose they are (not the inventory's JSON)
+            joinedload(StoredResult.inventory)
+            .load_only(StoredInventory.id, StoredInventory.facility_id)
+            .joinedload(StoredInventory.facility)
+            .load_only(Facility.id, Facility.organisation_id),
         ],
     )
     if row is None:

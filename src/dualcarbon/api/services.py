@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, joinedload, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory
@@ -52,10 +52,8 @@ from dualcarbon.api.scope import (
 )
 from dualcarbon.api.security import (
     Passwords,
-    api_key_prefix,
     new_api_key,
     new_session_token,
-    same_digest,
     sha256,
 )
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
@@ -104,9 +102,6 @@ REQUEST = "request"
 """The ``file`` of problems found in a request body rather than in an uploaded file."""
 
 UPLOAD_SUFFIXES = (".xlsx", ".yaml", ".yml")
-
-KEY_USE_RESOLUTION = dt.timedelta(minutes=1)
-"""``api_keys.last_used_at`` is written at most this often, not on every request."""
 
 
 class ConflictError(DualcarbonError):
@@ -306,18 +301,6 @@ def close_session(session: Session, token: str) -> None:
         session.commit()
 
 
-def principal_for_session(session: Session, token: str) -> Principal | None:
-    row = session.scalar(
-        select(WebSession)
-        .where(WebSession.token_hash == sha256(token), WebSession.expires_at > utcnow())
-        .options(selectinload(WebSession.user).selectinload(User.assigned))
-        .execution_options(populate_existing=True)  # the epoch as stored now, not as cached
-    )
-    if row is None or not row.user.active or row.epoch != row.user.session_epoch:
-        return None  # an admin ended the user's sessions, or deactivated them (decision 0010)
-    return principal_of(row.user)
-
-
 def create_api_key(session: Session, principal: Principal, name: str) -> tuple[ApiKey, str]:
     """A new key of the current user: the row and the key itself (never stored, shown once)."""
     token, prefix = new_api_key()
@@ -346,28 +329,6 @@ def revoke_api_key(session: Session, principal: Principal, key_id: int) -> ApiKe
     return key
 
 
-def principal_for_api_key(session: Session, token: str) -> Principal | None:
-    """The user of a valid, unrevoked key, noting when the key was last used."""
-    prefix = api_key_prefix(token)
-    if prefix is None:
-        return None
-    key = session.scalar(
-        select(ApiKey)
-        .where(ApiKey.prefix == prefix)
-        .options(joinedload(ApiKey.user).selectinload(User.assigned))  # 2 queries, not 3
-    )
-    if key is None or key.revoked_at is not None or not same_digest(key.key_hash, sha256(token)):
-        return None
-    if not key.user.active:
-        return None
-    principal = principal_of(key.user)
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > KEY_USE_RESOLUTION:
-        key.last_used_at = now
-        session.commit()
-    return principal
-
-
 # -- organisations and results -------------------------------------------------------------------
 
 
@@ -390,11 +351,13 @@ def end_reads(session: Session) -> None:
     session.commit()
 
 
-def writable_organisation(session: Session, principal: Principal, organisation_id: int) -> None:
+def writable_organisation(
+    session: Session, principal: Principal, organisation_id: int, area: Area = Area.ACCOUNTING
+) -> None:
     """Check that the principal may write the organisation's accounting (404/403 as
     :func:`organisation_for`), then :func:`end_reads`: a route checks this before it receives
     the body, which may take a slow client seconds."""
-    organisation_for(session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING)
+    organisation_for(session, principal, organisation_id, Action.WRITE, area)
     end_reads(session)
 
 

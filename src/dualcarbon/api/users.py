@@ -4,7 +4,7 @@ administration"; docs/decisions/0010-lockout-sessions-audit.md).
 
 Ending sessions raises the user's ``session_epoch`` in one ``UPDATE … SET session_epoch =
 session_epoch + 1``; a web session is valid only while its recorded epoch equals the user's
-(checked on every request by :func:`~dualcarbon.api.services.principal_for_session`), so every
+(checked on every request by :func:`~dualcarbon.api.principals.for_session`), so every
 cookie issued before is dead at once on every server instance, including one whose login was
 racing with the change. Deactivation, a role change and a password reset end the sessions too
 (OWASP Session Management Cheat Sheet: renew sessions on privilege change and password change,

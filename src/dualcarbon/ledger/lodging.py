@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, cast, exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.ledger import merkle
@@ -272,17 +272,17 @@ def lodge_calibrations(
     in :func:`lodge_results`.
     """
     _locked_log(session, organisation_log(organisation_id))
-    lodged = set(_lodged_calibrations(session, organisation_id))
     rows = session.scalars(
         select(StoredCalibration)
         .join(StoredInstrument, StoredCalibration.instrument_id == StoredInstrument.id)
-        .where(StoredInstrument.organisation_id == organisation_id)
+        .where(
+            StoredInstrument.organisation_id == organisation_id,
+            _not_lodged(organisation_id, "calibration", StoredCalibration.id),
+        )
         .order_by(StoredCalibration.id)
     )
     done = []
     for row in rows:
-        if row.id in lodged:
-            continue
         content = {**calibration_content(organisation_id, row), "submitted_by": submitted_by}
         done.extend(
             lodge_both(session, signer, organisation_id, content, subject=f"calibration:{row.id}")
@@ -351,21 +351,22 @@ def lodge_results(
     its inventory to its commit, so what is read below includes its result and that result's
     entry, or neither (not its result without the entry, which would be lodged twice)."""
     _locked_log(session, organisation_log(organisation_id))
-    lodged = set(_lodged_ids(session, organisation_id, "result"))
     rows = session.scalars(
         select(StoredResult)
         .join(StoredInventory, StoredResult.inventory_id == StoredInventory.id)
         .join(Facility, StoredInventory.facility_id == Facility.id)
-        .where(Facility.organisation_id == organisation_id)
+        .where(
+            Facility.organisation_id == organisation_id,
+            _not_lodged(organisation_id, "result", StoredResult.id),
+        )
         .order_by(StoredResult.id)
     )
     done: list[Lodged] = []
     for row in rows:
-        if row.id not in lodged:
-            content = {**result_content(organisation_id, row), "submitted_by": submitted_by}
-            done.extend(
-                lodge_both(session, signer, organisation_id, content, subject=f"result:{row.id}")
-            )
+        content = {**result_content(organisation_id, row), "submitted_by": submitted_by}
+        done.extend(
+            lodge_both(session, signer, organisation_id, content, subject=f"result:{row.id}")
+        )
     return done
 
 
@@ -382,38 +383,22 @@ def lodge_signoff(
     )
 
 
-def _lodged_ids(session: Session, organisation_id: int, kind: str) -> list[int]:
-    prefix = f"{kind}:"
-    return [
-        int(subject.removeprefix(prefix))
-        for subject in session.scalars(
-            select(EvidenceEntry.subject).where(
-                EvidenceEntry.log_id == organisation_log(organisation_id),
-                EvidenceEntry.subject.like(f"{prefix}%"),
-            )
-        )
-        if subject is not None
-    ]
-
-
-def _lodged_calibrations(session: Session, organisation_id: int) -> list[int]:
-    found = []
-    for content_json in session.scalars(
-        select(EvidenceEntry.content_json).where(
-            EvidenceEntry.log_id == organisation_log(organisation_id),
-            EvidenceEntry.inventory_id.is_(None),
-        )
-    ):
-        content = json.loads(content_json)
-        if content.get("kind") == "calibration":
-            found.append(int(content["calibration_id"]))
-    return found
+def _not_lodged(
+    organisation_id: int, kind: str, row_id: InstrumentedAttribute[int]
+) -> ColumnElement[bool]:
+    """True for a row with no entry ``<kind>:<id>`` in the organisation's log: one indexed
+    look-up per row (``uq_evidence_entries_subject``), so a submission reads only what it has to
+    lodge, however many results the organisation has stored before."""
+    return ~exists().where(
+        EvidenceEntry.log_id == organisation_log(organisation_id),
+        EvidenceEntry.subject == literal(f"{kind}:") + cast(row_id, String),
+    )
 
 
 def evidence_of_inventory(session: Session, inventory_id: int) -> list[dict[str, Any]]:
     """The log entries an inventory (and so every result computed from it) was lodged as."""
-    rows = session.scalars(
-        select(EvidenceEntry)
+    rows = session.execute(
+        select(EvidenceEntry.log_id, EvidenceEntry.sequence, EvidenceEntry.leaf_hash)
         .where(EvidenceEntry.inventory_id == inventory_id)
         .order_by(EvidenceEntry.log_id, EvidenceEntry.sequence)
     )

@@ -52,7 +52,12 @@ def publish(
     now: dt.datetime | None = None,
 ) -> StoredProductFootprint:
     """Compute, map, validate and store a new version; earlier versions are deprecated. The
-    caller commits."""
+    caller commits.
+
+    The footprint is computed before the first query: a caller that holds no transaction when it
+    calls this (:func:`dualcarbon.api.services.writable_organisation`) holds none while the
+    product system is solved, which may take seconds (issue 12)."""
+    result = compute_footprint(system)
     now = now or utcnow()
     earlier = list(
         session.scalars(
@@ -73,7 +78,6 @@ def publish(
                 + tuple(i for i in preceding if i not in known)
             }
         )
-    result = compute_footprint(system)
     footprint_id = uuid.uuid4()
     document = product_footprint(
         system, result, publication, footprint_id=footprint_id, created=now

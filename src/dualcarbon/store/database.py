@@ -71,6 +71,11 @@ SQLITE_BUSY_SECONDS = 60.0
 share one file and take turns writing; a burst of submissions queues instead of failing."""
 
 
+SQLITE_POOL_SIZE = 40
+"""Connections a SQLite file's pool keeps open: as many as the server's worker threads (AnyIO's
+default limiter, 40), each of which may hold one during a request."""
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -101,7 +106,11 @@ def make_engine(url: str | URL | None = None, **pool: int) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
         engine = create_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS} if file else {}
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_SECONDS} if file else {},
+            # a file's connections are cheap to keep and dear to reopen (the PRAGMAs below):
+            # keep one per server thread that may hold one, so none is closed on check-in
+            **({"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE} if file else {}),
         )
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         if file:

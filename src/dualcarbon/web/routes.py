@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.accounting.engine import production_table
 from dualcarbon.accounting.power import monthly_supply_intensity
-from dualcarbon.api import registers, services
+from dualcarbon.api import principals, registers, services
 from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
 from dualcarbon.api.overview import overview
 from dualcarbon.api.routes.footprints import announce, publish_submission
@@ -85,7 +85,7 @@ def _session(request: Request) -> Session:
 def _principal(request: Request, session: Session) -> Principal | None:
     cookie = request.cookies.get(COOKIE_NAME)
     token = None if not cookie else request.app.state.signer.unsign(cookie)
-    return None if token is None else services.principal_for_session(session, token)
+    return None if token is None else principals.for_session(session, token)
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -477,9 +477,7 @@ def create_web(api: FastAPI) -> FastAPI:
         organisation page with its id."""
 
         def store(session: Session, principal: Principal, received: Received) -> str:
-            services.organisation_for(
-                session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
-            )
+            services.writable_organisation(session, principal, organisation_id)
             published = publish_submission(
                 session, organisation_id, received.filename, received.content
             )

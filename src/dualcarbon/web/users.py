@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from dualcarbon.api import audit, services, users
+from dualcarbon.api import audit, principals, services, users
 from dualcarbon.api.deps import COOKIE_NAME, PathId
 from dualcarbon.api.scope import Action, Area, Principal, Role, require
 from dualcarbon.api.security import HashingBusyError
@@ -41,7 +41,7 @@ def _words(lang: str) -> dict[str, str]:
 def _principal(request: Request, session: Session) -> Principal | None:
     cookie = request.cookies.get(COOKIE_NAME)
     token = None if not cookie else request.app.state.signer.unsign(cookie)
-    return None if token is None else services.principal_for_session(session, token)
+    return None if token is None else principals.for_session(session, token)
 
 
 def _message(exc: Exception) -> str:

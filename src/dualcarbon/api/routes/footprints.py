@@ -282,14 +282,7 @@ async def publish_footprint(
     """Compute a product system's footprint and publish it as a PACT v3 ProductFootprint: a new
     immutable version; earlier versions of the same product system become Deprecated. Clients
     with an event endpoint are sent a PublishedEvent afterwards."""
-    await run_in_threadpool(
-        services.organisation_for,
-        session,
-        principal,
-        organisation_id,
-        Action.WRITE,
-        Area.ACCOUNTING,
-    )
+    await run_in_threadpool(services.writable_organisation, session, principal, organisation_id)
     body = await received_file(request, settings.max_upload_bytes)
     published = await run_in_threadpool(
         publish_submission, session, organisation_id, body.filename, body.content

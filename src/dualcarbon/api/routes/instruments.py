@@ -66,12 +66,7 @@ async def import_register(
     metering points are added or updated, new certificates added and lodged as evidence. All or
     nothing."""
     await run_in_threadpool(
-        services.organisation_for,
-        session,
-        principal,
-        organisation_id,
-        Action.WRITE,
-        Area.INSTRUMENTS,
+        services.writable_organisation, session, principal, organisation_id, Area.INSTRUMENTS
     )
     body = await received_file(request, settings.max_upload_bytes)
 
