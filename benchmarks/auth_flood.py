@@ -33,8 +33,8 @@ from typing import Any
 
 import httpx
 
-from dualcarbon.api.security import Passwords, new_api_key, sha256
 from dualcarbon.pact import repository
+from dualcarbon.security import Passwords, new_api_key, sha256
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import ApiKey, Organisation, User
 

@@ -60,11 +60,11 @@ import numpy as np
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from dualcarbon.api.security import Passwords, new_api_key, sha256
 from dualcarbon.cli import serve as serve_command
 from dualcarbon.demo import demo_inventory_path
 from dualcarbon.ledger.lodging import audit_store
 from dualcarbon.ledger.signing import Signer
+from dualcarbon.security import Passwords, new_api_key, sha256
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import ApiKey, Organisation, StoredInventory, User
 

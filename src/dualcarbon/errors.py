@@ -90,6 +90,16 @@ class MethodologyNotFoundError(DualcarbonError, LookupError):
         )
 
 
+class NotFoundError(DualcarbonError, LookupError):
+    """No such thing, or none the user may see: both answer 404, so ids of other organisations'
+    data cannot be probed."""
+
+    def __init__(self, what: str, key: object) -> None:
+        self.what = what
+        self.key = key
+        super().__init__(f"no {what} {key}")
+
+
 @dataclass(frozen=True)
 class InputProblem:
     """One rule broken by one cell or field of an input file."""

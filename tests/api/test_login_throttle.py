@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from dualcarbon.api import services, throttle
 from dualcarbon.api.deps import COOKIE_NAME
-from dualcarbon.api.security import HashingBusyError, HashingGate, Passwords
 from dualcarbon.api.throttle import (
     DEVICE_COOKIE,
     Backoff,
@@ -27,6 +26,7 @@ from dualcarbon.api.throttle import (
     TooManyAttemptsError,
     account_counter,
 )
+from dualcarbon.security import HashingBusyError, HashingGate, Passwords
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import LoginCounter, WebSession, utcnow
 

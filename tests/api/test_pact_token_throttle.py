@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from dualcarbon.api import throttle
-from dualcarbon.api.security import HashingGate, Passwords
 from dualcarbon.pact import repository
+from dualcarbon.security import HashingGate, Passwords
 from dualcarbon.store import session_scope
 
 from .world import World

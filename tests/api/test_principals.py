@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from dualcarbon.api import principals
 from dualcarbon.api.scope import Role
-from dualcarbon.api.security import sha256
+from dualcarbon.security import sha256
 from dualcarbon.store.models import ApiKey, User, UserOrganisation, WebSession, utcnow
 
 from .world import World

@@ -42,8 +42,8 @@ from schemathesis.generation import GenerationMode
 from sqlalchemy import update
 
 from dualcarbon.api import create_app
-from dualcarbon.api.security import new_api_key, sha256
 from dualcarbon.factors import default_catalogue
+from dualcarbon.security import new_api_key, sha256
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import ApiKey
 

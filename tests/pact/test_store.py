@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 
-from dualcarbon.api.security import Passwords
 from dualcarbon.errors import StoreError
 from dualcarbon.footprint.product_yaml import dump_product_system
 from dualcarbon.pact import repository
 from dualcarbon.pact.schema import errors
+from dualcarbon.security import Passwords
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import Organisation, PactClient, StoredProductFootprint
 

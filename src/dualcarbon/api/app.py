@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dualcarbon import __version__
 from dualcarbon.api.body_limit import BodyLimit
 from dualcarbon.api.openapi import describe_errors
+from dualcarbon.api.pact import create_pact_app, mount_pact, pact_options
 from dualcarbon.api.protection import protect
 from dualcarbon.api.routes import (
     accounts,
@@ -37,7 +38,6 @@ from dualcarbon.api.routes import (
     verification,
 )
 from dualcarbon.api.scope import AccessDeniedError
-from dualcarbon.api.security import CookieSigner, HashingBusyError, HashingGate, Passwords
 from dualcarbon.api.services import (
     REQUEST,
     ConflictError,
@@ -49,8 +49,8 @@ from dualcarbon.api.throttle import LoginThrottle, TooManyAttemptsError
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.signing import Signer
-from dualcarbon.pact.api import create_pact_app, mount_pact, pact_options
 from dualcarbon.pact.outbox import delivery_worker
+from dualcarbon.security import CookieSigner, HashingBusyError, HashingGate, Passwords
 from dualcarbon.store.database import make_engine
 from dualcarbon.web.routes import create_web
 

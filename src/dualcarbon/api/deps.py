@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from dualcarbon.api import principals
 from dualcarbon.api.schemas import MAX_ID
 from dualcarbon.api.scope import Action, Area, Principal, require
-from dualcarbon.api.security import CookieSigner, Passwords
 from dualcarbon.api.settings import Settings
 from dualcarbon.api.throttle import DEVICE_COOKIE, DEVICE_MAX_AGE_SECONDS, DeviceCookies
+from dualcarbon.security import CookieSigner, Passwords
 
 COOKIE_NAME = "dualcarbon_session"
 

@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy.orm import Session, defer, joinedload
 
 from dualcarbon.accounting.uncertainty import account_uncertainty
-from dualcarbon.api.scope import Action, Area, NotFoundError, Principal, require
-from dualcarbon.errors import DualcarbonError, StoreError
+from dualcarbon.api.scope import Action, Area, Principal, require
+from dualcarbon.errors import DualcarbonError, NotFoundError, StoreError
 from dualcarbon.ledger import commitments
 from dualcarbon.ledger.lodging import evidence_of_inventory
 from dualcarbon.store.models import Facility, StoredInventory, StoredResult

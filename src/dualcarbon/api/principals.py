@@ -16,7 +16,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from dualcarbon.api.scope import Principal, Role
-from dualcarbon.api.security import api_key_prefix, same_digest, sha256
+from dualcarbon.security import api_key_prefix, same_digest, sha256
 from dualcarbon.store.models import ApiKey, User, UserOrganisation, WebSession, utcnow
 
 KEY_USE_RESOLUTION = dt.timedelta(minutes=1)

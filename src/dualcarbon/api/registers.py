@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from dualcarbon.api.schemas import CalibrationCreate, RegisterImported
-from dualcarbon.api.scope import Action, Area, NotFoundError, Principal
+from dualcarbon.api.scope import Action, Area, Principal
 from dualcarbon.api.services import REQUEST, json_object, organisation_for, read_upload
-from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.errors import InputError, InputProblem, NotFoundError
 from dualcarbon.ledger.lodging import lodge_calibrations
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.metrology.calibration import CalibrationRecord

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dualcarbon.errors import DualcarbonError
+from dualcarbon.errors import DualcarbonError, NotFoundError
 
 
 class Role(StrEnum):
@@ -115,16 +115,6 @@ class AccessDeniedError(DualcarbonError, PermissionError):
         self.organisation_id = organisation_id
         where = "the platform" if organisation_id is None else f"organisation {organisation_id}"
         super().__init__(f"your role may not {action.value} {area.value} of {where}")
-
-
-class NotFoundError(DualcarbonError, LookupError):
-    """No such thing, or none the user may see: both answer 404, so ids of other organisations'
-    data cannot be probed."""
-
-    def __init__(self, what: str, key: object) -> None:
-        self.what = what
-        self.key = key
-        super().__init__(f"no {what} {key}")
 
 
 def require(principal: Principal, action: Action, area: Area, organisation_id: int | None) -> None:

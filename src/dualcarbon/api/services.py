@@ -43,20 +43,13 @@ from dualcarbon.api.schemas import (
 from dualcarbon.api.scope import (
     Action,
     Area,
-    NotFoundError,
     Principal,
     Role,
     allowed,
     readable_organisations,
     require,
 )
-from dualcarbon.api.security import (
-    Passwords,
-    new_api_key,
-    new_session_token,
-    sha256,
-)
-from dualcarbon.errors import DualcarbonError, InputError, InputProblem
+from dualcarbon.errors import DualcarbonError, InputError, InputProblem, NotFoundError
 from dualcarbon.factors import default_catalogue
 from dualcarbon.io import read_inventory
 from dualcarbon.io.yaml_file import refuse_nul
@@ -72,6 +65,12 @@ from dualcarbon.ledger.lodging import (
 )
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.definition import all_methodologies
+from dualcarbon.security import (
+    Passwords,
+    new_api_key,
+    new_session_token,
+    sha256,
+)
 from dualcarbon.store.models import (
     ApiKey,
     EvidenceEntry,

@@ -51,9 +51,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from dualcarbon.api import services
-from dualcarbon.api.security import Passwords
 from dualcarbon.api.settings import Settings
 from dualcarbon.errors import DualcarbonError
+from dualcarbon.security import Passwords
 from dualcarbon.store.models import LoginCounter, User
 
 UNKNOWN_CLIENT = "unknown"

@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 from dualcarbon.api.audit import record
 from dualcarbon.api.schemas import MAX_ID
 from dualcarbon.api.scope import Action, Area, Principal, Role, require
-from dualcarbon.api.security import Passwords
 from dualcarbon.api.services import REQUEST, ConflictError, get_user
 from dualcarbon.api.throttle import Counters, account_counter
 from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.security import Passwords
 from dualcarbon.store.models import (
     ApiKey,
     Organisation,

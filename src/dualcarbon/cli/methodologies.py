@@ -10,15 +10,23 @@ from rich.table import Table
 from dualcarbon.cli.console import console, errors, print_json
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.i18n import locale_lang, pick
-from dualcarbon.methodologies.definition import all_methodologies, resolve_methodology
+from dualcarbon.methodologies.definition import (
+    all_methodologies,
+    broken_methodologies,
+    resolve_methodology,
+)
 
 app = typer.Typer(help="List and show the executable methodologies.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Every methodology and revision shipped, with the data years each governs."""
+    """Every methodology and revision shipped, with the data years each governs. A file that does
+    not load is named on standard error with its reason, and the exit status is 1."""
     methodologies = sorted(all_methodologies().values(), key=lambda m: (m.sector, m.issued))
+    broken = broken_methodologies()
+    for name, problem in sorted(broken.items()):
+        errors.print(f"[red]{name}: 无法读取 / does not load: {problem.rule}[/]")
     if as_json:
         print_json(
             [
@@ -38,6 +46,8 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                 for m in methodologies
             ]
         )
+        if broken:
+            raise typer.Exit(1)
         return
     lang = locale_lang()
     table = Table()
@@ -52,6 +62,8 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         years = f"{min(m.reporting_years)}–{max(m.reporting_years)}"
         table.add_row(m.ref, m.title_zh if lang == "zh" else m.title_en, m.document, years)
     console.print(table)
+    if broken:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -207,9 +207,9 @@ def create_user(
     from dualcarbon.api import Settings
     from dualcarbon.api.schemas import UserCreate
     from dualcarbon.api.scope import Principal, Role
-    from dualcarbon.api.security import Passwords
     from dualcarbon.api.services import create_user as add_user
     from dualcarbon.errors import DualcarbonError
+    from dualcarbon.security import Passwords
     from dualcarbon.store import make_engine, session_scope, upgrade
     from dualcarbon.store.repository import get_or_create_organisation
 

@@ -166,9 +166,9 @@ def reset_password(
 ) -> None:
     """Set a new password (hand it over out of band); the user's sessions end."""
     from dualcarbon.api import Settings
-    from dualcarbon.api.security import Passwords
     from dualcarbon.api.users import PasswordReset
     from dualcarbon.api.users import reset_password as reset
+    from dualcarbon.security import Passwords
 
     settings = Settings(database_url=database) if database else Settings()
     passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)

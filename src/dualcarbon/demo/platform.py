@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.api import registers, services
 from dualcarbon.api.schemas import SignOffCreate
-from dualcarbon.api.security import Passwords
 from dualcarbon.api.settings import Settings
 from dualcarbon.demo import demo_footprint_path, demo_inventory_path, demo_register_path
 from dualcarbon.footprint.model import validate_product_system
@@ -24,6 +23,7 @@ from dualcarbon.ledger.keys import load_signer
 from dualcarbon.metrology.register_io import read_register
 from dualcarbon.pact import repository
 from dualcarbon.pact.publication import Publication
+from dualcarbon.security import Passwords
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import Organisation, User, UserOrganisation
 from dualcarbon.store.repository import sync_factors

@@ -8,6 +8,7 @@ better tier is missing. The formulas themselves live once, in :mod:`calculators`
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -102,7 +103,10 @@ class Methodology(_Frozen):
     supersedes: str | None = None
     gases: tuple[str, ...] = ("CO2",)
     gwp_set: str | None = Field(default=None, description="factor source id of the GWP set")
-    sector: Literal["power", "industry"]
+    sector: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="the sector the methodology accounts (power, industry, cement …): free data",
+    )
     sources: tuple[SourceRule, ...]
     fuels: dict[str, FuelRules]
     monthly_weighting: str = Field(
@@ -137,13 +141,42 @@ def _data_folder() -> Path:
     return Path(str(resources.files("dualcarbon.methodologies").joinpath("data")))
 
 
-@cache
-def all_methodologies() -> dict[str, Methodology]:
-    found = {}
-    for path in sorted(_data_folder().glob("*.yaml")):
-        methodology = load_methodology_file(path)
+@dataclass(frozen=True)
+class Shipped:
+    """Every methodology file read: those that load, and those that do not with the reason (a
+    bad file names itself; it does not take the others down)."""
+
+    methodologies: dict[str, Methodology]
+    broken: dict[str, FactorDataError]
+
+
+def load_folder(folder: Path) -> Shipped:
+    """Read every ``*.yaml`` of ``folder`` one by one."""
+    found: dict[str, Methodology] = {}
+    broken: dict[str, FactorDataError] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            methodology = load_methodology_file(path)
+        except FactorDataError as exc:
+            broken[path.name] = exc
+            continue
         found[methodology.id] = methodology
-    return found
+    return Shipped(found, broken)
+
+
+@cache
+def shipped() -> Shipped:
+    return load_folder(_data_folder())
+
+
+def all_methodologies() -> dict[str, Methodology]:
+    """The methodologies that load (see :func:`broken_methodologies` for the others)."""
+    return shipped().methodologies
+
+
+def broken_methodologies() -> dict[str, FactorDataError]:
+    """File name → why it does not load."""
+    return shipped().broken
 
 
 def get_methodology(methodology_id: str) -> Methodology:
@@ -151,6 +184,9 @@ def get_methodology(methodology_id: str) -> Methodology:
     try:
         return methodologies[methodology_id]
     except KeyError:
+        broken = broken_methodologies().get(f"{methodology_id}.yaml")
+        if broken is not None:
+            raise broken from None
         raise MethodologyNotFoundError(methodology_id, sorted(methodologies)) from None
 
 
@@ -174,6 +210,12 @@ ALIASES = {
 
 
 def resolve_methodology(name: str) -> Methodology:
-    """A methodology by id, ``id@version`` or short alias (``power-2022``)."""
-    methodology_id = name.split("@", 1)[0]
-    return get_methodology(ALIASES.get(methodology_id, methodology_id))
+    """A methodology by id, ``id@version`` or short alias (``power-2022``). A version must be the
+    one shipped: ``cn-mee-power-2022@7`` is an error, not version 1."""
+    methodology_id, _, version = name.partition("@")
+    methodology = get_methodology(ALIASES.get(methodology_id, methodology_id))
+    if version and version != str(methodology.version):
+        raise MethodologyNotFoundError(
+            name, [m.ref for m in sorted(all_methodologies().values(), key=lambda m: m.id)]
+        )
+    return methodology

@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dualcarbon.api.scope import NotFoundError
-from dualcarbon.api.security import Passwords
+from dualcarbon.errors import NotFoundError
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.model import ProductSystem
 from dualcarbon.pact.mapping import product_footprint
 from dualcarbon.pact.publication import Publication
 from dualcarbon.pact.sealing import seal, unseal
+from dualcarbon.security import Passwords
 from dualcarbon.store.models import (
     PactClient,
     PactEvent,

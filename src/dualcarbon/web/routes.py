@@ -30,8 +30,7 @@ from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
 from dualcarbon.api.overview import overview
 from dualcarbon.api.routes.footprints import announce, publish_submission
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
-from dualcarbon.api.scope import Action, Area, NotFoundError, Principal, Role, allowed
-from dualcarbon.api.security import HashingBusyError
+from dualcarbon.api.scope import Action, Area, Principal, Role, allowed
 from dualcarbon.api.throttle import (
     DEVICE_COOKIE,
     DeviceCookies,
@@ -39,7 +38,7 @@ from dualcarbon.api.throttle import (
     TooManyAttemptsError,
 )
 from dualcarbon.api.uploads import Received, received_file
-from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
+from dualcarbon.errors import DualcarbonError, InputError, InputProblem, NotFoundError, StoreError
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.model import validate_product_system
 from dualcarbon.io.safe_yaml import safe_load
@@ -49,6 +48,7 @@ from dualcarbon.pact import repository as pact_repository
 from dualcarbon.reports.charts import intensity_chart, monthly_chart, organisations_chart
 from dualcarbon.reports.footprint_report import render_footprint_report
 from dualcarbon.reports.i18n import source_label, tier_label
+from dualcarbon.security import HashingBusyError
 from dualcarbon.store.models import StoredProductFootprint
 from dualcarbon.store.repository import get_result, load_inventory, load_register, load_result
 from dualcarbon.web.i18n import WORDS

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from dualcarbon.api import audit, principals, services, users
 from dualcarbon.api.deps import COOKIE_NAME, PathId
 from dualcarbon.api.scope import Action, Area, Principal, Role, require
-from dualcarbon.api.security import HashingBusyError
 from dualcarbon.errors import InputError
+from dualcarbon.security import HashingBusyError
 from dualcarbon.web.i18n import USER_WORDS, WORDS
 
 UNPROCESSABLE = 422

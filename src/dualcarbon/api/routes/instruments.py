@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from dualcarbon.api import registers, services
 from dualcarbon.api.deps import CurrentUser, PathId, SessionDep, SettingsDep
 from dualcarbon.api.schemas import CalibrationCreate, Date, ErrorBody, RegisterImported
-from dualcarbon.api.scope import Action, Area, NotFoundError
+from dualcarbon.api.scope import Action, Area
 from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
+from dualcarbon.errors import NotFoundError
 from dualcarbon.metrology.report import render_review_html
 from dualcarbon.store.repository import load_register
 

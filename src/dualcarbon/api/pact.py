@@ -27,7 +27,7 @@ attempt answers 429 ``temporarily_unavailable`` with ``Retry-After`` and costs n
 The client counter is keyed by address too because a client secret is 256 random bits: the
 throttle protects the server's memory and time, not the secret, and so must not let anyone
 elsewhere lock a partner out. Checking a secret goes through the server's one hashing gate
-(:class:`~dualcarbon.api.security.HashingGate`): when it is full, 503 with ``Retry-After``.
+(:class:`~dualcarbon.security.HashingGate`): when it is full, 503 with ``Retry-After``.
 
 Links for the next page (RFC 8288) carry the filters, ``limit`` and an ``offset``; they are
 stateless, so they stay valid well beyond the 180 s the spec asks for. Footprints are listed
@@ -55,7 +55,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from dualcarbon.api.body_limit import BodyTooLargeError
-from dualcarbon.api.security import HashingBusyError, Passwords
 from dualcarbon.api.throttle import (
     Backoff,
     Counters,
@@ -79,6 +78,7 @@ from dualcarbon.pact.tokens import (
     InvalidTokenError,
     TokenExpiredError,
 )
+from dualcarbon.security import HashingBusyError, Passwords
 from dualcarbon.store.models import PactClient, PactEvent, StoredProductFootprint
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,91 @@
+"""The layers import one way (issue 13, item 9; decision 0014): the domain and the store never
+import the web layers (``api``, ``web``, ``cli``, ``demo``), and every module of them imports on
+its own, first, in a fresh interpreter (an import cycle shows only when a cycle's module is
+imported first: ``import dualcarbon.pact.repository`` failed while ``dualcarbon.api`` loaded)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import dualcarbon
+
+ROOT = Path(dualcarbon.__file__).parent
+WEB = ("api", "web", "cli", "demo")
+DOMAIN = (
+    "accounting",
+    "methodologies",
+    "factors",
+    "footprint",
+    "metrology",
+    "cems",
+    "ledger",
+    "store",
+    "uncertainty",
+    "pact",
+    "reports",
+    "io",
+)
+
+
+def _modules(package: str) -> list[str]:
+    folder = ROOT / package
+    return sorted(
+        "dualcarbon."
+        + ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in folder.rglob("*.py")
+        if "migrations" not in path.parts
+    )
+
+
+def _imported(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_domain_never_imports_the_web_layers() -> None:
+    offending = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in _imported(path)
+            if any(name == f"dualcarbon.{w}" or name.startswith(f"dualcarbon.{w}.") for w in WEB)
+        )
+        for package in DOMAIN
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+_PROBE = """
+import importlib, json, sys, traceback
+failed = {}
+for name in json.loads(sys.argv[1]):
+    for loaded in [m for m in sys.modules if m == "dualcarbon" or m.startswith("dualcarbon.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception:
+        failed[name] = traceback.format_exc(limit=-3)
+print(json.dumps(failed))
+"""
+
+
+def test_every_domain_module_imports_first() -> None:
+    names = [name for package in DOMAIN for name in _modules(package)]
+    assert "dualcarbon.pact.repository" in names
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(names)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    assert json.loads(probe.stdout.strip().splitlines()[-1]) == {}
