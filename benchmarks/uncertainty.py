@@ -47,7 +47,7 @@ def _case(lib: str, model: str, n: int) -> dict[str, Any]:
     d = _data(n)
     # imports are outside the timing, as in the peer measurements
     if lib == "dualcarbon":
-        from dualcarbon.uncertainty.product_sum import ProductSum
+        from dualcarbon.uncertainty.equation_sum import EquationSum
     elif lib == "uncertainties":
         import uncertainties
     else:
@@ -56,9 +56,9 @@ def _case(lib: str, model: str, n: int) -> dict[str, Any]:
     dof = math.nan
     if lib == "dualcarbon":
         if model == "linear":
-            m = ProductSum.linear(d["c"], d["xv"], d["xu"], np.full(n, 20.0))
+            m = EquationSum.linear(d["c"], d["xv"], d["xu"], np.full(n, 20.0))
         else:
-            m = ProductSum(
+            m = EquationSum.products(
                 np.concatenate([d["xv"], d["zv"]]),
                 np.concatenate([d["xu"], d["zu"]]),
                 d["c"],
@@ -109,7 +109,7 @@ def _mc(which: str) -> dict[str, Any]:
     k, trials, block = 100, 1_000_000, 100_000
     r0 = np.random.default_rng(0)
     mu, u, c = r0.uniform(1, 10, k), r0.uniform(0.01, 0.5, k), r0.uniform(0.5, 2, k)
-    from dualcarbon.uncertainty.product_sum import ProductSum
+    from dualcarbon.uncertainty.equation_sum import EquationSum
 
     start = time.perf_counter()
     if which == "numpy floor":
@@ -123,7 +123,7 @@ def _mc(which: str) -> dict[str, Any]:
         y = np.concatenate(ys)
         s = float(y.std(ddof=1))
     else:
-        s = ProductSum.linear(c, mu, u).monte_carlo(trials, seed=1).u
+        s = EquationSum.linear(c, mu, u).monte_carlo(trials, seed=1).u
     return {
         "seconds": time.perf_counter() - start,
         "u": s,

@@ -28,3 +28,23 @@ def locale_lang() -> Lang:
 
 def pick(lang: Lang, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
+
+
+YES_WORDS = frozenset({"是", "对", "符合", "合格", "yes", "y", "true", "t", "1"})
+NO_WORDS = frozenset({"否", "不", "不符合", "不合格", "no", "n", "false", "f", "0"})
+"""The words every reader takes for yes and no in a yes/no cell, compared after trimming and
+case-folding: one set for inventories, registers and product workbooks alike (decision 0014)."""
+
+YES_NO_RULE = "must be yes or no (是/否, true/false)"
+
+
+def yes_no(raw: object) -> bool | None:
+    """``True``/``False`` for a yes/no word (or a boolean); ``None`` for anything else."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().casefold()
+    if text in YES_WORDS:
+        return True
+    if text in NO_WORDS:
+        return False
+    return None

@@ -33,7 +33,7 @@ KEY_SCHEME = "dck"
 _COOKIE_SALT = "dualcarbon.session"
 
 
-class HashingBusyError(DualcarbonError):
+class HashingBusyError(DualcarbonError, RuntimeError):
     """Every password-hashing slot is busy and the short queue is full (HTTP 503)."""
 
     retry_after = 1

@@ -90,3 +90,24 @@ def test_a_bad_row_of_a_shared_table_is_reported_once() -> None:
     with pytest.raises(InputError) as info:
         account(Inventory(header, {"electricity": electricity}, source="plant.yaml"))
     assert [(p.row, p.field) for p in info.value.problems] == [(1, "month")]
+
+
+def test_a_gas_the_methodology_does_not_account_is_refused() -> None:
+    """``gases`` of the methodology file is read (issue 13, item 3): the GB/T 32150—2025 file
+    lists seven gases, CFC-11 not among them (a Montreal Protocol substance), so a CFC-11 row is
+    refused by name, not only for want of a GWP."""
+    process = pl.DataFrame(
+        {
+            "month": [1, 1],
+            "process": ["石灰石分解", "制冷剂逸散"],
+            "gas": ["CO2", "CFC-11"],
+            "activity": [100.0, 0.1],
+            "emission_factor": [0.44, 1.0],
+        }
+    )
+    header = InventoryHeader(organisation="t", year=2026, methodology="gbt-32150-2025")
+    with pytest.raises(InputError) as info:
+        account(Inventory(header, {"process": process}, source="plant.yaml"))
+    (problem,) = info.value.problems
+    assert (problem.sheet, problem.row, problem.field) == ("process", 2, "gas")
+    assert "accounts CO2, CH4, N2O, HFCs, PFCs, SF6, NF3 only" in problem.rule

@@ -83,3 +83,15 @@ def test_every_shipped_file_loads() -> None:
     assert definition.broken_methodologies() == {}
     listed = CliRunner().invoke(app, ["methodologies", "list"])
     assert listed.exit_code == 0, listed.output
+
+
+def test_a_factor_on_a_source_that_reads_none_is_refused(tmp_path: Path) -> None:
+    raw = yaml.safe_load((SHIPPED / "gbt-32150-2025.yaml").read_text(encoding="utf-8"))
+    for source in raw["sources"]:
+        if source["kind"] == "process":
+            source["factor"] = "gbt-32150-2025/co2_emission_factor/heat"
+    (tmp_path / "gbt-32150-2025.yaml").write_text(
+        yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8"
+    )
+    problem = load_folder(tmp_path).broken["gbt-32150-2025.yaml"]
+    assert "a process source takes no factor" in problem.rule

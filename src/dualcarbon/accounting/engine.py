@@ -56,9 +56,8 @@ def account(
         )
     parts: list[pl.DataFrame] = []
     for source in methodology.sources:
-        evaluator = _EVALUATORS[source.kind]
-        parts.append(evaluator(ctx, source))
-    production_input = _production(ctx) if methodology.sector == "power" else None
+        parts.append(IMPLEMENTATIONS[source.calculator](ctx, source))
+    production_input = _production(ctx) if "power_unit" in methodology.indicators else None
     if ctx.problems:
         raise InputError(sorted(ctx.problems, key=_problem_order))
     lines = pl.concat([p for p in parts if p.height], how="diagonal_relaxed")
@@ -138,12 +137,10 @@ def _production(ctx: RunContext) -> pl.DataFrame:
     return frame
 
 
-_EVALUATORS: dict[str, Callable[[RunContext, SourceRule], pl.DataFrame]] = {
-    "fuel_combustion": fuel_combustion,
-    "purchased_electricity": indirect("electricity", "purchased", "MWh"),
-    "exported_electricity": indirect("electricity", "exported", "MWh"),
-    "purchased_heat": indirect("heat", "purchased", "GJ"),
-    "exported_heat": indirect("heat", "exported", "GJ"),
-    "process": process,
+IMPLEMENTATIONS: dict[str, Callable[[RunContext, SourceRule], pl.DataFrame]] = {
+    "fuel_combustion_co2": fuel_combustion,
+    "indirect_co2": indirect,
+    "process_emission": process,
     "co2_recovered": recovered,
 }
+"""How the engine evaluates each registered calculator (methodologies.registry), by id."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import polars as pl
 
 from dualcarbon.accounting.context import RunContext, line_head, mpe_uncertainty, source_columns
 from dualcarbon.accounting.inventory import ROW
+from dualcarbon.accounting.tables import TABLES
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorNotFoundError
 from dualcarbon.factors.model import Factor
@@ -40,42 +39,41 @@ def _indirect_factor(ctx: RunContext, source: SourceRule) -> Factor:
     return chosen
 
 
-def indirect(
-    table_name: str, direction: str, unit: str
-) -> Callable[[RunContext, SourceRule], pl.DataFrame]:
-    def evaluate(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
-        frame = ctx.table(table_name)
-        frame = frame.filter(pl.col("direction") == direction)
-        if not frame.height:
-            return frame
-        factor = _indirect_factor(ctx, source)
-        ef = factor.value * conversion_factor(factor.unit, f"tCO2/{unit}")
-        frame = frame.with_columns(
-            _factor=ctx.converted(table_name, frame, "amount_unit", unit, "amount")
-        ).with_columns(activity=pl.col("amount") * pl.col("_factor"))
-        emission = calc.indirect_co2(pl.col("activity"), pl.lit(ef))
-        label_zh = f"{source.name_zh}：排放因子 {ef:g} tCO2/{unit}（{factor.citation('zh')}）"
-        label_en = f"{source.name_en}: factor {ef:g} tCO2/{unit} ({factor.citation('en')})"
-        return frame.select(
-            *line_head(
-                source, pl.lit(table_name), pl.lit(source.name_zh), pl.lit("CO2"), "indirect_co2"
-            ),
-            pl.col("activity"),
-            pl.lit(unit).alias("activity_unit"),
-            pl.col("amount_tier").alias("activity_tier"),
-            pl.col("amount_ref").alias("activity_ref"),
-            *mpe_uncertainty("activity", "amount_mpe"),
-            pl.lit(ef).alias("emission_factor"),
-            pl.lit(f"tCO2/{unit}").alias("emission_factor_unit"),
-            pl.lit(Tier.DEFAULT.value).alias("emission_factor_tier"),
-            pl.lit(factor.ref).alias("emission_factor_ref"),
-            emission.alias("emission"),
-            pl.lit(1.0).alias("gwp"),
-            emission.alias("emission_co2e"),
-            *source_columns(source),
-            pl.format("{}月 {}", pl.col("month"), pl.lit(label_zh)).alias("explanation_zh"),
-            pl.format("month {}: {}", pl.col("month"), pl.lit(label_en)).alias("explanation_en"),
-            pl.col(ROW).alias("input_row"),
-        )
-
-    return evaluate
+def indirect(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
+    """Electricity or heat bought or sold (the source's ``table`` and ``direction``) times the
+    methodology's factor, in the table's unit (MWh, GJ)."""
+    table_name = source.table_name
+    unit = str(TABLES[table_name].column("amount_unit").default)
+    frame = ctx.table(table_name)
+    frame = frame.filter(pl.col("direction") == source.direction)
+    if not frame.height:
+        return frame
+    factor = _indirect_factor(ctx, source)
+    ef = factor.value * conversion_factor(factor.unit, f"tCO2/{unit}")
+    frame = frame.with_columns(
+        _factor=ctx.converted(table_name, frame, "amount_unit", unit, "amount")
+    ).with_columns(activity=pl.col("amount") * pl.col("_factor"))
+    emission = calc.indirect_co2(pl.col("activity"), pl.lit(ef))
+    label_zh = f"{source.name_zh}：排放因子 {ef:g} tCO2/{unit}（{factor.citation('zh')}）"
+    label_en = f"{source.name_en}: factor {ef:g} tCO2/{unit} ({factor.citation('en')})"
+    return frame.select(
+        *line_head(
+            source, pl.lit(table_name), pl.lit(source.name_zh), pl.lit("CO2"), "indirect_co2"
+        ),
+        pl.col("activity"),
+        pl.lit(unit).alias("activity_unit"),
+        pl.col("amount_tier").alias("activity_tier"),
+        pl.col("amount_ref").alias("activity_ref"),
+        *mpe_uncertainty("activity", "amount_mpe"),
+        pl.lit(ef).alias("emission_factor"),
+        pl.lit(f"tCO2/{unit}").alias("emission_factor_unit"),
+        pl.lit(Tier.DEFAULT.value).alias("emission_factor_tier"),
+        pl.lit(factor.ref).alias("emission_factor_ref"),
+        emission.alias("emission"),
+        pl.lit(1.0).alias("gwp"),
+        emission.alias("emission_co2e"),
+        *source_columns(source),
+        pl.format("{}月 {}", pl.col("month"), pl.lit(label_zh)).alias("explanation_zh"),
+        pl.format("month {}: {}", pl.col("month"), pl.lit(label_en)).alias("explanation_en"),
+        pl.col(ROW).alias("input_row"),
+    )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dualcarbon.accounting.tables import TABLES, Table
 from dualcarbon.errors import InputProblem
+from dualcarbon.i18n import YES_NO_RULE, yes_no
 
 ROW = "_row"
 """Column holding the row number of each record in its source file (for error messages)."""
@@ -144,16 +145,6 @@ def _coerce(raw: Any, dtype: type[pl.DataType]) -> tuple[Any, str | None]:
             return None, "must be a whole number"
         return int(number), None
     if dtype is pl.Boolean:
-        if isinstance(raw, bool):
-            return raw, None
-        text = str(raw).strip().casefold()
-        if text in _TRUE:
-            return True, None
-        if text in _FALSE:
-            return False, None
-        return None, "must be yes/no (是/否, true/false)"
+        answer = yes_no(raw)
+        return (answer, None) if answer is not None else (None, YES_NO_RULE)
     return str(raw).strip(), None
-
-
-_TRUE = {"true", "yes", "y", "1", "是", "符合", "合格"}
-_FALSE = {"false", "no", "n", "0", "否", "不符合", "不合格"}

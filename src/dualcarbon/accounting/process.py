@@ -40,12 +40,21 @@ def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
     frame = ctx.table("process")
     if not frame.height:
         return frame
+    covered = list(ctx.methodology.gases)
+    ctx.problems += problems_where(
+        ctx.inventory,
+        "process",
+        frame,
+        ~pl.col("gas").is_in(covered),
+        "gas",
+        f"{ctx.methodology.id} accounts {', '.join(covered)} only",
+    )
     gwps = _gwp_map(ctx, frame["gas"].unique().to_list())
     ctx.problems += problems_where(
         ctx.inventory,
         "process",
         frame,
-        ~pl.col("gas").is_in(list(gwps)),
+        pl.col("gas").is_in(covered) & ~pl.col("gas").is_in(list(gwps)),
         "gas",
         f"no GWP for this gas in {ctx.methodology.gwp_set or 'the methodology'}",
     )

@@ -17,6 +17,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict
 
 from dualcarbon.factors.model import Factor
+from dualcarbon.methodologies.registry import get_calculator
 
 RESULT_SCHEMA_VERSION = "dualcarbon.result/1"
 
@@ -67,12 +68,30 @@ LINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "input_row": pl.Int64,
 }
 
-FORMULAS: dict[str, str] = {
-    "fuel_combustion_co2": "E = FC × C × OF × 44/12",
-    "indirect_co2": "E = AD × EF",
-    "process_emission": "E = AD × EF × GWP",
-    "co2_recovered": "R = Q × PUR × 19.77",
+
+@dataclass(frozen=True)
+class LineInput:
+    """Where a line holds one input beside its value: tier, evidence (a factor ref when the
+    tier is ``default``), standard uncertainty and distribution (``None``: not held)."""
+
+    tier: str | None
+    ref: str
+    u: str | None = None
+    distribution: str | None = None
+
+
+LINE_INPUTS: dict[str, LineInput] = {
+    "activity": LineInput("activity_tier", "activity_ref", "activity_u", "activity_distribution"),
+    "carbon_content": LineInput("carbon_tier", "carbon_ref", "carbon_u"),
+    "ncv": LineInput("ncv_tier", "ncv_ref", "ncv_u"),
+    "carbon_per_heat": LineInput(None, "carbon_ref"),
+    "oxidation_rate": LineInput(None, "oxidation_rate_ref"),
+    "emission_factor": LineInput(
+        "emission_factor_tier", "emission_factor_ref", "emission_factor_u"
+    ),
 }
+"""The value columns of :data:`LINE_SCHEMA` that calculator slots read (``Slot.line_column``),
+and the columns beside each."""
 
 
 class ResultMeta(BaseModel):
@@ -210,7 +229,7 @@ def _trace(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "item": row["item"],
         "gas": row["gas"],
         "tco2e": row["emission_co2e"] * row["sign"],
-        "formula": FORMULAS[row["formula"]],
+        "formula": get_calculator(row["formula"]).formula,
         "clause": row["clause"],
         "inputs": inputs,
         "explanation": row["explanation_zh"] if lang == "zh" else row["explanation_en"],

@@ -1,31 +1,38 @@
-"""The uncertainty of an accounting result: every line as a product of its inputs.
+"""The uncertainty of an accounting result: every line through its calculator's equation.
 
-A fuel line is FC × C_ar × OF × 44/12 (measured carbon) or FC × NCV × CC × OF × 44/12 (default
-carbon), an electricity line AD × EF, a process line AD × EF × GWP. Metered amounts carry the
-rectangular u of their meter's MPE, lab values the u their report gives, defaults the u their
-source publishes (docs/factor-data-format.md). One default used by many lines is one input, so
-those lines are fully correlated through it — the reason a conservative default can dominate the
-uncertainty of a year. Inputs with no stated uncertainty count as exact and are listed as such.
+Each line is computed by a calculator of :mod:`dualcarbon.methodologies.registry`, whose equation
+says how the line depends on its inputs: FC × C × OF × 44/12 for a fuel with measured carbon,
+FC × (NCV × CC) × OF × 44/12 when the carbon content is derived from a default carbon per unit
+heat, AD × EF for electricity, a process line times its gas's GWP, and, for the sectors to come,
+mass balances and sums inside a line. Metered amounts carry the rectangular u of their meter's
+MPE, lab values the u their report gives, defaults the u their source publishes
+(docs/factor-data-format.md). One default used by many lines is one input, so those lines are
+fully correlated through it — the reason a conservative default can dominate the uncertainty of a
+year. Inputs with no stated uncertainty count as exact and are listed as such.
 
-The total and each source are propagated with :class:`~dualcarbon.uncertainty.product_sum.
-ProductSum` (law of propagation or Monte Carlo); the budget names the inputs that carry most of the
-variance, so a plant knows which meter or analysis to improve first.
+The total and each source are propagated with :class:`~dualcarbon.uncertainty.equation_sum.
+EquationSum` (law of propagation with exact sensitivities from the equations, or Monte Carlo);
+the budget names the inputs that carry most of the variance, so a plant knows which meter or
+analysis to improve first.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
-from dualcarbon.accounting.result import AccountingResult
-from dualcarbon.uncertainty.product_sum import ProductSum
+from dualcarbon.accounting.result import LINE_INPUTS, AccountingResult
+from dualcarbon.datum import Tier
+from dualcarbon.methodologies.registry import Calculator, Slot, get_calculator
+from dualcarbon.uncertainty.equation_sum import EquationSum, LineGroup
+from dualcarbon.uncertainty.expression import Equation, parse_equation
 
 Method = Literal["gum", "mcm"]
-ONE = "1"
 
 
 @dataclass(frozen=True)
@@ -86,121 +93,109 @@ class AccountingUncertainty:
         }
 
 
-def _line_key(slot: str) -> pl.Expr:
-    return pl.format("line {}: {}", pl.col("line"), pl.lit(slot))
+@dataclass(frozen=True)
+class _Variant:
+    """Lines of one calculator whose inputs enter the same way: which slots are derived (e.g.
+    carbon content from NCV × carbon per unit heat) and whether a GWP multiplies the gas."""
+
+    calculator: Calculator
+    derived: tuple[Slot, ...]
+    gwp: bool
+
+    def equation(self) -> Equation:
+        """The calculator's equation with each derived slot written out, times ``gwp``."""
+        main = self.calculator.compiled()
+        body = main.text.split("=", 1)[1]
+        for slot in self.derived:
+            assert slot.derive is not None
+            derivation = slot.derive.equation.split("=", 1)[1]
+            body = re.sub(rf"\b{slot.name}\b", f"({derivation.strip()})", body)
+        if self.gwp:
+            body = f"({body.strip()}) * {GWP}"
+        names = [slot.name for slot in self.calculator.slots] + [GWP]
+        return parse_equation(f"emission = {body.strip()}", names)
+
+    def slots(self, equation: Equation) -> list[Slot | None]:
+        """The slot behind each input of ``equation`` (``None`` for the GWP)."""
+        return [None if name == GWP else self.calculator.slot(name) for name in equation.inputs]
 
 
-_SLOT_NAMES = {
-    "activity": ("活动数据", "activity"),
-    "carbon": ("元素碳含量", "carbon content"),
-    "ncv": ("低位发热量", "NCV"),
-    "emission_factor": ("排放因子", "emission factor"),
-}
+GWP = "gwp"
 
 
-def _slots(lines: pl.DataFrame) -> pl.DataFrame:
-    """Long table: one row per (line, factor of its product) with the input's key and u."""
-    fuel = pl.col("formula") == "fuel_combustion_co2"
-    lab = pl.col("carbon_tier") == "lab"
-    ncv_measured = pl.col("ncv_tier") == "lab"
-    user_factor = pl.col("emission_factor_tier") != "default"
-    none = pl.lit(None, pl.Float64)
-    # (rows, slot, value, key, u, distribution, evidence shown in the label)
-    table = [
-        (
-            pl.lit(True),
-            "activity",
-            "activity",
-            _line_key("activity"),
-            pl.col("activity_u"),
-            pl.col("activity_distribution").fill_null("normal"),
-            "activity_ref",
-        ),
-        (
-            fuel & lab,
-            "carbon",
-            "carbon_content",
-            _line_key("carbon"),
-            pl.col("carbon_u"),
-            pl.lit("normal"),
-            "carbon_ref",
-        ),
-        (
-            fuel & ~lab,
-            "ncv",
-            "ncv",
-            pl.when(ncv_measured).then(_line_key("ncv")).otherwise(pl.col("ncv_ref")),
-            pl.col("ncv_u"),
-            pl.lit("normal"),
-            "ncv_ref",
-        ),
-        (
-            fuel & ~lab,
-            "carbon_per_heat",
-            "carbon_per_heat",
-            pl.col("carbon_ref"),
-            none,
-            pl.lit("normal"),
-            "carbon_ref",
-        ),
-        (
-            fuel,
-            "oxidation_rate",
-            "oxidation_rate",
-            pl.col("oxidation_rate_ref"),
-            none,
-            pl.lit("normal"),
-            "oxidation_rate_ref",
-        ),
-        (
-            ~fuel,
-            "emission_factor",
-            "emission_factor",
-            pl.when(user_factor)
-            .then(_line_key("emission_factor"))
-            .otherwise(pl.col("emission_factor_ref")),
-            pl.col("emission_factor_u"),
-            pl.lit("normal"),
-            "emission_factor_ref",
-        ),
-        (
-            pl.col("gas") != "CO2",
-            "gwp",
-            "gwp",
-            pl.col("gwp_ref"),
-            none,
-            pl.lit("normal"),
-            "gwp_ref",
-        ),
-    ]
-    parts = [
-        lines.filter(mask).select(
-            "line",
-            "unit",
-            "month",
-            "item",
-            "item_zh",
-            pl.lit(slot).alias("slot"),
-            key.alias("key"),
-            pl.col(value).cast(pl.Float64).alias("value"),
-            u.cast(pl.Float64).alias("u"),
-            distribution.alias("distribution"),
-            pl.col(evidence).alias("evidence"),
+def _variants(lines: pl.DataFrame) -> list[tuple[_Variant, pl.DataFrame]]:
+    """The counted lines split by calculator, derived slots and GWP."""
+    found: list[tuple[_Variant, pl.DataFrame]] = []
+    for (calculator_id,), group in lines.group_by("formula", maintain_order=True):
+        calculator = get_calculator(str(calculator_id))
+        derivable = [s for s in calculator.slots if s.derive is not None]
+        flags = [
+            (pl.col(LINE_INPUTS[s.line_column].tier or "") == s.derive.when.value).fill_null(False)
+            for s in derivable
+            if s.derive is not None and LINE_INPUTS[s.line_column].tier is not None
+        ]
+        keyed = group.with_columns(
+            *(flag.alias(f"_derived_{i}") for i, flag in enumerate(flags)),
+            (pl.col("gas") != "CO2").alias("_gwp"),
         )
-        for mask, slot, value, key, u, distribution, evidence in table
-    ]
-    slots = pl.concat(parts)
-    names = pl.col("slot").replace_strict(
-        {k: v[0] for k, v in _SLOT_NAMES.items()}, default=None, return_dtype=pl.String
+        keys = [f"_derived_{i}" for i in range(len(flags))] + ["_gwp"]
+        for values, part in keyed.group_by(keys, maintain_order=True):
+            derived = tuple(s for s, on in zip(derivable, values[:-1], strict=True) if on)
+            found.append((_Variant(calculator, derived, bool(values[-1])), part))
+    return found
+
+
+def _input_columns(slot: Slot | None) -> tuple[pl.Expr, ...]:
+    """(value, tier, ref, u, distribution, name zh, name en) of one input, line by line."""
+    if slot is None:
+        return (
+            pl.col("gwp"),
+            pl.lit(Tier.DEFAULT.value),
+            pl.col("gwp_ref"),
+            pl.lit(None, pl.Float64),
+            pl.lit("normal"),
+            pl.lit("全球变暖潜势"),
+            pl.lit("GWP"),
+        )
+    where = LINE_INPUTS[slot.line_column]
+    return (
+        pl.col(slot.line_column),
+        pl.col(where.tier) if where.tier else pl.lit(slot.tiers[0].value),
+        pl.col(where.ref),
+        pl.col(where.u) if where.u else pl.lit(None, pl.Float64),
+        pl.col(where.distribution).fill_null("normal") if where.distribution else pl.lit("normal"),
+        pl.lit(slot.name_zh),
+        pl.lit(slot.name_en),
     )
-    names_en = pl.col("slot").replace_strict(
-        {k: v[1] for k, v in _SLOT_NAMES.items()}, default=None, return_dtype=pl.String
-    )
-    # inputs of one line are labelled here; shared factors get the catalogue's names later
-    return slots.with_columns(
-        label=pl.format("{} {}月 {} {} [{}]", "unit", "month", "item_zh", names, "evidence"),
-        label_en=pl.format("{} month {} {} {} [{}]", "unit", "month", "item", names_en, "evidence"),
-    ).drop("unit", "month", "item", "item_zh", "evidence")
+
+
+def _inputs_of(variant: _Variant, equation: Equation, part: pl.DataFrame) -> pl.DataFrame:
+    """Long table: one row per (line, input of the equation) with the input's key and u.
+
+    A ``default`` naming its factor is that factor, one input shared by every line using it;
+    anything else is the line's own input."""
+    rows = []
+    for position, slot in enumerate(variant.slots(equation)):
+        value, tier, ref, u, distribution, name_zh, name_en = _input_columns(slot)
+        shared = (tier == Tier.DEFAULT.value) & ref.is_not_null() & (ref != "")
+        own = pl.format("line {}: {}", pl.col("line"), pl.lit(GWP if slot is None else slot.name))
+        rows.append(
+            part.select(
+                "line",
+                pl.lit(position).alias("position"),
+                pl.when(shared).then(ref).otherwise(own).alias("key"),
+                value.cast(pl.Float64).alias("value"),
+                u.cast(pl.Float64).alias("u"),
+                distribution.alias("distribution"),
+                pl.format("{} {}月 {} {} [{}]", "unit", "month", "item_zh", name_zh, ref).alias(
+                    "label"
+                ),
+                pl.format("{} month {} {} {} [{}]", "unit", "month", "item", name_en, ref).alias(
+                    "label_en"
+                ),
+            )
+        )
+    return pl.concat(rows)
 
 
 def _factor_uncertainties(
@@ -227,8 +222,9 @@ def account_uncertainty(
     seed: int | None = None,
     top: int = 10,
 ) -> AccountingUncertainty:
-    lines = result.lines.filter(pl.col("counted"))
-    slots = _slots(lines)
+    lines = result.lines.filter(pl.col("counted")).sort("line")
+    variants = [(v, v.equation(), part) for v, part in _variants(lines)]
+    slots = pl.concat([_inputs_of(v, equation, part) for v, equation, part in variants])
     factors = _factor_uncertainties(result)
     is_factor = pl.col("key").is_in(list(factors))
     slots = slots.with_columns(
@@ -269,57 +265,38 @@ def account_uncertainty(
         pl.col("label").first(),
         pl.col("label_en").first(),
     )
-    inputs = pl.concat(
-        [
-            inputs,
-            pl.DataFrame(
-                {
-                    "key": [ONE],
-                    "value": [1.0],
-                    "u": [0.0],
-                    "distribution": ["normal"],
-                    "label": ["1"],
-                    "label_en": ["1"],
-                }
-            ),
-        ]
-    )
     ids = {key: i for i, key in enumerate(inputs["key"].to_list())}
     slots = slots.with_columns(id=pl.col("key").replace_strict(ids, return_dtype=pl.Int64))
-    width = (
-        max(int(n) for n in slots.group_by("line").len()["len"].to_list()) if slots.height else 1
-    )
-    padded = (
-        slots.with_columns(position=pl.int_range(pl.len()).over("line"))
-        .pivot(on="position", index="line", values="id")
-        .sort("line")
-    )
-    index = np.column_stack(
-        [
-            padded[str(j)].fill_null(ids[ONE]).to_numpy()
-            if str(j) in padded.columns
-            else np.full(len(padded), ids[ONE])
-            for j in range(width)
-        ]
-    ).astype(np.intp)
     values = inputs["value"].to_numpy().astype(float)
     u = inputs["u"].to_numpy().astype(float)
-    signed = (
-        lines.select("line", (pl.col("emission_co2e") * pl.col("sign")).alias("e"))
-        .sort("line")["e"]
-        .to_numpy()
-    )
-    products = np.prod(values[index], axis=1)
-    coefficients = np.divide(signed, products, out=np.zeros_like(signed), where=products != 0)
+    line_position = {line: i for i, line in enumerate(lines["line"].to_list())}
+    groups = []
+    group_sources = []
+    for (_, equation, part), start in zip(variants, _starts(variants), strict=True):
+        width = len(equation.inputs)
+        mine = slots.slice(start, part.height * width)  # position by position, lines in order
+        index = mine["id"].to_numpy().astype(np.intp).reshape(width, part.height).T
+        signed = (part["emission_co2e"] * part["sign"]).to_numpy().astype(float)
+        plain = LineGroup(equation, index, np.ones(part.height), np.zeros(part.height, np.intp))
+        computed = np.asarray(equation.evaluate(plain.values(values)), dtype=float)
+        # k_l takes the equation to the line as computed: the sign, and any unit conversion
+        coefficients = np.divide(signed, computed, out=np.zeros_like(signed), where=computed != 0)
+        position = np.array([line_position[line] for line in part["line"].to_list()], dtype=np.intp)
+        groups.append(LineGroup(equation, index, coefficients, position))
+        group_sources.append(part["source"].to_numpy())
     rectangular = (inputs["distribution"] == "rectangular").to_numpy()
-    model = ProductSum(values, u, coefficients, index, rectangular=rectangular)
+    model = EquationSum(values, u, groups, rectangular=rectangular)
     gum = model.gum(coverage)
     by_source = []
-    sources = lines.sort("line")["source"].to_numpy()
-    for source in dict.fromkeys(sources.tolist()):
-        mask = sources == source
-        part = ProductSum(values, u, np.where(mask, coefficients, 0.0), index).gum(coverage)
-        by_source.append(SourceUncertainty(str(source), part.value, part.u))
+    for source in dict.fromkeys(lines["source"].to_list()):
+        masked = [
+            LineGroup(
+                g.equation, g.index, np.where(kinds == source, g.coefficients, 0.0), g.position
+            )
+            for g, kinds in zip(groups, group_sources, strict=True)
+        ]
+        part_gum = EquationSum(values, u, masked).gum(coverage)
+        by_source.append(SourceUncertainty(str(source), part_gum.value, part_gum.u))
     shares = gum.variance_shares
     order = np.argsort(-shares)[:top]
     budget = tuple(
@@ -336,10 +313,10 @@ def account_uncertainty(
         for i in order
         if shares[i] > 0
     )
-    without_u = int(((u == 0) & (np.arange(u.size) != ids[ONE])).sum())
+    without_u = int((u == 0).sum())
     line_u = tuple(
         (int(line), float(value))
-        for line, value in zip(padded["line"].to_list(), gum.line_u, strict=True)
+        for line, value in zip(lines["line"].to_list(), gum.line_u, strict=True)
     )
     if method == "mcm":
         mc = model.monte_carlo(trials, coverage=coverage, seed=seed)
@@ -372,3 +349,12 @@ def account_uncertainty(
         without_u,
         line_u,
     )
+
+
+def _starts(variants: list[tuple[_Variant, Equation, pl.DataFrame]]) -> list[int]:
+    """Where each variant's rows begin in the concatenated long table."""
+    starts, at = [], 0
+    for _, equation, part in variants:
+        starts.append(at)
+        at += part.height * len(equation.inputs)
+    return starts

@@ -103,11 +103,11 @@ REQUEST = "request"
 UPLOAD_SUFFIXES = (".xlsx", ".yaml", ".yml")
 
 
-class ConflictError(DualcarbonError):
+class ConflictError(DualcarbonError, ValueError):
     """The request clashes with what is stored (HTTP 409)."""
 
 
-class PayloadTooLargeError(DualcarbonError):
+class PayloadTooLargeError(DualcarbonError, ValueError):
     """An upload over the configured limit (HTTP 413)."""
 
     def __init__(self, limit: int) -> None:
@@ -115,7 +115,7 @@ class PayloadTooLargeError(DualcarbonError):
         super().__init__(f"upload larger than {limit} bytes")
 
 
-class UnsupportedMediaTypeError(DualcarbonError):
+class UnsupportedMediaTypeError(DualcarbonError, ValueError):
     """A body in a media type the route does not read (HTTP 415)."""
 
 

@@ -75,7 +75,7 @@ def now() -> float:
     return time.time()
 
 
-class TooManyAttemptsError(DualcarbonError):
+class TooManyAttemptsError(DualcarbonError, RuntimeError):
     """Too many failed attempts: wait ``retry_after`` seconds (HTTP 429 with ``Retry-After``)."""
 
     def __init__(self, retry_after: int) -> None:

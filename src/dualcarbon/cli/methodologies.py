@@ -84,13 +84,16 @@ def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
     sources = Table(title=pick(lang, "排放源", "Sources"))
     for header in (
         "kind",
+        pick(lang, "计算器", "calculator"),
         pick(lang, "名称", "name"),
         pick(lang, "公式", "formula"),
         pick(lang, "条款", "clause"),
     ):
         sources.add_column(header)
     for s in chosen.sources:
-        sources.add_row(s.kind, s.name_zh if lang == "zh" else s.name_en, s.formula, s.clause)
+        sources.add_row(
+            s.kind, s.calculator, s.name_zh if lang == "zh" else s.name_en, s.formula, s.clause
+        )
     console.print(sources)
     fuels = Table(title=pick(lang, "燃料与参数规则", "Fuels and parameter rules"))
     for header in ("fuel", pick(lang, "名称", "name"), "NCV", pick(lang, "含碳量", "carbon"), "OF"):
@@ -113,3 +116,12 @@ def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
             rule(fuel.oxidation_rate),
         )
     console.print(fuels)
+    console.print(f"{pick(lang, '温室气体', 'Gases')}: {', '.join(chosen.gases)}")
+    for label_zh, label_en, text in (
+        ("月度加权", "Monthly weighting", chosen.monthly_weighting),
+        ("年度加权", "Annual weighting", chosen.annual_weighting),
+    ):
+        if text:
+            console.print(f"{pick(lang, label_zh, label_en)}: {text}")
+    for note in chosen.notes:
+        console.print(f"[dim]• {note}[/]")

@@ -61,7 +61,7 @@ from dualcarbon.footprint.model import (
 from dualcarbon.footprint.pedigree import INDICATORS
 from dualcarbon.footprint.product_yaml import resolve_background
 from dualcarbon.footprint.study import StudyInfo
-from dualcarbon.i18n import Lang, pick
+from dualcarbon.i18n import YES_NO_RULE, Lang, pick, yes_no
 from dualcarbon.io.excel import display_width, is_formula, load_grids
 from dualcarbon.io.workbook_guard import WORKBOOK_LIMITS
 
@@ -139,8 +139,6 @@ def _choices(values: Iterable[object]) -> tuple[str, ...]:
 
 _STAGES = _choices(Stage)
 _BOOL_CHOICES = ("是", "否")
-_TRUE = frozenset({"是", "yes", "y", "true", "1", "t", "对"})
-_FALSE = frozenset({"否", "no", "n", "false", "0", "f", "不"})
 
 _DQ = tuple(
     Column(f"dq_{name}", f"数据质量：{zh}", f"DQ {name}", "int", ("1", "2", "3", "4", "5"), 8)
@@ -792,13 +790,11 @@ class _Reader:
             elif kind == "int" and isinstance(value, float) and value.is_integer():
                 converted = int(value)
         elif kind == "bool":
-            text = _as_text(value).strip().casefold()
-            if isinstance(value, bool):
-                converted = value
-            elif text in _TRUE or text in _FALSE:
-                converted = text in _TRUE
+            answer = yes_no(value if isinstance(value, bool) else _as_text(value))
+            if answer is None:
+                rule = YES_NO_RULE
             else:
-                rule = "是 or 否 (yes or no) is expected here"
+                converted = answer
         elif kind == "date":
             if isinstance(value, dt.date):
                 converted = value.isoformat()

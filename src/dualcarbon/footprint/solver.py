@@ -49,12 +49,12 @@ agree with an LU solve to about 1e-11 on an ecoinvent-sized system (``benchmarks
 An LU solution is held to 1e-10: the factorisation's own rounding."""
 
 
-class SingularTechnosphereError(DualcarbonError):
+class SingularTechnosphereError(DualcarbonError, ArithmeticError):
     """The technosphere has no unique solution (a product nobody makes, a loop that produces
     nothing net)."""
 
 
-class NotConvergedError(DualcarbonError):
+class NotConvergedError(DualcarbonError, ArithmeticError):
     """``method="iterative"`` did not reach the tolerance."""
 
 

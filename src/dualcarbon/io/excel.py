@@ -62,17 +62,6 @@ FIRST_DATA_ROW = 3
 LAST_VALIDATED_ROW = 1_048_576
 """Data validations cover a column from row 3 to the end of the sheet."""
 
-SOURCE_TABLES: dict[str, str] = {
-    "fuel_combustion": "fuel",
-    "purchased_electricity": "electricity",
-    "exported_electricity": "electricity",
-    "purchased_heat": "heat",
-    "exported_heat": "heat",
-    "process": "process",
-    "co2_recovered": "recovered",
-}
-"""Which table holds the activity data of each kind of emission source."""
-
 HEADER_LABELS: dict[str, tuple[str, str]] = {
     "organisation": ("重点排放单位名称", "organisation"),
     "facility": ("设施名称", "facility"),
@@ -98,9 +87,7 @@ _SECTION_FONT = Font(bold=True, size=12)
 
 def tables_for(methodology: Methodology) -> tuple[Table, ...]:
     """The tables a methodology reads, in the order of :data:`TABLES`."""
-    names = {SOURCE_TABLES[source.kind] for source in methodology.sources}
-    if methodology.sector == "power":
-        names.add("production")
+    names = methodology.tables
     return tuple(table for table in TABLES.values() if table.name in names)
 
 
@@ -143,8 +130,8 @@ def _write_header_sheet(sheet: Any, methodology: Methodology, *, lang: str, exam
     values: dict[str, object] = {"methodology": methodology.id}
     if example:
         values |= {
-            "organisation": "示例发电有限公司" if methodology.sector == "power" else "示例有限公司",
-            "facility": "示例电厂" if methodology.sector == "power" else "示例工厂",
+            "organisation": methodology.template_example.get("organisation", "示例有限公司"),
+            "facility": methodology.template_example.get("facility", "示例工厂"),
             "year": max(methodology.reporting_years),
         }
     for row, (key, info) in enumerate(InventoryHeader.model_fields.items(), start=2):
@@ -465,7 +452,7 @@ def _example_rows(methodology: Methodology) -> dict[str, list[dict[str, object]]
                 "amount_tier": "measured",
             }
         ]
-    if methodology.sector == "power":
+    if "production" in methodology.tables:
         rows["production"] = [
             {
                 "unit": "#1",

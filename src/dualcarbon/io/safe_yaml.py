@@ -23,6 +23,8 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from dualcarbon.errors import DualcarbonError
+
 MAX_ALIAS_NODES = 10_000
 """Nodes that aliases may add to a document, beyond the nodes written in it (docs/decisions/
 0009-input-limits.md). Anchors that name a few defaults reused a few hundred times stay well
@@ -32,7 +34,7 @@ _HUGE = 1 << 62
 """Expanded sizes are capped here, so that a bomb's count stays a small integer."""
 
 
-class AliasLimitError(ComposerError):
+class AliasLimitError(DualcarbonError, ComposerError):
     """A document whose aliases expand it past the bound, or that contains itself."""
 
 

@@ -12,13 +12,14 @@ import base64
 import json
 from typing import Any
 
+from dualcarbon.errors import DualcarbonError
 from dualcarbon.pact.events import CLOUDEVENTS_JSON
 from dualcarbon.pact.outbound import OutboundPolicy, TargetRefusedError, post
 from dualcarbon.pact.repository import PartnerAuth, partner_auth
 from dualcarbon.store.models import PactClient
 
 
-class DeliveryFailedError(Exception):
+class DeliveryFailedError(DualcarbonError, RuntimeError):
     """An event did not reach the partner; the message says why (kept with the delivery)."""
 
 

@@ -14,10 +14,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dualcarbon.errors import DualcarbonError
+
 DEFAULT_VALIDITY_YEARS = 3
 
 
-class FilterError(ValueError):
+class FilterError(DualcarbonError, ValueError):
     """A filter value that cannot be read (a date that is no RFC 3339 date-time)."""
 
 

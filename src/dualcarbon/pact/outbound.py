@@ -30,6 +30,8 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from dualcarbon.errors import DualcarbonError
+
 TIMEOUT_SECONDS = 10.0
 MAX_ANSWER_BYTES = 1024 * 1024
 """Read at most this much of a partner's answer (a token answer is a few hundred bytes)."""
@@ -37,7 +39,7 @@ MAX_ANSWER_BYTES = 1024 * 1024
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class TargetRefusedError(ValueError):
+class TargetRefusedError(DualcarbonError, ValueError):
     """A delivery target the server must not connect to; the message says why."""
 
 

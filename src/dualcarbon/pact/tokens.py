@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from dualcarbon.errors import DualcarbonError
+
 TOKEN_SALT = "dualcarbon.pact.access-token"
 """The itsdangerous salt of access tokens (separates them from session cookies)."""
 
 DEFAULT_LIFETIME_SECONDS = 3600
 
 
-class TokenExpiredError(Exception):
+class TokenExpiredError(DualcarbonError, ValueError):
     """The token was ours but is older than its lifetime."""
 
 
-class InvalidTokenError(Exception):
+class InvalidTokenError(DualcarbonError, ValueError):
     """The token is not one we issued."""
 
 

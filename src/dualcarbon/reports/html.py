@@ -26,10 +26,11 @@ import jinja2
 import polars as pl
 from markupsafe import Markup
 
-from dualcarbon.accounting.result import FORMULAS, AccountingResult
+from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.methodologies.definition import Methodology, get_methodology
+from dualcarbon.methodologies.registry import CalculatorNotFoundError, get_calculator
 from dualcarbon.reports import charts
 from dualcarbon.reports.i18n import (
     PRODUCTION_ORDER,
@@ -783,7 +784,7 @@ class _Report:
                     emission=fmt((row["emission_co2e"] or 0.0) * (row["sign"] or 1)),
                     explanation=row[f"explanation_{lang}"] or "",
                     clause=row["clause"] or "",
-                    formula=FORMULAS.get(row["formula"] or "", row["formula"] or ""),
+                    formula=_formula(row["formula"]),
                     input_row="" if row["input_row"] is None else str(row["input_row"]),
                     is_default=any(p.is_default for p in parameters),
                 )
@@ -839,3 +840,11 @@ def _float(value: object) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     return None
+
+
+def _formula(calculator_id: str | None) -> str:
+    """The calculator's formula as printed; an id no longer registered shows as itself."""
+    try:
+        return get_calculator(calculator_id or "").formula
+    except CalculatorNotFoundError:
+        return calculator_id or ""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from dualcarbon.errors import DualcarbonError
 
@@ -64,20 +65,27 @@ class Equation:
 
     def gradient(self, values: Mapping[str, float]) -> dict[str, float]:
         """∂Y/∂X_i at ``values`` for every input the equation uses (reverse-mode AD)."""
+        return {name: float(value) for name, value in self.gradients(values).items()}
+
+    def gradients(self, values: Mapping[str, Any]) -> dict[str, npt.NDArray[np.float64]]:
+        """∂Y/∂X_i element by element for array inputs (one line of an inventory per element),
+        by the same reverse pass as :meth:`gradient`, on numpy arrays."""
         results = _forward(self.steps, values)
-        adjoint = [0.0] * len(self.steps)
-        adjoint[-1] = 1.0
-        grads: dict[str, float] = dict.fromkeys(self.inputs, 0.0)
-        for index in range(len(self.steps) - 1, -1, -1):
-            step, bar = self.steps[index], adjoint[index]
-            if bar == 0.0 or step.op == "const":
-                continue
-            if step.op == "input":
-                grads[step.name] += bar
-                continue
-            for arg, partial in zip(step.args, _partials(step, results), strict=True):
-                adjoint[arg] += bar * partial
-        return {name: float(value) for name, value in grads.items()}
+        shape = np.broadcast_shapes(*(np.shape(r) for r in results))
+        adjoint: list[Any] = [0.0] * len(self.steps)
+        adjoint[-1] = np.ones(shape)
+        grads = {name: np.zeros(shape) for name in self.inputs}
+        with np.errstate(all="ignore"):
+            for index in range(len(self.steps) - 1, -1, -1):
+                step, bar = self.steps[index], adjoint[index]
+                if step.op == "const" or (np.isscalar(bar) and bar == 0.0):
+                    continue
+                if step.op == "input":
+                    grads[step.name] = grads[step.name] + bar
+                    continue
+                for arg, partial in zip(step.args, _partials(step, results), strict=True):
+                    adjoint[arg] = adjoint[arg] + bar * partial
+        return grads
 
 
 def parse_equation(text: str, known: Sequence[str] | None = None) -> Equation:
@@ -178,12 +186,14 @@ def _forward(steps: Sequence[Step], values: Mapping[str, Any]) -> list[Any]:
     return results
 
 
-def _partials(step: Step, results: Sequence[Any]) -> tuple[float, ...]:
-    """∂(step)/∂(each argument), from the forward values."""
-    a = results[step.args[0]]
+def _partials(step: Step, results: Sequence[Any]) -> tuple[Any, ...]:
+    """∂(step)/∂(each argument) from the forward values, element by element on numpy arrays
+    (or scalars). At the edges: the exponent's derivative is 0 where the base is not positive,
+    the base's where the exponent is 0, and |x|' is 0 at 0."""
+    a = np.asarray(results[step.args[0]], dtype=float)
     op = step.op
     if op in _BINARY_FN:
-        b = results[step.args[1]]
+        b = np.asarray(results[step.args[1]], dtype=float)
         if op == "add":
             return (1.0, 1.0)
         if op == "sub":
@@ -192,22 +202,23 @@ def _partials(step: Step, results: Sequence[Any]) -> tuple[float, ...]:
             return (b, a)
         if op == "div":
             return (1.0 / b, -a / (b * b))
-        # pow: d/db only exists for a > 0; a constant exponent has no use for it.
-        d_base = b * a ** (b - 1.0) if b != 0 else 0.0
-        d_exponent = a**b * math.log(a) if a > 0 else 0.0
+        d_base = np.where(b != 0, b * a ** (b - 1.0), 0.0)
+        d_exponent = np.where(a > 0, a**b * np.log(np.where(a > 0, a, 1.0)), 0.0)
         return (d_base, d_exponent)
-    derivative: Callable[[float], float] = {
-        "neg": lambda x: -1.0,
-        "sqrt": lambda x: 0.5 / math.sqrt(x),
-        "exp": math.exp,
-        "log": lambda x: 1.0 / x,
-        "log10": lambda x: 1.0 / (x * math.log(10.0)),
-        "sin": math.cos,
-        "cos": lambda x: -math.sin(x),
-        "tan": lambda x: 1.0 / math.cos(x) ** 2,
-        "asin": lambda x: 1.0 / math.sqrt(1.0 - x * x),
-        "acos": lambda x: -1.0 / math.sqrt(1.0 - x * x),
-        "atan": lambda x: 1.0 / (1.0 + x * x),
-        "abs": lambda x: math.copysign(1.0, x) if x != 0 else 0.0,
-    }[op]
-    return (float(derivative(float(a))),)
+    return (_DERIVATIVES[op](a),)
+
+
+_DERIVATIVES: dict[str, Callable[[Any], Any]] = {
+    "neg": lambda x: -np.ones_like(x),
+    "sqrt": lambda x: 0.5 / np.sqrt(x),
+    "exp": np.exp,
+    "log": lambda x: 1.0 / x,
+    "log10": lambda x: 1.0 / (x * math.log(10.0)),
+    "sin": np.cos,
+    "cos": lambda x: -np.sin(x),
+    "tan": lambda x: 1.0 / np.cos(x) ** 2,
+    "asin": lambda x: 1.0 / np.sqrt(1.0 - x * x),
+    "acos": lambda x: -1.0 / np.sqrt(1.0 - x * x),
+    "atan": lambda x: 1.0 / (1.0 + x * x),
+    "abs": np.sign,
+}

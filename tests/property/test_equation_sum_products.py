@@ -1,4 +1,5 @@
-"""The inventory-shaped fast path agrees with the general engine and with Monte Carlo."""
+"""Inventory-shaped sums of products (FC × NCV × CC × OF × 44/12 and the like) agree with the
+general measurement-model engine and with Monte Carlo."""
 
 import numpy as np
 import pytest
@@ -6,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dualcarbon.uncertainty import distributions as d
+from dualcarbon.uncertainty.equation_sum import EquationSum
 from dualcarbon.uncertainty.gum import law_of_propagation
 from dualcarbon.uncertainty.model import MeasurementModel
-from dualcarbon.uncertainty.product_sum import ProductSum
 
 
 @settings(max_examples=50, deadline=None)
@@ -25,7 +26,7 @@ def test_matches_the_general_engine(inputs: int, lines: int, width: int, seed: i
     dof = rng.choice([np.inf, 5.0, 20.0], inputs)
     coefficients = rng.uniform(-2.0, 2.0, lines)
     index = rng.integers(0, inputs, (lines, width))  # inputs shared between lines
-    fast = ProductSum(values, u, coefficients, index, dof).gum()
+    fast = EquationSum.products(values, u, coefficients, index, dof).gum()
 
     terms = " + ".join(
         f"({float(coefficients[line])!r}) * " + " * ".join(f"x{i}" for i in index[line])
@@ -46,7 +47,7 @@ def test_matches_the_general_engine(inputs: int, lines: int, width: int, seed: i
 
 def test_zero_valued_input_keeps_its_sensitivity() -> None:
     # y = a·b with a = 0: ∂y/∂a = b, ∂y/∂b = 0
-    model = ProductSum(
+    model = EquationSum.products(
         np.array([0.0, 3.0]), np.array([0.1, 0.1]), np.array([1.0]), np.array([[0, 1]])
     )
     assert model.sensitivities().tolist() == [3.0, 0.0]
@@ -55,7 +56,7 @@ def test_zero_valued_input_keeps_its_sensitivity() -> None:
 def test_monte_carlo_agrees_with_gum_on_a_linear_model() -> None:
     rng = np.random.default_rng(3)
     values, u, c = rng.uniform(1, 10, 50), rng.uniform(0.01, 0.5, 50), rng.uniform(0.5, 2, 50)
-    model = ProductSum.linear(c, values, u)
+    model = EquationSum.linear(c, values, u)
     gum = model.gum()
     mcm = model.monte_carlo(200_000, seed=4)
     assert mcm.value == pytest.approx(gum.value, abs=3 * gum.u / 200_000**0.5 * 3)
@@ -64,13 +65,13 @@ def test_monte_carlo_agrees_with_gum_on_a_linear_model() -> None:
 
 
 def test_same_seed_same_result() -> None:
-    model = ProductSum.linear(np.ones(3), np.ones(3), np.full(3, 0.1))
+    model = EquationSum.linear(np.ones(3), np.ones(3), np.full(3, 0.1))
     assert model.monte_carlo(10_000, seed=5).u == model.monte_carlo(10_000, seed=5).u
 
 
 def test_products_by_monte_carlo() -> None:
     # y = x·z with x, z independent: MC mean = x·z, var ≈ (z u_x)² + (x u_z)² + (u_x u_z)²
-    model = ProductSum(
+    model = EquationSum.products(
         np.array([2.0, 3.0]), np.array([0.2, 0.3]), np.array([1.0]), np.array([[0, 1]])
     )
     mcm = model.monte_carlo(400_000, seed=6)
