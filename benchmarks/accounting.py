@@ -53,6 +53,7 @@ def make_parquet(facilities: int, path: Path, seed: int = 20241) -> Path:
             "consumption_unit": pl.Series(fuel).replace_strict(UNITS),
             "consumption_ref": "meter",
             "ncv": pl.Series(ncv).fill_nan(None),
+            "ncv_ref": "heat value report",
             "carbon_content": pl.Series(carbon).fill_nan(None),
             "carbon_content_qualified": qualified,
             "carbon_content_ref": "lab report",

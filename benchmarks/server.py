@@ -213,12 +213,18 @@ def monthly_inventory(n: int) -> dict[str, Any]:
                 "month": month,
                 "fuel": "coal",
                 "consumption": 90_000.0 + 500 * month + shift,
+                "consumption_ref": "皮带秤 BS-101",
                 "ncv": 20.9,
+                "ncv_ref": f"热值报告 2024-{month:02d}",
                 "carbon_content": 53.1,
+                "carbon_content_ref": f"元素碳报告 C2024-{month:02d}",
             }
             for month in range(1, 13)
         ],
-        "electricity": [{"month": month, "amount": 800.0 + month} for month in range(1, 13)],
+        "electricity": [
+            {"month": month, "amount": 800.0 + month, "amount_ref": "关口表 GK-01"}
+            for month in range(1, 13)
+        ],
     }
 
 

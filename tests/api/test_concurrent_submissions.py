@@ -145,7 +145,16 @@ def inventory_body(organisation: str, facility: str, month: int, coal_t: float) 
             "year": 2024,
             "methodology": "cn-mee-power-2022",
         },
-        "fuel": [{"month": month, "fuel": "coal", "consumption": coal_t, "ncv": 20.1}],
+        "fuel": [
+            {
+                "month": month,
+                "fuel": "coal",
+                "consumption": coal_t,
+                "consumption_ref": "皮带秤 BS-101",
+                "ncv": 20.1,
+                "ncv_ref": f"热值报告 2024-{month:02d}",
+            }
+        ],
     }
 
 

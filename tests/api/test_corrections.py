@@ -33,10 +33,20 @@ def _corrected(organisation: str, *, coal_t: float = 1010.0, **header: Any) -> d
                 "month": 1,
                 "fuel": "coal",
                 "consumption": coal_t,
+                "consumption_ref": "皮带秤 BS-101",
                 "ncv": 20.5,
+                "ncv_ref": "热值报告 2024-01",
                 "carbon_content": 55.2,
+                "carbon_content_ref": "元素碳报告 C2024-01",
             },
-            {"month": 2, "fuel": "coal", "consumption": 900.0, "ncv": 21.0},
+            {
+                "month": 2,
+                "fuel": "coal",
+                "consumption": 900.0,
+                "consumption_ref": "皮带秤 BS-101",
+                "ncv": 21.0,
+                "ncv_ref": "热值报告 2024-02",
+            },
         ],
     }
 

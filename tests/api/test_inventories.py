@@ -87,10 +87,26 @@ def test_json_inventory_is_accounted_and_stored(client: TestClient, world: World
             "methodology": "cn-mee-power-2022",
         },
         "fuel": [
-            {"month": 1, "fuel": "coal", "consumption": 1200.0, "ncv": 20.8, "carbon_content": 54},
-            {"month": 2, "fuel": "coal", "consumption": 1100.0, "ncv": 21.0},
+            {
+                "month": 1,
+                "fuel": "coal",
+                "consumption": 1200.0,
+                "consumption_ref": "皮带秤 BS-201",
+                "ncv": 20.8,
+                "ncv_ref": "热值报告 2024-01",
+                "carbon_content": 54,
+                "carbon_content_ref": "元素碳报告 C2024-01",
+            },
+            {
+                "month": 2,
+                "fuel": "coal",
+                "consumption": 1100.0,
+                "consumption_ref": "皮带秤 BS-201",
+                "ncv": 21.0,
+                "ncv_ref": "热值报告 2024-02",
+            },
         ],
-        "electricity": [{"month": 1, "amount": 80.0}],
+        "electricity": [{"month": 1, "amount": 80.0, "amount_ref": "关口表 GK-01"}],
     }
     before = _stored(world)
     response = client.post(
@@ -317,7 +333,16 @@ def test_an_import_is_lodged_as_evidence_and_proves(client: TestClient, world: W
             "year": 2024,
             "methodology": "cn-mee-power-2022",
         },
-        "fuel": [{"month": 5, "fuel": "coal", "consumption": 321.0, "ncv": 20.3}],
+        "fuel": [
+            {
+                "month": 5,
+                "fuel": "coal",
+                "consumption": 321.0,
+                "consumption_ref": "皮带秤 BS-301",
+                "ncv": 20.3,
+                "ncv_ref": "热值报告 2024-05",
+            }
+        ],
     }
     response = client.post(
         f"/api/organisations/{world.org_a}/inventories", json=body, headers=headers

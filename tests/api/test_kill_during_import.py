@@ -159,8 +159,11 @@ def json_inventory(facility: str) -> dict[str, Any]:
                 "month": i % 12 + 1,
                 "fuel": "coal",
                 "consumption": 1000.0 + i,
+                "consumption_ref": "皮带秤 BS-101",
                 "ncv": 20.0 + (i % 7) / 10,
+                "ncv_ref": f"热值报告 {i}",
                 "carbon_content": 50.0 + (i % 11) / 2,
+                "carbon_content_ref": f"元素碳报告 {i}",
             }
             for i in range(ROWS)
         ],
@@ -182,7 +185,9 @@ def excel_inventory(folder: Path, facility: str) -> bytes:
         fuel.cell(row, column["month"], i % 12 + 1)
         fuel.cell(row, column["fuel"], "coal")
         fuel.cell(row, column["consumption"], 1000.0 + i)
+        fuel.cell(row, column["consumption_ref"], "皮带秤 BS-101")
         fuel.cell(row, column["ncv"], 20.5)
+        fuel.cell(row, column["ncv_ref"], f"热值报告 {i}")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

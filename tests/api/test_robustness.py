@@ -125,10 +125,26 @@ GOOD: dict[str, Any] = {
         "methodology": "cn-mee-power-2022",
     },
     "fuel": [
-        {"month": 1, "fuel": "coal", "consumption": 1200.0, "ncv": 20.8, "carbon_content": 54},
-        {"month": 2, "fuel": "coal", "consumption": 1100.0, "ncv": 21.0},
+        {
+            "month": 1,
+            "fuel": "coal",
+            "consumption": 1200.0,
+            "consumption_ref": "皮带秤 BS-201",
+            "ncv": 20.8,
+            "ncv_ref": "热值报告 2024-01",
+            "carbon_content": 54,
+            "carbon_content_ref": "元素碳报告 C2024-01",
+        },
+        {
+            "month": 2,
+            "fuel": "coal",
+            "consumption": 1100.0,
+            "consumption_ref": "皮带秤 BS-201",
+            "ncv": 21.0,
+            "ncv_ref": "热值报告 2024-02",
+        },
     ],
-    "electricity": [{"month": 1, "amount": 80.0}],
+    "electricity": [{"month": 1, "amount": 80.0, "amount_ref": "关口表 GK-01"}],
 }
 
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
+from evidence import all_with_evidence
 
 HEADER = InventoryHeader(organisation="p", year=2024, methodology="cn-mee-power-2022")
 
@@ -25,7 +26,7 @@ record = st.fixed_dictionaries(
 
 def _total(records: list[dict[str, object]], **tables: pl.DataFrame) -> float:
     fuel = pl.DataFrame(records, schema_overrides={"carbon_content": pl.Float64})
-    return account(Inventory(HEADER, {"fuel": fuel, **tables})).total()
+    return account(Inventory(HEADER, all_with_evidence({"fuel": fuel, **tables}))).total()
 
 
 @settings(max_examples=40, deadline=None)

@@ -25,15 +25,27 @@ TABLES = {
             "month": [1, 2],
             "fuel": ["bituminous_coal", "bituminous_coal"],
             "consumption": [600.0, 400.0],
+            "consumption_ref": ["皮带秤 BS-1", "皮带秤 BS-1"],
             "ncv": [None, 22.0],
+            "ncv_ref": [None, "热值报告 2026-02"],
         },
         schema_overrides={"ncv": pl.Float64},
     ),
     "electricity": pl.DataFrame(
-        {"month": [1, 1], "direction": ["purchased", "exported"], "amount": [1000.0, 100.0]}
+        {
+            "month": [1, 1],
+            "direction": ["purchased", "exported"],
+            "amount": [1000.0, 100.0],
+            "amount_ref": ["关口表 GK-1", "关口表 GK-2"],
+        }
     ),
     "heat": pl.DataFrame(
-        {"month": [1, 1], "direction": ["purchased", "exported"], "amount": [500.0, 50.0]}
+        {
+            "month": [1, 1],
+            "direction": ["purchased", "exported"],
+            "amount": [500.0, 50.0],
+            "amount_ref": ["热量表 RL-1", "热量表 RL-2"],
+        }
     ),
     "process": pl.DataFrame(
         {
@@ -41,10 +53,20 @@ TABLES = {
             "process": ["石灰石分解", "硝酸生产"],
             "gas": ["CO2", "N2O"],
             "activity": [100.0, 10.0],
+            "activity_ref": ["石灰石地磅 DB-1", "硝酸产量台账"],
             "emission_factor": [0.44, 0.1],
+            "emission_factor_ref": ["CaCO3 化学计量 44/100", "企业实测 2026"],
         }
     ),
-    "recovered": pl.DataFrame({"month": [3], "volume": [10.0], "purity": [0.99]}),
+    "recovered": pl.DataFrame(
+        {
+            "month": [3],
+            "volume": [10.0],
+            "volume_ref": ["回收气流量计 FQ-1"],
+            "purity": [0.99],
+            "purity_ref": ["浓度报告 2026-03"],
+        }
+    ),
 }
 
 

@@ -6,6 +6,7 @@ import pytest
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
 from dualcarbon.methodologies.definition import methodology_for_year
+from evidence import all_with_evidence
 
 R = 44 / 12
 FUEL = pl.DataFrame({"month": [1], "fuel": ["coal"], "consumption": [1000.0], "ncv": [20.0]})
@@ -28,7 +29,8 @@ def test_unmeasured_coal_default_by_revision(
     assert methodology_for_year("power", year).id == methodology
     electricity = pl.DataFrame({"month": [1], "amount": [100.0]})
     header = InventoryHeader(organisation="t", year=year, methodology=methodology)
-    result = account(Inventory(header, {"fuel": FUEL, "electricity": electricity}))
+    tables = all_with_evidence({"fuel": FUEL, "electricity": electricity})
+    result = account(Inventory(header, tables))
     assert result.meta.methodology == f"{methodology}@1"
     fuel = 1000 * 20.0 * default * 0.99 * R
     assert result.total() == pytest.approx(fuel + 100 * grid, rel=1e-12)

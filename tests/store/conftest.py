@@ -49,11 +49,21 @@ def make_inventory(
                 "month": 1,
                 "fuel": "coal",
                 "consumption": coal_t,
+                "consumption_ref": "皮带秤 BS-101",
                 "ncv": 20.5,
+                "ncv_ref": "热值报告 2024-01",
                 "carbon_content": 55.2,
+                "carbon_content_ref": "元素碳报告 C2024-01",
             },
-            {"month": 2, "fuel": "coal", "consumption": 900.0, "ncv": 21.0},
-            {"month": 1, "fuel": "fuel_oil", "consumption": 12.5},
+            {
+                "month": 2,
+                "fuel": "coal",
+                "consumption": 900.0,
+                "consumption_ref": "皮带秤 BS-101",
+                "ncv": 21.0,
+                "ncv_ref": "热值报告 2024-02",
+            },
+            {"month": 1, "fuel": "fuel_oil", "consumption": 12.5, "consumption_ref": "油罐 T-2"},
         ],
     )
     electricity = _frame("electricity", [{"month": 1, "amount": 150.0, "amount_ref": "电表 #3"}])

@@ -9,6 +9,7 @@ from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
 from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.reports.html import render_html
+from evidence import all_with_evidence
 
 R = 44 / 12
 
@@ -20,7 +21,7 @@ def _result(
     **tables: pl.DataFrame,
 ) -> object:
     header = InventoryHeader(organisation="t", year=year, methodology=methodology)
-    return account(Inventory(header, {"fuel": fuel, **tables}))
+    return account(Inventory(header, all_with_evidence({"fuel": fuel, **tables})))
 
 
 def test_one_measured_line_by_hand() -> None:

@@ -15,6 +15,7 @@ import polars as pl
 
 from dualcarbon import __version__
 from dualcarbon.accounting.context import RunContext
+from dualcarbon.accounting.evidence import unnamed_evidence
 from dualcarbon.accounting.fuel_combustion import fuel_combustion
 from dualcarbon.accounting.indirect import indirect
 from dualcarbon.accounting.instruments import apply_register
@@ -75,6 +76,9 @@ def account(
         .sort("facility", "unit", "source", "item", "month")
         .with_columns(pl.int_range(1, pl.len() + 1).alias("line"))
     )
+    unnamed = unnamed_evidence(lines, methodology, inventory.source)
+    if unnamed:
+        raise InputError(sorted(unnamed, key=_problem_order))
     if register is not None:
         lines = apply_register(lines, register, inventory.header.year).select(list(LINE_SCHEMA))
     production = None if production_input is None else power_indicators(lines, production_input)

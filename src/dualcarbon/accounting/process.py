@@ -135,7 +135,7 @@ def recovered(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
         (pl.col("purity") * CO2_DENSITY_STP).alias("emission_factor"),
         pl.lit("t/wan_Nm3").alias("emission_factor_unit"),
         pl.lit(Tier.MEASURED.value).alias("emission_factor_tier"),
-        pl.lit("").alias("emission_factor_ref"),
+        pl.col("purity_ref").alias("emission_factor_ref"),
         emission.alias("emission"),
         pl.lit(1.0).alias("gwp"),
         emission.alias("emission_co2e"),

@@ -199,6 +199,7 @@ RECOVERED = Table(
         Column("volume_unit", pl.String, "体积单位", "volume unit", default="万Nm3"),
         Column("purity", pl.Float64, "CO2体积浓度", "CO2 purity (fraction)", required=True),
         Column("volume_ref", pl.String, "计量凭证", "evidence", default=""),
+        Column("purity_ref", pl.String, "浓度检测报告", "purity report", default=""),
     ),
 )
 

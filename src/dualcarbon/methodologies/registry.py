@@ -50,6 +50,11 @@ class Slot(_Frozen):
     name_en: str
     unit: str = Field(description="the unit the value is taken in, as a reader writes it")
     line_column: str = Field(description="the column of a result's lines holding the value")
+    evidence_column: str | None = Field(
+        default=None,
+        description="the inventory column naming the value's evidence (instrument, report, or a "
+        "typed default's source); None where the engine supplies it (a catalogue factor)",
+    )
     tiers: tuple[Tier, ...] = Field(min_length=1, description="tiers accepted, best first")
     derive: Derivation | None = None
     used_by: Literal["equation", "derive"] = Field(

@@ -106,7 +106,10 @@ def resolve(host: str, port: int, allow_private: bool) -> list[tuple[int, tuple[
 def check_url(url: str, *, allow_private: bool, resolve_host: bool = True) -> None:
     """Refuse (:class:`TargetRefusedError`) a URL the server would not deliver to. A host that
     does not resolve now is let through (it is checked again at every connection)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "https://[" : an unclosed IPv6 literal
+        raise TargetRefusedError(f"{url!r}: {exc}") from None
     if parts.scheme.lower() != "https":
         raise TargetRefusedError(f"{url!r}: only https:// URLs are delivered to")
     if not parts.hostname or parts.username is not None or parts.password is not None:

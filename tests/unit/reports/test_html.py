@@ -30,6 +30,7 @@ def _inventory(organisation: str = "示例发电有限公司", unit: str = "1号
             "fuel": ["coal", "coal", "coal", "fuel_oil"],
             "consumption": [12_000.0, 11_500.0, 13_250.5, 42.0],
             "ncv": [20.9, 21.1, 20.5, None],
+            "ncv_ref": ["RZ-01", "RZ-02", "RZ-03", ""],
             # month 2 has no carbon analysis: the methodology's default applies
             "carbon_content": [55.0, None, 54.2, None],
             "carbon_content_ref": ["JC-01", "", "JC-03", ""],
