@@ -1,6 +1,7 @@
 """Evidence for inventories built in tests about other things (issue 13: every measured, lab or
 typed-default value names its evidence, ``dualcarbon.accounting.evidence``). Tests of that rule
-itself build their tables by hand; the rest pass theirs through :func:`with_evidence`."""
+itself build their tables by hand; the rest pass theirs through :func:`with_evidence` or start
+from :func:`coal_months`."""
 
 from __future__ import annotations
 
@@ -42,3 +43,28 @@ def with_evidence(table: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 def all_with_evidence(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {name: with_evidence(name, frame) for name, frame in tables.items()}
+
+
+def coal_months(coal_t: float = 1000.0) -> list[dict[str, object]]:
+    """Two months of coal with their evidence: January analysed (NCV and element carbon),
+    February with its NCV only (the methodology's carbon default applies)."""
+    return [
+        {
+            "month": 1,
+            "fuel": "coal",
+            "consumption": coal_t,
+            "consumption_ref": "皮带秤 BS-101",
+            "ncv": 20.5,
+            "ncv_ref": "热值报告 2024-01",
+            "carbon_content": 55.2,
+            "carbon_content_ref": "元素碳报告 C2024-01",
+        },
+        {
+            "month": 2,
+            "fuel": "coal",
+            "consumption": 900.0,
+            "consumption_ref": "皮带秤 BS-101",
+            "ncv": 21.0,
+            "ncv_ref": "热值报告 2024-02",
+        },
+    ]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from dualcarbon.ledger.lodging import audit_store, organisation_log
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import EvidenceEntry, StoredInventory, StoredResult
+from evidence import coal_months
 
 from .world import ORG_A, ORG_B, TEST_SIGNER, World
 
@@ -29,24 +30,7 @@ def _corrected(organisation: str, *, coal_t: float = 1010.0, **header: Any) -> d
             **header,
         },
         "fuel": [
-            {
-                "month": 1,
-                "fuel": "coal",
-                "consumption": coal_t,
-                "consumption_ref": "皮带秤 BS-101",
-                "ncv": 20.5,
-                "ncv_ref": "热值报告 2024-01",
-                "carbon_content": 55.2,
-                "carbon_content_ref": "元素碳报告 C2024-01",
-            },
-            {
-                "month": 2,
-                "fuel": "coal",
-                "consumption": 900.0,
-                "consumption_ref": "皮带秤 BS-101",
-                "ncv": 21.0,
-                "ncv_ref": "热值报告 2024-02",
-            },
+            *coal_months(coal_t),
         ],
     }
 

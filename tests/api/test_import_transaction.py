@@ -84,22 +84,31 @@ def _idle_in_transaction(world: World, url: str) -> int:
         )
 
 
+def _watcher(
+    client: TestClient, world: World, url: str, seen: list[tuple[str, int, int]]
+) -> Callable[[str, Callable[..., Any]], Callable[..., Any]]:
+    """Wraps a step so that, when it runs, (step, connections lent out, backends idle in
+    transaction) is noted in ``seen``."""
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    def watch(step: str, work: Callable[..., Any]) -> Callable[..., Any]:
+        def watching(*args: Any, **kwargs: Any) -> Any:
+            seen.append((step, engine.pool.checkedout(), _idle_in_transaction(world, url)))
+            return work(*args, **kwargs)
+
+        return watching
+
+    return watch
+
+
 @pytest.fixture
 def watched(
     client: TestClient, world: World, named_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> list[tuple[str, int, int]]:
     """(step, connections lent out, backends idle in transaction) at each reading and
     accounting step of the imports the test makes."""
-    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
     seen: list[tuple[str, int, int]] = []
-
-    def watch(step: str, work: Callable[..., Any]) -> Callable[..., Any]:
-        def watching(*args: Any, **kwargs: Any) -> Any:
-            seen.append((step, engine.pool.checkedout(), _idle_in_transaction(world, named_url)))
-            return work(*args, **kwargs)
-
-        return watching
-
+    watch = _watcher(client, world, named_url, seen)
     monkeypatch.setattr(services, "account", watch("account", services.account))
     for reader in ("inventory_from_json", "inventory_from_upload"):
         monkeypatch.setattr(services, reader, watch(reader, getattr(services, reader)))
@@ -174,16 +183,8 @@ def watched_register_and_footprint(
     client: TestClient, world: World, named_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> list[tuple[str, int, int]]:
     """As :func:`watched`, at reading a register and at solving a product system."""
-    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
     seen: list[tuple[str, int, int]] = []
-
-    def watch(step: str, work: Callable[..., Any]) -> Callable[..., Any]:
-        def watching(*args: Any, **kwargs: Any) -> Any:
-            seen.append((step, engine.pool.checkedout(), _idle_in_transaction(world, named_url)))
-            return work(*args, **kwargs)
-
-        return watching
-
+    watch = _watcher(client, world, named_url, seen)
     for reader in ("register_from_json", "register_from_upload"):
         monkeypatch.setattr(registers, reader, watch(reader, getattr(registers, reader)))
     monkeypatch.setattr(

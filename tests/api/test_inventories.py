@@ -3,6 +3,7 @@ stored all or nothing; bad input answers 422 with its row-level problems and sto
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from dualcarbon.methodologies.definition import get_methodology
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import Facility, Organisation, StoredInventory, StoredResult
 
+from .test_robustness import GOOD
 from .world import ORG_A, World
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,35 +81,7 @@ def _upload(
 
 
 def test_json_inventory_is_accounted_and_stored(client: TestClient, world: World) -> None:
-    body = {
-        "inventory": {
-            "organisation": ORG_A,
-            "facility": "二号电厂",
-            "year": 2024,
-            "methodology": "cn-mee-power-2022",
-        },
-        "fuel": [
-            {
-                "month": 1,
-                "fuel": "coal",
-                "consumption": 1200.0,
-                "consumption_ref": "皮带秤 BS-201",
-                "ncv": 20.8,
-                "ncv_ref": "热值报告 2024-01",
-                "carbon_content": 54,
-                "carbon_content_ref": "元素碳报告 C2024-01",
-            },
-            {
-                "month": 2,
-                "fuel": "coal",
-                "consumption": 1100.0,
-                "consumption_ref": "皮带秤 BS-201",
-                "ncv": 21.0,
-                "ncv_ref": "热值报告 2024-02",
-            },
-        ],
-        "electricity": [{"month": 1, "amount": 80.0, "amount_ref": "关口表 GK-01"}],
-    }
+    body = copy.deepcopy(GOOD)  # 二号电厂 of 甲, two months of coal and a month of power
     before = _stored(world)
     response = client.post(
         f"/api/organisations/{world.org_a}/inventories",

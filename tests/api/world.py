@@ -28,6 +28,7 @@ from dualcarbon.security import Passwords, new_api_key, sha256
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import ApiKey, Organisation, User, UserOrganisation, utcnow
 from dualcarbon.store.repository import save_inventory, save_register, save_result, sync_factors
+from evidence import coal_months
 from postgres import BACKENDS as BACKENDS
 from postgres import POSTGRES_ENV as POSTGRES_ENV
 from postgres import database as database
@@ -61,24 +62,7 @@ def make_inventory(organisation: str, *, coal_t: float = 1000.0) -> Inventory:
     fuel, problems = coerce_records(
         TABLES["fuel"],
         [
-            {
-                "month": 1,
-                "fuel": "coal",
-                "consumption": coal_t,
-                "consumption_ref": "皮带秤 BS-101",
-                "ncv": 20.5,
-                "ncv_ref": "热值报告 2024-01",
-                "carbon_content": 55.2,
-                "carbon_content_ref": "元素碳报告 C2024-01",
-            },
-            {
-                "month": 2,
-                "fuel": "coal",
-                "consumption": 900.0,
-                "consumption_ref": "皮带秤 BS-101",
-                "ncv": 21.0,
-                "ncv_ref": "热值报告 2024-02",
-            },
+            *coal_months(coal_t),
         ],
         file="test",
     )

@@ -18,6 +18,7 @@ from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_r
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.tables import TABLES
 from dualcarbon.store import make_engine, upgrade
+from evidence import coal_months
 
 
 @pytest.fixture
@@ -45,24 +46,7 @@ def make_inventory(
     fuel = _frame(
         "fuel",
         [
-            {
-                "month": 1,
-                "fuel": "coal",
-                "consumption": coal_t,
-                "consumption_ref": "皮带秤 BS-101",
-                "ncv": 20.5,
-                "ncv_ref": "热值报告 2024-01",
-                "carbon_content": 55.2,
-                "carbon_content_ref": "元素碳报告 C2024-01",
-            },
-            {
-                "month": 2,
-                "fuel": "coal",
-                "consumption": 900.0,
-                "consumption_ref": "皮带秤 BS-101",
-                "ncv": 21.0,
-                "ncv_ref": "热值报告 2024-02",
-            },
+            *coal_months(coal_t),
             {"month": 1, "fuel": "fuel_oil", "consumption": 12.5, "consumption_ref": "油罐 T-2"},
         ],
     )

@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from dualcarbon.accounting.engine import IMPLEMENTATIONS, account
+from dualcarbon.accounting.inputs import LINE_INPUTS
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
-from dualcarbon.accounting.result import LINE_INPUTS, AccountingResult
+from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.demo import demo_inventory_path, demo_register_path
 from dualcarbon.errors import FactorDataError
 from dualcarbon.io import read_inventory

@@ -16,10 +16,14 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
+from dualcarbon.accounting.inputs import GWP, line_inputs
 from dualcarbon.factors.model import Factor
 from dualcarbon.methodologies.registry import get_calculator
 
-RESULT_SCHEMA_VERSION = "dualcarbon.result/1"
+RESULT_SCHEMA_VERSION = "dualcarbon.result/2"
+"""/2: line inputs keyed by calculator slot, from the inputs table (``accounting.inputs``);
+/1 keyed them by the wide columns (``activity``, ``ncv`` …). Stored /1 exports are served as
+stored."""
 
 LINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "line": pl.Int64,
@@ -67,31 +71,6 @@ LINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "explanation_en": pl.String,
     "input_row": pl.Int64,
 }
-
-
-@dataclass(frozen=True)
-class LineInput:
-    """Where a line holds one input beside its value: tier, evidence (a factor ref when the
-    tier is ``default``), standard uncertainty and distribution (``None``: not held)."""
-
-    tier: str | None
-    ref: str
-    u: str | None = None
-    distribution: str | None = None
-
-
-LINE_INPUTS: dict[str, LineInput] = {
-    "activity": LineInput("activity_tier", "activity_ref", "activity_u", "activity_distribution"),
-    "carbon_content": LineInput("carbon_tier", "carbon_ref", "carbon_u"),
-    "ncv": LineInput("ncv_tier", "ncv_ref", "ncv_u"),
-    "carbon_per_heat": LineInput(None, "carbon_ref"),
-    "oxidation_rate": LineInput(None, "oxidation_rate_ref"),
-    "emission_factor": LineInput(
-        "emission_factor_tier", "emission_factor_ref", "emission_factor_u"
-    ),
-}
-"""The value columns of :data:`LINE_SCHEMA` that calculator slots read (``Slot.line_column``),
-and the columns beside each."""
 
 
 class ResultMeta(BaseModel):
@@ -175,61 +154,38 @@ def _weighted(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def _trace(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    inputs: dict[str, Any] = {
-        "activity": {
-            "value": row["activity"],
-            "unit": row["activity_unit"],
-            "tier": row["activity_tier"],
-            "ref": row["activity_ref"],
-            "u": row["activity_u"],
-            "instrument": row["instrument"],
-            "instrument_flag": row["instrument_flag_zh" if lang == "zh" else "instrument_flag_en"],
+def _trace(row: Mapping[str, Any], lang: str, own: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One line as the export shows it, with its inputs (``own``: its rows of the inputs table)
+    keyed by slot."""
+    calculator = get_calculator(row["formula"])
+    inputs: dict[str, Any] = {}
+    for entry in own:
+        shown: dict[str, Any] = {
+            "symbol": entry["symbol"],
+            "value": entry["value"],
+            "unit": entry["unit"],
+            "tier": entry["tier"],
+            "ref": entry["reference"],
         }
-    }
-    if row["formula"] == "fuel_combustion_co2":
-        inputs["ncv"] = {
-            "value": row["ncv"],
-            "unit": f"GJ/{row['activity_unit']}",
-            "tier": row["ncv_tier"],
-            "ref": row["ncv_ref"],
-        }
-        inputs["carbon_content"] = {
-            "value": row["carbon_content"],
-            "unit": f"tC/{row['activity_unit']}",
-            "tier": row["carbon_tier"],
-            "ref": row["carbon_ref"],
-        }
-        if row["carbon_per_heat"] is not None:
-            inputs["carbon_content"]["formula"] = "C = NCV × CC"
-            inputs["carbon_per_heat"] = {
-                "value": row["carbon_per_heat"],
-                "unit": "tC/GJ",
-                "tier": "default",
-                "ref": row["carbon_ref"],
-            }
-        inputs["oxidation_rate"] = {
-            "value": row["oxidation_rate"],
-            "unit": "1",
-            "tier": "default",
-            "ref": row["oxidation_rate_ref"],
-        }
-    else:
-        inputs["emission_factor"] = {
-            "value": row["emission_factor"],
-            "unit": row["emission_factor_unit"],
-            "tier": row["emission_factor_tier"],
-            "ref": row["emission_factor_ref"],
-        }
-    if row["gas"] != "CO2":
-        inputs["gwp"] = {"value": row["gwp"], "unit": "tCO2e/t", "ref": row["gwp_ref"]}
+        if entry["u"] is not None:
+            shown["u"] = entry["u"]
+        if entry["derived"]:
+            derivation = calculator.slot(entry["slot"]).derive
+            shown["derived"] = derivation.equation if derivation else True
+        if entry["slot"] != GWP and calculator.slot(entry["slot"]).line_column == "activity":
+            shown["instrument"] = row["instrument"]
+            shown["instrument_flag"] = row[
+                "instrument_flag_zh" if lang == "zh" else "instrument_flag_en"
+            ]
+        inputs[entry["slot"]] = shown
     return {
         "line": row["line"],
         "month": row["month"],
         "item": row["item"],
         "gas": row["gas"],
         "tco2e": row["emission_co2e"] * row["sign"],
-        "formula": get_calculator(row["formula"]).formula,
+        "calculator": calculator.id,
+        "formula": calculator.formula,
         "clause": row["clause"],
         "inputs": inputs,
         "explanation": row["explanation_zh"] if lang == "zh" else row["explanation_en"],
@@ -240,6 +196,9 @@ def _trace(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
 def result_to_json(result: AccountingResult, *, lang: str = "zh") -> dict[str, Any]:
     """The result as a JSON-ready tree: facility → source → unit → lines with traces."""
     lines = result.lines
+    by_line: dict[int, list[dict[str, Any]]] = {}
+    for entry in line_inputs(lines).to_dicts():
+        by_line.setdefault(entry["line"], []).append(entry)
     tree = []
     for (facility,), facility_lines in lines.group_by(["facility"], maintain_order=True):
         sources = []
@@ -250,7 +209,10 @@ def result_to_json(result: AccountingResult, *, lang: str = "zh") -> dict[str, A
                     {
                         "unit": unit,
                         "tco2e": _signed_sum(unit_lines),
-                        "lines": [_trace(row, lang) for row in unit_lines.iter_rows(named=True)],
+                        "lines": [
+                            _trace(row, lang, by_line.get(row["line"], []))
+                            for row in unit_lines.iter_rows(named=True)
+                        ],
                     }
                 )
             first = source_lines.row(0, named=True)

@@ -26,7 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from dualcarbon.accounting.result import LINE_INPUTS, AccountingResult
+from dualcarbon.accounting.inputs import GWP, line_inputs
+from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.datum import Tier
 from dualcarbon.methodologies.registry import Calculator, Slot, get_calculator
 from dualcarbon.uncertainty.equation_sum import EquationSum, LineGroup
@@ -120,79 +121,56 @@ class _Variant:
         return [None if name == GWP else self.calculator.slot(name) for name in equation.inputs]
 
 
-GWP = "gwp"
-
-
-def _variants(lines: pl.DataFrame) -> list[tuple[_Variant, pl.DataFrame]]:
+def _variants(lines: pl.DataFrame, inputs: pl.DataFrame) -> list[tuple[_Variant, pl.DataFrame]]:
     """The counted lines split by calculator, derived slots and GWP."""
+    derived_slots = (
+        inputs.filter(pl.col("derived"))
+        .group_by("line")
+        .agg(pl.col("slot").sort().str.join(",").alias("_derived"))
+    )
+    keyed = lines.join(derived_slots, on="line", how="left").with_columns(
+        pl.col("_derived").fill_null(""), (pl.col("gas") != "CO2").alias("_gwp")
+    )
     found: list[tuple[_Variant, pl.DataFrame]] = []
-    for (calculator_id,), group in lines.group_by("formula", maintain_order=True):
+    for (calculator_id, derived, gwp), part in keyed.group_by(
+        ["formula", "_derived", "_gwp"], maintain_order=True
+    ):
         calculator = get_calculator(str(calculator_id))
-        derivable = [s for s in calculator.slots if s.derive is not None]
-        flags = [
-            (pl.col(LINE_INPUTS[s.line_column].tier or "") == s.derive.when.value).fill_null(False)
-            for s in derivable
-            if s.derive is not None and LINE_INPUTS[s.line_column].tier is not None
-        ]
-        keyed = group.with_columns(
-            *(flag.alias(f"_derived_{i}") for i, flag in enumerate(flags)),
-            (pl.col("gas") != "CO2").alias("_gwp"),
-        )
-        keys = [f"_derived_{i}" for i in range(len(flags))] + ["_gwp"]
-        for values, part in keyed.group_by(keys, maintain_order=True):
-            derived = tuple(s for s, on in zip(derivable, values[:-1], strict=True) if on)
-            found.append((_Variant(calculator, derived, bool(values[-1])), part))
+        slots = tuple(calculator.slot(name) for name in str(derived).split(",") if name)
+        found.append((_Variant(calculator, slots, bool(gwp)), part.sort("line")))
     return found
 
 
-def _input_columns(slot: Slot | None) -> tuple[pl.Expr, ...]:
-    """(value, tier, ref, u, distribution, name zh, name en) of one input, line by line."""
-    if slot is None:
-        return (
-            pl.col("gwp"),
-            pl.lit(Tier.DEFAULT.value),
-            pl.col("gwp_ref"),
-            pl.lit(None, pl.Float64),
-            pl.lit("normal"),
-            pl.lit("全球变暖潜势"),
-            pl.lit("GWP"),
-        )
-    where = LINE_INPUTS[slot.line_column]
-    return (
-        pl.col(slot.line_column),
-        pl.col(where.tier) if where.tier else pl.lit(slot.tiers[0].value),
-        pl.col(where.ref),
-        pl.col(where.u) if where.u else pl.lit(None, pl.Float64),
-        pl.col(where.distribution).fill_null("normal") if where.distribution else pl.lit("normal"),
-        pl.lit(slot.name_zh),
-        pl.lit(slot.name_en),
-    )
-
-
-def _inputs_of(variant: _Variant, equation: Equation, part: pl.DataFrame) -> pl.DataFrame:
+def _inputs_of(
+    variant: _Variant, equation: Equation, part: pl.DataFrame, inputs: pl.DataFrame
+) -> pl.DataFrame:
     """Long table: one row per (line, input of the equation) with the input's key and u.
 
     A ``default`` naming its factor is that factor, one input shared by every line using it;
     anything else is the line's own input."""
     rows = []
+    places = part.select("line", "unit", "month", "item", "item_zh")
     for position, slot in enumerate(variant.slots(equation)):
-        value, tier, ref, u, distribution, name_zh, name_en = _input_columns(slot)
-        shared = (tier == Tier.DEFAULT.value) & ref.is_not_null() & (ref != "")
-        own = pl.format("line {}: {}", pl.col("line"), pl.lit(GWP if slot is None else slot.name))
+        name = GWP if slot is None else slot.name
+        name_zh, name_en = ("全球变暖潜势", "GWP") if slot is None else (slot.name_zh, slot.name_en)
+        mine = places.join(inputs.filter(pl.col("slot") == name), on="line", how="left")
+        ref = pl.col("reference")
+        shared = (pl.col("tier") == Tier.DEFAULT.value) & ref.is_not_null() & (ref != "")
+        own = pl.format("line {}: {}", pl.col("line"), pl.lit(name))
         rows.append(
-            part.select(
+            mine.select(
                 "line",
                 pl.lit(position).alias("position"),
                 pl.when(shared).then(ref).otherwise(own).alias("key"),
-                value.cast(pl.Float64).alias("value"),
-                u.cast(pl.Float64).alias("u"),
-                distribution.alias("distribution"),
-                pl.format("{} {}月 {} {} [{}]", "unit", "month", "item_zh", name_zh, ref).alias(
-                    "label"
-                ),
-                pl.format("{} month {} {} {} [{}]", "unit", "month", "item", name_en, ref).alias(
-                    "label_en"
-                ),
+                "value",
+                "u",
+                "distribution",
+                pl.format(
+                    "{} {}月 {} {} [{}]", "unit", "month", "item_zh", pl.lit(name_zh), ref
+                ).alias("label"),
+                pl.format(
+                    "{} month {} {} {} [{}]", "unit", "month", "item", pl.lit(name_en), ref
+                ).alias("label_en"),
             )
         )
     return pl.concat(rows)
@@ -223,8 +201,9 @@ def account_uncertainty(
     top: int = 10,
 ) -> AccountingUncertainty:
     lines = result.lines.filter(pl.col("counted")).sort("line")
-    variants = [(v, v.equation(), part) for v, part in _variants(lines)]
-    slots = pl.concat([_inputs_of(v, equation, part) for v, equation, part in variants])
+    inputs = line_inputs(lines)
+    variants = [(v, v.equation(), part) for v, part in _variants(lines, inputs)]
+    slots = pl.concat([_inputs_of(v, equation, part, inputs) for v, equation, part in variants])
     factors = _factor_uncertainties(result)
     is_factor = pl.col("key").is_in(list(factors))
     slots = slots.with_columns(

@@ -28,7 +28,7 @@ import numpy as np
 from dualcarbon._typing import FloatArray
 from dualcarbon.uncertainty.expression import Equation, parse_equation
 from dualcarbon.uncertainty.gum import coverage_factor
-from dualcarbon.uncertainty.mcm import coverage_intervals
+from dualcarbon.uncertainty.mcm import McmResult, summarise
 
 IntArray = np.ndarray[tuple[int, ...], np.dtype[np.intp]]
 
@@ -54,16 +54,6 @@ class SumResult:
         return np.asarray(
             self.contributions**2 / self.u**2 if self.u > 0 else np.zeros_like(self.contributions)
         )
-
-
-@dataclass(frozen=True)
-class SumMonteCarlo:
-    value: float
-    u: float
-    interval: tuple[float, float]
-    shortest_interval: tuple[float, float]
-    coverage: float
-    trials: int
 
 
 @dataclass(frozen=True)
@@ -227,7 +217,7 @@ class EquationSum:
         seed: int | None = None,
         block: int = 100_000,
         threads: int = 2,
-    ) -> SumMonteCarlo:
+    ) -> McmResult:
         """JCGM 101 with all inputs of a block drawn at once; blocks shared over ``threads``.
 
         Each thread owns an independent stream spawned from one seed (numpy SeedSequence), so a
@@ -242,16 +232,7 @@ class EquationSum:
                     zip(blocks, streams, strict=True),
                 )
             )
-        y = np.concatenate(parts)
-        symmetric, shortest = coverage_intervals(y, coverage)
-        return SumMonteCarlo(
-            value=float(y.mean()),
-            u=float(y.std(ddof=1)),
-            interval=symmetric,
-            shortest_interval=shortest,
-            coverage=coverage,
-            trials=trials,
-        )
+        return summarise("y", np.concatenate(parts), coverage)
 
     def _linear_weights(self) -> FloatArray | None:
         """y = Σ w_i x_i when every line is one input as it is (``y = x``): the weights w, for

@@ -110,7 +110,9 @@ def coverage_intervals(
     return symmetric, shortest
 
 
-def _summarise(output: str, values: FloatArray, coverage: float) -> McmResult:
+def summarise(output: str, values: FloatArray, coverage: float) -> McmResult:
+    """The trials of one output: mean, u, the probabilistically symmetric and the shortest
+    coverage intervals (JCGM 101 7.7), and a histogram to plot."""
     finite = values[np.isfinite(values)]
     if finite.size < values.size:
         raise MonteCarloError(
@@ -147,7 +149,7 @@ def monte_carlo(
         if trials < 100:
             raise MonteCarloError("use at least 100 trials")
         outputs = _evaluate(model, draw(model, rng, trials))
-        return {name: _summarise(name, values, coverage) for name, values in outputs.items()}
+        return {name: summarise(name, values, coverage) for name, values in outputs.items()}
     return _adaptive(model, rng, coverage, significant_digits)
 
 
@@ -163,7 +165,7 @@ def _adaptive(
         outputs = _evaluate(model, draw(model, rng, block))
         for name, values in outputs.items():
             kept[name].append(values)
-            summary = _summarise(name, values, coverage)
+            summary = summarise(name, values, coverage)
             stats[name].append((summary.value, summary.u, *summary.interval))
         h = len(next(iter(stats.values())))
         if h >= 2 and all(_stable(rows, digits) for rows in stats.values()):
@@ -173,7 +175,7 @@ def _adaptive(
                 f"not stabilised after {h * block} trials; give a fixed number of trials"
             )
     return {
-        name: _summarise(name, np.concatenate(blocks), coverage) for name, blocks in kept.items()
+        name: summarise(name, np.concatenate(blocks), coverage) for name, blocks in kept.items()
     }
 
 

@@ -1,0 +1,122 @@
+"""The trace as provenance (issue 13, item 2): one row per input of every line, with its unit,
+tier, evidence and uncertainty, read from the demo plant (docs/inventory-format.md) and the
+GB/T 32150 references."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from dualcarbon.accounting.engine import account
+from dualcarbon.accounting.inputs import line_inputs
+from dualcarbon.accounting.inventory import Inventory, InventoryHeader
+from dualcarbon.accounting.result import result_to_json
+from dualcarbon.demo import demo_inventory_path
+from dualcarbon.io import read_inventory
+from dualcarbon.methodologies.registry import get_calculator
+from reference.test_gbt_32150 import TABLES as GBT_32150_TABLES
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[pl.DataFrame, pl.DataFrame]:
+    result = account(read_inventory(demo_inventory_path()))
+    return result.lines, line_inputs(result.lines)
+
+
+def _line(lines: pl.DataFrame, **where: object) -> int:
+    frame = lines
+    for column, value in where.items():
+        frame = frame.filter(pl.col(column) == value)
+    (line,) = frame["line"].to_list()
+    return int(line)
+
+
+def test_a_measured_month_names_its_meter_and_reports(
+    demo: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    lines, inputs = demo
+    line = _line(lines, unit="#1", month=1, item="coal")
+    mine = {row["slot"]: row for row in inputs.filter(pl.col("line") == line).to_dicts()}
+    assert list(mine) == ["consumption", "carbon_content", "net_calorific_value", "oxidation_rate"]
+    # demo-plant.yaml row 1: 112400 t by 入炉煤皮带秤 BS-101, carbon 55.21 % by report C2024-101
+    assert (mine["consumption"]["value"], mine["consumption"]["unit"]) == (112_400.0, "t")
+    assert mine["consumption"]["tier"] == "measured"
+    assert mine["consumption"]["reference"] == "入炉煤皮带秤 BS-101"
+    assert mine["carbon_content"]["value"] == pytest.approx(0.5521, rel=1e-12)
+    assert (mine["carbon_content"]["unit"], mine["carbon_content"]["tier"]) == ("tC/t", "lab")
+    assert mine["carbon_content"]["reference"] == "元素碳报告 C2024-101"
+    assert mine["carbon_content"]["u"] == pytest.approx(0.0035, rel=1e-12)
+    assert mine["carbon_content"]["derived"] is False
+    assert mine["oxidation_rate"]["tier"] == "default"
+    assert mine["oxidation_rate"]["reference"].startswith("cn-mee-power-2022/oxidation_rate/coal@")
+
+
+def test_a_month_without_analysis_derives_its_carbon_from_the_default(
+    demo: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    lines, inputs = demo
+    line = _line(lines, unit="#1", month=4, item="coal")  # no element-carbon report in April
+    mine = {row["slot"]: row for row in inputs.filter(pl.col("line") == line).to_dicts()}
+    assert mine["carbon_content"]["derived"] is True
+    assert mine["carbon_content"]["tier"] == "default"
+    assert mine["carbon_per_heat"]["unit"] == "tC/GJ"
+    assert mine["carbon_per_heat"]["value"] == pytest.approx(0.03085, rel=1e-12)
+    assert mine["carbon_per_heat"]["reference"].startswith(
+        "cn-mee-power-2022/carbon_content_per_heat/coal_unmeasured@"
+    )
+    assert mine["carbon_content"]["value"] == pytest.approx(
+        mine["net_calorific_value"]["value"] * mine["carbon_per_heat"]["value"], rel=1e-12
+    )
+
+
+def test_a_gas_other_than_co2_carries_its_gwp() -> None:
+    header = InventoryHeader(organisation="t", year=2026, methodology="gbt-32150-2025")
+    result = account(Inventory(header, GBT_32150_TABLES))
+    inputs = line_inputs(result.lines)
+    gwp = inputs.filter(pl.col("slot") == "gwp")
+    assert gwp.height == 1  # the N2O row of nitric acid production
+    assert gwp["value"].item() == 273.0  # IPCC AR6 WG1 Table 7.15, as GB/T 32150—2025 takes it
+    assert gwp["reference"].item().startswith("gwp-ipcc-ar6/gwp/N2O@")
+
+
+def test_every_line_is_its_equation_of_its_inputs(
+    demo: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    lines, inputs = demo
+    wide = inputs.filter(pl.col("slot") != "gwp").pivot(on="slot", index="line", values="value")
+    for (calculator_id,), group in lines.join(wide, on="line").group_by("formula"):
+        calculator = get_calculator(str(calculator_id))
+        equation = calculator.compiled()
+        values = {name: group[name].to_numpy() for name in equation.inputs}
+        assert equation.evaluate(values) == pytest.approx(group["emission"].to_numpy(), rel=1e-12)
+
+
+def test_the_export_keys_line_inputs_by_slot(demo: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    """docs/result-json.md: ``dualcarbon.result/2``, inputs keyed by calculator slot."""
+    result = account(read_inventory(demo_inventory_path()))
+    exported = result_to_json(result, lang="en")
+    assert exported["schema"] == "dualcarbon.result/2"
+    lines = [
+        line
+        for facility in exported["tree"]
+        for source in facility["sources"]
+        for unit in source["units"]
+        for line in unit["lines"]
+    ]
+    april = next(
+        x for x in lines if x["line"] == _line(result.lines, unit="#1", month=4, item="coal")
+    )
+    assert april["calculator"] == "fuel_combustion_co2"
+    assert list(april["inputs"]) == [
+        "consumption",
+        "carbon_content",
+        "net_calorific_value",
+        "carbon_per_heat",
+        "oxidation_rate",
+    ]
+    assert april["inputs"]["consumption"]["symbol"] == "FC_i"
+    assert april["inputs"]["carbon_content"]["derived"] == (
+        "carbon_content = net_calorific_value * carbon_per_heat"
+    )
+    assert april["inputs"]["net_calorific_value"]["u"] == 0.12  # demo-plant.yaml row 4, ncv_u
+    assert sum(len(x["inputs"]) for x in lines) == line_inputs(result.lines).height
