@@ -51,7 +51,8 @@ def test_superseded_versions_stay_queryable(tmp_path: Path) -> None:
     path = tmp_path / "demo-src.yaml"
     path.write_text(
         """
-source: {id: demo-src, document: D, publisher: P, edition: "1", verified: test}
+source: {id: demo-src, document: D, publisher: P, edition: "1", verified: test,
+         confidence: verified}
 factors:
   - {id: demo-src/gwp/CH4, version: 1, kind: gwp, subject: CH4, name_zh: 甲烷, name_en: methane,
      value: 21, unit: tCO2e/t, table: T1}
@@ -76,7 +77,8 @@ def test_unknown_factor_names_what_was_asked() -> None:
 def test_bad_file_names_file_and_entry(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(
-        "source: {id: bad, document: D, publisher: P, edition: '1', verified: v}\n"
+        "source: {id: bad, document: D, publisher: P, edition: '1', verified: v,"
+        " confidence: verified}\n"
         "factors:\n  - {id: bad/gwp/X, version: 1, kind: gwp, subject: X, name_zh: x, name_en: x,"
         " value: 1, unit: bananas, table: T}\n",
         encoding="utf-8",

@@ -249,6 +249,7 @@ def result_to_json(result: AccountingResult, *, lang: str = "zh") -> dict[str, A
                 "name_en": f.name_en,
                 "source": f.source.document,
                 "table": f.table,
+                "confidence": f.effective_confidence,
             }
             for ref, f in result.factors.items()
         },

@@ -109,6 +109,16 @@ def show(
         (pick(lang, "年份", "year"), str(factor.year or "—")),
         (pick(lang, "地区", "region"), factor.effective_region),
         (pick(lang, "链接", "url"), factor.source.url or "—"),
+        (
+            pick(lang, "可信度", "confidence"),
+            {
+                "verified": pick(lang, "已核对官方文本", "verified against the official text"),
+                "corroborated": pick(
+                    lang, "转录值（未读到官方文本）", "corroborated (transcribed)"
+                ),
+                "unverified": pick(lang, "未核实", "unverified"),
+            }[factor.effective_confidence],
+        ),
         (pick(lang, "核对", "verified"), factor.source.verified),
         (pick(lang, "备注", "note"), factor.note or "—"),
         (

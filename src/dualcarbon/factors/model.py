@@ -26,6 +26,12 @@ FactorKind = Literal[
 _NORMAL_K = {0.90: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004}
 
 
+Confidence = Literal["verified", "corroborated", "unverified"]
+"""``verified``: read in the official text or a copy of it (an official or newswire report of
+it); ``corroborated``: read in a transcription (public code, a consultant's note) that cites the
+document and agrees with any other found, the official text not read; ``unverified``: neither."""
+
+
 class SourceDocument(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -38,6 +44,9 @@ class SourceDocument(BaseModel):
     url: str | None = None
     region: str = "global"
     verified: str
+    confidence: Confidence = Field(
+        description="how sure the values of this source are, unless an entry says otherwise"
+    )
 
 
 class Uncertainty(BaseModel):
@@ -109,6 +118,9 @@ class Factor(BaseModel):
     valid_to: dt.date | None = None
     supersedes: str | None = None
     note: str | None = None
+    confidence: Confidence | None = Field(
+        default=None, description="this value's, where it differs from its source's"
+    )
     source: SourceDocument
 
     @model_validator(mode="after")
@@ -122,6 +134,15 @@ class Factor(BaseModel):
     def ref(self) -> str:
         """The exact version: ``id@version``, as a result records it."""
         return f"{self.id}@{self.version}"
+
+    @property
+    def effective_confidence(self) -> Confidence:
+        return self.confidence or self.source.confidence
+
+    @property
+    def transcribed(self) -> bool:
+        """Not read in the official text (or a copy of it): reports mark such a value."""
+        return self.effective_confidence != "verified"
 
     @property
     def effective_region(self) -> str:

@@ -207,6 +207,9 @@ class FactorRow:
     unit: str
     document: str
     table: str
+    transcribed: str = ""
+    """The mark of a value not read in the official text ('' for one that was), with its
+    confidence in words as the tooltip and legend say."""
 
 
 @dataclass(frozen=True)
@@ -752,6 +755,11 @@ class _Report:
                     unit=factor.unit,
                     document=document,
                     table=factor.table,
+                    transcribed=(
+                        self.words[f"confidence_{factor.effective_confidence}"]
+                        if factor.transcribed
+                        else ""
+                    ),
                 )
             )
         return found, list(checked.items())
