@@ -60,6 +60,7 @@ from dualcarbon.store.models import (
     StoredInventory,
     StoredResult,
 )
+from locks import lock_is_free
 
 from .world import ORG_A, TEST_LEDGER_KEY, TEST_SIGNER, World, seed
 
@@ -233,16 +234,7 @@ class Store:
 
     def _turn_taken(self) -> bool:
         assert self.turn is not None
-        import fcntl
-
-        descriptor = os.open(self.turn, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(descriptor)
-        return False
+        return not lock_is_free(self.turn)
 
     def changing(self) -> bool:
         """Whether the server's open write transaction has appended pages to the log (SQLite)."""

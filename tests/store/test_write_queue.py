@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,9 @@ from sqlalchemy import text
 
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import Organisation
+from locks import lock_is_free
 
 fcntl = pytest.importorskip("fcntl")  # Linux and macOS; elsewhere the thread lock alone
-
-
-def _free(lock_file: Path) -> bool:
-    """Whether another open file description could take the lock now (as another process)."""
-    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(descriptor)
-    return True
 
 
 def test_a_write_holds_the_file_lock_until_its_commit_and_a_read_takes_none(
@@ -38,16 +26,16 @@ def test_a_write_holds_the_file_lock_until_its_commit_and_a_read_takes_none(
     try:
         with session_scope(engine) as session:
             session.execute(text("SELECT count(*) FROM organisations")).scalar_one()
-            assert not lock_file.exists() or _free(lock_file)  # reading takes no turn
+            assert not lock_file.exists() or lock_is_free(lock_file)  # reading takes no turn
             session.add(Organisation(name="甲"))
             session.flush()  # the first write takes the turn ...
-            assert not _free(lock_file)
-        assert _free(lock_file)  # ... and the commit gives it back
+            assert not lock_is_free(lock_file)
+        assert lock_is_free(lock_file)  # ... and the commit gives it back
         with pytest.raises(RuntimeError), session_scope(engine) as session:
             session.add(Organisation(name="乙"))
             session.flush()
             raise RuntimeError("rolled back")
-        assert _free(lock_file)  # so does a rollback
+        assert lock_is_free(lock_file)  # so does a rollback
         with engine.connect() as connection:
             mode = connection.execute(text("PRAGMA journal_mode")).scalar_one()
         assert mode == "wal"

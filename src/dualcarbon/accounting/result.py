@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -94,6 +95,11 @@ class AccountingResult:
     lines: pl.DataFrame
     production: pl.DataFrame | None = None
     factors: Mapping[str, Factor] = field(default_factory=dict)
+
+    @cached_property
+    def inputs(self) -> pl.DataFrame:
+        """Every input of every line, built once (:mod:`dualcarbon.accounting.inputs`)."""
+        return line_inputs(self.lines)
 
     @property
     def signed(self) -> pl.Expr:
@@ -197,7 +203,7 @@ def result_to_json(result: AccountingResult, *, lang: str = "zh") -> dict[str, A
     """The result as a JSON-ready tree: facility → source → unit → lines with traces."""
     lines = result.lines
     by_line: dict[int, list[dict[str, Any]]] = {}
-    for entry in line_inputs(lines).to_dicts():
+    for entry in result.inputs.to_dicts():
         by_line.setdefault(entry["line"], []).append(entry)
     tree = []
     for (facility,), facility_lines in lines.group_by(["facility"], maintain_order=True):

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from dualcarbon.accounting.inputs import GWP, line_inputs
+from dualcarbon.accounting.inputs import GWP
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.datum import Tier
 from dualcarbon.methodologies.registry import Calculator, Slot, get_calculator
@@ -201,7 +201,7 @@ def account_uncertainty(
     top: int = 10,
 ) -> AccountingUncertainty:
     lines = result.lines.filter(pl.col("counted")).sort("line")
-    inputs = line_inputs(lines)
+    inputs = result.inputs.join(lines.select("line"), on="line", how="semi")
     variants = [(v, v.equation(), part) for v, part in _variants(lines, inputs)]
     slots = pl.concat([_inputs_of(v, equation, part, inputs) for v, equation, part in variants])
     factors = _factor_uncertainties(result)
