@@ -18,11 +18,11 @@ from sqlalchemy import Engine
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
-from dualcarbon.accounting.tables import TABLES
 from dualcarbon.api import Settings
 from dualcarbon.demo import demo_register_path
 from dualcarbon.ledger.lodging import lodge_inventory, lodge_results
 from dualcarbon.ledger.signing import Signer
+from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.metrology.register_io import read_register
 from dualcarbon.security import Passwords, new_api_key, sha256
 from dualcarbon.store import session_scope

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
 from dualcarbon.accounting.result import AccountingResult
-from dualcarbon.accounting.tables import TABLES
+from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.store import make_engine, upgrade
 from evidence import coal_months
 

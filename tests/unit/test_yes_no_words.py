@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from dualcarbon.accounting.inventory import coerce_records
-from dualcarbon.accounting.tables import TABLES
 from dualcarbon.i18n import NO_WORDS, YES_WORDS, yes_no
+from dualcarbon.methodologies.tables import TABLES
 
 
 @pytest.mark.parametrize("word", sorted(YES_WORDS | NO_WORDS))

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import polars as pl
 
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.validate import check_table, problems_where
-from dualcarbon.errors import DualcarbonError, InputProblem, UnitMismatchError
+from dualcarbon.errors import (
+    DualcarbonError,
+    FactorNotFoundError,
+    InputProblem,
+    UnitMismatchError,
+)
 from dualcarbon.factors.catalogue import FactorCatalogue
 from dualcarbon.factors.model import Factor
 from dualcarbon.methodologies.definition import Methodology, SourceRule
@@ -45,6 +50,20 @@ class RunContext:
         factor = self.catalogue.get(key)
         self.factors_used[factor.ref] = factor
         return factor
+
+    def gwp_map(self, gases: Iterable[str]) -> dict[str, tuple[float, str]]:
+        """GWP [tCO2e/t] and factor ref of each gas in the methodology's GWP set (CO2 is 1 and
+        names nothing); a gas the set lacks is left out, for the caller to report."""
+        found: dict[str, tuple[float, str]] = {"CO2": (1.0, "")}
+        for gas in set(gases) - {"CO2"}:
+            if self.methodology.gwp_set is None:
+                continue
+            try:
+                factor = self.factor(f"{self.methodology.gwp_set}/gwp/{gas}")
+            except FactorNotFoundError:
+                continue
+            found[gas] = (factor.value * conversion_factor(factor.unit, "tCO2e/t"), factor.ref)
+        return found
 
     def converted(
         self,

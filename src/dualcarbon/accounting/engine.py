@@ -14,6 +14,7 @@ from collections.abc import Callable
 import polars as pl
 
 from dualcarbon import __version__
+from dualcarbon.accounting.by_equation import by_equation
 from dualcarbon.accounting.context import RunContext
 from dualcarbon.accounting.evidence import unnamed_evidence
 from dualcarbon.accounting.fuel_combustion import fuel_combustion
@@ -27,6 +28,7 @@ from dualcarbon.accounting.validate import fraction_problems, problems_where
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.methodologies.definition import Methodology, SourceRule, get_methodology
+from dualcarbon.methodologies.registry import get_calculator
 from dualcarbon.metrology.register import Register
 
 
@@ -57,7 +59,12 @@ def account(
         )
     parts: list[pl.DataFrame] = []
     for source in methodology.sources:
-        parts.append(IMPLEMENTATIONS[source.calculator](ctx, source))
+        evaluate = (
+            by_equation
+            if get_calculator(source.calculator).by_equation
+            else IMPLEMENTATIONS[source.calculator]
+        )
+        parts.append(evaluate(ctx, source))
     production_input = _production(ctx) if "power_unit" in methodology.indicators else None
     if ctx.problems:
         raise InputError(sorted(ctx.problems, key=_problem_order))
@@ -110,6 +117,8 @@ def _refs_in(lines: pl.DataFrame) -> set[str]:
     used: set[str] = set()
     for column in columns:
         used.update(lines.get_column(column).unique().drop_nulls().to_list())
+    listed = lines.select(pl.col("inputs").explode().struct.field("reference")).to_series()
+    used.update(listed.unique().drop_nulls().to_list())
     return used
 
 
@@ -147,4 +156,5 @@ IMPLEMENTATIONS: dict[str, Callable[[RunContext, SourceRule], pl.DataFrame]] = {
     "process_emission": process,
     "co2_recovered": recovered,
 }
-"""How the engine evaluates each registered calculator (methodologies.registry), by id."""
+"""The calculators with an evaluator of their own, by id; every other calculator is computed
+from its declared equation (:mod:`dualcarbon.accounting.by_equation`)."""

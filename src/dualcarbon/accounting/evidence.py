@@ -41,6 +41,8 @@ def unnamed_evidence(
     checks: list[tuple[Slot, str, pl.Expr]] = []
     for calculator_id in lines["formula"].unique().to_list():
         for slot in get_calculator(str(calculator_id)).slots:
+            if slot.line_column is None:  # the equation evaluator enforced the rules itself
+                continue
             where = LINE_INPUTS[slot.line_column]
             if where.tier is None:  # always a catalogue default, which names itself
                 continue

@@ -6,12 +6,12 @@ import polars as pl
 
 from dualcarbon.accounting.context import RunContext, line_head, mpe_uncertainty, source_columns
 from dualcarbon.accounting.inventory import ROW
-from dualcarbon.accounting.tables import TABLES
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorNotFoundError
 from dualcarbon.factors.model import Factor
 from dualcarbon.methodologies import calculators as calc
 from dualcarbon.methodologies.definition import SourceRule
+from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.units import conversion_factor
 
 

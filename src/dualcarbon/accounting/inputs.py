@@ -26,6 +26,21 @@ from dualcarbon.methodologies.registry import get_calculator
 GWP = "gwp"
 """The slot name of a line's GWP (not a calculator slot: it weights the calculator's gas)."""
 
+INPUT_STRUCT = pl.Struct(
+    {
+        "slot": pl.String,
+        "symbol": pl.String,
+        "value": pl.Float64,
+        "unit": pl.String,
+        "tier": pl.String,
+        "reference": pl.String,
+        "u": pl.Float64,
+        "distribution": pl.String,
+        "derived": pl.Boolean,
+    }
+)
+"""One input of a line, as the equation evaluator records it in the line's ``inputs`` list."""
+
 INPUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "line": pl.Int64,
     "source": pl.String,
@@ -85,7 +100,11 @@ def line_inputs(lines: pl.DataFrame) -> pl.DataFrame:
     parts: list[pl.DataFrame] = []
     for (calculator_id,), group in lines.group_by("formula", maintain_order=True):
         calculator = get_calculator(str(calculator_id))
+        if calculator.by_equation:
+            parts.append(_listed(group, calculator.id, calculator.activity_slot.name))
+            continue
         for order, slot in enumerate(calculator.slots):
+            assert slot.line_column is not None  # an evaluator of its own: line columns
             where = LINE_INPUTS[slot.line_column]
             tier = pl.col(where.tier) if where.tier else pl.lit(slot.tiers[0].value)
             derived = (
@@ -142,4 +161,40 @@ def line_inputs(lines: pl.DataFrame) -> pl.DataFrame:
         .sort("line", "_order")
         .drop("_order")
         .select([pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items()])
+    )
+
+
+def _listed(group: pl.DataFrame, calculator_id: str, activity: str) -> pl.DataFrame:
+    """The inputs a line of the equation evaluator lists, in slot order. The activity slot's
+    tier and u are the line's: the instrument register may have changed them after the
+    evaluator (:mod:`dualcarbon.accounting.instruments`)."""
+    is_activity = pl.col("slot") == activity
+    return (
+        group.select(
+            "line",
+            "source",
+            "input_row",
+            "activity_tier",
+            "activity_u",
+            "activity_distribution",
+            "inputs",
+        )
+        .with_row_index("_line_order")
+        .explode("inputs")
+        .drop_nulls("inputs")
+        .with_columns(pl.int_range(pl.len()).over("_line_order").alias("_order"))
+        .unnest("inputs")
+        .with_columns(
+            pl.lit(calculator_id).alias("calculator"),
+            pl.when(is_activity)
+            .then(pl.col("activity_tier"))
+            .otherwise(pl.col("tier"))
+            .alias("tier"),
+            pl.when(is_activity).then(pl.col("activity_u")).otherwise(pl.col("u")).alias("u"),
+            pl.when(is_activity & pl.col("activity_distribution").is_not_null())
+            .then(pl.col("activity_distribution"))
+            .otherwise(pl.col("distribution"))
+            .alias("distribution"),
+        )
+        .select(*INPUT_SCHEMA, "_order")
     )

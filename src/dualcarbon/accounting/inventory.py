@@ -12,9 +12,9 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dualcarbon.accounting.tables import TABLES, Table
 from dualcarbon.errors import InputProblem
 from dualcarbon.i18n import YES_NO_RULE, yes_no
+from dualcarbon.methodologies.tables import TABLES, Table
 
 ROW = "_row"
 """Column holding the row number of each record in its source file (for error messages)."""

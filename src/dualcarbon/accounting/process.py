@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import polars as pl
 
 from dualcarbon.accounting.context import (
@@ -17,23 +15,8 @@ from dualcarbon.accounting.context import (
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import fraction_problems, problems_where
 from dualcarbon.datum import Tier
-from dualcarbon.errors import FactorNotFoundError
 from dualcarbon.methodologies import calculators as calc
 from dualcarbon.methodologies.definition import SourceRule
-from dualcarbon.units import conversion_factor
-
-
-def _gwp_map(ctx: RunContext, gases: Iterable[str]) -> dict[str, tuple[float, str]]:
-    found: dict[str, tuple[float, str]] = {"CO2": (1.0, "")}
-    for gas in set(gases) - {"CO2"}:
-        if ctx.methodology.gwp_set is None:
-            continue
-        try:
-            factor = ctx.factor(f"{ctx.methodology.gwp_set}/gwp/{gas}")
-        except FactorNotFoundError:
-            continue
-        found[gas] = (factor.value * conversion_factor(factor.unit, "tCO2e/t"), factor.ref)
-    return found
 
 
 def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
@@ -49,7 +32,7 @@ def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
         "gas",
         f"{ctx.methodology.id} accounts {', '.join(covered)} only",
     )
-    gwps = _gwp_map(ctx, frame["gas"].unique().to_list())
+    gwps = ctx.gwp_map(frame["gas"].unique().to_list())
     ctx.problems += problems_where(
         ctx.inventory,
         "process",

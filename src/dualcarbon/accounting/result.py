@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from dualcarbon.accounting.inputs import GWP, line_inputs
+from dualcarbon.accounting.inputs import GWP, INPUT_STRUCT, line_inputs
 from dualcarbon.factors.model import Factor
 from dualcarbon.methodologies.registry import get_calculator
 
@@ -71,6 +71,7 @@ LINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "explanation_zh": pl.String,
     "explanation_en": pl.String,
     "input_row": pl.Int64,
+    "inputs": pl.List(INPUT_STRUCT),
 }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from dualcarbon.accounting.inventory import ROW, Inventory
-from dualcarbon.accounting.tables import TABLES, Table
 from dualcarbon.errors import InputProblem
+from dualcarbon.methodologies.tables import TABLES, Table
 
 
 def problems_where(
@@ -53,7 +53,11 @@ def with_defaults(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
         for column in table.columns
         if column.default is not None
     ]
-    return frame.with_columns(fills) if fills else frame
+    if fills:
+        frame = frame.with_columns(fills)
+    # a word the table accepts for a choice (硅酸盐水泥熟料 for portland) becomes the choice
+    named = [pl.col(c.name).replace(c.aliases) for c in table.columns if c.aliases]
+    return frame.with_columns(named) if named else frame
 
 
 def check_table(inventory: Inventory, name: str) -> tuple[pl.DataFrame, list[InputProblem]]:
@@ -70,7 +74,7 @@ def check_table(inventory: Inventory, name: str) -> tuple[pl.DataFrame, list[Inp
                     pl.col(column.name).is_not_null()
                     & ~pl.col(column.name).is_in(list(column.choices)),
                     column.name,
-                    f"must be one of {', '.join(column.choices)}",
+                    f"must be one of {', '.join(column.accepted)}",
                 )
             )
         if column.dtype is pl.Float64 and column.name not in {"emission_factor"}:

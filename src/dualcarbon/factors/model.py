@@ -20,6 +20,8 @@ FactorKind = Literal[
     "gwp",
     "standard_coal_coefficient",
     "density",
+    "process_emission_factor",
+    "process_parameter",
 ]
 
 # Two-sided normal coverage factors for the coverage probabilities that sources print.

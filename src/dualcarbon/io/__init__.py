@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dualcarbon.accounting.inventory import Inventory
+if TYPE_CHECKING:  # the readers import the tables, which read their files with io.safe_yaml
+    from dualcarbon.accounting.inventory import Inventory
 
 
 def read_inventory(path: Path) -> Inventory:

@@ -41,7 +41,6 @@ from dualcarbon.accounting.inventory import (
     coerce_records,
     empty_frame,
 )
-from dualcarbon.accounting.tables import TABLES, Column, Table
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.io.workbook_guard import (
     WORKBOOK_LIMITS,
@@ -51,6 +50,7 @@ from dualcarbon.io.workbook_guard import (
     read_grids,
 )
 from dualcarbon.methodologies.definition import Methodology
+from dualcarbon.methodologies.tables import TABLES, Column, Table
 
 HEADER_SHEET = "inventory"
 README_SHEET = "说明 README"
@@ -219,7 +219,7 @@ def _validation(
         keys = list(methodology.fuels)
         return _list_validation(keys, label, lang, fallback_range=fuel_range)
     if column.choices:
-        return _list_validation(list(column.choices), label, lang)
+        return _list_validation(list(column.accepted), label, lang)
     if column.dtype is pl.Boolean:
         return _list_validation(["是", "否"], label, lang)
     if column.dtype is pl.Float64:
@@ -308,7 +308,7 @@ def _write_readme(sheet: Any, methodology: Methodology, tables: Sequence[Table])
             font=_LABEL_FONT,
         )
         for column in table.columns:
-            choices = column.choices
+            choices = column.accepted
             if table.name == "fuel" and column.name == "fuel":
                 choices = tuple(methodology.fuels)
             line(
@@ -471,6 +471,9 @@ def _example_rows(methodology: Methodology) -> dict[str, list[dict[str, object]]
                 "capacity": 300.0,
             },
         ]
+    for table in tables_for(methodology):  # a sector's tables carry their example rows
+        if table.example and table.name not in rows:
+            rows[table.name] = [dict(row) for row in table.example]
     return rows
 
 
@@ -822,8 +825,8 @@ def _range_problems(
             checks.append(
                 (
                     column.name,
-                    ~pl.col(column.name).is_in(list(column.choices)),
-                    f"must be one of {', '.join(column.choices)}",
+                    ~pl.col(column.name).is_in(list(column.accepted)),
+                    f"must be one of {', '.join(column.accepted)}",
                 )
             )
     found = []

@@ -20,9 +20,9 @@ import polars as pl
 from pydantic import ValidationError
 
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
-from dualcarbon.accounting.tables import TABLES
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.methodologies.tables import TABLES
 
 
 def read_yaml_inventory(path: Path) -> Inventory:

@@ -8,6 +8,7 @@ better tier is missing. The formulas themselves live once, in :mod:`calculators`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,6 +27,7 @@ from dualcarbon.methodologies.registry import (
     CalculatorNotFoundError,
     get_calculator,
 )
+from dualcarbon.methodologies.tables import TABLES
 
 FuelCategory = Literal["coal", "oil", "gas", "other"]
 
@@ -95,6 +97,16 @@ class SourceRule(_Frozen):
         default=False,
         description="reported beside the total but not added to it (e.g. indirect emissions)",
     )
+    rows: dict[str, str] = Field(
+        default_factory=dict,
+        description="which rows of the table the source reads, by column value (a steel "
+        "material's flow: input or output)",
+    )
+    defaults: dict[str, str] = Field(
+        default_factory=dict,
+        description="slot → factor id giving its default when the row has no value; ``{column}`` "
+        "is replaced by the row's value (cn-mee-cement-2024/clinker/{clinker_type})",
+    )
 
     @model_validator(mode="after")
     def _calculator_registered_and_fed(self) -> Self:
@@ -105,6 +117,24 @@ class SourceRule(_Frozen):
         missing = [name for name in calculator.source_options if getattr(self, name) is None]
         if missing:
             raise ValueError(f"calculator {calculator.id} needs the source to give {missing}")
+        table = TABLES.get(self.table or calculator.table)
+        if table is None:
+            raise ValueError(f"no inventory table {self.table or calculator.table!r}")
+        unknown = [column for column in self.rows if not table.has(column)]
+        if unknown:
+            raise ValueError(f"rows: table {table.name} has no column {unknown}")
+        if (self.rows or self.defaults) and not calculator.by_equation:
+            raise ValueError(
+                f"rows and defaults are for calculators the equation evaluator computes; "
+                f"{calculator.id} has an evaluator of its own"
+            )
+        slot_names = {slot.name for slot in calculator.slots}
+        for slot_name, key in self.defaults.items():
+            if slot_name not in slot_names:
+                raise ValueError(f"defaults: {calculator.id} has no slot {slot_name!r}")
+            named = [n for n in re.findall(r"\{(\w+)\}", key) if not table.has(n)]
+            if named:
+                raise ValueError(f"defaults: {key} names columns {table.name} has not: {named}")
         if (self.factor or self.factor_by_year) and not any(
             slot.from_source for slot in calculator.slots
         ):
@@ -136,7 +166,12 @@ class Methodology(_Frozen):
         description="the sector the methodology accounts (power, industry, cement …): free data",
     )
     sources: tuple[SourceRule, ...]
-    fuels: dict[str, FuelRules]
+    fuels: dict[str, FuelRules] = Field(default_factory=dict)
+    fuels_from: str | None = Field(
+        default=None,
+        description="id of the methodology whose fuel rules this one uses as printed (the "
+        "sector guidelines share the common fuel table); filled in when the folder loads",
+    )
     monthly_weighting: str = Field(
         default="",
         description="how daily or batch values are weighted into the month the inventory gives, "
@@ -153,6 +188,16 @@ class Methodology(_Frozen):
         default_factory=dict,
         description="header values of the example inventory template (organisation, facility)",
     )
+
+    @model_validator(mode="after")
+    def _gases_covered(self) -> Self:
+        for source in self.sources:
+            gas = get_calculator(source.calculator).gas
+            if gas is not None and gas not in self.gases:
+                raise ValueError(
+                    f"source {source.kind} computes {gas}, which `gases` {list(self.gases)} omits"
+                )
+        return self
 
     @model_validator(mode="after")
     def _indicators_known(self) -> Self:
@@ -215,6 +260,20 @@ def load_folder(folder: Path) -> Shipped:
             broken[path.name] = exc
             continue
         found[methodology.id] = methodology
+    for name, methodology in list(found.items()):
+        if methodology.fuels_from is None:
+            continue
+        lender = found.get(methodology.fuels_from)
+        if lender is None or methodology.fuels or lender.fuels_from:
+            del found[name]
+            broken[f"{name}.yaml"] = FactorDataError(
+                f"{name}.yaml",
+                "fuels_from",
+                f"fuels_from {methodology.fuels_from!r} must name a methodology that loads and "
+                "has fuels of its own, and this one must declare none",
+            )
+            continue
+        found[name] = methodology.model_copy(update={"fuels": lender.fuels})
     return Shipped(found, broken)
 
 
@@ -259,6 +318,12 @@ ALIASES = {
     "power": "cn-mee-power-2022",
     "industry": "gbt-32150-2025",
     "gbt32150": "gbt-32150-2025",
+    "cement-2024": "cn-mee-cement-2024",
+    "cement": "cn-mee-cement-2024",
+    "steel-2024": "cn-mee-steel-2024",
+    "steel": "cn-mee-steel-2024",
+    "aluminium-2024": "cn-mee-aluminium-2024",
+    "aluminium": "cn-mee-aluminium-2024",
 }
 """Short names a user may type; each points at one methodology id."""
 

@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from dualcarbon.datum import Tier
 from dualcarbon.errors import DualcarbonError, FactorDataError
 from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.uncertainty.expression import Equation, ModelError, parse_equation
+from dualcarbon.units import conversion_factor
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 
@@ -49,7 +51,30 @@ class Slot(_Frozen):
     name_zh: str
     name_en: str
     unit: str = Field(description="the unit the value is taken in, as a reader writes it")
-    line_column: str = Field(description="the column of a result's lines holding the value")
+    line_column: str | None = Field(
+        default=None,
+        description="the column of a result's lines holding the value, for the calculators "
+        "with an evaluator of their own (engine.IMPLEMENTATIONS); None: the line's inputs",
+    )
+    column: str | None = Field(
+        default=None,
+        description="the table column holding the value, for calculators the equation evaluator "
+        "computes; None where only a default or a derivation gives it",
+    )
+    unit_column: str | None = Field(
+        default=None, description="the table column naming the unit the value is typed in"
+    )
+    tier_column: str | None = Field(
+        default=None, description="the table column naming the value's tier (else the first)"
+    )
+    u_column: str | None = Field(
+        default=None, description="the table column holding the value's standard uncertainty"
+    )
+    mpe_column: str | None = Field(
+        default=None,
+        description="the table column holding the meter's maximum permissible error in % "
+        "(u = MPE·|x|/√3, rectangular: JCGM 100 4.3.7), used where no u is typed",
+    )
     evidence_column: str | None = Field(
         default=None,
         description="the inventory column naming the value's evidence (instrument, report, or a "
@@ -82,6 +107,16 @@ class Calculator(_Frozen):
     source_options: tuple[Literal["direction"], ...] = Field(
         default=(), description="what a methodology's source must say to use it (e.g. direction)"
     )
+    item_column: str | None = Field(
+        default=None,
+        description="the table column naming what a line is about (a clinker type, a material); "
+        "None: the source's name",
+    )
+    activity: str | None = Field(
+        default=None,
+        description="the slot that is the line's metered activity (its instrument is looked up "
+        "in the register; reports show it first); None: the first slot",
+    )
 
     @model_validator(mode="after")
     def _equations_name_their_slots(self) -> Self:
@@ -97,6 +132,16 @@ class Calculator(_Frozen):
                 f"the equation reads {sorted(main.inputs)}; the slots it should read are "
                 f"{sorted(direct)}"
             )
+        mixed = {slot.line_column is None for slot in self.slots}
+        if len(mixed) > 1:
+            raise ValueError(
+                "either every slot names a line column (an evaluator of its own) or none does "
+                "(the equation evaluator)"
+            )
+        if self.by_equation:
+            self._columns_in_table()
+        if self.activity is not None and self.activity not in names:
+            raise ValueError(f"activity {self.activity!r} is not a slot")
         for slot in self.slots:
             if slot.derive is None:
                 continue
@@ -105,6 +150,29 @@ class Calculator(_Frozen):
                 raise ValueError(f"slot {slot.name}: its derivation gives {derived.output!r}")
         return self
 
+    def _columns_in_table(self) -> None:
+        table = TABLES.get(self.table)
+        if table is None:
+            raise ValueError(f"no inventory table {self.table!r} (methodologies/data/tables)")
+        for slot in self.slots:
+            for kind in (
+                "column",
+                "unit_column",
+                "tier_column",
+                "u_column",
+                "mpe_column",
+                "evidence_column",
+            ):
+                name = getattr(slot, kind)
+                if name is not None and not table.has(name):
+                    raise ValueError(f"slot {slot.name}: {kind} {name!r} is not in {table.name}")
+            if slot.column is not None and slot.unit_column is None:
+                fixed = table.column(slot.column).unit
+                if fixed is not None and fixed != slot.unit:
+                    conversion_factor(fixed, slot.unit)  # raises on a unit of the wrong kind
+        if self.item_column is not None and not table.has(self.item_column):
+            raise ValueError(f"item_column {self.item_column!r} is not in {table.name}")
+
     def compiled(self) -> Equation:
         return _compile(self.equation, tuple(slot.name for slot in self.slots))
 
@@ -112,6 +180,16 @@ class Calculator(_Frozen):
         if slot.derive is None:
             return None
         return _compile(slot.derive.equation, tuple(s.name for s in self.slots))
+
+    @property
+    def by_equation(self) -> bool:
+        """Whether the generic equation evaluator computes it: its slots name table columns
+        rather than line columns (decision 0014)."""
+        return all(slot.line_column is None for slot in self.slots)
+
+    @property
+    def activity_slot(self) -> Slot:
+        return self.slot(self.activity) if self.activity else self.slots[0]
 
     def slot(self, name: str) -> Slot:
         found = next((s for s in self.slots if s.name == name), None)
@@ -156,7 +234,7 @@ def load_calculator_file(path: Path) -> list[Calculator]:
     for index, entry in enumerate(raw):
         try:
             found.append(Calculator.model_validate(entry))
-        except (ValidationError, ModelError) as exc:
+        except (ValidationError, ModelError, DualcarbonError) as exc:
             name = entry.get("id") if isinstance(entry, dict) else None
             raise FactorDataError(str(path), str(name or f"#{index + 1}"), str(exc)) from None
     return found

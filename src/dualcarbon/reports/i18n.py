@@ -7,6 +7,9 @@ its own. Both languages carry the same keys (a unit test checks it).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
+
+from dualcarbon.methodologies.definition import all_methodologies
 
 LANGS: tuple[str, ...] = ("zh", "en")
 
@@ -366,7 +369,22 @@ def tier_label(tier: str | None, lang: str) -> str:
 
 
 def source_label(kind: str, lang: str) -> str:
-    return SOURCES[lang].get(kind, kind)
+    """The report's name of a source kind; a kind only a methodology file declares (a sector's
+    clinker_process) takes that file's name for it."""
+    named = SOURCES[lang].get(kind)
+    if named is not None:
+        return named
+    names = _declared_source_names().get(kind)
+    return kind if names is None else names[0 if lang == "zh" else 1]
+
+
+@cache
+def _declared_source_names() -> dict[str, tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    for methodology in all_methodologies().values():
+        for source in methodology.sources:
+            found.setdefault(source.kind, (source.name_zh, source.name_en))
+    return found
 
 
 def production_label(column: str, lang: str) -> str:

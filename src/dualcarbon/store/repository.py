@@ -34,10 +34,10 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
 from dualcarbon.accounting.result import AccountingResult, ResultMeta
-from dualcarbon.accounting.tables import TABLES
 from dualcarbon.errors import StoreError
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.factors.model import Factor
+from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.metrology.calibration import CalibrationRecord, CalibrationResult
 from dualcarbon.metrology.instruments import (
     Accuracy,

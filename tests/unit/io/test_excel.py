@@ -12,7 +12,6 @@ import pytest
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import ROW
-from dualcarbon.accounting.tables import FUEL, TABLES
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.io import read_inventory
 from dualcarbon.io.excel import (
@@ -23,6 +22,7 @@ from dualcarbon.io.excel import (
     write_template,
 )
 from dualcarbon.methodologies.definition import Methodology, all_methodologies, get_methodology
+from dualcarbon.methodologies.tables import TABLES
 
 POWER = "cn-mee-power-2022"
 
@@ -84,7 +84,7 @@ def test_table_sheet_layout(tmp_path: Path, power: Methodology) -> None:
     sheet = workbook["fuel"]
     names = [cell.value for cell in sheet[1]]
     labels = [cell.value for cell in sheet[2]]
-    assert names == [column.name for column in FUEL.columns]
+    assert names == [column.name for column in TABLES["fuel"].columns]
     assert labels[names.index("month")] == "月份*"
     assert labels[names.index("ncv")] == "收到基低位发热量"
     assert sheet.freeze_panes == "A3"
@@ -118,7 +118,7 @@ def test_readme_explains_columns_and_fuels(tmp_path: Path, power: Methodology) -
     ]
     assert power.title_zh in cells and power.document in cells and power.title_en in cells
     text = "\n".join(str(value) for value in cells)
-    for column in FUEL.columns:
+    for column in TABLES["fuel"].columns:
         assert column.label_zh in text and column.label_en in text
     fuel_rows = [
         row for row in workbook[README_SHEET].iter_rows(values_only=True) if row[0] in power.fuels
@@ -261,7 +261,7 @@ def test_unknown_column_is_rejected(example: Path) -> None:
 def test_values_in_an_unnamed_column_are_rejected(example: Path) -> None:
     def stray(workbook: Any) -> None:
         sheet = workbook["fuel"]
-        sheet.cell(4, len(FUEL.columns) + 2, 42)
+        sheet.cell(4, len(TABLES["fuel"].columns) + 2, 42)
 
     problems = problems_of(edited(example, stray))
     assert len(problems) == 1
@@ -272,7 +272,7 @@ def test_values_in_an_unnamed_column_are_rejected(example: Path) -> None:
 def test_missing_required_column_is_rejected(example: Path) -> None:
     def drop(workbook: Any) -> None:
         sheet = workbook["fuel"]
-        sheet.delete_cols(FUEL.columns.index(FUEL.column("consumption")) + 1)
+        sheet.delete_cols(TABLES["fuel"].columns.index(TABLES["fuel"].column("consumption")) + 1)
 
     problem = only(problems_of(edited(example, drop)), field="consumption")
     assert (problem.sheet, problem.row) == ("fuel", 1)
