@@ -96,7 +96,12 @@ def test_methodologies_list_json() -> None:
         "cn-mee-power-2022",
         "gbt-32150-2015",
         "gbt-32150-2025",
+        "cn-mee-cement-2024",
+        "cn-mee-aluminium-2024",
+        "cn-mee-steel-2024",
     }
+    sectors = {m["id"]: m["sector"] for m in json.loads(out.stdout)}
+    assert sectors["cn-mee-cement-2024"] == "cement"
 
 
 def test_account_with_uncertainty_json() -> None:

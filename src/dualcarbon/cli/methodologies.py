@@ -35,6 +35,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     include={
                         "id",
                         "version",
+                        "sector",
                         "title_zh",
                         "title_en",
                         "document",
@@ -53,6 +54,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     table = Table()
     for header in (
         "ID",
+        pick(lang, "行业", "sector"),
         pick(lang, "名称", "title"),
         pick(lang, "文号", "document"),
         pick(lang, "适用数据年份", "data years"),
@@ -60,7 +62,8 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         table.add_column(header)
     for m in methodologies:
         years = f"{min(m.reporting_years)}–{max(m.reporting_years)}"
-        table.add_row(m.ref, m.title_zh if lang == "zh" else m.title_en, m.document, years)
+        title = m.title_zh if lang == "zh" else m.title_en
+        table.add_row(m.ref, m.sector, title, m.document, years)
     console.print(table)
     if broken:
         raise typer.Exit(1)
