@@ -74,8 +74,9 @@ def by_equation(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
         if slot.used_by != "equation":
             continue
         missing = resolved[slot.name].value.is_null()
-        if resolved[slot.name].reported is not None:
-            missing = missing & ~resolved[slot.name].reported
+        reported = resolved[slot.name].reported
+        if reported is not None:
+            missing = missing & ~reported
         if missing.any():
             field = slot.column or calculator.item_column or "month"
             ctx.problems += problems_where(
@@ -110,7 +111,58 @@ def by_equation(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
         gwp_ref.alias("_gwp_ref"),
         *(_slot_columns(name, r) for name, r in resolved.items()),
     )
-    return work.select(*_line(ctx, source, calculator, table))
+    lines = work.select(*_line(ctx, source, calculator, table))
+    return lines.with_columns(_listed_inputs(work, calculator))
+
+
+_INPUT_FIELDS = ("slot", "symbol", "value", "unit", "tier", "reference", "u", "distribution")
+
+
+def _listed_inputs(work: pl.DataFrame, calculator: Calculator) -> pl.Series:
+    """Each row's inputs as a list, slots in the calculator's order, then the GWP of a gas
+    other than CO2. Built long and gathered by row: a list of structs per row built column-wise
+    was 60 times slower (benchmarks/accounting.py)."""
+    rows = work.with_row_index("_index")
+    parts = []
+    for order, slot in enumerate(calculator.slots):
+        column = pl.col(f"_slot_{slot.name}")
+        parts.append(
+            rows.select(
+                "_index",
+                pl.lit(order, pl.Int64).alias("_order"),
+                pl.lit(slot.name).alias("slot"),
+                pl.lit(slot.symbol).alias("symbol"),
+                column.struct.field("value").alias("value"),
+                pl.lit(slot.unit).alias("unit"),
+                column.struct.field("tier").alias("tier"),
+                column.struct.field("reference").alias("reference"),
+                column.struct.field("u").alias("u"),
+                column.struct.field("distribution").alias("distribution"),
+                column.struct.field("derived").alias("derived"),
+            ).filter(pl.col("value").is_not_null())
+        )
+    parts.append(
+        rows.filter(pl.col("_gas") != "CO2").select(
+            "_index",
+            pl.lit(len(calculator.slots), pl.Int64).alias("_order"),
+            pl.lit(GWP).alias("slot"),
+            pl.lit("GWP").alias("symbol"),
+            pl.col("_gwp").alias("value"),
+            pl.lit("tCO2e/t").alias("unit"),
+            pl.lit(Tier.DEFAULT.value).alias("tier"),
+            pl.col("_gwp_ref").alias("reference"),
+            pl.lit(None, pl.Float64).alias("u"),
+            pl.lit("normal").alias("distribution"),
+            pl.lit(False).alias("derived"),
+        )
+    )
+    listed = (
+        pl.concat(parts, how="vertical_relaxed")
+        .sort("_index", "_order")
+        .group_by("_index", maintain_order=True)
+        .agg(pl.struct(*_INPUT_FIELDS, "derived").alias("inputs"))
+    )
+    return rows.select("_index").join(listed, on="_index", how="left")["inputs"]
 
 
 def _resolve(
@@ -302,23 +354,6 @@ def _slot_columns(name: str, r: _Resolved) -> pl.Expr:
     ).alias(f"_slot_{name}")
 
 
-def _input(slot_name: str, symbol: str, unit: str) -> pl.Expr:
-    column = pl.col(f"_slot_{slot_name}")
-    return pl.when(column.struct.field("value").is_not_null()).then(
-        pl.struct(
-            pl.lit(slot_name).alias("slot"),
-            pl.lit(symbol).alias("symbol"),
-            column.struct.field("value").alias("value"),
-            pl.lit(unit).alias("unit"),
-            column.struct.field("tier").alias("tier"),
-            column.struct.field("reference").alias("reference"),
-            column.struct.field("u").alias("u"),
-            column.struct.field("distribution").alias("distribution"),
-            column.struct.field("derived").alias("derived"),
-        )
-    )
-
-
 def _line(
     ctx: RunContext, source: SourceRule, calculator: Calculator, table: Table
 ) -> list[pl.Expr]:
@@ -331,22 +366,6 @@ def _line(
         item_zh = item.replace_strict(labels, default=item, return_dtype=pl.String)
     else:
         item, item_zh = pl.lit(source.kind), pl.lit(source.name_zh)
-    gwp_input = pl.when(pl.col("_gas") != "CO2").then(
-        pl.struct(
-            pl.lit(GWP).alias("slot"),
-            pl.lit("GWP").alias("symbol"),
-            pl.col("_gwp").alias("value"),
-            pl.lit("tCO2e/t").alias("unit"),
-            pl.lit(Tier.DEFAULT.value).alias("tier"),
-            pl.col("_gwp_ref").alias("reference"),
-            pl.lit(None, pl.Float64).alias("u"),
-            pl.lit("normal").alias("distribution"),
-            pl.lit(False).alias("derived"),
-        )
-    )
-    inputs = pl.concat_list(
-        *(_input(slot.name, slot.symbol, slot.unit) for slot in calculator.slots), gwp_input
-    ).list.drop_nulls()
     shown = [
         pl.when(pl.col(f"_slot_{slot.name}").struct.field("value").is_not_null()).then(
             pl.format(
@@ -388,5 +407,4 @@ def _line(
             "month {}: {}: {}; {}", pl.col("month"), item, pl.lit(calculator.formula), values_text
         ).alias("explanation_en"),
         pl.col(ROW).alias("input_row"),
-        inputs.alias("inputs"),
     ]
