@@ -130,7 +130,7 @@ def read_xlsx(path: str) -> dict[str, Any]:
 
 
 def yaml_laughs() -> dict[str, Any]:
-    from dualcarbon.io.safe_yaml import AliasLimitError, safe_load
+    from dualcarbon.guards.safe_yaml import AliasLimitError, safe_load
 
     lines = ['a0: &a0 ["lol"]']
     lines += [f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 10)]
@@ -148,7 +148,8 @@ def login_body() -> dict[str, Any]:
     """200 MB chunked to /api/auth/login of a running server; stops when it answers."""
     import uvicorn
 
-    from dualcarbon.api import Settings, create_app
+    from dualcarbon.api import Settings
+    from dualcarbon.server import create_app
     from dualcarbon.store import upgrade
 
     with tempfile.TemporaryDirectory() as folder:
@@ -227,9 +228,6 @@ OTHERS: dict[str, Callable[[], dict[str, Any]]] = {
 def _child(name: str, path: str | None, traced: bool, queue: Any) -> None:
     if traced:
         # imports first, so that only the case's own allocations are traced
-        import dualcarbon.api
-        import dualcarbon.io.excel
-        import dualcarbon.io.safe_yaml  # noqa: F401
 
         tracemalloc.start()
     queue.put(read_xlsx(path) if path is not None else OTHERS[name]())

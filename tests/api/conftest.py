@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dualcarbon.api import create_app
+from dualcarbon.server import create_app
 from dualcarbon.store import upgrade
 
 from .world import BACKENDS, World, database, seed, settings_for

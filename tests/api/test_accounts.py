@@ -62,7 +62,7 @@ def test_a_second_app_instance_accepts_the_session(
     client: TestClient, world: World, db_url: str
 ) -> None:
     """The server keeps no state: another instance on the same database knows the session."""
-    from dualcarbon.api import create_app
+    from dualcarbon.server import create_app
 
     from .world import settings_for
 

@@ -18,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dualcarbon.api import create_app
 from dualcarbon.api.deps import COOKIE_NAME
+from dualcarbon.server import create_app
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import ResultComment
 

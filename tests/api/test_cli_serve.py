@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from dualcarbon.api import create_app
 from dualcarbon.cli.main import app
+from dualcarbon.server import create_app
 from dualcarbon.store import current_revision, head_revision
 
 from .world import settings_for
@@ -110,7 +110,7 @@ def test_serve_workers_run_the_app_factory_with_the_settings_in_the_environment(
         monkeypatch.setenv(name, "x")  # so that the serve's own setting is undone afterwards
         monkeypatch.delenv(name)
     seen = _served(monkeypatch, "--database", db_url, "--workers", "3")
-    assert seen["app"] == "dualcarbon.api.app:create_app"
+    assert seen["app"] == "dualcarbon.server.app:create_app"
     assert (seen["factory"], seen["workers"]) == (True, 3)
     # each worker builds its app from the environment: the same store and keys as this one
     assert os.environ["DUALCARBON_DATABASE_URL"] == db_url

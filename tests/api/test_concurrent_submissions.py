@@ -59,11 +59,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from dualcarbon.api import create_app
 from dualcarbon.ledger import merkle
 from dualcarbon.ledger.lodging import PLATFORM, audit_store, latest_head, organisation_log
 from dualcarbon.ledger.signing import SignedTreeHead, TreeHead, verify_head
 from dualcarbon.security import Passwords, new_api_key, sha256
+from dualcarbon.server import create_app
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import (
     ApiKey,

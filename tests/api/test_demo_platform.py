@@ -7,7 +7,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dualcarbon.api import create_app
 from dualcarbon.api.settings import Settings
 from dualcarbon.demo.platform import (
     PACT_CLIENT,
@@ -17,6 +16,7 @@ from dualcarbon.demo.platform import (
     USERS,
     seed_demo_platform,
 )
+from dualcarbon.server import create_app
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import (
     EvidenceEntry,

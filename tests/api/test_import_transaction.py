@@ -23,9 +23,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from dualcarbon.api import create_app, registers, services
+from dualcarbon.api import registers, services
 from dualcarbon.demo import demo_register_path
 from dualcarbon.pact import repository as pact_repository
+from dualcarbon.server import create_app
 from dualcarbon.store import make_engine, upgrade
 from pact.conftest import pv_mapping
 from pact.test_publish_api import PUBLICATION

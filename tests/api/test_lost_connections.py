@@ -34,8 +34,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
-from dualcarbon.api import create_app
 from dualcarbon.api.deps import COOKIE_NAME
+from dualcarbon.server import create_app
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import ResultComment
 

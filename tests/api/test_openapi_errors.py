@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from dualcarbon.api import create_app
+from dualcarbon.server import create_app
 
 from .world import World, settings_for
 

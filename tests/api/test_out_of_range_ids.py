@@ -22,8 +22,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from dualcarbon.api import create_app
 from dualcarbon.api.schemas import MAX_ID
+from dualcarbon.server import create_app
 from dualcarbon.store import make_engine, upgrade
 
 from .world import PASSWORD, World, seed, settings_for

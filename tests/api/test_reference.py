@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from dualcarbon.api import create_app
 from dualcarbon.factors import default_catalogue
+from dualcarbon.server import create_app
 
 from .world import World, settings_for
 

@@ -38,12 +38,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
-from dualcarbon.api import create_app
 from dualcarbon.api.deps import COOKIE_NAME
 from dualcarbon.demo import demo_inventory_path
 from dualcarbon.io import read_inventory
 from dualcarbon.io.excel import write_template
 from dualcarbon.methodologies.definition import get_methodology
+from dualcarbon.server import create_app
 from dualcarbon.store import make_engine, session_scope, upgrade
 from dualcarbon.store.models import (
     EvidenceEntry,

@@ -41,9 +41,9 @@ from schemathesis.checks import (
 from schemathesis.generation import GenerationMode
 from sqlalchemy import update
 
-from dualcarbon.api import create_app
 from dualcarbon.factors import default_catalogue
 from dualcarbon.security import new_api_key, sha256
+from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import ApiKey
 

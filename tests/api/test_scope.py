@@ -24,8 +24,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dualcarbon.api import create_app
 from dualcarbon.api.deps import COOKIE_NAME
+from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import (
     ApiKey,

@@ -20,10 +20,10 @@ from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
 from dualcarbon.api import Settings
 from dualcarbon.demo import demo_register_path
+from dualcarbon.io.register_files import read_register
 from dualcarbon.ledger.lodging import lodge_inventory, lodge_results
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.tables import TABLES
-from dualcarbon.metrology.register_io import read_register
 from dualcarbon.security import Passwords, new_api_key, sha256
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import ApiKey, Organisation, User, UserOrganisation, utcnow

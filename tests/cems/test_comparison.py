@@ -24,7 +24,7 @@ from dualcarbon.cems.uncertainty import (
     hourly_uncertainty,
 )
 from dualcarbon.io import read_inventory
-from dualcarbon.metrology.register_io import read_register
+from dualcarbon.io.register_files import read_register
 from dualcarbon.reports.cems_report import render_comparison_html, render_qa_html
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "dualcarbon" / "demo" / "data"

@@ -24,7 +24,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
-from dualcarbon.api import create_app
+from dualcarbon.server import create_app
 from dualcarbon.store import upgrade
 
 sys.path.insert(0, str(Path(__file__).parents[1]))

@@ -23,14 +23,15 @@ import uvicorn
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from dualcarbon.api import create_app, services
+from dualcarbon.api import services
 from dualcarbon.api.scope import Principal, Role
 from dualcarbon.api.settings import Settings
 from dualcarbon.demo import demo_footprint_path, demo_inventory_path, demo_register_path
 from dualcarbon.demo.platform import PEERS, peer_inventory
 from dualcarbon.io import read_inventory
-from dualcarbon.metrology.register_io import read_register
+from dualcarbon.io.register_files import read_register
 from dualcarbon.security import Passwords
+from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import Organisation, User, UserOrganisation
 from dualcarbon.store.repository import save_register

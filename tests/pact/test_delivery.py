@@ -20,11 +20,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.world import World, seed, settings_for
-from dualcarbon.api import create_app
 from dualcarbon.api.settings import Settings
 from dualcarbon.pact import outbound, outbox
 from dualcarbon.pact.outbound import OutboundPolicy, TargetRefusedError, check_url
 from dualcarbon.pact.schema import validate
+from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import PactClient, PactDelivery
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dualcarbon.api import Settings, create_app
+from dualcarbon.api import Settings
 from dualcarbon.demo.platform import PACT_CLIENT, seed_demo_platform
+from dualcarbon.server import create_app
 
 
 def test_demo_footprints_are_classified_and_filterable(

@@ -30,12 +30,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dualcarbon.api import Settings, create_app
-from dualcarbon.footprint.product_yaml import dump_product_system
+from dualcarbon.api import Settings
+from dualcarbon.io.product_yaml import dump_product_system
 from dualcarbon.pact import repository
 from dualcarbon.pact.schema import errors, response_errors, validate
 from dualcarbon.pact.tokens import TOKEN_SALT
 from dualcarbon.security import Passwords
+from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import Organisation, PactEvent
 from postgres import BACKENDS, database

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dualcarbon.api import Settings, create_app
+from dualcarbon.api import Settings
+from dualcarbon.server import create_app
 
 
 @pytest.fixture

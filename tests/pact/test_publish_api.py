@@ -19,8 +19,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.world import World, seed, settings_for
-from dualcarbon.api import create_app
 from dualcarbon.pact.schema import errors, validate
+from dualcarbon.server import create_app
 from dualcarbon.store import upgrade
 
 from .conftest import PV_MODULE, pv_mapping

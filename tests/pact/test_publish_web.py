@@ -11,7 +11,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from api.world import PASSWORD, World, seed, settings_for
-from dualcarbon.api import create_app
+from dualcarbon.server import create_app
 from dualcarbon.store import upgrade
 
 from .conftest import pv_mapping

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from dualcarbon.errors import StoreError
-from dualcarbon.footprint.product_yaml import dump_product_system
+from dualcarbon.io.product_yaml import dump_product_system
 from dualcarbon.pact import repository
 from dualcarbon.pact.schema import errors
 from dualcarbon.security import Passwords

@@ -17,12 +17,13 @@ import uvicorn
 from cryptography import x509
 from typer.testing import CliRunner
 
-from dualcarbon.api import Settings, create_app
+from dualcarbon.api import Settings
 from dualcarbon.api.tls import fingerprint, self_signed_pair
 from dualcarbon.cli import serve as serve_cli
 from dualcarbon.cli.main import app as cli
-from dualcarbon.footprint.product_yaml import dump_product_system
+from dualcarbon.io.product_yaml import dump_product_system
 from dualcarbon.pact import repository
+from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import Organisation
 

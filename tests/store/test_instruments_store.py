@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select, text
 
 from dualcarbon.errors import StoreError
+from dualcarbon.io.register_files import read_register
 from dualcarbon.metrology import Accuracy, CalibrationRecord, CalibrationResult, Register
-from dualcarbon.metrology.register_io import read_register
 from dualcarbon.store import current_revision, downgrade, make_engine, session_scope, upgrade
 from dualcarbon.store.models import Organisation, StoredCalibration, StoredInstrument
 from dualcarbon.store.repository import load_register, register_organisations, save_register

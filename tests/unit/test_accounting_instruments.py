@@ -9,7 +9,7 @@ from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.demo import demo_inventory_path, demo_register_path
 from dualcarbon.io import read_inventory
-from dualcarbon.metrology.register_io import read_register
+from dualcarbon.io.register_files import read_register
 
 
 @pytest.fixture(scope="module")

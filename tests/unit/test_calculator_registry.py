@@ -20,6 +20,7 @@ from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.demo import demo_inventory_path, demo_register_path
 from dualcarbon.errors import FactorDataError
 from dualcarbon.io import read_inventory
+from dualcarbon.io.register_files import read_register
 from dualcarbon.methodologies import definition
 from dualcarbon.methodologies.definition import all_methodologies, load_folder
 from dualcarbon.methodologies.registry import (
@@ -28,7 +29,6 @@ from dualcarbon.methodologies.registry import (
     get_calculator,
     load_calculator_file,
 )
-from dualcarbon.metrology.register_io import read_register
 from reference.test_gbt_32150 import TABLES as GBT_32150_TABLES
 
 SHIPPED = Path(definition.__file__).parent / "data"

@@ -1,7 +1,9 @@
 """The layers import one way (issue 13, item 9; decision 0014): the domain and the store never
-import the web layers (``api``, ``web``, ``cli``, ``demo``), and every module of them imports on
-its own, first, in a fresh interpreter (an import cycle shows only when a cycle's module is
-imported first: ``import dualcarbon.pact.repository`` failed while ``dualcarbon.api`` loaded)."""
+import the web layers (``api``, ``web``, ``server``, ``cli``, ``demo``); the domain core holds no
+readers, writers or store access (those are in ``io``, ``store`` and ``ledger``); no two packages
+import each other, even through a third; and every module imports on its own, first, in a fresh
+interpreter (an import cycle shows only when a cycle's module is imported first:
+``import dualcarbon.pact.repository`` failed while ``dualcarbon.api`` loaded)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 import dualcarbon
 
 ROOT = Path(dualcarbon.__file__).parent
-WEB = ("api", "web", "cli", "demo")
+WEB = ("api", "web", "server", "cli", "demo")
 DOMAIN = (
     "accounting",
     "methodologies",
@@ -28,6 +30,18 @@ DOMAIN = (
     "pact",
     "reports",
     "io",
+    "guards",
+)
+CORE = ("accounting", "methodologies", "factors", "footprint", "metrology", "uncertainty")
+"""The domain proper: pure computation on data, no files of the user's, no database."""
+FORBIDDEN_IN_CORE = (
+    "dualcarbon.io",
+    "dualcarbon.store",
+    "dualcarbon.ledger",
+    "openpyxl",
+    "sqlalchemy",
+    "csv",
+    "zipfile",
 )
 
 
@@ -62,6 +76,51 @@ def test_the_domain_never_imports_the_web_layers() -> None:
         for path in (ROOT / package).rglob("*.py")
     }
     assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_the_domain_core_reads_and_writes_no_files_of_the_user() -> None:
+    """Readers and writers of inventories, registers and product models live in ``io``; keeping
+    a run in ``ledger``, a register in ``store``. The core reads only its own shipped data, through
+    ``guards`` (safe YAML)."""
+    offending = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in _imported(path)
+            if any(name == f or name.startswith(f"{f}.") for f in FORBIDDEN_IN_CORE)
+        )
+        for package in CORE
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def _package_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in ROOT.rglob("*.py"):
+        parts = path.relative_to(ROOT).parts
+        if len(parts) < 2 or "migrations" in parts:
+            continue
+        for name in _imported(path):
+            target = name.split(".")[1] if name.startswith("dualcarbon.") else None
+            if target and target != parts[0] and (ROOT / target).is_dir():
+                graph.setdefault(parts[0], set()).add(target)
+    return graph
+
+
+def test_no_two_packages_import_each_other() -> None:
+    """Imports inside functions count too: a lazy import hides a cycle, it does not remove it."""
+    graph = _package_graph()
+    cycles = []
+    for start in graph:
+        stack = [(start, (start,))]
+        while stack:
+            node, path = stack.pop()
+            for target in graph.get(node, ()):
+                if target == start:
+                    cycles.append(" → ".join((*path, start)))
+                elif target not in path:
+                    stack.append((target, (*path, target)))
+    assert cycles == []
 
 
 _PROBE = """

@@ -19,11 +19,11 @@ from dualcarbon.api.schemas import CalibrationCreate, RegisterImported
 from dualcarbon.api.scope import Action, Area, Principal
 from dualcarbon.api.services import REQUEST, json_object, organisation_for, read_upload
 from dualcarbon.errors import InputError, InputProblem, NotFoundError
+from dualcarbon.io.register_files import read_register, register_from_mapping
 from dualcarbon.ledger.lodging import lodge_calibrations
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.metrology.calibration import CalibrationRecord
 from dualcarbon.metrology.register import Register
-from dualcarbon.metrology.register_io import read_register, register_from_mapping
 from dualcarbon.metrology.review import ReviewReport, review
 from dualcarbon.store.repository import load_register, save_register
 

@@ -51,8 +51,8 @@ from dualcarbon.api.scope import (
 )
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, NotFoundError
 from dualcarbon.factors import default_catalogue
+from dualcarbon.guards.yaml_file import refuse_nul
 from dualcarbon.io import read_inventory
-from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.io.yaml_inventory import inventory_from_mapping
 from dualcarbon.ledger import commitments
 from dualcarbon.ledger.commitments import Commitment

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dualcarbon.cems.comparison import MonthlyCo2, cems_monthly_from_hourly
 from dualcarbon.cems.uncertainty import HourInputs, Reading, relative_components, sum_uncertainty
 from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.guards.yaml_file import read_yaml_mapping
 
 
 class _Frozen(BaseModel):

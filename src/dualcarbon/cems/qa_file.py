@@ -37,7 +37,7 @@ from dualcarbon.cems.qa import (
     assess_velocity,
 )
 from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.guards.yaml_file import read_yaml_mapping
 
 
 class _Test(BaseModel):

@@ -71,10 +71,10 @@ def _overrides(pairs: list[str] | None) -> dict[str, float]:
 def read_system(path: Path) -> ProductSystem:
     """The product system in ``path``: an Excel workbook (.xlsx) or YAML."""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        from dualcarbon.footprint.product_xlsx import read_product_workbook
+        from dualcarbon.io.product_workbook import read_product_workbook
 
         return read_product_workbook(path)
-    from dualcarbon.footprint.product_yaml import read_product_system
+    from dualcarbon.io.product_yaml import read_product_system
 
     return read_product_system(path)
 
@@ -243,7 +243,7 @@ def workbook(
 ) -> None:
     """Write a product system as an Excel workbook to edit and read back (one sheet per
     process, drop-down lists, bilingual headers)."""
-    from dualcarbon.footprint.product_xlsx import write_product_workbook
+    from dualcarbon.io.product_workbook import write_product_workbook
 
     language = _lang(lang)
     try:
@@ -260,7 +260,7 @@ def export_olca(
     lang: LangOption = None,
 ) -> None:
     """Write a product system as an openLCA 2 JSON-LD package (zip)."""
-    from dualcarbon.footprint.olca_export import openlca_caveats, write_olca_package
+    from dualcarbon.io.olca_export import openlca_caveats, write_olca_package
 
     language = _lang(lang)
     try:
@@ -289,8 +289,8 @@ def import_olca(
     lang: LangOption = None,
 ) -> None:
     """Read an openLCA JSON-LD package into a product-system YAML file (all or nothing)."""
-    from dualcarbon.footprint.olca_import import read_olca_package
-    from dualcarbon.footprint.product_yaml import write_product_system
+    from dualcarbon.io.olca_import import read_olca_package
+    from dualcarbon.io.product_yaml import write_product_system
 
     language = _lang(lang)
     try:

@@ -63,7 +63,7 @@ def _date(text: str | None, lang: Lang) -> dt.date:
 
 
 def _stored(organisation: str | None, lang: Lang) -> Register:
-    from dualcarbon.metrology.archive import RegisterNotFoundError, stored_register
+    from dualcarbon.store.register_archive import RegisterNotFoundError, stored_register
 
     try:
         return stored_register(organisation)
@@ -92,7 +92,7 @@ def _stored(organisation: str | None, lang: Lang) -> Register:
 
 
 def _read(path: Path, lang: Lang) -> Register:
-    from dualcarbon.metrology.register_io import read_register
+    from dualcarbon.io.register_files import read_register
 
     try:
         return read_register(path)
@@ -131,7 +131,7 @@ def import_(
     organisation: OrganisationOption = None,
 ) -> None:
     """Read a register file and store it (all or nothing)."""
-    from dualcarbon.metrology.archive import RegisterNotFoundError, import_register
+    from dualcarbon.store.register_archive import RegisterNotFoundError, import_register
 
     lang = locale_lang()
     register = _read(file, lang)
@@ -425,7 +425,7 @@ def export(
     organisation: OrganisationOption = None,
 ) -> None:
     """Write the stored register to a file."""
-    from dualcarbon.metrology.register_io import write_register
+    from dualcarbon.io.register_files import write_register
 
     lang = locale_lang()
     register = _stored(organisation, lang)

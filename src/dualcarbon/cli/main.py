@@ -85,7 +85,7 @@ def account(
         inventory = read_inventory(inventory_file)
         instruments = None
         if register is not None:
-            from dualcarbon.metrology.register_io import read_register
+            from dualcarbon.io.register_files import read_register
 
             instruments = read_register(register)
         result = run(inventory, register=instruments)
@@ -96,7 +96,7 @@ def account(
         errors.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
     if store:
-        from dualcarbon.accounting.archive import store_result
+        from dualcarbon.ledger.archive import store_result
 
         result_id = store_result(inventory, result)
         errors.print(
@@ -187,7 +187,7 @@ def demo(
 ) -> None:
     """Account the bundled demo coal plant and write its report; with --serve, run the platform
     (over HTTPS with --ssl-certfile/--ssl-keyfile or --self-signed DIR, as PACT partners need)."""
-    from dualcarbon.demo import run_demo
+    from dualcarbon.cli.demo_run import run_demo
 
     language = _lang(lang)
     # TLS options are checked (and a self-signed pair made) before the demo's work, not after
@@ -204,9 +204,9 @@ def demo(
 def _serve_demo(output: Path, port: int, lang: Lang, listening: server.Listener) -> None:
     import uvicorn
 
-    from dualcarbon.api import create_app
     from dualcarbon.api.settings import Settings
     from dualcarbon.demo.platform import PACT_CLIENT, PASSWORD, seed_demo_platform
+    from dualcarbon.server import create_app
 
     database = output.resolve() / "platform.sqlite"
     settings = Settings(

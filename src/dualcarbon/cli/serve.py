@@ -132,7 +132,8 @@ def serve(
     proxy in front (docs/pact.md)."""
     import uvicorn
 
-    from dualcarbon.api import Settings, create_app
+    from dualcarbon.api import Settings
+    from dualcarbon.server import create_app
     from dualcarbon.store import upgrade
 
     listening = listener(host, ssl_certfile, ssl_keyfile, self_signed, forwarded_allow_ips)
@@ -149,7 +150,7 @@ def serve(
         return
     share_with_workers(settings)
     uvicorn.run(
-        "dualcarbon.api.app:create_app",
+        "dualcarbon.server.app:create_app",
         factory=True,
         workers=processes,
         host=host,

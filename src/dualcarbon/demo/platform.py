@@ -16,11 +16,11 @@ from dualcarbon.api.schemas import SignOffCreate
 from dualcarbon.api.settings import Settings
 from dualcarbon.demo import demo_footprint_path, demo_inventory_path, demo_register_path
 from dualcarbon.footprint.model import validate_product_system
-from dualcarbon.footprint.product_yaml import dump_product_system, resolve_background
+from dualcarbon.guards.yaml_file import read_yaml_mapping
 from dualcarbon.io import read_inventory
-from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.io.product_yaml import dump_product_system, resolve_background
+from dualcarbon.io.register_files import read_register
 from dualcarbon.ledger.keys import load_signer
-from dualcarbon.metrology.register_io import read_register
 from dualcarbon.pact import repository
 from dualcarbon.pact.publication import Publication
 from dualcarbon.security import Passwords

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from dualcarbon.errors import DualcarbonError, FactorDataError, FactorNotFoundError
 from dualcarbon.factors.model import Factor, SourceDocument
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 
 
 class FactorCatalogue:

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
 from dualcarbon.footprint.model import BackgroundSupply, FlowOrigin
 from dualcarbon.footprint.pedigree import basic_uncertainty_factor
-from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.guards.yaml_file import read_yaml_mapping
 
 SCHEMA_VERSION = 1
 Confidence = Literal["verified", "known", "uncertain"]

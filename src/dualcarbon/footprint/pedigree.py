@@ -46,7 +46,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 
 INDICATORS = ("reliability", "completeness", "temporal", "geographical", "technological")
 """The five v3 indicators, in the ecoinvent order of a pedigree tuple ``(1, 2, 3, 1, 2)``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.guards.yaml_file import read_yaml_mapping
 from dualcarbon.uncertainty.budget import budget_from_mapping
 from dualcarbon.uncertainty.model import MeasurementModel
 

@@ -42,7 +42,7 @@ from dualcarbon.accounting.inventory import (
     empty_frame,
 )
 from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.io.workbook_guard import (
+from dualcarbon.guards.workbook_guard import (
     WORKBOOK_LIMITS,
     WorkbookLimits,
     check_archive,
@@ -543,7 +543,7 @@ def read_workbook(path: Path) -> Inventory:
 
 def load_grids(path: Path, limits: WorkbookLimits = WORKBOOK_LIMITS) -> dict[str, Grid]:
     """Every worksheet's cell values, row by row; refuses what is not a plain .xlsx workbook,
-    and a workbook that unpacks past ``limits`` (:mod:`dualcarbon.io.workbook_guard`) before
+    and a workbook that unpacks past ``limits`` (:mod:`dualcarbon.guards.workbook_guard`) before
     reading more of it."""
     source = str(path)
 

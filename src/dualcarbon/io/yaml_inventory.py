@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
 from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.guards.yaml_file import read_yaml_mapping
 from dualcarbon.methodologies.tables import TABLES
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorDataError, MethodologyNotFoundError
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.methodologies.registry import (
     IDENTIFIER,
     INDICATORS,

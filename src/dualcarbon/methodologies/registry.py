@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from dualcarbon.datum import Tier
 from dualcarbon.errors import DualcarbonError, FactorDataError
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.uncertainty.expression import Equation, ModelError, parse_equation
 from dualcarbon.units import conversion_factor

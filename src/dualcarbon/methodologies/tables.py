@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dualcarbon.errors import FactorDataError
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 

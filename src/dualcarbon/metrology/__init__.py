@@ -5,7 +5,7 @@
 - :mod:`~dualcarbon.metrology.calibration`: calibration records, status at a date, whether a
   reading keeps its tier.
 - :mod:`~dualcarbon.metrology.register`: the register (instruments, records, metering points).
-- :mod:`~dualcarbon.metrology.register_io`: Excel, CSV and YAML register files.
+- :mod:`~dualcarbon.io.register_files`: Excel, CSV and YAML register files.
 - :mod:`~dualcarbon.metrology.review`: configuration review per GB 17167-2006.
 """
 

@@ -1,7 +1,7 @@
 """The register of measuring instruments: instruments, their calibration records, and the
 metering points the unit should have.
 
-Pure domain code: no I/O. Files are read and written by :mod:`dualcarbon.metrology.register_io`,
+Pure domain code: no I/O. Files are read and written by :mod:`dualcarbon.io.register_files`,
 the store keeps registers per organisation (:mod:`dualcarbon.store.repository`).
 """
 

@@ -30,7 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.metrology.calibration import (
     DEFAULT_DUE_WINDOW_DAYS,
     InstrumentState,
@@ -195,7 +195,7 @@ def _shipped() -> Requirements:
 def _load(text: str, name: str) -> Requirements:
     try:
         return Requirements.model_validate(safe_load(text))
-    except yaml.YAMLError as exc:  # an alias bomb included (io/safe_yaml.py)
+    except yaml.YAMLError as exc:  # an alias bomb included (guards/safe_yaml.py)
         raise InputError([InputProblem(name, f"not valid YAML: {exc}")]) from None
     except ValidationError as exc:
         raise InputError(

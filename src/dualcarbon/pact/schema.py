@@ -32,7 +32,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from dualcarbon.errors import DualcarbonError
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 
 SCHEMA_URI = "urn:dualcarbon:pact:openapi_v3_0"
 """The base URI the bundled OpenAPI document is registered under, so ``#/components/…`` refs

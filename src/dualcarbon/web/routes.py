@@ -41,7 +41,7 @@ from dualcarbon.api.uploads import Received, received_file
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem, NotFoundError, StoreError
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.model import validate_product_system
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.ledger import commitments
 from dualcarbon.ledger.lodging import evidence_of_inventory
 from dualcarbon.pact import repository as pact_repository

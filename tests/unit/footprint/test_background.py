@@ -21,7 +21,7 @@ from dualcarbon.footprint.background import (
 )
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.model import BackgroundSupply, FlowOrigin, validate_product_system
-from dualcarbon.footprint.product_yaml import read_product_system, resolve_background
+from dualcarbon.io.product_yaml import read_product_system, resolve_background
 
 
 def good_record(**changes: Any) -> dict[str, Any]:

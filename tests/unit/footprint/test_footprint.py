@@ -16,7 +16,7 @@ from dualcarbon.footprint.model import (
     validate_product_system,
 )
 from dualcarbon.footprint.montecarlo import monte_carlo
-from dualcarbon.footprint.product_yaml import read_product_system
+from dualcarbon.io.product_yaml import read_product_system
 
 GRID = 0.5366  # kgCO2/kWh, cn-grid-ef-2022 national average
 

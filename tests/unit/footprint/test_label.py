@@ -20,8 +20,8 @@ from dualcarbon.footprint.label import (
     study_digest,
 )
 from dualcarbon.footprint.model import Boundary, ProductSystem, Stage
-from dualcarbon.footprint.product_yaml import read_product_system
 from dualcarbon.footprint.study import StudyInfo
+from dualcarbon.io.product_yaml import read_product_system
 
 FROM, UNTIL, ISSUED = dt.date(2025, 3, 1), dt.date(2028, 2, 29), dt.date(2025, 2, 20)
 

@@ -19,8 +19,8 @@ from dualcarbon.footprint.montecarlo import (
     UNIFORM,
     monte_carlo,
 )
-from dualcarbon.footprint.product_yaml import read_product_system
 from dualcarbon.footprint.solver import TechnosphereSolver
+from dualcarbon.io.product_yaml import read_product_system
 
 
 def test_index_maps_and_technosphere() -> None:

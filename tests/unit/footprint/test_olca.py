@@ -30,7 +30,8 @@ from dualcarbon.footprint.model import (
     cas_is_valid,
     validate_product_system,
 )
-from dualcarbon.footprint.olca import (
+from dualcarbon.footprint.pedigree import PedigreeScores, lognormal_sigma
+from dualcarbon.io.olca import (
     CAS_BY_GAS,
     dq_entry,
     from_olca_uncertainty,
@@ -38,10 +39,9 @@ from dualcarbon.footprint.olca import (
     parse_dq_entry,
     to_olca_uncertainty,
 )
-from dualcarbon.footprint.olca_export import olca_entities, openlca_caveats, write_olca_package
-from dualcarbon.footprint.olca_import import read_olca_package
-from dualcarbon.footprint.pedigree import PedigreeScores, lognormal_sigma
-from dualcarbon.footprint.product_yaml import read_product_system
+from dualcarbon.io.olca_export import olca_entities, openlca_caveats, write_olca_package
+from dualcarbon.io.olca_import import read_olca_package
+from dualcarbon.io.product_yaml import read_product_system
 
 PERIOD = {"start": "2024-01-01", "end": "2024-12-31"}
 

@@ -16,7 +16,8 @@ from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.footprint import model
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
-from dualcarbon.footprint.product_xlsx import (
+from dualcarbon.i18n import Lang
+from dualcarbon.io.product_workbook import (
     BACKGROUND_COLUMNS,
     EXCHANGE_COLUMNS,
     EXCLUSION_COLUMNS,
@@ -30,8 +31,7 @@ from dualcarbon.footprint.product_xlsx import (
     read_product_workbook,
     write_product_workbook,
 )
-from dualcarbon.footprint.product_yaml import read_product_system
-from dualcarbon.i18n import Lang
+from dualcarbon.io.product_yaml import read_product_system
 
 # The tiny system's footprint worked by hand (test_footprint.py explains each term) [kgCO2e/kg]
 MAKE = 2 * 0.5366 + 0.5 * 3.0 + 0.1 + 0.002 * 29.8  # grid, resin, CO2, CH4: 2.7328

@@ -7,7 +7,7 @@ import yaml
 
 from dualcarbon.errors import InputError
 from dualcarbon.footprint.model import ElectricityBasis, RecyclingMethod, Stage
-from dualcarbon.footprint.product_yaml import (
+from dualcarbon.io.product_yaml import (
     dump_product_system,
     read_product_system,
     write_product_system,

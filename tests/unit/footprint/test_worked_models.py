@@ -13,7 +13,6 @@ from dualcarbon.demo import demo_footprint_path
 from dualcarbon.footprint.background import default_background_library
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.model import Stage
-from dualcarbon.footprint.product_yaml import read_product_system
 from dualcarbon.footprint.service_life import (
     FEQC_PER_YEAR,
     battery_total_energy,
@@ -22,6 +21,7 @@ from dualcarbon.footprint.service_life import (
     pv_lifetime_energy,
     pv_module_power_stc,
 )
+from dualcarbon.io.product_yaml import read_product_system
 
 EXAMPLES = demo_footprint_path()
 BATTERY = EXAMPLES / "lfp-ev-battery-pack.yaml"

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dualcarbon.cli.main import app
-from dualcarbon.metrology.register_io import read_register, write_register
+from dualcarbon.io.register_files import read_register, write_register
 
 DEMO = Path(__file__).parents[3] / "src/dualcarbon/demo/data/demo-register.yaml"
 

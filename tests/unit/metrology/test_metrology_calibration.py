@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from dualcarbon.io.register_files import read_register
 from dualcarbon.metrology import (
     Accuracy,
     CalibrationRecord,
@@ -19,7 +20,6 @@ from dualcarbon.metrology import (
     reading_status,
     status_at,
 )
-from dualcarbon.metrology.register_io import read_register
 
 DEMO = Path(__file__).parents[3] / "src/dualcarbon/demo/data/demo-register.yaml"
 

@@ -10,12 +10,12 @@ import pytest
 from pydantic import ValidationError
 
 from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.metrology import CalibrationRecord, Register
-from dualcarbon.metrology.register_io import (
+from dualcarbon.io.register_files import (
     read_register,
     register_to_mapping,
     write_register,
 )
+from dualcarbon.metrology import CalibrationRecord, Register
 
 DEMO = Path(__file__).parents[3] / "src/dualcarbon/demo/data/demo-register.yaml"
 

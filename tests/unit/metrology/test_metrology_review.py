@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dualcarbon.errors import InputError
+from dualcarbon.io.register_files import read_register
 from dualcarbon.metrology import (
     ENERGY_TYPES,
     Accuracy,
@@ -19,7 +20,6 @@ from dualcarbon.metrology import (
     MeteringPoint,
     Register,
 )
-from dualcarbon.metrology.register_io import read_register
 from dualcarbon.metrology.report import render_review_html, write_review_html
 from dualcarbon.metrology.review import (
     FindingKind,

@@ -23,8 +23,8 @@ from dualcarbon.footprint.footprint import FootprintResult, compute_footprint
 from dualcarbon.footprint.label import Verification, VerificationStatus, carbon_label
 from dualcarbon.footprint.model import ProductSystem, Stage, validate_product_system
 from dualcarbon.footprint.montecarlo import MonteCarloResult, monte_carlo
-from dualcarbon.footprint.product_yaml import read_product_system
 from dualcarbon.footprint.study import StudyInfo
+from dualcarbon.io.product_yaml import read_product_system
 from dualcarbon.reports.footprint_charts import display_name, sankey_bands
 from dualcarbon.reports.footprint_report import (
     CO2_PER_C,

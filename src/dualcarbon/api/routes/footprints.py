@@ -21,9 +21,9 @@ from dualcarbon.api.settings import Settings
 from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
-from dualcarbon.footprint.product_yaml import dump_product_system, resolve_background
-from dualcarbon.io.safe_yaml import safe_load
-from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.guards.safe_yaml import safe_load
+from dualcarbon.guards.yaml_file import read_yaml_mapping
+from dualcarbon.io.product_yaml import dump_product_system, resolve_background
 from dualcarbon.pact import outbox, repository
 from dualcarbon.pact.events import published_event
 from dualcarbon.pact.mapping import PactMappingError

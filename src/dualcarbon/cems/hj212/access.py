@@ -27,7 +27,7 @@ import yaml
 
 from dualcarbon.cems.hj212.errors import AccessError, AccessListError
 from dualcarbon.cems.hj212.packet import MN_PATTERN, PW_PATTERN, Packet
-from dualcarbon.io.safe_yaml import SafeLoader
+from dualcarbon.guards.safe_yaml import SafeLoader
 
 
 class AccessList:

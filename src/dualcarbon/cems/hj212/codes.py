@@ -30,7 +30,7 @@ import yaml
 
 from dualcarbon.cems.hj212.errors import FieldError
 from dualcarbon.cems.schema import FLAGS, PARAMETERS
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 
 log = logging.getLogger("dualcarbon.cems.hj212")
 
@@ -215,7 +215,7 @@ def load_codes(path: str | Path | None = None) -> CodeTable:
         where = str(path)
     try:
         document = safe_load(text)
-    except yaml.YAMLError as error:  # an alias bomb included (io/safe_yaml.py)
+    except yaml.YAMLError as error:  # an alias bomb included (guards/safe_yaml.py)
         raise FieldError(where, f"not valid YAML: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("codes"), dict):
         raise FieldError(where, "a code table needs a 'codes' mapping")

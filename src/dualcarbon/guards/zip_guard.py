@@ -2,7 +2,7 @@
 server"): an archive of a few hundred KiB can unpack to gigabytes. The sizes a zip's directory
 declares are checked before anything is unpacked, and the bytes actually unpacked are counted
 while reading, since a directory can lie (PKWARE APPNOTE 6.3.10 §4.4.8–4.4.9: the sizes are the
-writer's claim). Workbooks have their own, stricter guard (:mod:`dualcarbon.io.workbook_guard`).
+writer's claim). Workbooks have their own, stricter guard (:mod:`dualcarbon.guards.workbook_guard`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """openLCA JSON-LD (olca-schema 2.x) for product systems: what export and import share.
 
-:func:`~.olca_export.write_olca_package` writes a :class:`~.model.ProductSystem` as a zip package
-openLCA 2 imports; :func:`~.olca_import.read_olca_package` reads a package (zip or folder) back
-into a product system, all-or-nothing. The objects are built and parsed with the ``olca_schema``
+:func:`~.olca_export.write_olca_package` writes a product system
+(:class:`~dualcarbon.footprint.model.ProductSystem`) as a zip package openLCA 2 imports;
+:func:`~.olca_import.read_olca_package` reads a package (zip or folder) back into a product
+system, all-or-nothing. The objects are built and parsed with the ``olca_schema``
 dataclasses (GreenDelta's reference implementation of the format), never by hand. The mapping
 table and what is lost either way are in docs/footprint-olca.md.
 

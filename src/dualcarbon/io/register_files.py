@@ -34,9 +34,9 @@ from openpyxl.styles import Font, PatternFill
 from pydantic import BaseModel, ValidationError
 
 from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.guards.safe_yaml import SafeLoader
+from dualcarbon.guards.yaml_file import refuse_nul
 from dualcarbon.io.excel import is_formula, load_grids
-from dualcarbon.io.safe_yaml import SafeLoader
-from dualcarbon.io.yaml_file import refuse_nul
 from dualcarbon.metrology.calibration import CalibrationRecord
 from dualcarbon.metrology.instruments import (
     ENERGY_TYPES,

@@ -52,7 +52,8 @@ from dualcarbon.footprint.model import (
     Uncertainty,
     UncertaintyType,
 )
-from dualcarbon.footprint.olca import (
+from dualcarbon.footprint.pedigree import PedigreeScores, pedigree_table
+from dualcarbon.io.olca import (
     CLIMATE_CATEGORY,
     CO2E_FLOW_NAME,
     CO2E_UNIT_NAME,
@@ -69,7 +70,6 @@ from dualcarbon.footprint.olca import (
     to_olca_formula,
     to_olca_uncertainty,
 )
-from dualcarbon.footprint.pedigree import PedigreeScores, pedigree_table
 from dualcarbon.units import conversion_factor
 
 _COMPARTMENT_CATEGORY = {

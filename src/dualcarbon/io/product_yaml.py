@@ -53,7 +53,7 @@ from dualcarbon.footprint.background import (
     override_problems,
 )
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
-from dualcarbon.io.yaml_file import read_yaml_mapping
+from dualcarbon.guards.yaml_file import read_yaml_mapping
 
 
 def read_product_system(path: Path, library: BackgroundLibrary | None = None) -> ProductSystem:

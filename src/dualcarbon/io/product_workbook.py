@@ -59,11 +59,11 @@ from dualcarbon.footprint.model import (
     validate_product_system,
 )
 from dualcarbon.footprint.pedigree import INDICATORS
-from dualcarbon.footprint.product_yaml import resolve_background
 from dualcarbon.footprint.study import StudyInfo
+from dualcarbon.guards.workbook_guard import WORKBOOK_LIMITS
 from dualcarbon.i18n import YES_NO_RULE, Lang, pick, yes_no
 from dualcarbon.io.excel import display_width, is_formula, load_grids
-from dualcarbon.io.workbook_guard import WORKBOOK_LIMITS
+from dualcarbon.io.product_yaml import resolve_background
 
 __all__ = [
     "BACKGROUND_COLUMNS",
@@ -101,7 +101,7 @@ LABEL_ROW = 2
 FIRST_DATA_ROW = 3
 MAX_ROWS = WORKBOOK_LIMITS.max_rows
 """Rows read from one sheet at most; a sheet with more is refused (the limit every workbook
-reader shares, :mod:`dualcarbon.io.workbook_guard`)."""
+reader shares, :mod:`dualcarbon.guards.workbook_guard`)."""
 _SHEET_NAME_MAX = 31
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _LAST_VALIDATED_ROW = 1_048_576

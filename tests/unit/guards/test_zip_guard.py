@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from dualcarbon.errors import InputError
-from dualcarbon.footprint.olca_import import read_olca_package
-from dualcarbon.io.zip_guard import PackageLimits, read_members
+from dualcarbon.guards.zip_guard import PackageLimits, read_members
+from dualcarbon.io.olca_import import read_olca_package
 
 SMALL = PackageLimits(members=10, unpacked_bytes=1024 * 1024)
 

@@ -41,7 +41,10 @@ from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.footprint.matrices import build_matrices
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
-from dualcarbon.footprint.olca import (
+from dualcarbon.footprint.pedigree import basic_variance, lognormal_sigma
+from dualcarbon.footprint.solver import SingularTechnosphereError, TechnosphereSolver
+from dualcarbon.guards.zip_guard import read_members
+from dualcarbon.io.olca import (
     GAS_BY_CAS,
     OLCA_UNITS,
     STASH,
@@ -52,10 +55,7 @@ from dualcarbon.footprint.olca import (
     parse_dq_entry,
     pint_of_olca_name,
 )
-from dualcarbon.footprint.olca_export import co2e_per_unit, grid_factor_per_kwh
-from dualcarbon.footprint.pedigree import basic_variance, lognormal_sigma
-from dualcarbon.footprint.solver import SingularTechnosphereError, TechnosphereSolver
-from dualcarbon.io.zip_guard import read_members
+from dualcarbon.io.olca_export import co2e_per_unit, grid_factor_per_kwh
 from dualcarbon.units import conversion_factor
 
 _TYPES = {

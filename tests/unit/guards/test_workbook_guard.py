@@ -19,11 +19,11 @@ import openpyxl
 import pytest
 
 from dualcarbon.errors import InputError
-from dualcarbon.footprint.product_xlsx import read_product_workbook
+from dualcarbon.guards.workbook_guard import WORKBOOK_LIMITS, WorkbookLimits, check_archive
 from dualcarbon.io.excel import read_workbook, write_template
-from dualcarbon.io.workbook_guard import WORKBOOK_LIMITS, WorkbookLimits, check_archive
+from dualcarbon.io.product_workbook import read_product_workbook
+from dualcarbon.io.register_files import read_register, read_register_excel
 from dualcarbon.methodologies.definition import get_methodology
-from dualcarbon.metrology.register_io import read_register, read_register_excel
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET = "xl/worksheets/sheet1.xml"

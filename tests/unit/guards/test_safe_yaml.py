@@ -14,10 +14,10 @@ from dualcarbon.cems.hj212.access import load_access
 from dualcarbon.cems.hj212.codes import load_codes
 from dualcarbon.cems.hj212.errors import AccessListError, FieldError
 from dualcarbon.errors import InputError
-from dualcarbon.footprint.product_yaml import read_product_system
+from dualcarbon.guards.safe_yaml import MAX_ALIAS_NODES, AliasLimitError, alias_expansion, safe_load
 from dualcarbon.io import read_inventory
-from dualcarbon.io.safe_yaml import MAX_ALIAS_NODES, AliasLimitError, alias_expansion, safe_load
-from dualcarbon.metrology.register_io import read_register
+from dualcarbon.io.product_yaml import read_product_system
+from dualcarbon.io.register_files import read_register
 from dualcarbon.metrology.review import load_requirements
 
 
@@ -102,7 +102,7 @@ def test_the_access_list_reader_refuses_it(tmp_path: Path) -> None:
 
 
 def test_no_yaml_is_read_around_the_bounded_loader() -> None:
-    """Every YAML reader in the package goes through dualcarbon.io.safe_yaml."""
+    """Every YAML reader in the package goes through dualcarbon.guards.safe_yaml."""
     source = Path(dualcarbon.__file__).parent
     unbounded = re.compile(
         r"yaml\.(safe_load|full_load|unsafe_load|load_all|safe_load_all)\(|"

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.io.safe_yaml import safe_load
+from dualcarbon.guards.safe_yaml import safe_load
 
 
 def read_yaml_mapping(path: Path, what: str = "a mapping") -> dict[str, Any]:
