@@ -96,6 +96,8 @@ def test_methodologies_list_json() -> None:
         "cn-mee-power-2022",
         "gbt-32150-2015",
         "gbt-32150-2025",
+        "gbt-32150-2015-ipcc",
+        "gbt-32150-2025-ipcc",
         "cn-mee-cement-2024",
         "cn-mee-aluminium-2024",
         "cn-mee-steel-2024",

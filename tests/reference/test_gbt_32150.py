@@ -16,6 +16,7 @@ import pytest
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
+from dualcarbon.errors import InputError
 
 R = 44 / 12
 
@@ -87,7 +88,7 @@ RECOVERED = 10 * 0.99 * 19.77
 
 
 def test_2025_edition() -> None:
-    total, by_source = _result("gbt-32150-2025", 2026)
+    total, by_source = _result("gbt-32150-2025-ipcc", 2026)
     process = 100 * 0.44 + 10 * 0.1 * 273
     assert by_source["fuel_combustion"] == pytest.approx(FUEL, rel=1e-12)
     assert by_source["process"] == pytest.approx(process, rel=1e-12)
@@ -102,10 +103,50 @@ def test_2025_edition() -> None:
 
 
 def test_2015_edition_deducts_recovered_co2_and_uses_sar() -> None:
-    total, by_source = _result("gbt-32150-2015", 2024)
+    total, by_source = _result("gbt-32150-2015-ipcc", 2024)
     process = 100 * 0.44 + 10 * 0.1 * 310
     assert by_source["process"] == pytest.approx(process, rel=1e-12)
     expected = (
         FUEL + process + ELECTRICITY + EXPORTED_ELECTRICITY + HEAT + EXPORTED_HEAT - RECOVERED
     )
     assert total == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_common_fuel_table_by_hand() -> None:
+    """GB/T 32150 as Chinese practice applies it: the common fuel table of the GB/T 32151 parts
+    (附录C 表C.1): natural gas 389.31 GJ/10^4 Nm3, 15.3 tC/TJ, 99 %; diesel 42.652 GJ/t,
+    20.2 tC/TJ, 98 %; bituminous coal 26.1 tC/TJ, 93 %, its NCV measured (docs/decisions/
+    0015-common-fuel-table.md). The IPCC 2006 set stays available as gbt-32150-2015-ipcc."""
+    fuel = pl.DataFrame(
+        {
+            "month": [1, 1, 1],
+            "fuel": ["natural_gas", "diesel", "bituminous_coal"],
+            "consumption": [10.0, 5.0, 1000.0],
+            "consumption_unit": ["万Nm3", "t", "t"],
+            "consumption_ref": ["燃气表", "油罐", "皮带秤"],
+            "ncv": [None, None, 22.0],
+            "ncv_ref": [None, None, "热值报告"],
+        },
+        schema_overrides={"ncv": pl.Float64},
+    )
+    for methodology, year in (("gbt-32150-2015", 2024), ("gbt-32150-2025", 2026)):
+        header = InventoryHeader(organisation="t", year=year, methodology=methodology)
+        result = account(Inventory(header, {"fuel": fuel}))
+        expected = (
+            10 * 389.31 * 0.0153 * 0.99 * R
+            + 5 * 42.652 * 0.0202 * 0.98 * R
+            + 1000 * 22.0 * 0.0261 * 0.93 * R
+        )
+        assert result.total() == pytest.approx(expected, rel=1e-12), methodology
+        assert any(ref.startswith("gbt-32151-common-fuels/") for ref in result.meta.factors)
+
+
+def test_coal_without_a_measured_ncv_is_refused_on_the_common_table() -> None:
+    fuel = pl.DataFrame(
+        {"month": [1], "fuel": ["bituminous_coal"], "consumption": [100.0],
+         "consumption_ref": ["皮带秤"]}
+    )  # fmt: skip
+    header = InventoryHeader(organisation="t", year=2024, methodology="gbt-32150-2015")
+    with pytest.raises(InputError) as raised:
+        account(Inventory(header, {"fuel": fuel}))
+    assert [(p.row, p.field) for p in raised.value.problems] == [(1, "ncv")]

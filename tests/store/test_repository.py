@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from polars.testing import assert_frame_equal
@@ -14,6 +15,7 @@ from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.errors import StoreError
 from dualcarbon.factors import FactorCatalogue, default_catalogue
+from dualcarbon.io import read_inventory
 from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.store import (
     Facility,
@@ -347,3 +349,22 @@ def test_factor_edited_in_place_is_refused(engine: Engine) -> None:
         session_scope(engine) as session,
     ):
         sync_factors(session, edited)
+
+
+@pytest.mark.parametrize("sector", ["cement", "aluminium", "steel"])
+def test_a_sector_result_keeps_every_lines_inputs(engine: Engine, sector: str) -> None:
+    """Lines of the equation evaluator carry their inputs as a list (slot, value, unit, tier,
+    reference, u): stored and read back, the long table of inputs, the total and the JSON are
+    those computed (issue 13)."""
+    example = Path(__file__).parents[2] / "examples" / f"{sector}-2025.yaml"
+    inventory = read_inventory(example)
+    result = account(inventory)
+    result_id = _store(engine, inventory, result)
+    with session_scope(engine) as session:
+        row = get_result(session, result_id)
+        assert row is not None
+        reloaded = load_result(row)
+        payload = result_payload(row)
+    assert_frame_equal(reloaded.inputs, result.inputs, check_exact=True)
+    assert reloaded.total() == pytest.approx(result.total(), rel=1e-12)
+    _assert_close(payload, result.to_json_dict())

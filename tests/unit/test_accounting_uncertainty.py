@@ -49,13 +49,14 @@ def test_one_measured_line_by_hand() -> None:
 
 
 def test_a_shared_default_correlates_the_months() -> None:
-    # GB/T 32150—2025 with nothing measured: both months rest on the IPCC 2006 default NCV of
-    # bituminous coal (Table 1.2: 25.8 TJ/Gg, 95 % bounds 19.9–30.5). Its uncertainty enters once
+    # GB/T 32150—2025 with the IPCC fuel defaults, nothing measured: both months rest on the
+    # IPCC 2006 default NCV of bituminous coal (Table 1.2: 25.8 TJ/Gg, 95 % bounds 19.9–30.5).
+    # Its uncertainty enters once
     # and the months are fully correlated through it: u = (E1 + E2)·u_rel, not root-sum-square.
     fuel = pl.DataFrame(
         {"month": [1, 2], "fuel": ["bituminous_coal"] * 2, "consumption": [600.0, 400.0]}
     )
-    result = _result(fuel, "gbt-32150-2025", 2026)
+    result = _result(fuel, "gbt-32150-2025-ipcc", 2026)
     found = account_uncertainty(result)  # type: ignore[arg-type]
     relative = (30.5 - 19.9) / 2 / 1.959963984540054 / 25.8  # normal, JCGM 100 4.3.4
     assert found.u == pytest.approx(found.value * relative, rel=1e-9)

@@ -41,7 +41,7 @@ SECTORS = ("cement", "aluminium", "steel")
 def _results() -> list[AccountingResult]:
     demo = read_inventory(demo_inventory_path())
     found = [account(demo), account(demo, register=read_register(demo_register_path()))]
-    for methodology, year in (("gbt-32150-2015", 2024), ("gbt-32150-2025", 2026)):
+    for methodology, year in (("gbt-32150-2015-ipcc", 2024), ("gbt-32150-2025-ipcc", 2026)):
         header = InventoryHeader(organisation="t", year=year, methodology=methodology)
         found.append(account(Inventory(header, GBT_32150_TABLES)))
     found += [account(read_inventory(EXAMPLES / f"{sector}-2025.yaml")) for sector in SECTORS]

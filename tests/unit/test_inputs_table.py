@@ -70,7 +70,7 @@ def test_a_month_without_analysis_derives_its_carbon_from_the_default(
 
 
 def test_a_gas_other_than_co2_carries_its_gwp() -> None:
-    header = InventoryHeader(organisation="t", year=2026, methodology="gbt-32150-2025")
+    header = InventoryHeader(organisation="t", year=2026, methodology="gbt-32150-2025-ipcc")
     result = account(Inventory(header, GBT_32150_TABLES))
     inputs = line_inputs(result.lines)
     gwp = inputs.filter(pl.col("slot") == "gwp")
@@ -120,3 +120,28 @@ def test_the_export_keys_line_inputs_by_slot(demo: tuple[pl.DataFrame, pl.DataFr
     )
     assert april["inputs"]["net_calorific_value"]["u"] == 0.12  # demo-plant.yaml row 4, ncv_u
     assert sum(len(x["inputs"]) for x in lines) == line_inputs(result.lines).height
+
+
+def test_a_process_factor_typed_in_kg_is_held_in_the_calculators_unit() -> None:
+    """E = AD × EF with EF in t per unit of activity: 2 000 t × 440 kg/t = 880 t. The line and
+    the inputs table hold 0.44 t/t, so the equation holds on them as stated; the sentence keeps
+    the value as typed."""
+    process = pl.DataFrame(
+        {
+            "month": [1],
+            "process": ["石灰石分解"],
+            "activity": [2000.0],
+            "activity_ref": ["地磅"],
+            "emission_factor": [440.0],
+            "emission_factor_unit": ["kg/t"],
+            "emission_factor_u": [4.0],
+            "emission_factor_ref": ["化学计量"],
+            "emission_factor_tier": ["calculated"],
+        }
+    )
+    header = InventoryHeader(organisation="t", year=2026, methodology="gbt-32150-2025")
+    result = account(Inventory(header, {"process": process}))
+    assert result.total() == pytest.approx(880.0, rel=1e-12)
+    factor = result.inputs.filter(pl.col("slot") == "emission_factor").row(0, named=True)
+    assert (factor["value"], factor["unit"], factor["u"]) == pytest.approx((0.44, "t/t", 0.004))
+    assert "440" in result.lines["explanation_zh"].item()

@@ -69,11 +69,13 @@ def process(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
         pl.lit(Tier.MEASURED.value).alias("activity_tier"),
         pl.col("activity_ref"),
         *mpe_uncertainty("activity", "activity_mpe"),
-        pl.col("emission_factor"),
-        pl.col("emission_factor_unit"),
+        # the line holds the EF in the calculator's unit (t per unit of activity), as the
+        # equation takes it; the sentence keeps the value as typed
+        (pl.col("emission_factor") * pl.col("_ef_to_t")).alias("emission_factor"),
+        pl.concat_str(pl.lit("t/"), pl.col("activity_unit")).alias("emission_factor_unit"),
         pl.col("emission_factor_tier"),
         pl.col("emission_factor_ref"),
-        pl.col("emission_factor_u"),
+        (pl.col("emission_factor_u") * pl.col("_ef_to_t")).alias("emission_factor_u"),
         emission.alias("emission"),
         gwp_value.alias("gwp"),
         calc.to_co2e(emission, gwp_value).alias("emission_co2e"),

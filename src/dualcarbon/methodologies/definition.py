@@ -159,6 +159,11 @@ class Methodology(_Frozen):
     in_force: dt.date | None = None
     reporting_years: tuple[int, ...]
     supersedes: str | None = None
+    alternative_to: str | None = Field(
+        default=None,
+        description="the methodology this one is a named alternative of (other fuel defaults): "
+        "chosen by its id in an inventory, never by sector and year",
+    )
     gases: tuple[str, ...] = ("CO2",)
     gwp_set: str | None = Field(default=None, description="factor source id of the GWP set")
     sector: str = Field(
@@ -306,7 +311,9 @@ def get_methodology(methodology_id: str) -> Methodology:
 def methodology_for_year(sector: str, year: int) -> Methodology:
     """The revision of a sector's methodology that governs data of ``year``."""
     candidates = [
-        m for m in all_methodologies().values() if m.sector == sector and year in m.reporting_years
+        m
+        for m in all_methodologies().values()
+        if m.sector == sector and year in m.reporting_years and m.alternative_to is None
     ]
     if not candidates:
         raise MethodologyNotFoundError(f"{sector} for {year}", sorted(all_methodologies()))

@@ -31,6 +31,7 @@ from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.methodologies.registry import CalculatorNotFoundError, get_calculator
+from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.reports import charts
 from dualcarbon.reports.i18n import (
     PRODUCTION_ORDER,
@@ -501,13 +502,26 @@ class _Report:
             ],
         )
 
+    def unit_label(self) -> str:
+        """What a unit is in this sector: a clinker line, a steel process, a potline series, as
+        the methodology's own table names it; else the generic word."""
+        if self.methodology is not None:
+            generic = TABLES["fuel"].column("unit")
+            for table in TABLES.values():
+                if table.name not in self.methodology.tables:
+                    continue
+                column = table.column("unit")
+                if column.label_zh != generic.label_zh:
+                    return column.label_zh if self.lang == "zh" else column.label_en
+        return self.words["unit"]
+
     def by_unit(self) -> Table:
         words = self.words
         frame = self.result.by("facility", "unit", counted_only=True)
         return Table(
             [
                 Cell(words["facility"]),
-                Cell(words["unit"]),
+                Cell(self.unit_label()),
                 Cell(words["tco2e"], True),
                 Cell(words["lines"], True),
             ],
