@@ -78,19 +78,21 @@ def coerce_records(
     file: str,
     sheet: str | None = None,
     first_row: int = 1,
+    rows: Sequence[int] | None = None,
 ) -> tuple[pl.DataFrame, list[InputProblem]]:
     """Type each cell of row dicts by the table's schema; report every cell that does not fit.
 
     Used by the YAML and Excel readers. Unknown keys are reported too, so a misspelt column is
-    not silently ignored.
+    not silently ignored. Records are numbered from ``first_row``, or by ``rows`` (a sheet's own
+    row numbers, blank rows skipped).
     """
     known = {column.name for column in table.columns}
     problems: list[InputProblem] = []
     columns: dict[str, list[Any]] = {column.name: [] for column in table.columns}
-    rows: list[int] = []
+    numbers: list[int] = []
     for offset, record in enumerate(records):
-        row = first_row + offset
-        rows.append(row)
+        row = rows[offset] if rows is not None else first_row + offset
+        numbers.append(row)
         for key in record:
             if key not in known:
                 problems.append(
@@ -114,7 +116,7 @@ def coerce_records(
         column.name: pl.Series(column.name, columns[column.name], dtype=column.dtype)
         for column in table.columns
     }
-    data[ROW] = pl.Series(ROW, rows, dtype=pl.Int64)
+    data[ROW] = pl.Series(ROW, numbers, dtype=pl.Int64)
     return pl.DataFrame(data), problems
 
 

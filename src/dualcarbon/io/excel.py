@@ -21,8 +21,7 @@ from __future__ import annotations
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,6 @@ import polars as pl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from pydantic import ValidationError
 
 from dualcarbon.accounting.inventory import (
@@ -48,6 +46,14 @@ from dualcarbon.guards.workbook_guard import (
     check_archive,
     load_checked,
     read_grids,
+)
+from dualcarbon.io.sheets import (
+    TEMPLATE,
+    Heading,
+    as_text,
+    blank,
+    read_key_sheet,
+    read_sheet,
 )
 from dualcarbon.methodologies.definition import Methodology
 from dualcarbon.methodologies.tables import TABLES, Column, Table
@@ -585,61 +591,19 @@ def load_grids(path: Path, limits: WorkbookLimits = WORKBOOK_LIMITS) -> dict[str
 
 _NOT_XLSX_RULE = "not a readable Excel workbook (.xlsx); save the file as Excel Workbook (.xlsx)"
 _MACRO_RULE = "macro-enabled workbooks are not accepted; save as Excel Workbook (.xlsx)"
-_FORMULA_RULE = "formulas are not accepted; paste values"
 
 
 def _read_header(grid: Grid, source: str, problems: list[InputProblem]) -> InventoryHeader | None:
     fields = InventoryHeader.model_fields
-    values: dict[str, object] = {}
-    rows: dict[str, int] = {}
-    """Field → the row naming it."""
-    for number, row in enumerate(grid, start=1):
-        key_cell = _cell(row, 0)
-        key = "" if is_formula(key_cell) else _text(key_cell)
-        named = dict.fromkeys(range(len(row)), key) if key else {}
-        problems += _formula_problems(row, number, source, HEADER_SHEET, named)
-        if is_formula(key_cell):
-            continue
-        value = _cell(row, 1)
-        if not key:
-            if not _blank(value) and not is_formula(value):
-                problems.append(
-                    InputProblem(
-                        source,
-                        "value without a field name in column A",
-                        sheet=HEADER_SHEET,
-                        row=number,
-                        value=value,
-                    )
-                )
-            continue
-        if number == 1 and key == _HEADER_TITLES[0]:
-            continue
-        if key not in fields:
-            problems.append(
-                InputProblem(
-                    source,
-                    f"unknown header field (known: {', '.join(fields)})",
-                    field=key,
-                    sheet=HEADER_SHEET,
-                    row=number,
-                )
-            )
-            continue
-        if key in rows:
-            problems.append(
-                InputProblem(
-                    source,
-                    f"field given twice (also in row {rows[key]})",
-                    field=key,
-                    sheet=HEADER_SHEET,
-                    row=number,
-                )
-            )
-            continue
-        rows[key] = number
-        if not _blank(value) and not is_formula(value):
-            values[key] = _as_text(value) if fields[key].annotation is str else value
+    found, read = read_key_sheet(
+        grid, list(fields), source=source, sheet=HEADER_SHEET, titles=_HEADER_TITLES[:1]
+    )
+    problems += read
+    rows = found.rows
+    values = {
+        key: as_text(value) if fields[key].annotation is str else value
+        for key, value in found.values.items()
+    }
     try:
         return InventoryHeader.model_validate(values)
     except ValidationError as exc:
@@ -647,7 +611,7 @@ def _read_header(grid: Grid, source: str, problems: list[InputProblem]) -> Inven
             field = ".".join(str(part) for part in error["loc"])
             missing = error["type"] == "missing"
             if missing and field in rows:
-                if not _blank(_cell(grid[rows[field] - 1], 1)):
+                if not blank(_cell(grid[rows[field] - 1], 1)):
                     continue  # its value was a formula, already reported
                 rule = "required header field has no value in column B"
             elif missing:
@@ -667,144 +631,32 @@ def _read_header(grid: Grid, source: str, problems: list[InputProblem]) -> Inven
         return None
 
 
-@dataclass
-class _Block:
-    first_row: int
-    records: list[dict[str, Any]]
-
-
 def _read_table(
     table: Table, grid: Grid, source: str, sheet: str, problems: list[InputProblem]
 ) -> pl.DataFrame:
-    found: list[InputProblem] = []
+    headings = [
+        Heading(column.name, column.label_zh, column.label_en, column.required)
+        for column in table.columns
+    ]
+    found, layout_problems = read_sheet(grid, headings, source=source, sheet=sheet, layout=TEMPLATE)
     known = {column.name: column for column in table.columns}
-    names: dict[int, str] = {}
-    """Column index → column name, for the columns row 1 names correctly."""
-    named: set[int] = set()
-    """Every column with something in row 1, known or not."""
-    for index, raw in enumerate(grid[0] if grid else ()):
-        if _blank(raw):
-            continue
-        named.add(index)
-        if is_formula(raw):
-            continue  # reported by the formula scan
-        name = _text(raw)
-        letter = get_column_letter(index + 1)
-        if name not in known:
-            found.append(
-                InputProblem(
-                    source,
-                    f"unknown column in row 1, column {letter} (known: {', '.join(known)})",
-                    field=name,
-                    sheet=sheet,
-                    row=NAME_ROW,
-                )
-            )
-        elif name in names.values():
-            first = next(i for i, n in names.items() if n == name)
-            found.append(
-                InputProblem(
-                    source,
-                    f"column named twice in row 1 (columns "
-                    f"{get_column_letter(first + 1)} and {letter})",
-                    field=name,
-                    sheet=sheet,
-                    row=NAME_ROW,
-                )
-            )
-        else:
-            names[index] = name
-
-    for number, row in enumerate(grid[: FIRST_DATA_ROW - 1], start=1):
-        found += _formula_problems(row, number, source, sheet, names)
-    if len(grid) >= LABEL_ROW:
-        found += _label_row_problems(grid[LABEL_ROW - 1], names, known, source, sheet)
-
-    blocks: list[_Block] = []
-    unnamed: dict[int, int] = {}
-    """Column index without a name → first row holding a value in it."""
-    previous = -1
-    for number, row in enumerate(grid[FIRST_DATA_ROW - 1 :], start=FIRST_DATA_ROW):
-        if all(_blank(value) for value in row):
-            continue
-        found += _formula_problems(row, number, source, sheet, names)
-        record: dict[str, Any] = {}
-        for index, value in enumerate(row):
-            if _blank(value) or is_formula(value):
-                continue
-            if index in names:
-                record[names[index]] = _typed(value, known[names[index]])
-            elif index not in named:
-                unnamed.setdefault(index, number)
-        if number != previous + 1 or not blocks:
-            blocks.append(_Block(number, []))
-        blocks[-1].records.append(record)
-        previous = number
-    for index, first in sorted(unnamed.items()):
-        found.append(
-            InputProblem(
-                source,
-                f"column {get_column_letter(index + 1)} holds values (first in "
-                f"row {first}) but has no name in row 1",
-                sheet=sheet,
-                row=NAME_ROW,
-            )
-        )
-    if blocks:
-        for column in table.columns:
-            if column.required and column.name not in names.values():
-                found.append(
-                    InputProblem(
-                        source,
-                        "required column is missing from row 1",
-                        field=column.name,
-                        sheet=sheet,
-                        row=NAME_ROW,
-                    )
-                )
-
-    frames: list[pl.DataFrame] = []
-    for block in blocks:
-        frame, coerced = coerce_records(
-            table, block.records, file=source, sheet=sheet, first_row=block.first_row
-        )
-        frames.append(frame)
-        found += coerced
-    frame = pl.concat(frames) if frames else empty_frame(table)
-    found += _range_problems(table, frame, source, sheet)
-    found.sort(key=lambda problem: problem.row or 0)
-    problems += found
+    frame, coerced = coerce_records(
+        table,
+        [
+            {name: _typed(value, known[name]) for name, value in cells.items()}
+            for _, cells in found.rows
+        ],
+        file=source,
+        sheet=sheet,
+        rows=[number for number, _ in found.rows],
+    )
+    if not found.rows:
+        frame = empty_frame(table)
+    problems += sorted(
+        [*layout_problems, *coerced, *_range_problems(table, frame, source, sheet)],
+        key=lambda problem: problem.row or 0,
+    )
     return frame
-
-
-def _label_row_problems(
-    row: tuple[object, ...],
-    names: dict[int, str],
-    known: dict[str, Column],
-    source: str,
-    sheet: str,
-) -> list[InputProblem]:
-    """Row 2 is skipped as labels; refuse it if it holds anything else (data would be lost)."""
-    found = []
-    for index, name in names.items():
-        value = _cell(row, index)
-        if _blank(value) or is_formula(value):
-            continue
-        column = known[name]
-        accepted = {_normal(label) for label in (column.label_zh, column.label_en, column.name)}
-        if _normal(_text(value)) not in accepted:
-            found.append(
-                InputProblem(
-                    source,
-                    f"row 2 holds the column labels and is not read (data start at row 3); "
-                    f"expected {column.label_zh!r} or {column.label_en!r}",
-                    field=name,
-                    sheet=sheet,
-                    row=LABEL_ROW,
-                    value=value,
-                )
-            )
-    return found
 
 
 def _range_problems(
@@ -839,56 +691,11 @@ def _range_problems(
     return found
 
 
-def _formula_problems(
-    row: Iterable[object],
-    number: int,
-    source: str,
-    sheet: str,
-    fields: Mapping[int, str],
-) -> list[InputProblem]:
-    found = []
-    for index, value in enumerate(row):
-        if is_formula(value):
-            field = fields.get(index) or f"column {get_column_letter(index + 1)}"
-            shown = value if isinstance(value, str) else getattr(value, "text", None)
-            found.append(
-                InputProblem(
-                    source, _FORMULA_RULE, field=field, sheet=sheet, row=number, value=shown
-                )
-            )
-    return found
-
-
-def is_formula(value: object) -> bool:
-    if isinstance(value, ArrayFormula | DataTableFormula):
-        return True
-    return isinstance(value, str) and value.startswith("=")
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _cell(row: Sequence[object], index: int) -> object:
     return row[index] if index < len(row) else None
 
 
-def _text(value: object) -> str:
-    return "" if value is None else _as_text(value).strip()
-
-
-def _as_text(value: object) -> str:
-    """A cell as text; a whole number typed into a text column keeps no ``.0``."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _typed(value: object, column: Column) -> object:
     if column.dtype is pl.String and isinstance(value, int | float) and not isinstance(value, bool):
-        return _as_text(value)
+        return as_text(value)
     return value
-
-
-def _normal(label: str) -> str:
-    return label.strip().rstrip("*").strip().casefold()

@@ -62,8 +62,16 @@ from dualcarbon.footprint.pedigree import INDICATORS
 from dualcarbon.footprint.study import StudyInfo
 from dualcarbon.guards.workbook_guard import WORKBOOK_LIMITS
 from dualcarbon.i18n import YES_NO_RULE, Lang, pick, yes_no
-from dualcarbon.io.excel import display_width, is_formula, load_grids
+from dualcarbon.io.excel import display_width, load_grids
 from dualcarbon.io.product_yaml import resolve_background
+from dualcarbon.io.sheets import (
+    TEMPLATE,
+    Heading,
+    as_text,
+    blank,
+    read_key_sheet,
+    read_sheet,
+)
 
 __all__ = [
     "BACKGROUND_COLUMNS",
@@ -105,7 +113,6 @@ reader shares, :mod:`dualcarbon.guards.workbook_guard`)."""
 _SHEET_NAME_MAX = 31
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _LAST_VALIDATED_ROW = 1_048_576
-_FORMULA_RULE = "formulas are not accepted; paste values"
 _REQUIRED_RULE = "required, but empty (or its key or column is missing)"
 _SYSTEM_TITLES = ("key", "value")
 
@@ -781,7 +788,7 @@ class _Reader:
         if isinstance(value, dt.datetime):
             value = value.date()
         if kind == "text":
-            converted = value.isoformat() if isinstance(value, dt.date) else _as_text(value)
+            converted = value.isoformat() if isinstance(value, dt.date) else as_text(value)
         elif kind == "int" and isinstance(value, str) and value.strip().isdigit():
             converted = int(value)  # a score picked from a drop-down list may arrive as text
         elif kind in ("number", "int"):
@@ -790,7 +797,7 @@ class _Reader:
             elif kind == "int" and isinstance(value, float) and value.is_integer():
                 converted = int(value)
         elif kind == "bool":
-            answer = yes_no(value if isinstance(value, bool) else _as_text(value))
+            answer = yes_no(value if isinstance(value, bool) else as_text(value))
             if answer is None:
                 rule = YES_NO_RULE
             else:
@@ -803,11 +810,11 @@ class _Reader:
             else:
                 rule = "a date is expected here (yyyy-mm-dd)"
         elif kind == "lines":
-            converted = [line.strip() for line in _as_text(value).splitlines() if line.strip()]
+            converted = [line.strip() for line in as_text(value).splitlines() if line.strip()]
         elif kind == "list":
-            converted = [item for item in _SPLIT.split(_as_text(value)) if item]
+            converted = [item for item in _SPLIT.split(as_text(value)) if item]
         elif kind == "scores":
-            items = [item for item in _SPLIT.split(_as_text(value)) if item]
+            items = [item for item in _SPLIT.split(as_text(value)) if item]
             if all(item.isdigit() for item in items):
                 converted = [int(item) for item in items]
             else:
@@ -815,15 +822,6 @@ class _Reader:
         if rule is not None:
             self.report(rule, sheet=sheet, row=row, field=column.key, value=value)
         return converted
-
-    def formulas(
-        self, values: Sequence[object], sheet: str, row: int, keys: Mapping[int, str]
-    ) -> None:
-        for index, value in enumerate(values):
-            if is_formula(value):
-                shown = value if isinstance(value, str) else getattr(value, "text", None)
-                field = keys.get(index) or f"column {get_column_letter(index + 1)}"
-                self.report(_FORMULA_RULE, sheet=sheet, row=row, field=field, value=shown)
 
     # -- sheets ----------------------------------------------------------------------------------
 
@@ -833,47 +831,20 @@ class _Reader:
         if len(grid) > MAX_ROWS:
             self.too_long(SYSTEM_SHEET)
             return raw
-        for number, values in enumerate(grid, start=1):
-            key_cell = values[0] if values else None
-            key = "" if is_formula(key_cell) else _as_text(key_cell).strip()
-            self.formulas(values, SYSTEM_SHEET, number, dict.fromkeys(range(len(values)), key))
-            value = values[1] if len(values) > 1 else None
-            if is_formula(key_cell) or is_formula(value):
-                continue
-            if number == NAME_ROW and key == _SYSTEM_TITLES[0]:
-                continue
-            if not key:
-                if not _blank(value):
-                    self.report(
-                        "value without a key in column A",
-                        sheet=SYSTEM_SHEET,
-                        row=number,
-                        value=value,
-                    )
-                continue
-            column = known.get(key)
-            if column is None:
-                self.report(
-                    "unknown key in column A (the template lists the keys)",
-                    sheet=SYSTEM_SHEET,
-                    row=number,
-                    field=key,
-                )
-                continue
-            if key in self.system_rows:
-                self.report(
-                    f"key given twice (also in row {self.system_rows[key]})",
-                    sheet=SYSTEM_SHEET,
-                    row=number,
-                    field=key,
-                )
-                continue
+        found, problems = read_key_sheet(
+            grid, list(known), source=self.source, sheet=SYSTEM_SHEET, titles=_SYSTEM_TITLES[:1]
+        )
+        for problem in problems:
+            self.problems.append(problem)
+            self.reported.add((problem.sheet, problem.row, problem.field))
+        for key, number in found.rows.items():
             self.system_rows[key] = number
-            if _blank(value):
-                if key == "name":
+            if key not in found.values:
+                value = grid[number - 1][1] if len(grid[number - 1]) > 1 else None
+                if key == "name" and blank(value):
                     raw["name"] = ""
                 continue
-            converted = self.cell(value, column, SYSTEM_SHEET, number)
+            converted = self.cell(found.values[key], known[key], SYSTEM_SHEET, number)
             if key.startswith("stage_exclusions."):
                 stage = key.split(".", 1)[1]
                 raw.setdefault("stage_exclusions", []).append(
@@ -898,89 +869,20 @@ class _Reader:
             self.too_long(sheet)
             return []
         known = {column.key: column for column in columns}
-        keys: dict[int, str] = {}
-        named: set[int] = set()
-        for index, value in enumerate(grid[0] if grid else ()):
-            if _blank(value):
-                continue
-            named.add(index)
-            if is_formula(value):
-                continue
-            key = _as_text(value).strip()
-            letter = get_column_letter(index + 1)
-            if key not in known:
-                self.report(
-                    f"unknown column in row 1, column {letter} (known: {', '.join(known)})",
-                    sheet=sheet,
-                    row=NAME_ROW,
-                    field=key,
-                )
-            elif key in keys.values():
-                self.report(
-                    f"column named twice in row 1 (again in column {letter})",
-                    sheet=sheet,
-                    row=NAME_ROW,
-                    field=key,
-                )
-            else:
-                keys[index] = key
-        for number, values in enumerate(grid[: FIRST_DATA_ROW - 1], start=1):
-            self.formulas(values, sheet, number, keys)
-        if len(grid) >= LABEL_ROW:
-            self.label_row(grid[LABEL_ROW - 1], keys, known, sheet)
-        records: list[tuple[int, dict[str, Any]]] = []
-        unnamed: dict[int, int] = {}
-        for number, values in enumerate(grid[FIRST_DATA_ROW - 1 :], start=FIRST_DATA_ROW):
-            if all(_blank(value) for value in values):
-                continue
-            self.formulas(values, sheet, number, keys)
-            record: dict[str, Any] = {}
-            for index, value in enumerate(values):
-                if _blank(value) or is_formula(value):
-                    continue
-                if index in keys:
-                    record[keys[index]] = self.cell(value, known[keys[index]], sheet, number)
-                elif index not in named:
-                    unnamed.setdefault(index, number)
-            records.append((number, record))
-        for index, first in sorted(unnamed.items()):
-            self.report(
-                f"column {get_column_letter(index + 1)} holds values (first in row {first}) "
-                "but has no key in row 1",
-                sheet=sheet,
-                row=NAME_ROW,
+        headings = [Heading(c.key, c.zh, c.en, c.key in required) for c in columns]
+        found, problems = read_sheet(
+            grid, headings, source=self.source, sheet=sheet, layout=TEMPLATE
+        )
+        for problem in problems:
+            self.problems.append(problem)
+            self.reported.add((problem.sheet, problem.row, problem.field))
+        return [
+            (
+                number,
+                {key: self.cell(value, known[key], sheet, number) for key, value in cells.items()},
             )
-        if records:
-            for key in required:
-                if key not in keys.values():
-                    self.report(
-                        "required column is missing from row 1", sheet=sheet, row=None, field=key
-                    )
-        return records
-
-    def label_row(
-        self,
-        values: Sequence[object],
-        keys: Mapping[int, str],
-        known: Mapping[str, Column],
-        sheet: str,
-    ) -> None:
-        """Row 2 holds labels and is not read; refuse data typed into it (it would be lost)."""
-        for index, key in keys.items():
-            value = values[index] if index < len(values) else None
-            if _blank(value) or is_formula(value):
-                continue
-            column = known[key]
-            accepted = {_normal(text) for text in (column.zh, column.en, column.key)}
-            if _normal(_as_text(value)) not in accepted:
-                self.report(
-                    f"row 2 holds the column labels and is not read (data start at row 3); "
-                    f"expected {column.zh!r} or {column.en!r}",
-                    sheet=sheet,
-                    row=LABEL_ROW,
-                    field=key,
-                    value=value,
-                )
+            for number, cells in found.rows
+        ]
 
 
 def _put(raw: dict[str, Any], dotted: str, value: Any) -> None:
@@ -989,23 +891,6 @@ def _put(raw: dict[str, Any], dotted: str, value: Any) -> None:
     for part in parents:
         target = target.setdefault(part, {})
     target[last] = value
-
-
-def _as_text(value: object) -> str:
-    """A cell as text; a whole number typed into a text column keeps no ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _normal(label: str) -> str:
-    return label.strip().rstrip("*").strip().casefold()
 
 
 def _uncertainty_of(record: dict[str, Any]) -> dict[str, Any] | None:

@@ -36,7 +36,16 @@ from pydantic import BaseModel, ValidationError
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.guards.safe_yaml import SafeLoader
 from dualcarbon.guards.yaml_file import refuse_nul
-from dualcarbon.io.excel import is_formula, load_grids
+from dualcarbon.io.excel import load_grids
+from dualcarbon.io.sheets import (
+    FORMULA_RULE,
+    PLAIN,
+    Heading,
+    blank,
+    normal,
+    read_key_sheet,
+    read_sheet,
+)
 from dualcarbon.metrology.calibration import CalibrationRecord
 from dualcarbon.metrology.instruments import (
     ENERGY_TYPES,
@@ -220,12 +229,8 @@ def _column_lookup(table: str) -> dict[str, Column]:
     lookup: dict[str, Column] = {}
     for column in COLUMNS[table]:
         for name in (column.name, column.label_zh, column.label_en):
-            lookup[_normal(name)] = column
+            lookup[normal(name)] = column
     return lookup
-
-
-def _normal(label: str) -> str:
-    return label.strip().rstrip("*").strip().casefold()
 
 
 # -- rows to a register --------------------------------------------------------------------------
@@ -474,42 +479,12 @@ def read_register_excel(path: Path) -> Register:
 def _read_header_sheet(
     grid: Sequence[tuple[object, ...]], source: str, problems: list[InputProblem]
 ) -> str | None:
-    organisation = None
-    for number, row in enumerate(grid, start=1):
-        key = row[0] if row else None
-        value = row[1] if len(row) > 1 else None
-        if _blank(key):
-            continue
-        name = _text(key)
-        if name in ("key", "名称") and number == 1:
-            continue
-        if name not in HEADER_KEYS:
-            problems.append(
-                InputProblem(
-                    source,
-                    f"unknown key (known: {', '.join(HEADER_KEYS)})",
-                    field=name,
-                    sheet=HEADER,
-                    row=number,
-                )
-            )
-            continue
-        if is_formula(value):
-            problems.append(
-                InputProblem(
-                    source, _FORMULA_RULE, field=name, sheet=HEADER, row=number, value=value
-                )
-            )
-            continue
-        organisation = None if _blank(value) else _text(value)
-    return organisation
-
-
-_FORMULA_RULE = "formulas are not accepted; paste values"
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    found, read = read_key_sheet(
+        grid, HEADER_KEYS, source=source, sheet=HEADER, titles=("key", "名称")
+    )
+    problems += read
+    organisation = found.values.get("organisation")
+    return None if organisation is None else _text(organisation)
 
 
 def _grid_table(
@@ -517,55 +492,20 @@ def _grid_table(
     grid: Sequence[Sequence[object]],
     source: str,
     problems: list[InputProblem],
-    *,
-    first_row: int = 1,
 ) -> _Table:
-    """A table from rows of cells: line ``first_row`` names the columns, data follow."""
-    table = _Table(sheet, source, [])
-    lookup = _column_lookup(sheet)
-    names: dict[int, str] = {}
-    header = grid[0] if grid else ()
-    for index, raw in enumerate(header):
-        if _blank(raw):
-            continue
-        label = _text(raw) if not is_formula(raw) else ""
-        column = lookup.get(_normal(label))
-        if column is None:
-            known = ", ".join(c.name for c in COLUMNS[sheet])
-            problems.append(
-                _problem(table, f"unknown column (known: {known})", label or None, first_row, raw)
-            )
-        elif column.name in names.values():
-            problems.append(_problem(table, "column named twice", column.name, first_row))
-        else:
-            names[index] = column.name
-    data = [row for row in grid[1:] if not all(_blank(value) for value in row)]
-    if data:
-        for column in COLUMNS[sheet]:
-            if column.required and column.name not in names.values():
-                problems.append(
-                    _problem(table, "required column is missing", column.name, first_row)
-                )
-    for number, row in enumerate(grid[1:], start=first_row + 1):
-        if all(_blank(value) for value in row):
-            continue
-        parsed = _Row(number, {})
-        for index, value in enumerate(row):
-            if _blank(value):
-                continue
-            if index not in names:
-                if index >= len(header) or _blank(header[index]):
-                    problems.append(
-                        _problem(table, "value in a column without a name in row 1", None, number)
-                    )
-                continue
-            if is_formula(value):
-                problems.append(_problem(table, _FORMULA_RULE, names[index], number, value))
-                parsed.reported.add(names[index])
-                continue
-            parsed.cells[names[index]] = value
-        table.rows.append(parsed)
-    return table
+    """A table from rows of cells: row 1 names the columns (by name or label), data follow."""
+    headings = [Heading(c.name, c.label_zh, c.label_en, c.required) for c in COLUMNS[sheet]]
+    found, layout_problems = read_sheet(grid, headings, source=source, sheet=sheet, layout=PLAIN)
+    problems += layout_problems
+    formulas: dict[int, set[str]] = {}
+    for problem in layout_problems:
+        if problem.rule == FORMULA_RULE and problem.row is not None and problem.field:
+            formulas.setdefault(problem.row, set()).add(problem.field)
+    return _Table(
+        sheet,
+        source,
+        [_Row(number, cells, formulas.get(number, set())) for number, cells in found.rows],
+    )
 
 
 def read_register_csv(folder: Path) -> Register:
@@ -656,14 +596,14 @@ def _records_table(
     for number, record in enumerate(records, start=1):
         cells: dict[str, object] = {}
         for key, value in record.items():
-            column = lookup.get(_normal(str(key)))
+            column = lookup.get(normal(str(key)))
             if column is None:
                 known = ", ".join(c.name for c in COLUMNS[sheet])
                 problems.append(
                     _problem(table, f"unknown field (known: {known})", str(key), number)
                 )
                 continue
-            if not _blank(value):
+            if not blank(value):
                 cells[column.name] = value
         table.rows.append(_Row(number, cells))
     return table
