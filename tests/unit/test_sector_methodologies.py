@@ -33,6 +33,7 @@ from dualcarbon.io import read_inventory
 from dualcarbon.io.excel import read_workbook, write_template
 from dualcarbon.io.yaml_inventory import inventory_from_mapping
 from dualcarbon.methodologies.definition import all_methodologies, resolve_methodology
+from dualcarbon.reports.charts import monthly_chart
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 C_TO_CO2 = 44 / 12
@@ -315,3 +316,13 @@ def test_line_inputs_survive_the_stored_parquet() -> None:
     stored = pl.read_parquet(io.BytesIO(buffer.getvalue()))
     assert line_inputs(stored).equals(result.inputs)
     assert np.isfinite(stored["emission_co2e"].to_numpy()).all()
+
+
+def test_the_charts_take_each_sources_colour_from_its_methodology_file() -> None:
+    result = account(read_inventory(EXAMPLES / "cement-2025.yaml"))
+    svg = monthly_chart(result, "zh")
+    methodology = resolve_methodology("cement-2024")
+    for kind in ("clinker_process", "alternative_material_deduction"):
+        source = methodology.source(kind)
+        assert source is not None and source.colour is not None
+        assert source.colour.lower() in svg.lower()

@@ -97,6 +97,11 @@ class SourceRule(_Frozen):
         default=False,
         description="reported beside the total but not added to it (e.g. indirect emissions)",
     )
+    colour: str | None = Field(
+        default=None,
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description="the source's colour in charts (#rrggbb); the same kind keeps one colour",
+    )
     rows: dict[str, str] = Field(
         default_factory=dict,
         description="which rows of the table the source reads, by column value (a steel "

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from dualcarbon.accounting.result import AccountingResult
+from dualcarbon.methodologies.definition import all_methodologies
 from dualcarbon.reports.i18n import SOURCES, TIERS, month_label, source_label, text, tier_label
 
 CJK_FONTS: tuple[str, ...] = (
@@ -112,7 +113,20 @@ def tier_rank(tier: str | None) -> int:
 
 
 def _colour(key: str, palette: dict[str, str], index: int) -> str:
-    return palette.get(key, OTHER_COLOURS[index % len(OTHER_COLOURS)])
+    return palette.get(key) or OTHER_COLOURS[index % len(OTHER_COLOURS)]
+
+
+@cache
+def _source_colours() -> dict[str, str]:
+    """The colours of the sources: those the methodology files declare (``colour:``), then the
+    built-in ones of the first release's sources."""
+    declared = {
+        source.kind: source.colour
+        for methodology in all_methodologies().values()
+        for source in methodology.sources
+        if source.colour
+    }
+    return {**declared, **SOURCE_COLOURS}
 
 
 def monthly_chart(result: AccountingResult, lang: str) -> str:
@@ -138,7 +152,7 @@ def monthly_chart(result: AccountingResult, lang: str) -> str:
         below = [0.0] * 12
         for index, source in enumerate(source_order(list(values))):
             series = values[source]
-            colour = _colour(source, SOURCE_COLOURS, index)
+            colour = _colour(source, _source_colours(), index)
             label = source_label(source, lang)
             if not counted[source]:
                 seen = present.get(source, set())
@@ -312,7 +326,7 @@ def organisations_chart(totals: Sequence[tuple[str, Mapping[str, float]]], lang:
                 values,
                 left=start,
                 height=0.62,
-                color=_colour(source, SOURCE_COLOURS, index),
+                color=_colour(source, _source_colours(), index),
                 edgecolor="white",
                 linewidth=0.4,
                 label=source_label(source, lang),
