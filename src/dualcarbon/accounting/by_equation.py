@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from dualcarbon.accounting.context import RunContext, source_columns
+from dualcarbon.accounting.context import RunContext, line_head, source_columns
 from dualcarbon.accounting.evidence import RULES
-from dualcarbon.accounting.inputs import GWP
+from dualcarbon.accounting.inputs import INPUT_STRUCT, gwp_input
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import problems_where
 from dualcarbon.datum import Tier
@@ -115,9 +115,6 @@ def by_equation(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
     return lines.with_columns(_listed_inputs(work, calculator))
 
 
-_INPUT_FIELDS = ("slot", "symbol", "value", "unit", "tier", "reference", "u", "distribution")
-
-
 def _listed_inputs(work: pl.DataFrame, calculator: Calculator) -> pl.Series:
     """Each row's inputs as a list, slots in the calculator's order, then the GWP of a gas
     other than CO2. Built long and gathered by row: a list of structs per row built column-wise
@@ -145,22 +142,14 @@ def _listed_inputs(work: pl.DataFrame, calculator: Calculator) -> pl.Series:
         rows.filter(pl.col("_gas") != "CO2").select(
             "_index",
             pl.lit(len(calculator.slots), pl.Int64).alias("_order"),
-            pl.lit(GWP).alias("slot"),
-            pl.lit("GWP").alias("symbol"),
-            pl.col("_gwp").alias("value"),
-            pl.lit("tCO2e/t").alias("unit"),
-            pl.lit(Tier.DEFAULT.value).alias("tier"),
-            pl.col("_gwp_ref").alias("reference"),
-            pl.lit(None, pl.Float64).alias("u"),
-            pl.lit("normal").alias("distribution"),
-            pl.lit(False).alias("derived"),
+            *gwp_input(pl.col("_gwp"), pl.col("_gwp_ref")),
         )
     )
     listed = (
         pl.concat(parts, how="vertical_relaxed")
         .sort("_index", "_order")
         .group_by("_index", maintain_order=True)
-        .agg(pl.struct(*_INPUT_FIELDS, "derived").alias("inputs"))
+        .agg(pl.struct(*(f.name for f in INPUT_STRUCT.fields)).alias("inputs"))
     )
     return rows.select("_index").join(listed, on="_index", how="left")["inputs"]
 
@@ -379,14 +368,7 @@ def _line(
     ]
     values_text = pl.concat_str(shown, separator="; ", ignore_nulls=True)
     return [
-        pl.col("facility"),
-        pl.col("unit"),
-        pl.col("month"),
-        pl.lit(source.kind).alias("source"),
-        item.alias("item"),
-        item_zh.alias("item_zh"),
-        pl.col("_gas").alias("gas"),
-        pl.lit(calculator.id).alias("formula"),
+        *line_head(source, item, item_zh, pl.col("_gas"), calculator.id),
         act.struct.field("value").alias("activity"),
         pl.lit(activity.unit).alias("activity_unit"),
         act.struct.field("tier").alias("activity_tier"),

@@ -26,20 +26,8 @@ from dualcarbon.methodologies.registry import get_calculator
 GWP = "gwp"
 """The slot name of a line's GWP (not a calculator slot: it weights the calculator's gas)."""
 
-INPUT_STRUCT = pl.Struct(
-    {
-        "slot": pl.String,
-        "symbol": pl.String,
-        "value": pl.Float64,
-        "unit": pl.String,
-        "tier": pl.String,
-        "reference": pl.String,
-        "u": pl.Float64,
-        "distribution": pl.String,
-        "derived": pl.Boolean,
-    }
-)
-"""One input of a line, as the equation evaluator records it in the line's ``inputs`` list."""
+LINE_KEYS = ("line", "source", "input_row", "calculator")
+"""The columns of the inputs table that say which line an input belongs to."""
 
 INPUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "line": pl.Int64,
@@ -56,6 +44,27 @@ INPUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "distribution": pl.String,
     "derived": pl.Boolean,
 }
+
+INPUT_STRUCT = pl.Struct(
+    {name: dtype for name, dtype in INPUT_SCHEMA.items() if name not in LINE_KEYS}
+)
+"""One input of a line, as the equation evaluator records it in the line's ``inputs`` list."""
+
+
+def gwp_input(value: pl.Expr, reference: pl.Expr) -> list[pl.Expr]:
+    """The input fields of the GWP weighting a gas other than CO2 (a default of the
+    methodology's GWP set)."""
+    return [
+        pl.lit(GWP).alias("slot"),
+        pl.lit("GWP").alias("symbol"),
+        value.cast(pl.Float64).alias("value"),
+        pl.lit("tCO2e/t").alias("unit"),
+        pl.lit(Tier.DEFAULT.value).alias("tier"),
+        reference.alias("reference"),
+        pl.lit(None, pl.Float64).alias("u"),
+        pl.lit("normal").alias("distribution"),
+        pl.lit(False).alias("derived"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -142,15 +151,7 @@ def line_inputs(lines: pl.DataFrame) -> pl.DataFrame:
                 "source",
                 "input_row",
                 pl.lit(calculator.id).alias("calculator"),
-                pl.lit(GWP).alias("slot"),
-                pl.lit("GWP").alias("symbol"),
-                pl.col("gwp").cast(pl.Float64).alias("value"),
-                pl.lit("tCO2e/t").alias("unit"),
-                pl.lit(Tier.DEFAULT.value).alias("tier"),
-                pl.col("gwp_ref").alias("reference"),
-                pl.lit(None, pl.Float64).alias("u"),
-                pl.lit("normal").alias("distribution"),
-                pl.lit(False).alias("derived"),
+                *gwp_input(pl.col("gwp"), pl.col("gwp_ref")),
                 pl.lit(len(calculator.slots)).alias("_order"),
             )
         )
