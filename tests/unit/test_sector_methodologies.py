@@ -14,6 +14,7 @@ Defaults (the factor files say how sure each is):
 from __future__ import annotations
 
 import io
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -228,7 +229,7 @@ def test_mass_balance_uncertainty_has_the_exact_sensitivities() -> None:
 
 
 def test_a_material_without_a_default_needs_its_carbon_content() -> None:
-    flows = [{"month": 1, "material": "其他", "amount": 10, "amount_ref": "秤"}]
+    flows = [{"month": 1, "material": "其他", "flow": "输入", "amount": 10, "amount_ref": "秤"}]
     problems = _problems(_inventory("cn-mee-steel-2024", carbon_flows=flows))
     assert [(sheet, row, field) for sheet, row, field, _ in problems] == [
         ("carbon_flows", 1, "material")
@@ -326,3 +327,104 @@ def test_the_charts_take_each_sources_colour_from_its_methodology_file() -> None
         source = methodology.source(kind)
         assert source is not None and source.colour is not None
         assert source.colour.lower() in svg.lower()
+
+
+# -- what a review found by typing the mistakes users make ----------------------------------------
+
+
+def test_oxides_given_in_part_are_refused_not_replaced_by_the_default() -> None:
+    """CaO and MgO of the clinker typed, the non-carbonate columns left blank: the user meant a
+    measured factor; a silent fall back to 0.535 would hide the gap."""
+    clinker = [
+        {"month": 1, "clinker_output": 1000, "clinker_output_ref": "秤", "cao_clinker": 65.2,
+         "mgo_clinker": 2.4, "oxides_ref": "全分析"}
+    ]  # fmt: skip
+    problems = _problems(_inventory("cn-mee-cement-2024", clinker=clinker))
+    assert {(row, field) for _, row, field, _ in problems} == {
+        (1, "cao_noncarbonate"),
+        (1, "mgo_noncarbonate"),
+    }
+
+
+def test_a_negative_computed_factor_and_percentages_over_100_are_refused() -> None:
+    clinker = [
+        {"month": 1, "clinker_output": 1000, "clinker_output_ref": "秤", "cao_clinker": 1.0,
+         "cao_noncarbonate": 5.0, "mgo_clinker": 0.0, "mgo_noncarbonate": 0.0,
+         "oxides_ref": "全分析"}
+    ]  # fmt: skip
+    problems = _problems(_inventory("cn-mee-cement-2024", clinker=clinker))
+    assert [(row, field) for _, row, field, _ in problems] == [(1, "cao_clinker")]
+    assert "negative" in problems[0][3]
+    series = [
+        {"month": 1, "aluminium_output": 100, "aluminium_output_ref": "计量",
+         "anode_sulphur": 200, "anode_ref": "化验"}
+    ]  # fmt: skip
+    problems = _problems(_inventory("cn-mee-aluminium-2024", electrolysis=series))
+    assert [(field, rule) for _, _, field, rule in problems] == [
+        ("anode_sulphur", "a percentage is at most 100")
+    ]
+
+
+def test_every_typed_value_names_its_evidence_whatever_its_tier() -> None:
+    clinker = [
+        {"month": 1, "clinker_output": 1000, "clinker_output_ref": "秤", "clinker_factor": 0.52,
+         "clinker_factor_tier": "calculated"},
+        {"month": 2, "clinker_output": 1000, "clinker_output_ref": "秤", "clinker_factor": 0.53,
+         "clinker_factor_tier": "default"},
+    ]  # fmt: skip
+    problems = _problems(_inventory("cn-mee-cement-2024", clinker=clinker))
+    rules = {row: rule for _, row, field, rule in problems if field == "clinker_factor_ref"}
+    assert set(rules) == {1, 2}
+    assert "calculation" in rules[1] and "source and clause" in rules[2]  # each row its own rule
+
+
+def test_a_blank_flow_is_refused_not_taken_as_input() -> None:
+    flows = [{"month": 1, "material": "粗钢", "amount": 10, "amount_ref": "钢坯秤"}]
+    problems = _problems(_inventory("cn-mee-steel-2024", carbon_flows=flows))
+    assert [(row, field) for _, row, field, _ in problems] == [(1, "flow")]
+
+
+def test_each_problem_is_reported_once() -> None:
+    """Anode CO2, CF4 and C2F6 read the same electrolysis rows: an output without its meter is
+    one problem, not three; a misspelt clinker type is one problem, not two."""
+    series = [{"month": 1, "aluminium_output": 100}]
+    problems = _problems(_inventory("cn-mee-aluminium-2024", electrolysis=series))
+    assert [(row, field) for _, row, field, _ in problems] == [(1, "aluminium_output_ref")]
+    clinker = [
+        {"month": 1, "clinker_type": "硅酸盐水泥熟科", "clinker_output": 1000,
+         "clinker_output_ref": "秤"}
+    ]  # fmt: skip
+    problems = _problems(_inventory("cn-mee-cement-2024", clinker=clinker))
+    assert [(row, field) for _, row, field, _ in problems] == [(1, "clinker_type")]
+
+
+def test_a_computed_value_names_the_evidence_it_was_computed_from() -> None:
+    result = account(_inventory("cn-mee-cement-2024", clinker=CLINKER))
+    factor = result.inputs.filter(pl.col("slot") == "clinker_factor", pl.col("derived"))
+    assert factor["reference"].to_list() == ["全分析 02"]
+    unused = result.inputs.filter(pl.col("slot") == "cao_clinker")
+    assert unused["line"].to_list() == factor["line"].to_list()  # listed only where used
+
+
+def test_typed_defaults_with_the_same_reference_are_separate_inputs() -> None:
+    """Two lines typing different defaults that cite the same appendix: each keeps its own value
+    and u in the budget (only a catalogue factor, id@version, is one input shared by lines)."""
+    clinker = [
+        {"month": 1, "clinker_output": 10_000, "clinker_output_ref": "秤",
+         "clinker_factor": 0.535, "clinker_factor_u": 0.01, "clinker_factor_tier": "default",
+         "clinker_factor_ref": "附录A"},
+        {"month": 2, "clinker_output": 10_000, "clinker_output_ref": "秤",
+         "clinker_factor": 0.292, "clinker_factor_u": 0.05, "clinker_factor_tier": "default",
+         "clinker_factor_ref": "附录A"},
+    ]  # fmt: skip
+    result = account(_inventory("cn-mee-cement-2024", clinker=clinker))
+    expected = math.hypot(10_000 * 0.01, 10_000 * 0.05)
+    assert account_uncertainty(result).u == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_inventory_without_rows_accounts_to_zero_and_writes_valid_json() -> None:
+    result = account(_inventory("cn-mee-steel-2024"))
+    assert result.total() == 0.0 and result.lines.height == 0
+    document = account_uncertainty(result).to_json()
+    assert document["relative_U"] is None
+    json.dumps(document, allow_nan=False)

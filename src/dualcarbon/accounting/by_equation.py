@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from dualcarbon.accounting.context import RunContext, line_head, source_columns
-from dualcarbon.accounting.evidence import RULES
+from dualcarbon.accounting.evidence import CALCULATED_RULE, RULES
 from dualcarbon.accounting.inputs import INPUT_STRUCT, gwp_input
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import problems_where
@@ -51,6 +51,9 @@ class _Resolved:
     distribution: pl.Series
     reported: pl.Series | None = None
     """Rows already refused for this slot (a default the catalogue lacks): not reported again."""
+
+
+_TIERS = {tier.value for tier in Tier}
 
 
 def by_equation(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
@@ -123,6 +126,15 @@ def _listed_inputs(work: pl.DataFrame, calculator: Calculator) -> pl.Series:
     parts = []
     for order, slot in enumerate(calculator.slots):
         column = pl.col(f"_slot_{slot.name}")
+        listed = column.struct.field("value").is_not_null()
+        if slot.used_by == "derive":  # an input of a derivation is listed where it was used
+            users = [
+                pl.col(f"_slot_{other.name}").struct.field("derived")
+                for other in calculator.slots
+                if (derivation := calculator.derivation(other)) is not None
+                and slot.name in derivation.inputs
+            ]
+            listed = listed & pl.any_horizontal(users) if users else pl.lit(False)
         parts.append(
             rows.select(
                 "_index",
@@ -136,7 +148,10 @@ def _listed_inputs(work: pl.DataFrame, calculator: Calculator) -> pl.Series:
                 column.struct.field("u").alias("u"),
                 column.struct.field("distribution").alias("distribution"),
                 column.struct.field("derived").alias("derived"),
-            ).filter(pl.col("value").is_not_null())
+                listed.alias("_listed"),
+            )
+            .filter(pl.col("_listed"))
+            .drop("_listed")
         )
     parts.append(
         rows.filter(pl.col("_gas") != "CO2").select(
@@ -145,13 +160,13 @@ def _listed_inputs(work: pl.DataFrame, calculator: Calculator) -> pl.Series:
             *gwp_input(pl.col("_gwp"), pl.col("_gwp_ref")),
         )
     )
-    listed = (
+    gathered = (
         pl.concat(parts, how="vertical_relaxed")
         .sort("_index", "_order")
         .group_by("_index", maintain_order=True)
         .agg(pl.struct(*(f.name for f in INPUT_STRUCT.fields)).alias("inputs"))
     )
-    return rows.select("_index").join(listed, on="_index", how="left")["inputs"]
+    return rows.select("_index").join(gathered, on="_index", how="left")["inputs"]
 
 
 def _resolve(
@@ -186,30 +201,31 @@ def _resolve(
             else pl.Series([slot.tiers[0].value] * height, dtype=pl.String)
         )
         allowed = [t.value for t in slot.tiers]
+        wrong_tier = typed & ~tier.is_in(allowed)
+        if slot.tier_column and table.column(slot.tier_column).choices:
+            # a word outside the column's choices is reported once, by the table check
+            wrong_tier = wrong_tier & tier.is_in(list(table.column(slot.tier_column).choices))
         ctx.problems += problems_where(
             ctx.inventory,
             table.name,
-            frame.with_columns(_bad=typed & ~tier.is_in(allowed)),
+            frame.with_columns(_bad=wrong_tier),
             pl.col("_bad"),
             slot.tier_column or slot.column,
             f"{slot.name_en}: tier must be one of {', '.join(allowed)}",
         )
         reference = frame[slot.evidence_column] if slot.evidence_column else nothing
-        unnamed = (
-            typed
-            & tier.is_in([t.value for t in RULES])
-            & (reference.is_null() | (reference.str.strip_chars() == ""))
-        )
-        if unnamed.any():
-            rule = RULES.get(Tier(tier.filter(unnamed)[0]), "")
-            ctx.problems += problems_where(
-                ctx.inventory,
-                table.name,
-                frame.with_columns(_unnamed=unnamed),
-                pl.col("_unnamed"),
-                slot.evidence_column or slot.column,
-                f"{slot.name_en} ({slot.symbol}): {rule}",
-            )
+        if slot.evidence_column:
+            unnamed = typed & (reference.is_null() | (reference.str.strip_chars() == ""))
+            for claimed in tier.filter(unnamed).unique().to_list():
+                rule = RULES.get(Tier(claimed), CALCULATED_RULE) if claimed in _TIERS else ""
+                ctx.problems += problems_where(
+                    ctx.inventory,
+                    table.name,
+                    frame.with_columns(_unnamed=unnamed & (tier == claimed)),
+                    pl.col("_unnamed"),
+                    slot.evidence_column,
+                    f"{slot.name_en} ({slot.symbol}): {rule or 'a typed value names its source'}",
+                )
         u = (
             frame[slot.u_column].cast(pl.Float64) * scale
             if slot.u_column
@@ -245,18 +261,58 @@ def _resolve(
         ready = found.value.is_null()
         for series in inputs.values():
             ready = ready & series.is_not_null()
+        # a row that types some of the derivation's columns but not all: the user meant the
+        # derivation, and a silent fall back to the default would hide the gap
+        typed_inputs = [calculator.slot(name) for name in derivation.inputs]
+        typed_inputs = [s for s in typed_inputs if s.column is not None]
+        if typed_inputs:
+            some = pl.Series([False] * height)
+            for input_slot in typed_inputs:
+                some = some | frame[str(input_slot.column)].is_not_null()
+            partial = found.value.is_null() & some & ~ready
+            for input_slot in typed_inputs:
+                gap = partial & frame[str(input_slot.column)].is_null()
+                if gap.any():
+                    ctx.problems += problems_where(
+                        ctx.inventory,
+                        table.name,
+                        frame.with_columns(_gap=gap),
+                        pl.col("_gap"),
+                        str(input_slot.column),
+                        f"{slot.name_en} ({slot.symbol}) is computed from "
+                        f"{', '.join(str(t.column) for t in typed_inputs)}: give all of them "
+                        "(0 where there is none), or none and the default applies",
+                    )
         if ready.any():
             with np.errstate(all="ignore"):
                 computed = derivation.evaluate(
                     {name: s.fill_null(np.nan).to_numpy() for name, s in inputs.items()}
                 )
             derived_value = pl.Series(np.broadcast_to(computed, (height,)).astype(float))
+            negative = ready & (derived_value < 0)
+            if negative.any():
+                first_input = next((str(t.column) for t in typed_inputs), slot.column or "month")
+                ctx.problems += problems_where(
+                    ctx.inventory,
+                    table.name,
+                    frame.with_columns(_negative=negative),
+                    pl.col("_negative"),
+                    first_input,
+                    f"{slot.name_en} ({slot.symbol}) computed from this row is negative "
+                    f"({slot.derive.equation}): check the values",
+                )
+            evidence = (
+                pl.concat_list([resolved[name].reference for name in derivation.inputs])
+                .list.drop_nulls()
+                .list.unique(maintain_order=True)
+                .list.join("; ")
+            )
             found = _Resolved(
                 found.value.zip_with(~ready, derived_value),
                 found.tier.zip_with(
                     ~ready, pl.Series([slot.derive.when.value] * height, dtype=pl.String)
                 ),
-                found.reference,
+                found.reference.zip_with(~ready, frame.select(evidence).to_series()),
                 found.u,
                 ready,
                 found.distribution,
@@ -280,6 +336,11 @@ def _default(
         if named
         else pl.Series([template] * frame.height, dtype=pl.String)
     )
+    unfilled = empty  # rows refused here or by the table check: not reported again as missing
+    for name in named:  # a word outside the choices is reported by the table check
+        choices = table.column(name).choices
+        if choices:
+            empty = empty & frame[name].is_in(list(choices))
     values: dict[str, float] = {}
     refs: dict[str, str] = {}
     for key in keys.filter(empty).unique().drop_nulls().to_list():
@@ -311,7 +372,7 @@ def _default(
         found.u,
         found.derived,
         found.distribution,
-        empty & ~keys.is_in(list(values)),
+        unfilled & ~fill,
     )
 
 
@@ -358,10 +419,10 @@ def _line(
     shown = [
         pl.when(pl.col(f"_slot_{slot.name}").struct.field("value").is_not_null()).then(
             pl.format(
-                "{} = {} {}",
+                "{} = {}{}",
                 pl.lit(slot.symbol),
                 pl.col(f"_slot_{slot.name}").struct.field("value").round_sig_figs(6),
-                pl.lit(slot.unit),
+                pl.lit("" if slot.unit == "1" else f" {slot.unit}"),
             )
         )
         for slot in calculator.slots

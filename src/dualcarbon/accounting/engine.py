@@ -67,10 +67,11 @@ def account(
         parts.append(evaluate(ctx, source))
     production_input = _production(ctx) if "power_unit" in methodology.indicators else None
     if ctx.problems:
-        raise InputError(sorted(ctx.problems, key=_problem_order))
-    lines = pl.concat([p for p in parts if p.height], how="diagonal_relaxed")
-    if not lines.height:
-        lines = pl.DataFrame(schema=LINE_SCHEMA)
+        raise InputError(sorted(_once(ctx.problems), key=_problem_order))
+    filled = [p for p in parts if p.height]
+    lines = (
+        pl.concat(filled, how="diagonal_relaxed") if filled else pl.DataFrame(schema=LINE_SCHEMA)
+    )
     lines = (
         lines.select(
             [
@@ -120,6 +121,15 @@ def _refs_in(lines: pl.DataFrame) -> set[str]:
     listed = lines.select(pl.col("inputs").explode().struct.field("reference")).to_series()
     used.update(listed.unique().drop_nulls().to_list())
     return used
+
+
+def _once(problems: list[InputProblem]) -> list[InputProblem]:
+    """Each problem once: sources that read the same table (anode CO2, CF4 and C2F6 read the
+    electrolysis rows) find the same missing evidence."""
+    seen: dict[tuple[object, ...], InputProblem] = {}
+    for p in problems:
+        seen.setdefault((p.file, p.rule, p.field, p.sheet, p.row, repr(p.value)), p)
+    return list(seen.values())
 
 
 def _problem_order(problem: InputProblem) -> tuple[str, int, str]:

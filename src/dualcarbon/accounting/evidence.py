@@ -21,6 +21,10 @@ from dualcarbon.errors import InputProblem
 from dualcarbon.methodologies.definition import Methodology
 from dualcarbon.methodologies.registry import Slot, get_calculator
 
+CALCULATED_RULE = "a calculated or supplied value names its calculation or document"
+"""The rule for a value typed in a sector table with any other tier: every typed value there
+names where it comes from (the equation evaluator applies it)."""
+
 RULES = {
     Tier.MEASURED: "a measured value names its instrument or meter record",
     Tier.LAB: "a laboratory value names its analysis report",

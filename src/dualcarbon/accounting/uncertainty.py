@@ -81,10 +81,10 @@ class AccountingUncertainty:
             "method": self.method,
             "value": self.value,
             "u": self.u,
-            "k": self.k,
+            "k": _finite(self.k),
             "U": self.U,
             "coverage": self.coverage,
-            "relative_U": self.relative_U,
+            "relative_U": _finite(self.relative_U),
             "interval": list(self.interval),
             "trials": self.trials,
             "by_source": [s.__dict__ for s in self.by_source],
@@ -92,6 +92,12 @@ class AccountingUncertainty:
             "inputs_without_u": self.inputs_without_u,
             "lines": [{"line": line, "u": u} for line, u in self.line_u],
         }
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no NaN or Infinity: a coverage factor with no spread, a relative U of a zero
+    total, are written as null."""
+    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,11 @@ def _variants(lines: pl.DataFrame, inputs: pl.DataFrame) -> list[tuple[_Variant,
 
 
 def _inputs_of(
-    variant: _Variant, equation: Equation, part: pl.DataFrame, inputs: pl.DataFrame
+    variant: _Variant,
+    equation: Equation,
+    part: pl.DataFrame,
+    inputs: pl.DataFrame,
+    catalogue_refs: list[str],
 ) -> pl.DataFrame:
     """Long table: one row per (line, input of the equation) with the input's key and u.
 
@@ -155,7 +165,9 @@ def _inputs_of(
         name_zh, name_en = ("全球变暖潜势", "GWP") if slot is None else (slot.name_zh, slot.name_en)
         mine = places.join(inputs.filter(pl.col("slot") == name), on="line", how="left")
         ref = pl.col("reference")
-        shared = (pl.col("tier") == Tier.DEFAULT.value) & ref.is_not_null() & (ref != "")
+        # one input shared by every line using it: a factor of the catalogue (id@version); a
+        # default typed into the inventory is the line's own, whatever its reference says
+        shared = (pl.col("tier") == Tier.DEFAULT.value) & ref.is_in(catalogue_refs)
         own = pl.format("line {}: {}", pl.col("line"), pl.lit(name))
         rows.append(
             mine.select(
@@ -201,9 +213,17 @@ def account_uncertainty(
     top: int = 10,
 ) -> AccountingUncertainty:
     lines = result.lines.filter(pl.col("counted")).sort("line")
+    if not lines.height:  # nothing counted: nothing to propagate
+        trials_run = trials if method == "mcm" else None
+        return AccountingUncertainty(
+            method, 0.0, 0.0, math.nan, 0.0, coverage, (0.0, 0.0), trials_run, (), (), 0
+        )
     inputs = result.inputs.join(lines.select("line"), on="line", how="semi")
     variants = [(v, v.equation(), part) for v, part in _variants(lines, inputs)]
-    slots = pl.concat([_inputs_of(v, equation, part, inputs) for v, equation, part in variants])
+    refs = list(result.factors)
+    slots = pl.concat(
+        [_inputs_of(v, equation, part, inputs, refs) for v, equation, part in variants]
+    )
     factors = _factor_uncertainties(result)
     is_factor = pl.col("key").is_in(list(factors))
     slots = slots.with_columns(

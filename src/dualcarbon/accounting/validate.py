@@ -79,6 +79,8 @@ def check_table(inventory: Inventory, name: str) -> tuple[pl.DataFrame, list[Inp
             )
         if column.dtype is pl.Float64 and column.name not in {"emission_factor"}:
             rules.append((pl.col(column.name) < 0, column.name, "must not be negative"))
+        if column.unit == "%":
+            rules.append((pl.col(column.name) > 100, column.name, "a percentage is at most 100"))
         if column.dtype is pl.Float64:
             rules.append(
                 (
