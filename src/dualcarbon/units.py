@@ -8,6 +8,7 @@ them as printed in the standards.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -56,8 +57,10 @@ Quantity = ureg.Quantity
 Unit = ureg.Unit
 
 
+@lru_cache(maxsize=4096)
 def parse_unit(text: str) -> Any:
-    """Parse a unit as printed in a standard or an input file (``万Nm³``, ``GJ/t``, ``tC/GJ``)."""
+    """Parse a unit as printed in a standard or an input file (``万Nm³``, ``GJ/t``, ``tC/GJ``).
+    Units are immutable, so a spelling is parsed once."""
     try:
         return ureg.parse_units(text)
     except (

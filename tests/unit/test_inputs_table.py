@@ -4,11 +4,13 @@ GB/T 32150 references."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
 from dualcarbon.accounting.engine import account
-from dualcarbon.accounting.inputs import line_inputs
+from dualcarbon.accounting.inputs import input_datum, line_inputs
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
 from dualcarbon.accounting.result import result_to_json
 from dualcarbon.demo import demo_inventory_path
@@ -145,3 +147,15 @@ def test_a_process_factor_typed_in_kg_is_held_in_the_calculators_unit() -> None:
     factor = result.inputs.filter(pl.col("slot") == "emission_factor").row(0, named=True)
     assert (factor["value"], factor["unit"], factor["u"]) == pytest.approx((0.44, "t/t", 0.004))
     assert "440" in result.lines["explanation_zh"].item()
+
+
+def test_every_input_of_every_example_is_a_datum() -> None:
+    """The inputs table is the spine's datum column by column (decision 0014): each row read
+    out is a valid Datum (unit parses, u not negative, a tier, its evidence)."""
+    examples = Path(__file__).parents[2] / "examples"
+    paths = [demo_inventory_path(), *sorted(examples.glob("*-2025.yaml"))]
+    for path in paths:
+        result = account(read_inventory(path))
+        data = [input_datum(entry) for entry in result.inputs.to_dicts()]
+        assert len(data) == result.inputs.height > 0
+        assert all(d.provenance.reference for d in data if d.provenance.tier != "calculated")

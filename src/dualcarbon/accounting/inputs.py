@@ -16,11 +16,13 @@ uncertainty and unit are. The evaluators of new sectors will write this table di
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
-from dualcarbon.datum import Tier
+from dualcarbon.datum import Datum, Provenance, Tier
 from dualcarbon.methodologies.registry import get_calculator
 
 GWP = "gwp"
@@ -65,6 +67,18 @@ def gwp_input(value: pl.Expr, reference: pl.Expr) -> list[pl.Expr]:
         pl.lit("normal").alias("distribution"),
         pl.lit(False).alias("derived"),
     ]
+
+
+def input_datum(entry: Mapping[str, Any]) -> Datum:
+    """One row of the inputs table as the spine's datum: value, unit, u and provenance (tier
+    and evidence). The table holds these fields column by column, for speed; a row read out is
+    checked as a datum (its unit parses, its u is not negative, its tier is a tier)."""
+    return Datum(
+        value=entry["value"],
+        unit=entry["unit"],
+        u=entry["u"],
+        provenance=Provenance(tier=Tier(entry["tier"]), reference=entry["reference"] or ""),
+    )
 
 
 @dataclass(frozen=True)

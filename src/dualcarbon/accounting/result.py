@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from dualcarbon.accounting.inputs import GWP, INPUT_STRUCT, line_inputs
+from dualcarbon.accounting.inputs import INPUT_STRUCT, input_datum, line_inputs
 from dualcarbon.factors.model import Factor
 from dualcarbon.methodologies.registry import get_calculator
 
@@ -167,19 +167,20 @@ def _trace(row: Mapping[str, Any], lang: str, own: Sequence[Mapping[str, Any]]) 
     calculator = get_calculator(row["formula"])
     inputs: dict[str, Any] = {}
     for entry in own:
+        datum = input_datum(entry)
         shown: dict[str, Any] = {
             "symbol": entry["symbol"],
-            "value": entry["value"],
-            "unit": entry["unit"],
-            "tier": entry["tier"],
+            "value": datum.value,
+            "unit": datum.unit,
+            "tier": datum.provenance.tier.value,
             "ref": entry["reference"],
         }
-        if entry["u"] is not None:
-            shown["u"] = entry["u"]
+        if datum.u is not None:
+            shown["u"] = datum.u
         if entry["derived"]:
             derivation = calculator.slot(entry["slot"]).derive
             shown["derived"] = derivation.equation if derivation else True
-        if entry["slot"] != GWP and calculator.slot(entry["slot"]).line_column == "activity":
+        if entry["slot"] == calculator.activity_slot.name:
             shown["instrument"] = row["instrument"]
             shown["instrument_flag"] = row[
                 "instrument_flag_zh" if lang == "zh" else "instrument_flag_en"
