@@ -368,7 +368,7 @@ def run_pandas(root: Path, sources: list[str]) -> dict[str, dict[str, float]]:
         running = stopped_minutes.loc[source].reindex(calendar, fill_value=0) < VALID_MINUTES
         # CO2 [% vol dry] to mg/m³ at 273.15 K, 101.325 kPa: φ/100 · M/V_m · 1e6; flow at stack
         # conditions to dry standard flow Q_sn (HJ 75-2017, GB/T 16157-1996 §7)
-        co2_mg_m3 = hourly["co2"] / 100 * 44.01 / 22.414 * 1e6
+        co2_mg_m3 = hourly["co2"] / 100 * 44.01 / 22.4 * 1e6  # M/22.4 as HJ 75-2017 (decision 0016)
         dry_standard_flow = (
             hourly["flow"]
             * 273.15

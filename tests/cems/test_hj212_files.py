@@ -308,9 +308,9 @@ def test_a_crashed_sink_leaves_no_stale_lock(tmp_path: Path) -> None:
 
 def test_the_pipeline_reads_the_day_files_once(tmp_path: Path) -> None:
     """Two hours of the worked example (tests/cems/test_mass.py: 12 % CO2 dry, 1 500 000 m³/h
-    at 130 °C, 101.0 kPa, 8 % moisture → 219.600 t CO2/h), stored by the sink in four writes,
+    at 130 °C, 101.0 kPa, 8 % moisture → 219.737 t CO2/h), stored by the sink in four writes,
     each rewriting the day's file: the pipeline finds 120 minutes, two measured hours and
-    2 × 219.600 t, not a row twice."""
+    2 × 219.737 t, not a row twice."""
     from dualcarbon.cems import pipeline
 
     sink = ParquetSink(tmp_path)
@@ -337,4 +337,4 @@ def test_the_pipeline_reads_the_day_files_once(tmp_path: Path) -> None:
     assert hourly.column("status").to_pylist() == ["measured", "measured"]
     annual = done.annual
     assert isinstance(annual, pa.Table)
-    assert annual.column("co2_t")[0].as_py() == pytest.approx(2 * 219.600, rel=1e-5)
+    assert annual.column("co2_t")[0].as_py() == pytest.approx(2 * 219.737, rel=1e-5)

@@ -16,12 +16,12 @@ from dualcarbon.cems import mass, pipeline
 #   273.15 / (273.15 + 130)       = 273.15 / 403.15          = 0.677 539 4
 #   p_s / 101.325                 = 101.0 / 101.325           = 0.996 792 5
 #   Q_sn = 1 500 000 × 0.677 539 4 × 0.996 792 5 × 0.92       = 932 005.3 m³/h
-#   ρ_CO2 = 44.01 / 22.414                                    = 1.963 505 kg/m³
-#   c = 0.12 × 1.963 505 kg/m³ = 0.235 620 6 kg/m³            = 235 620.6 mg/m³
-#   E = 235 620.6 mg/m³ × 932 005.3 m³/h × 10⁻⁹ t/mg          = 219.600 t/h
+#   ρ_CO2 = 44.01 / 22.4 (HJ 75-2017's molar volume)          = 1.964 732 kg/m³
+#   c = 0.12 × 1.964 732 kg/m³ = 0.235 767 9 kg/m³            = 235 767.9 mg/m³
+#   E = 235 767.9 mg/m³ × 932 005.3 m³/h × 10⁻⁹ t/mg          = 219.737 t/h
 WORKED_QSN = 932_005.3
-WORKED_C = 235_620.6
-WORKED_E = 219.600
+WORKED_C = 235_767.9
+WORKED_E = 219.737
 
 
 def test_worked_example_standard_dry_flow() -> None:
@@ -41,12 +41,25 @@ def test_worked_example_hourly_mass() -> None:
     )
 
 
-def test_one_percent_co2_is_19635_mg_per_m3() -> None:
-    # 1 % vol = 0.01 × 44.01/22.414 kg/m³ = 0.019 635 kg/m³ (with 22.4 L/mol it would be
-    # 19 647 mg/m³, the figure in metrology-sources §6.3: 0.06 % apart).
-    assert mass.co2_mass_concentration(1.0) == pytest.approx(19_635.0, abs=0.5)
+def test_one_percent_co2_is_19647_mg_per_m3() -> None:
+    # 1 % vol = 0.01 × 44.01/22.4 kg/m³ = 19 647.3 mg/m³, with the molar volume HJ 75-2017
+    # converts µmol/mol to mg/m³ with (M/22.4)
+    assert mass.co2_mass_concentration(1.0) == pytest.approx(19_647.3, abs=0.05)
     density = mass.CO2_DENSITY_KG_PER_M3
-    assert density == pytest.approx(1.963505, abs=1e-6)
+    assert density == pytest.approx(1.964732, abs=1e-6)
+
+
+def test_a_loggers_mg_per_m3_goes_and_comes_back_exactly() -> None:
+    """Issue 14, item 4: the receiver converted mg/m³ to % with 22.4 L/mol and the pipeline back
+    with 22.414, so every hour from logger data was 0.0625 % low. One molar volume now: the
+    logger's mg/m³ is the mass concentration the pipeline uses, to the last bit."""
+    from dualcarbon.cems.hj212.codes import CO2_MG_PER_M3_PER_PERCENT
+
+    for sent in (235_767.8, 19_647.32, 1.0, 987_654.321):
+        percent = sent / CO2_MG_PER_M3_PER_PERCENT
+        assert mass.co2_mass_concentration(percent) == pytest.approx(sent, rel=1e-15)
+    assert "{V_M}" not in "".join(step.sql for step in pipeline.steps())
+    assert repr(mass.V_M_L_PER_MOL) in "".join(step.sql for step in pipeline.steps())
 
 
 def test_flow_already_at_standard_dry_conditions_is_unchanged() -> None:

@@ -30,11 +30,14 @@ P0_KPA = 101.325
 M_CO2_G_PER_MOL = 44.01
 """Molar mass of CO2 [g/mol] (44.009, rounded as the CEMS literature uses it)."""
 
-V_M_L_PER_MOL = 22.414
-"""Molar volume of an ideal gas at 273.15 K, 101.325 kPa [L/mol]."""
+V_M_L_PER_MOL = 22.4
+"""Molar volume at 273.15 K, 101.325 kPa [L/mol], as HJ 75-2017 converts µmol/mol to mg/m³
+(M/22.4: SO2 64/22.4 = 2.86). The one molar volume of the CEMS code: the HJ 212 receiver's
+mg/m³ ↔ % conversion, the pipeline's SQL and the uncertainty all use it, so a logger's value
+goes and comes back exactly (docs/decisions/0016-cems-molar-volume.md)."""
 
 CO2_DENSITY_KG_PER_M3 = M_CO2_G_PER_MOL / V_M_L_PER_MOL
-"""Ideal-gas density of CO2 at standard conditions [kg/m³] = 1.963 50 (44.01/22.414)."""
+"""Density of CO2 at standard conditions [kg/m³] = 1.964 73 (44.01/22.4)."""
 
 
 def standard_dry_flow(flow: float, temperature: float, pressure: float, moisture: float) -> float:
@@ -89,17 +92,17 @@ def co2_mass_concentration(co2: float) -> float:
     Returns
     -------
     float
-        c [mg/m³] (dry, 273.15 K, 101.325 kPa); 1 % vol is 19 635 mg/m³.
+        c [mg/m³] (dry, 273.15 K, 101.325 kPa); 1 % vol is 19 647.3 mg/m³.
 
     References
     ----------
     Ideal-gas conversion M/V_m (HJ 75-2017 converts µmol/mol to mg/m³ by M/22.4, recalled);
-    M = 44.01 g/mol, V_m = 22.414 L/mol [3].
+    M = 44.01 g/mol, V_m = 22.4 L/mol (:data:`V_M_L_PER_MOL`).
 
     Examples
     --------
     >>> round(co2_mass_concentration(1.0))
-    19635
+    19647
     """
     return co2 / 100.0 * CO2_DENSITY_KG_PER_M3 * 1e6
 
@@ -142,7 +145,7 @@ def hourly_co2_mass(
     Examples
     --------
     >>> round(hourly_co2_mass(12.0, 1_500_000.0, 130.0, 101.0, 8.0), 2)
-    219.6
+    219.74
     """
     return co2_mass_rate(
         co2_mass_concentration(co2), standard_dry_flow(flow, temperature, pressure, moisture)

@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from dualcarbon.cems import out_of_control as ooc
 from dualcarbon.cems.engines import DuckDBEngine, SparkEngine, SqlEngine
+from dualcarbon.cems.mass import M_CO2_G_PER_MOL, V_M_L_PER_MOL
 
 Engine = Literal["duckdb", "spark"]
 
@@ -68,9 +69,23 @@ def steps() -> list[Step]:
         key=lambda entry: entry.name,
     )
     return [
-        Step(name=entry.name.removesuffix(".sql").split("_", 1)[1], sql=entry.read_text("utf-8"))
+        Step(
+            name=entry.name.removesuffix(".sql").split("_", 1)[1],
+            sql=_with_constants(entry.read_text("utf-8")),
+        )
         for entry in files
     ]
+
+
+SQL_CONSTANTS = {"{M_CO2}": M_CO2_G_PER_MOL, "{V_M}": V_M_L_PER_MOL}
+"""Constants the SQL names rather than repeats: one molar mass and one molar volume for the
+receiver, the pipeline (DuckDB and Spark) and the uncertainty (:mod:`dualcarbon.cems.mass`)."""
+
+
+def _with_constants(sql: str) -> str:
+    for name, value in SQL_CONSTANTS.items():
+        sql = sql.replace(name, repr(float(value)))
+    return sql
 
 
 @dataclass(frozen=True)

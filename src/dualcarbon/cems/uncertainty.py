@@ -20,7 +20,7 @@ Qsn       flow at standard conditions, dry                               m³/h
 m         CO2 mass in the hour (one hour of operation)                   t
 ========  =============================================================  ===================
 
-``rho`` = M/V_m = 44.01 g/mol ÷ 22.414 L/mol = 1.963 50 kg/m³, the constant of
+``rho`` = M/V_m = 44.01 g/mol ÷ 22.4 L/mol = 1.964 73 kg/m³, the constant of
 :mod:`dualcarbon.cems.mass` (the pipeline's formulas; :func:`hourly_mass` is its vectorised twin
 and a test checks they agree), treated as exact: the ideal-gas approximation (CO2 at 0 °C
 departs from it by under 1 %) is a convention shared by CEMS and reporting, not a measurement
@@ -59,7 +59,7 @@ T0 = T0_K
 P0 = P0_KPA
 """Standard pressure [kPa]."""
 RHO_CO2 = CO2_DENSITY_KG_PER_M3
-"""CO2 density at standard conditions [kg/m³], 44.01/22.414 = 1.963 50, the pipeline's value."""
+"""CO2 density at standard conditions [kg/m³], 44.01/22.4 = 1.964 73, the pipeline's value."""
 
 EQUATIONS = (
     "Qsn = Qs * 273.15 / (273.15 + t) * p / 101.325 * (1 - Xsw / 100)",

@@ -29,16 +29,13 @@ from typing import Any
 import yaml
 
 from dualcarbon.cems.hj212.errors import FieldError
+from dualcarbon.cems.mass import M_CO2_G_PER_MOL, V_M_L_PER_MOL
 from dualcarbon.cems.schema import FLAGS, PARAMETERS
 from dualcarbon.guards.safe_yaml import safe_load
 
 log = logging.getLogger("dualcarbon.cems.hj212")
 
-CO2_MOLAR_MASS = 44.01
-"""[g/mol]"""
-MOLAR_VOLUME = 22.4
-"""[L/mol] at 273.15 K and 101.325 kPa, the value HJ 75-2017 uses for mg/m³ ↔ µmol/mol."""
-CO2_MG_PER_M3_PER_PERCENT = CO2_MOLAR_MASS / MOLAR_VOLUME * 1e4
+CO2_MG_PER_M3_PER_PERCENT = M_CO2_G_PER_MOL / V_M_L_PER_MOL * 1e4
 """[mg/m³ per % vol] ≈ 19 647."""
 
 INPUTS = ("velocity", "area", "ambient_pressure")
