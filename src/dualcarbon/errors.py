@@ -135,5 +135,19 @@ class InputError(DualcarbonError, ValueError):
         super().__init__(f"{len(self.problems)} problem(s) in input:\n{lines}")
 
 
+class AlreadyStoredError(DualcarbonError, ValueError):
+    """The same inventory is stored already for its organisation, facility and year: submitting
+    it again would count it twice (a changed file is a correction, submitted as one)."""
+
+    def __init__(self, inventory_id: int, source: str) -> None:
+        self.inventory_id = inventory_id
+        self.source = source
+        super().__init__(
+            f"该清单已保存（清单编号 {inventory_id}，{source}），未重复保存；如需修改请提交更正 / "
+            f"this inventory is stored already (inventory {inventory_id}, {source}); nothing was "
+            "stored again. To change it, submit a corrected inventory"
+        )
+
+
 class StoreError(DualcarbonError, RuntimeError):
     """The store refused an operation (for example changing a stored result)."""

@@ -149,3 +149,27 @@ def test_evidence_verify_names_tampering(tmp_path: Path) -> None:
     caught = runner.invoke(app, ["evidence", "verify", "--database", database])
     assert caught.exit_code == 1
     assert "#0" in caught.output and "altered" in caught.output
+
+
+def test_store_refuses_a_file_stored_already(tmp_path: Path) -> None:
+    """Issue 14, item 3: `account --store` refuses a file already stored, as the web does; the
+    second run stores nothing and says so in Chinese and English."""
+    from sqlalchemy import create_engine, func, select
+
+    from dualcarbon.store.models import StoredInventory, StoredResult
+
+    database = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    env = {"DUALCARBON_DATABASE_URL": database}
+    first = runner.invoke(app, ["account", str(demo_inventory_path()), "--store"], env=env)
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["account", str(demo_inventory_path()), "--store"], env=env)
+    assert again.exit_code == 1
+    assert "已保存" in again.output and "stored already" in again.output
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        counts = [
+            connection.scalar(select(func.count()).select_from(table))
+            for table in (StoredInventory, StoredResult)
+        ]
+    engine.dispose()
+    assert counts == [1, 1]

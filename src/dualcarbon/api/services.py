@@ -94,6 +94,7 @@ from dualcarbon.store.repository import (
     result_payload,
     save_inventory,
     save_result,
+    stored_inventory,
     sync_factors,
 )
 
@@ -472,16 +473,7 @@ def _same_inventory(
     session: Session, organisation: Organisation, facility: str, inventory: Inventory
 ) -> StoredInventory | None:
     """An inventory with the same content already stored for this facility and year."""
-    return session.scalar(
-        select(StoredInventory)
-        .join(Facility, StoredInventory.facility_id == Facility.id)
-        .where(
-            Facility.organisation_id == organisation.id,
-            Facility.name == facility,
-            StoredInventory.year == inventory.header.year,
-            StoredInventory.digest == inventory.digest(),
-        )
-    )
+    return stored_inventory(session, organisation.name, facility, inventory)
 
 
 def _named_inventory(inventory: Inventory, organisation: Organisation) -> None:

@@ -10,6 +10,7 @@ from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.cli.console import console
 from dualcarbon.cli.summary import print_summary, print_uncertainty
 from dualcarbon.demo import demo_inventory_path, demo_register_path
+from dualcarbon.errors import AlreadyStoredError
 from dualcarbon.i18n import Lang, pick
 from dualcarbon.io import read_inventory
 from dualcarbon.io.register_files import read_register
@@ -26,7 +27,14 @@ def run_demo(output: Path, lang: Lang) -> None:
     print_summary(result, lang)
     print_uncertainty(spread, lang)
     database = output / "dualcarbon.sqlite"
-    result_id = store_result(inventory, result, url=f"sqlite:///{database.resolve()}")
+    try:
+        stored = (
+            pick(lang, "结果编号", "result id")
+            + " "
+            + str(store_result(inventory, result, url=f"sqlite:///{database.resolve()}"))
+        )
+    except AlreadyStoredError as exc:  # a second `make run`: the demo is in the store already
+        stored = pick(lang, "清单编号", "inventory") + f" {exc.inventory_id}"
     report_zh = write_html(result, output / "demo-report.html", lang="zh", uncertainty=spread)
     report_en = write_html(result, output / "demo-report.en.html", lang="en", uncertainty=spread)
     result_json = output / "demo-result.json"
@@ -40,7 +48,4 @@ def run_demo(output: Path, lang: Lang) -> None:
     console.print(f"  {pick(lang, 'HTML 报告', 'HTML report')}: {report_zh.resolve()}")
     console.print(f"  {pick(lang, '英文报告', 'English report')}: {report_en.resolve()}")
     console.print(f"  JSON: {result_json.resolve()}")
-    console.print(
-        f"  {pick(lang, '数据库', 'store')}: {database.resolve()} "
-        f"({pick(lang, '结果编号', 'result id')} {result_id})"
-    )
+    console.print(f"  {pick(lang, '数据库', 'store')}: {database.resolve()} ({stored})")

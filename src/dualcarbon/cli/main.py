@@ -98,7 +98,11 @@ def account(
     if store:
         from dualcarbon.ledger.archive import store_result
 
-        result_id = store_result(inventory, result)
+        try:
+            result_id = store_result(inventory, result)
+        except DualcarbonError as exc:  # stored already, or the store refused it
+            errors.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
         errors.print(
             pick(language, f"已保存，结果编号 {result_id}", f"stored as result {result_id}")
         )

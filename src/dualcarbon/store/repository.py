@@ -185,6 +185,24 @@ def load_inventory(row: StoredInventory) -> Inventory:
     return inventory
 
 
+def stored_inventory(
+    session: Session, organisation: str, facility: str, inventory: Inventory
+) -> StoredInventory | None:
+    """The inventory of the same content already stored for this organisation, facility and
+    year, if any (the web and ``account --store`` refuse to submit it again)."""
+    return session.scalar(
+        select(StoredInventory)
+        .join(Facility, StoredInventory.facility_id == Facility.id)
+        .join(Organisation, Facility.organisation_id == Organisation.id)
+        .where(
+            Organisation.name == organisation,
+            Facility.name == facility,
+            StoredInventory.year == inventory.header.year,
+            StoredInventory.digest == inventory.digest(),
+        )
+    )
+
+
 def save_inventory(
     session: Session, organisation: str, facility: str, inventory: Inventory
 ) -> StoredInventory:
