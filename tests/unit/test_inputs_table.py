@@ -4,6 +4,7 @@ GB/T 32150 references."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -159,3 +160,18 @@ def test_every_input_of_every_example_is_a_datum() -> None:
         data = [input_datum(entry) for entry in result.inputs.to_dicts()]
         assert len(data) == result.inputs.height > 0
         assert all(d.provenance.reference for d in data if d.provenance.tier != "calculated")
+
+
+def test_no_nan_in_the_json_of_a_unit_without_heat_supply() -> None:
+    """Issue 14, item 3: a unit that supplied no heat has no heat rate (0/0). The export writes
+    null, names the fields and says why, and the document is valid JSON (no NaN)."""
+    inventory = read_inventory(demo_inventory_path())
+    production = inventory.tables["production"].with_columns(
+        pl.lit(0.0).alias("heat_supply"), pl.lit(0.0).alias("heat_ratio")
+    )
+    no_heat = Inventory(inventory.header, {**inventory.tables, "production": production})
+    document = account(no_heat).to_json_dict()
+    json.dumps(document, allow_nan=False, default=str)
+    row = document["production"][0]
+    assert row["heat_intensity"] is None
+    assert "heat_intensity" in row["undefined"]["fields"] and row["undefined"]["reason_zh"]

@@ -9,6 +9,7 @@ are computed from the lines on demand, and the JSON export nests them as a tree
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -270,4 +271,23 @@ def _signed_sum(frame: pl.DataFrame) -> float:
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return frame.drop("_row", strict=False).to_dicts()
+    """Rows as JSON objects. JSON has no NaN or Infinity: an undefined figure (a heat rate of a
+    unit that supplied no heat, 0/0) is null, and the row says which and why in ``undefined``."""
+    records = []
+    for record in frame.drop("_row", strict=False).to_dicts():
+        undefined = [
+            name
+            for name, value in record.items()
+            if isinstance(value, float) and not math.isfinite(value)
+        ]
+        for name in undefined:
+            record[name] = None
+        if undefined:
+            record["undefined"] = {
+                "fields": undefined,
+                "reason_zh": "分母为零（如该机组无供热或无发电），该指标无定义",
+                "reason_en": "the denominator is zero (e.g. no heat or no power supplied by this "
+                "unit): the figure is undefined",
+            }
+        records.append(record)
+    return records
