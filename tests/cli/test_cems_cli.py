@@ -68,8 +68,8 @@ def steady_day_csv(folder: Path) -> Path:
 
 def test_import_then_run(tmp_path: Path) -> None:
     """A day of steady minutes of the worked example (tests/cems/test_mass.py: 12 % CO2 dry,
-    1 500 000 m³/h at 130 °C, 101.0 kPa, 8 % moisture → 219.600 t CO2 per hour) imported from
-    CSV and run through the pipeline: 24 measured hours, 24 × 219.600 t."""
+    1 500 000 m³/h at 130 °C, 101.0 kPa, 8 % moisture → 219.737 t CO2 per hour) imported from
+    CSV and run through the pipeline: 24 measured hours, 24 × 219.737 t."""
     data = steady_day_csv(tmp_path)
     root = tmp_path / "minutes"
     out = runner.invoke(app, ["cems", "import", str(data), "--root", str(root), "--source", "A1"])
@@ -79,14 +79,14 @@ def test_import_then_run(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     annual = json.loads(out.stdout)["annual"]
     assert [row["source"] for row in annual] == ["A1"]
-    assert annual[0]["co2_t"] == pytest.approx(24 * 219.600, rel=1e-4)
+    assert annual[0]["co2_t"] == pytest.approx(24 * 219.737, rel=1e-4)
     again = runner.invoke(app, ["cems", "import", str(data), "--root", str(root), "--source", "A1"])
     assert again.exit_code == 1  # the same minutes twice: refused, nothing written
 
 
 def test_compare_from_the_pipeline_with_a_monitoring_plan(tmp_path: Path) -> None:
-    """Two days of the worked example's steady stack (219.600 t CO2 per hour, tests/cems/
-    test_mass.py) for unit #1 in January: the January row of #1 carries 48 × 219.6 t; the
+    """Two days of the worked example's steady stack (219.737 t CO2 per hour, tests/cems/
+    test_mass.py) for unit #1 in January: the January row of #1 carries 48 × 219.737 t; the
     plan's monitor uncertainties give it a non-zero U; months without CEMS data are not rows."""
     rows = ["time,co2,o2,flow,temperature,pressure,moisture"]
     rows += [
@@ -120,7 +120,7 @@ def test_compare_from_the_pipeline_with_a_monitoring_plan(tmp_path: Path) -> Non
         if line.startswith("│")
     ]
     assert [(row[0], row[1]) for row in table] == [("#1", "1")]
-    assert float(table[0][2].replace(",", "")) == pytest.approx(48 * 219.600, rel=1e-3)
+    assert float(table[0][2].replace(",", "")) == pytest.approx(48 * 219.737, rel=1e-3)
 
 
 def test_run_with_out_of_control_periods(tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ def test_run_with_out_of_control_periods(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     (year,) = json.loads(out.stdout)["annual"]
     assert (year["n_measured"], year["n_substituted"]) == (22, 2)
-    assert year["co2_t"] == pytest.approx(24 * 219.600, rel=1e-4)
+    assert year["co2_t"] == pytest.approx(24 * 219.737, rel=1e-4)
 
     periods.write_text(
         "source,parameter,start,end\nA1,so2,2024-03-01T10:00,2024-03-01T09:00\n", encoding="utf-8"
