@@ -173,3 +173,19 @@ def test_store_refuses_a_file_stored_already(tmp_path: Path) -> None:
         ]
     engine.dispose()
     assert counts == [1, 1]
+
+
+def test_uncertainty_with_nothing_stated_says_so_rather_than_plus_minus_zero(
+    tmp_path: Path,
+) -> None:
+    """Issue 14, item 6: a total with no stated uncertainty on any input is not "± 0"."""
+    inventory = tmp_path / "steel.yaml"
+    inventory.write_text(
+        "inventory: {organisation: 测试, year: 2025, methodology: cn-mee-steel-2024}\n"
+        "carbon_flows:\n"
+        "  - {month: 1, material: 石灰石, flow: 输入, amount: 1000, amount_ref: 地磅}\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(app, ["account", str(inventory), "--uncertainty", "gum", "--lang", "zh"])
+    assert out.exit_code == 0, out.output
+    assert "无法评定" in out.output and "± 0 tCO2e" not in out.output

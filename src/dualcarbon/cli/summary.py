@@ -119,6 +119,18 @@ def print_uncertainty(found: AccountingUncertainty, lang: Lang) -> None:
     method = (
         pick(lang, "GUM 传播律", "GUM") if found.method == "gum" else pick(lang, "蒙特卡洛", "MCM")
     )
+    if found.u == 0:  # "± 0" would claim an exact total; nothing was stated to propagate
+        console.print(
+            pick(
+                lang,
+                f"排放总量 {found.value:,.0f} tCO2e：没有任何输入量给出不确定度"
+                "（计量器具最大允许误差、检测报告的不确定度或缺省值的不确定度），"
+                "无法评定，并非 ± 0。",
+                f"Total {found.value:,.0f} tCO2e: no input states an uncertainty (a meter's MPE, a "
+                "report's u, a default's range), so none can be evaluated; this is not ± 0.",
+            )
+        )
+        return
     console.print(
         pick(lang, "排放总量", "Total")
         + f" {found.value:,.0f} ± {found.U:,.0f} tCO2e (k = {found.k:.2f}, "
