@@ -32,7 +32,7 @@ from dualcarbon.accounting.inputs import INPUT_STRUCT, gwp_input
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import problems_where
 from dualcarbon.datum import Tier
-from dualcarbon.errors import DualcarbonError, FactorNotFoundError
+from dualcarbon.errors import DualcarbonError, FactorNotFoundError, InputProblem
 from dualcarbon.methodologies.definition import SourceRule
 from dualcarbon.methodologies.registry import Calculator, Slot, get_calculator
 from dualcarbon.methodologies.tables import TABLES, Table
@@ -82,11 +82,11 @@ def by_equation(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
             missing = missing & ~reported
         if missing.any():
             field = slot.column or calculator.item_column or "month"
-            ctx.problems += problems_where(
-                ctx.inventory,
-                table.name,
-                frame.with_columns(_missing=missing),
-                pl.col("_missing"),
+            ctx.problems += _rows_where(
+                ctx,
+                table,
+                frame,
+                missing,
                 field,
                 f"{slot.name_en} ({slot.symbol}) is missing and has no default or derivation",
             )
@@ -205,11 +205,11 @@ def _resolve(
         if slot.tier_column and table.column(slot.tier_column).choices:
             # a word outside the column's choices is reported once, by the table check
             wrong_tier = wrong_tier & tier.is_in(list(table.column(slot.tier_column).choices))
-        ctx.problems += problems_where(
-            ctx.inventory,
-            table.name,
-            frame.with_columns(_bad=wrong_tier),
-            pl.col("_bad"),
+        ctx.problems += _rows_where(
+            ctx,
+            table,
+            frame,
+            wrong_tier,
             slot.tier_column or slot.column,
             f"{slot.name_en}: tier must be one of {', '.join(allowed)}",
         )
@@ -218,11 +218,11 @@ def _resolve(
             unnamed = typed & (reference.is_null() | (reference.str.strip_chars() == ""))
             for claimed in tier.filter(unnamed).unique().to_list():
                 rule = RULES.get(Tier(claimed), CALCULATED_RULE) if claimed in _TIERS else ""
-                ctx.problems += problems_where(
-                    ctx.inventory,
-                    table.name,
-                    frame.with_columns(_unnamed=unnamed & (tier == claimed)),
-                    pl.col("_unnamed"),
+                ctx.problems += _rows_where(
+                    ctx,
+                    table,
+                    frame,
+                    unnamed & (tier == claimed),
                     slot.evidence_column,
                     f"{slot.name_en} ({slot.symbol}): {rule or 'a typed value names its source'}",
                 )
@@ -273,11 +273,11 @@ def _resolve(
             for input_slot in typed_inputs:
                 gap = partial & frame[str(input_slot.column)].is_null()
                 if gap.any():
-                    ctx.problems += problems_where(
-                        ctx.inventory,
-                        table.name,
-                        frame.with_columns(_gap=gap),
-                        pl.col("_gap"),
+                    ctx.problems += _rows_where(
+                        ctx,
+                        table,
+                        frame,
+                        gap,
                         str(input_slot.column),
                         f"{slot.name_en} ({slot.symbol}) is computed from "
                         f"{', '.join(str(t.column) for t in typed_inputs)}: give all of them "
@@ -292,11 +292,11 @@ def _resolve(
             negative = ready & (derived_value < 0)
             if negative.any():
                 first_input = next((str(t.column) for t in typed_inputs), slot.column or "month")
-                ctx.problems += problems_where(
-                    ctx.inventory,
-                    table.name,
-                    frame.with_columns(_negative=negative),
-                    pl.col("_negative"),
+                ctx.problems += _rows_where(
+                    ctx,
+                    table,
+                    frame,
+                    negative,
                     first_input,
                     f"{slot.name_en} ({slot.symbol}) computed from this row is negative "
                     f"({slot.derive.equation}): check the values",
@@ -321,6 +321,15 @@ def _resolve(
     if template is not None:
         found = _default(ctx, table, frame, slot, template, found)
     return found
+
+
+def _rows_where(
+    ctx: RunContext, table: Table, frame: pl.DataFrame, mask: pl.Series, field: str, rule: str
+) -> list[InputProblem]:
+    """A problem for each row of ``frame`` where ``mask`` (a series over its rows) holds."""
+    return problems_where(
+        ctx.inventory, table.name, frame.with_columns(_mask=mask), pl.col("_mask"), field, rule
+    )
 
 
 def _default(
