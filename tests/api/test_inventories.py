@@ -341,3 +341,61 @@ def test_an_import_is_lodged_as_evidence_and_proves(client: TestClient, world: W
     )
     document = client.get(f"/api/results/{response.json()['result']['id']}", headers=headers)
     assert own in document.json()["evidence"]
+
+
+# -- plausibility: findings to correct or acknowledge (issue 14, item 1) -------------------------
+
+
+def test_a_warning_answers_422_with_findings_and_is_acknowledged_by_query(
+    client: TestClient, world: World
+) -> None:
+    body = copy.deepcopy(GOOD)
+    body["fuel"].append(dict(body["fuel"][0]))  # the same record twice
+    row = len(body["fuel"])
+    url = f"/api/organisations/{world.org_a}/inventories"
+    before = _stored(world)
+    refused = client.post(url, json=body, headers=world.bearer("enterprise"))
+    assert refused.status_code == 422, refused.text
+    answer = refused.json()
+    (finding,) = answer["findings"]
+    assert (finding["code"], finding["severity"], finding["row"], finding["key"]) == (
+        "duplicate_row",
+        "warning",
+        row,
+        str(row),
+    )
+    assert "与第 1 行完全相同" in finding["rule_zh"]
+    assert answer["problems"][0]["row"] == row
+    assert _stored(world) == before
+
+    no_reason = client.post(
+        url,
+        params={"accept": f"duplicate_row:{row}"},
+        json=body,
+        headers=world.bearer("enterprise"),
+    )
+    assert (
+        no_reason.status_code == 422 and no_reason.json()["problems"][0]["field"] == "accept_reason"
+    )
+    wrong = client.post(
+        url,
+        params={"accept": "duplicate_row:99", "accept_reason": "两批次"},
+        json=body,
+        headers=world.bearer("enterprise"),
+    )
+    assert wrong.status_code == 422 and "matches no warning" in wrong.text
+    assert _stored(world) == before
+
+    accepted = client.post(
+        url,
+        params={"accept": f"duplicate_row:{row}", "accept_reason": "两批次同量入炉"},
+        json=body,
+        headers=world.bearer("enterprise"),
+    )
+    assert accepted.status_code == 201, accepted.text
+    document = client.get(
+        f"/api/results/{accepted.json()['result']['id']}", headers=world.bearer("verifier")
+    ).json()
+    (kept,) = [f for f in document["findings"] if f["code"] == "duplicate_row"]
+    assert kept["accepted"]["reason"] == "两批次同量入炉"
+    assert kept["accepted"]["by"] == world.email("enterprise")

@@ -178,6 +178,10 @@ def excel_inventory(folder: Path, facility: str) -> bytes:
     )
     header = book[HEADER_SHEET]
     header["B2"], header["B3"] = ORG_A, facility
+    # fuel only, as the JSON inventory: the example's other rows would not match these units
+    for sheet in book.worksheets:
+        if sheet.title not in (HEADER_SHEET, "fuel") and sheet.max_row > 2:
+            sheet.delete_rows(3, sheet.max_row - 2)
     fuel = book["fuel"]
     column = {cell.value: cell.column for cell in fuel[1]}
     for i in range(ROWS):

@@ -189,3 +189,63 @@ def test_uncertainty_with_nothing_stated_says_so_rather_than_plus_minus_zero(
     out = runner.invoke(app, ["account", str(inventory), "--uncertainty", "gum", "--lang", "zh"])
     assert out.exit_code == 0, out.output
     assert "无法评定" in out.output and "± 0 tCO2e" not in out.output
+
+
+def _doubled_row(tmp_path: Path) -> tuple[Path, int]:
+    """The demo inventory with its fourth fuel row entered twice (a duplicate_row warning)."""
+    import yaml
+
+    data = yaml.safe_load(demo_inventory_path().read_text(encoding="utf-8"))
+    data["fuel"].append(dict(data["fuel"][3]))
+    path = tmp_path / "台账.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path, len(data["fuel"])
+
+
+def test_a_warning_stops_account_until_accepted_with_a_reason(tmp_path: Path) -> None:
+    """Issue 14, item 1: a warning is acknowledged explicitly (--accept CODE:ROW and a reason);
+    the acknowledgement, who gave it and why go into the stored result, whose digest the
+    evidence log keeps."""
+    from sqlalchemy import create_engine, select
+
+    from dualcarbon.store.models import StoredResult
+
+    inventory, row = _doubled_row(tmp_path)
+    database = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    env = {"DUALCARBON_DATABASE_URL": database, "DUALCARBON_LANG": "zh"}
+    refused = runner.invoke(app, ["account", str(inventory), "--store"], env=env)
+    assert refused.exit_code == 1
+    assert f"第 {row} 行" in refused.output and f"--accept duplicate_row:{row}" in refused.output
+    assert str(tmp_path) not in refused.output  # the file's name, not the machine's folders
+
+    no_reason = runner.invoke(
+        app, ["account", str(inventory), "--accept", f"duplicate_row:{row}"], env=env
+    )
+    assert no_reason.exit_code == 2 and "理由" in no_reason.output
+
+    accepted = runner.invoke(
+        app,
+        [
+            "account",
+            str(inventory),
+            "--store",
+            "--accept",
+            f"duplicate_row:{row}",
+            "--accept-reason",
+            "4月两批次同量入炉",
+            "--accepted-by",
+            "张工",
+        ],
+        env=env,
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert "已由 张工 确认：4月两批次同量入炉" in accepted.output
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        stored = json.loads(connection.scalar(select(StoredResult.result_json)) or "{}")
+    engine.dispose()
+    (finding,) = [f for f in stored["findings"] if f["code"] == "duplicate_row"]
+    assert finding["row"] == row and finding["accepted"]["by"] == "张工"
+    assert finding["accepted"]["reason"] == "4月两批次同量入炉"
+    verified = runner.invoke(app, ["evidence", "verify"], env=env)
+    assert verified.exit_code == 0, verified.output

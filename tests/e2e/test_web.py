@@ -261,3 +261,39 @@ def test_publish_a_footprint_and_read_its_report(
     expect(page.locator("svg").first).to_be_visible()
     page.screenshot(path=str(screenshots / "web-footprint-report.png"), full_page=True)
     page.close()
+
+
+def test_a_warning_is_acknowledged_on_the_upload_page(
+    browser: Browser, server: Site, screenshots: Path, tmp_path: Path
+) -> None:
+    """Issue 14, item 1: a row entered twice stops the upload with the finding, in Chinese, and
+    a checkbox; ticked, with a reason, the same file is accounted and the result page shows who
+    acknowledged what and why."""
+    text = demo_inventory_path().read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if '"#1", month: 1, fuel: coal' in line)
+    doubled = tmp_path / "重复行.yaml"
+    doubled.write_text(text.replace(first, f"{first}\n{first}", 1), encoding="utf-8")
+
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    _login(page, server.url, "manager@plant.cn")
+    page.goto(f"{server.url}/organisations/{server.plant}")
+    results_before = page.locator("#results tbody tr").count()
+    page.set_input_files("#upload-file", str(doubled))
+    page.click("#upload")
+    findings = page.locator("#findings")
+    expect(findings).to_contain_text("duplicate_row")
+    expect(findings).to_contain_text("与第 1 行完全相同")
+    expect(findings).to_contain_text("第 2 行")
+    page.screenshot(path=str(screenshots / "web-upload-findings.png"), full_page=True)
+    expect(page.locator("#results tbody tr")).to_have_count(results_before)  # nothing stored
+
+    page.check("#findings input[name=accept][value='duplicate_row:2']")
+    page.fill("#accept-reason", "1月两批次同量入炉，见皮带秤日报")
+    page.set_input_files("#upload-file", str(doubled))
+    page.click("#upload")
+    expect(page.locator("#total")).to_be_visible()
+    accepted = page.locator("#findings .accepted")
+    expect(accepted).to_contain_text("manager@plant.cn")
+    expect(accepted).to_contain_text("1月两批次同量入炉，见皮带秤日报")
+    page.screenshot(path=str(screenshots / "web-result-findings.png"), full_page=True)
+    page.close()

@@ -9,7 +9,7 @@ lines on demand (:mod:`dualcarbon.accounting.result`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -17,10 +17,18 @@ from dualcarbon import __version__
 from dualcarbon.accounting.by_equation import by_equation
 from dualcarbon.accounting.context import RunContext
 from dualcarbon.accounting.evidence import unnamed_evidence
+from dualcarbon.accounting.findings import (
+    Acceptance,
+    FindingsError,
+    acknowledge,
+    not_checked,
+    unused,
+)
 from dualcarbon.accounting.fuel_combustion import fuel_combustion
 from dualcarbon.accounting.indirect import indirect
 from dualcarbon.accounting.instruments import apply_register
 from dualcarbon.accounting.inventory import Inventory
+from dualcarbon.accounting.plausibility import plausibility_findings
 from dualcarbon.accounting.power import power_indicators
 from dualcarbon.accounting.process import process, recovered
 from dualcarbon.accounting.result import LINE_SCHEMA, AccountingResult, ResultMeta
@@ -38,12 +46,18 @@ def account(
     methodology: Methodology | None = None,
     catalogue: FactorCatalogue | None = None,
     register: Register | None = None,
+    accept: Sequence[Acceptance] = (),
+    plausibility: bool = True,
 ) -> AccountingResult:
     """Account an inventory by its methodology; raises :class:`InputError` on any bad input.
 
     With a ``register`` of measuring instruments, every metered amount is tied to its instrument:
     readings of an instrument overdue or failed in their month lose the ``measured`` tier, and the
     instrument's accuracy gives their uncertainty (:mod:`dualcarbon.accounting.instruments`).
+
+    The figures are then checked for plausibility and completeness
+    (:mod:`dualcarbon.accounting.plausibility`): an error finding, or a warning no ``accept``
+    covers, raises :class:`FindingsError`; the result carries the others, with who accepted what.
     """
     methodology = methodology or get_methodology(inventory.header.methodology)
     catalogue = catalogue or default_catalogue()
@@ -90,6 +104,14 @@ def account(
     if register is not None:
         lines = apply_register(lines, register, inventory.header.year).select(list(LINE_SCHEMA))
     production = None if production_input is None else power_indicators(lines, production_input)
+    findings = (
+        acknowledge(plausibility_findings(ctx, lines, production), accept)
+        if plausibility
+        else [not_checked(inventory.source)]
+    )
+    stale = unused(findings, accept)
+    if stale or any(finding.open for finding in findings):
+        raise FindingsError(findings, stale)
     used = _refs_in(lines)
     ctx.factors_used = {ref: f for ref, f in ctx.factors_used.items() if ref in used}
     meta = ResultMeta(
@@ -109,6 +131,7 @@ def account(
         lines=lines,
         production=production,
         factors={ref: ctx.factors_used[ref] for ref in meta.factors},
+        findings=tuple(findings),
     )
 
 

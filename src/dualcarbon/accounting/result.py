@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
+from dualcarbon.accounting.findings import Finding
 from dualcarbon.accounting.inputs import INPUT_STRUCT, input_datum, line_inputs
 from dualcarbon.factors.model import Factor
 from dualcarbon.methodologies.registry import get_calculator
@@ -97,6 +98,8 @@ class AccountingResult:
     lines: pl.DataFrame
     production: pl.DataFrame | None = None
     factors: Mapping[str, Factor] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    """Plausibility notes and acknowledged warnings (:mod:`dualcarbon.accounting.findings`)."""
 
     @cached_property
     def inputs(self) -> pl.DataFrame:
@@ -262,6 +265,7 @@ def result_to_json(result: AccountingResult, *, lang: str = "zh") -> dict[str, A
             }
             for ref, f in result.factors.items()
         },
+        "findings": [finding.to_json() for finding in result.findings],
         "tree": tree,
     }
 

@@ -94,6 +94,11 @@ class Problem(BaseModel):
 class ErrorBody(BaseModel):
     detail: str
     problems: list[Problem] = Field(default_factory=list)
+    findings: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="plausibility findings of a refused inventory (code, severity, rule_zh, "
+        "rule_en, basis, sheet, row, field, key): acknowledge a warning with accept=CODE:KEY",
+    )
 
 
 # -- accounts ------------------------------------------------------------------------------------

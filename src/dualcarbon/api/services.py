@@ -15,7 +15,7 @@ import json
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 
 from dualcarbon.accounting.engine import account
+from dualcarbon.accounting.findings import Acceptance
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.api import audit
@@ -499,17 +500,20 @@ def import_inventory(
     organisation_id: int,
     inventory: Inventory,
     ledger: Signer,
+    accept: Sequence[Acceptance] = (),
 ) -> ImportOutcome:
     """Account an inventory for an organisation and store inventory and result, all or nothing.
 
     The inventory must name the organisation it is imported into. The organisation's stored
     instrument register, if any, ties readings to their instruments as ``dualcarbon account
-    --register`` does. Bad input raises :class:`InputError` before anything is written.
+    --register`` does. Bad input raises :class:`InputError`, and figures that fail the
+    plausibility checks (an error, or a warning ``accept`` does not cover) raise
+    :class:`FindingsError`, before anything is written.
     """
     organisation = organisation_for(
         session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
     )
-    return _store_submission(session, principal, organisation, inventory, ledger, None)
+    return _store_submission(session, principal, organisation, inventory, ledger, None, accept)
 
 
 def correct_inventory(
@@ -519,6 +523,7 @@ def correct_inventory(
     inventory_id: int,
     inventory: Inventory,
     ledger: Signer,
+    accept: Sequence[Acceptance] = (),
 ) -> ImportOutcome:
     """Submit a corrected inventory for a stored one: a new inventory, a new result, and an
     evidence entry naming what it corrects. Nothing of the corrected inventory changes.
@@ -564,7 +569,7 @@ def correct_inventory(
         )
     if problems:
         raise InputError(problems)
-    return _store_submission(session, principal, organisation, inventory, ledger, corrected)
+    return _store_submission(session, principal, organisation, inventory, ledger, corrected, accept)
 
 
 def _store_submission(
@@ -574,11 +579,12 @@ def _store_submission(
     inventory: Inventory,
     ledger: Signer,
     corrects: StoredInventory | None,
+    accept: Sequence[Acceptance] = (),
 ) -> ImportOutcome:
     _named_inventory(inventory, organisation)
     register = load_register(session, organisation.name)
     end_reads(session)  # accounting takes seconds for a big inventory: hold no transaction
-    result = account(inventory, register=register)
+    result = account(inventory, register=register, accept=accept)
     prepared = prepare_result(result)  # rendered before the store's write turn is taken
     sync_factors(session)
     facility = inventory.header.facility or organisation.name
@@ -757,6 +763,40 @@ def _client_name(filename: str | None) -> str:
     plain = "".join(c for c in (filename or "") if ord(c) >= 32)  # no NUL or other controls
     name = PurePath(plain.replace("\\", "/")).name.strip()
     return name[:200] or "upload"
+
+
+def acceptances(principal: Principal, specs: Sequence[str], reason: str | None) -> list[Acceptance]:
+    """The warnings a user acknowledges with an upload (``CODE`` or ``CODE:KEY`` each), given
+    by that user, with the reason they typed (required: a verifier will ask why)."""
+    specs = [spec for spec in specs if spec.strip()]
+    if not specs:
+        return []
+    if not (reason and reason.strip()):
+        raise InputError(
+            [
+                InputProblem(
+                    REQUEST,
+                    "确认警告须说明理由 / say why the acknowledged figures are right",
+                    field="accept_reason",
+                )
+            ]
+        )
+    if len(specs) > MAX_ACCEPTANCES or len(reason) > MAX_REASON:
+        raise InputError(
+            [
+                InputProblem(
+                    REQUEST,
+                    f"at most {MAX_ACCEPTANCES} acknowledgements of at most "
+                    f"{MAX_REASON} characters of reason",
+                    field="accept",
+                )
+            ]
+        )
+    return [Acceptance.parse(spec, by=principal.email, reason=reason.strip()) for spec in specs]
+
+
+MAX_ACCEPTANCES = 200
+MAX_REASON = 2000
 
 
 def read_upload[T](

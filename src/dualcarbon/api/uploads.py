@@ -3,7 +3,7 @@ configured size, counted while it streams in (:func:`dualcarbon.api.limits.limit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -20,6 +20,13 @@ class Received:
     filename: str | None
     """The client's file name; ``None`` for a JSON body."""
     content: bytes
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    """The form's text fields (the upload page's acknowledged warnings and their reason)."""
+
+
+MAX_FORM_FIELDS = 210
+"""Text fields a form may send besides its file: a checkbox per warning acknowledged (at most
+:data:`dualcarbon.api.services.MAX_ACCEPTANCES`) and a reason; more are refused unread."""
 
 
 async def received_file(request: Request, limit: int) -> Received:
@@ -30,7 +37,7 @@ async def received_file(request: Request, limit: int) -> Received:
         return Received(None, await limited(request, limit).body())
     if media == "multipart/form-data":
         within = limited(request, limit, MULTIPART_SLACK)
-        async with within.form(max_files=1, max_fields=10) as form:
+        async with within.form(max_files=1, max_fields=MAX_FORM_FIELDS) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise InputError(
@@ -38,9 +45,13 @@ async def received_file(request: Request, limit: int) -> Received:
                 )
             content = await upload.read(limit + 1)
             name = upload.filename
+            fields: dict[str, list[str]] = {}
+            for key, value in form.multi_items():
+                if isinstance(value, str):
+                    fields.setdefault(key, []).append(value)
         if len(content) > limit:
             raise PayloadTooLargeError(limit)
-        return Received(name or "", content)
+        return Received(name or "", content, fields)
     raise UnsupportedMediaTypeError(
         f"send multipart/form-data (field 'file') or application/json, not {media or 'nothing'}"
     )
@@ -72,7 +83,7 @@ def upload_body(file_description: str, json_description: str) -> dict[str, Any]:
                             }
                         },
                         "required": ["file"],
-                        # the form is read with at most 10 fields; others are not looked at
+                        # the API reads the file only (acknowledgements are query parameters)
                         "additionalProperties": False,
                     }
                 },

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
+from dualcarbon.accounting.findings import FindingsError, Severity
 from dualcarbon.errors import InputError
 from dualcarbon.i18n import Lang, pick
 
@@ -30,3 +31,21 @@ def show_input_error(error: InputError, lang: Lang) -> None:
     )
     for problem in error.problems:
         errors.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
+
+
+def show_findings_error(error: FindingsError, lang: Lang) -> None:
+    """The findings that stop a run: errors to correct, warnings to correct or acknowledge."""
+    errors_found = sum(1 for f in error.open if f.severity is Severity.ERROR)
+    warnings_open = len(error.open) - errors_found
+    errors.print(
+        pick(
+            lang,
+            f"[bold red]数据合理性检查：{errors_found} 处错误须更正，{warnings_open} 处警告须更正或"
+            "确认（--accept 代码:行 --accept-reason 理由）；未计算、未保存任何内容：[/]",
+            f"[bold red]Plausibility checks: {errors_found} error(s) to correct, {warnings_open} "
+            "warning(s) to correct or acknowledge (--accept CODE:KEY --accept-reason WHY); nothing "
+            "was computed or stored:[/]",
+        )
+    )
+    for message in error.messages(lang):
+        errors.print(f"  • {message}", markup=False, highlight=False, soft_wrap=True)

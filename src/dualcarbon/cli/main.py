@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from dualcarbon.accounting.findings import Acceptance, FindingsError
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.cli import (
@@ -20,7 +21,13 @@ from dualcarbon.cli import (
 )
 from dualcarbon.cli import serve as server
 from dualcarbon.cli import users as _users  # noqa: F401  (adds list, deactivate … to `users`)
-from dualcarbon.cli.console import console, errors, print_json, show_input_error
+from dualcarbon.cli.console import (
+    console,
+    errors,
+    print_json,
+    show_findings_error,
+    show_input_error,
+)
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
 
@@ -72,6 +79,25 @@ def account(
         str | None,
         typer.Option(help="propagate uncertainty: gum (law of propagation) or mcm (Monte Carlo)"),
     ] = None,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            help="acknowledge a warning: CODE (all of that code) or CODE:KEY (the row or unit the "
+            "finding names); repeatable / 确认警告",
+        ),
+    ] = None,
+    accept_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--accept-reason",
+            help="why the accepted figures are right (required with --accept) / 确认理由",
+        ),
+    ] = None,
+    accepted_by: Annotated[
+        str | None,
+        typer.Option("--accepted-by", help="who accepts (default: the login name) / 确认人"),
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """Account an inventory file by its methodology."""
@@ -81,6 +107,7 @@ def account(
     language = _lang(lang)
     if uncertainty not in (None, "gum", "mcm"):
         raise typer.BadParameter("use gum or mcm", param_hint="--uncertainty")
+    acceptances = _acceptances(accept or [], accept_reason, accepted_by, language)
     try:
         inventory = read_inventory(inventory_file)
         instruments = None
@@ -88,9 +115,12 @@ def account(
             from dualcarbon.io.register_files import read_register
 
             instruments = read_register(register)
-        result = run(inventory, register=instruments)
+        result = run(inventory, register=instruments, accept=acceptances)
     except InputError as exc:
         show_input_error(exc, language)
+        raise typer.Exit(1) from None
+    except FindingsError as exc:
+        show_findings_error(exc, language)
         raise typer.Exit(1) from None
     except DualcarbonError as exc:
         errors.print(f"[red]{exc}[/]")
@@ -123,6 +153,25 @@ def account(
         if spread is not None:
             print_uncertainty(spread, language)
     _write_outputs(result, spread, document, html, json_out, language)
+
+
+def _acceptances(
+    specs: list[str], reason: str | None, by: str | None, lang: Lang
+) -> list[Acceptance]:
+    if not specs:
+        return []
+    if not (reason and reason.strip()):
+        raise typer.BadParameter(
+            pick(lang, "确认警告须说明理由（--accept-reason）", "say why the figures are right"),
+            param_hint="--accept-reason",
+        )
+    import getpass
+
+    who = (by or "").strip() or getpass.getuser()
+    try:
+        return [Acceptance.parse(spec, by=who, reason=reason.strip()) for spec in specs]
+    except DualcarbonError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--accept") from None
 
 
 def _write_outputs(

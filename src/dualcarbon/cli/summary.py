@@ -21,6 +21,18 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
     console.print(
         pick(lang, "排放总量", "Total emissions") + f": [bold green]{result.total():,.2f}[/] tCO2e"
     )
+    if result.findings:
+        console.print(pick(lang, "[bold]数据检查发现：[/]", "[bold]Findings:[/]"))
+        for finding in result.findings:
+            line = finding.message(lang)
+            if finding.accepted is not None:
+                given = finding.accepted
+                line += pick(
+                    lang,
+                    f"（已由 {given.by} 确认：{given.reason}）",
+                    f" (accepted by {given.by}: {given.reason})",
+                )
+            console.print(f"  • {line}", markup=False, highlight=False, soft_wrap=True)
     by_source = Table(title=pick(lang, "按排放源", "By source"))
     by_source.add_column(pick(lang, "排放源", "source"))
     by_source.add_column("tCO2e", justify="right")

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from dualcarbon.datum import Tier
 from dualcarbon.errors import DualcarbonError, FactorDataError
 from dualcarbon.guards.safe_yaml import safe_load
+from dualcarbon.methodologies.bands import Band
 from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.uncertainty.expression import Equation, ModelError, parse_equation
 from dualcarbon.units import conversion_factor
@@ -84,6 +85,11 @@ class Slot(_Frozen):
     derive: Derivation | None = None
     used_by: Literal["equation", "derive"] = Field(
         default="equation", description="whether the main equation or a derivation reads it"
+    )
+    plausible: Band | None = Field(
+        default=None,
+        description="where the value is believable (outside ``warn``: a warning to acknowledge) "
+        "and possible (outside ``refuse``: an error), in the slot's unit",
     )
     from_source: bool = Field(
         default=False,

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.errors import DualcarbonError
+from dualcarbon.i18n import Lang
 from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.methodologies.registry import CalculatorNotFoundError, get_calculator
 from dualcarbon.methodologies.tables import TABLES
@@ -395,10 +396,34 @@ class _Report:
             "production_table": self.production_table(),
             "factors": factors,
             "documents_checked": documents_checked,
+            "findings": self.findings(),
             "trace": (trace := self.trace()),
             "trace_summary": words["trace_summary"].format(n=len(trace)),
             "footer": words["footer"].format(engine=meta.engine),
         }
+
+    def findings(self) -> list[dict[str, str]]:
+        """The plausibility notes and the warnings someone acknowledged, with who and why."""
+        lang: Lang = "en" if self.lang == "en" else "zh"
+        shown = []
+        for finding in self.result.findings:
+            given = finding.accepted
+            shown.append(
+                {
+                    "severity": finding.severity.value,
+                    "label": finding.severity.label(lang),
+                    "code": finding.code,
+                    "where": finding.where(lang),
+                    "rule": finding.rule_zh if lang == "zh" else finding.rule_en,
+                    "basis": finding.basis,
+                    "accepted": ""
+                    if given is None
+                    else self.words["finding_accepted"].format(
+                        by=given.by, reason=given.reason, at=f"{given.at:%Y-%m-%d %H:%M} UTC"
+                    ),
+                }
+            )
+        return shown
 
     def meta_rows(self, methodology_title: str, document: str) -> list[tuple[str, str, str]]:
         meta = self.result.meta

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualcarbon import __version__
+from dualcarbon.accounting.findings import Finding, FindingsError
 from dualcarbon.api.body_limit import BodyLimit
 from dualcarbon.api.openapi import describe_errors
 from dualcarbon.api.pact import create_pact_app, mount_pact, pact_options
@@ -100,12 +101,12 @@ def error_response(
     detail: str,
     problems: Sequence[InputProblem] = (),
     headers: dict[str, str] | None = None,
+    findings: Sequence[Finding] = (),
 ) -> JSONResponse:
-    return JSONResponse(
-        {"detail": detail, "problems": [problem_json(p) for p in problems]},
-        status_code=status_code,
-        headers=headers,
-    )
+    body: dict[str, Any] = {"detail": detail, "problems": [problem_json(p) for p in problems]}
+    if findings:
+        body["findings"] = [{**f.to_json(), "value": _plain(f.value)} for f in findings]
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 async def _input_error(request: Request, exc: Exception) -> JSONResponse:
@@ -115,6 +116,37 @@ async def _input_error(request: Request, exc: Exception) -> JSONResponse:
         UNPROCESSABLE,
         f"{count} problem(s) in input; nothing was stored",
         exc.problems,
+    )
+
+
+async def _findings_error(request: Request, exc: Exception) -> JSONResponse:
+    """Figures that fail the plausibility checks: each open one as a problem (its rule in both
+    languages), and every finding, with its code and key for ``accept=CODE:KEY``."""
+    assert isinstance(exc, FindingsError)
+    problems = [
+        InputProblem(
+            f.file,
+            f"[{f.severity.value} {f.code}:{f.key}] {f.rule_zh} / {f.rule_en}",
+            field=f.field,
+            sheet=f.sheet,
+            row=f.row,
+            value=f.value,
+        )
+        for f in exc.open
+    ]
+    problems += [
+        InputProblem(
+            REQUEST,
+            f"accept={a.code}{':' + a.key if a.key else ''} matches no warning",
+            field="accept",
+        )
+        for a in exc.unused
+    ]
+    return error_response(
+        UNPROCESSABLE,
+        f"{len(problems)} finding(s) to correct or acknowledge; nothing was stored",
+        problems,
+        findings=exc.findings,
     )
 
 
@@ -205,6 +237,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else load_signer()
     )
     app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(FindingsError, _findings_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DualcarbonError, _dualcarbon_error)
     app.add_exception_handler(IntegrityError, _integrity_error)

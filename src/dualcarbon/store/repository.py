@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer, selectinload
 
+from dualcarbon.accounting.findings import Finding
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader
 from dualcarbon.accounting.result import AccountingResult, ResultMeta
 from dualcarbon.errors import StoreError
@@ -416,6 +417,7 @@ def load_result(row: StoredResult, catalogue: FactorCatalogue | None = None) -> 
         if production is None
         else pl.DataFrame(production, schema=TABLES["production"].schema),
         factors={ref: catalogue.get(ref) for ref in meta.factors},
+        findings=tuple(Finding.from_json(f) for f in payload.get("findings", [])),
     )
 
 

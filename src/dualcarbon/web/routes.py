@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.accounting.engine import production_table
+from dualcarbon.accounting.findings import Acceptance, Finding, FindingsError, Severity
 from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import principals, registers, services
 from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
@@ -42,6 +43,7 @@ from dualcarbon.errors import DualcarbonError, InputError, InputProblem, NotFoun
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.model import validate_product_system
 from dualcarbon.guards.safe_yaml import safe_load
+from dualcarbon.i18n import Lang
 from dualcarbon.ledger import commitments
 from dualcarbon.ledger.lodging import evidence_of_inventory
 from dualcarbon.pact import repository as pact_repository
@@ -239,6 +241,7 @@ def create_web(api: FastAPI) -> FastAPI:
         organisation_id: int,
         problems: list[Any] | None = None,
         status: int = 200,
+        findings: FindingsError | None = None,
     ) -> Response:
         lang = _lang(request)
         organisation = services.organisation_for(
@@ -332,6 +335,7 @@ def create_web(api: FastAPI) -> FastAPI:
             tiers=tiers,
             due=due,
             problems=problems,
+            findings=None if findings is None else _findings_view(findings, lang),
             can_upload=allowed(principal, Action.WRITE, Area.ACCOUNTING, organisation_id),
             intensity=intensity,
             inventories=inventories,
@@ -341,6 +345,46 @@ def create_web(api: FastAPI) -> FastAPI:
             footprints=footprints,
             footprint_done=_footprint_done(request),
         )
+
+    def _finding_row(finding: Finding, page_lang: str) -> dict[str, Any]:
+        lang: Lang = "en" if page_lang == "en" else "zh"
+        given = finding.accepted
+        return {
+            "severity": finding.severity.value,
+            "label": finding.severity.label(lang),
+            "code": finding.code,
+            "accept": f"{finding.code}:{finding.key}",
+            "can_accept": finding.severity is Severity.WARNING and given is None,
+            "where": finding.where(lang),
+            "rule": finding.rule_zh if lang == "zh" else finding.rule_en,
+            "basis": finding.basis,
+            "accepted": ""
+            if given is None
+            else WORDS[lang]["finding_accepted"].format(
+                by=given.by, reason=given.reason, at=f"{given.at:%Y-%m-%d %H:%M} UTC"
+            ),
+        }
+
+    def _findings_view(error: FindingsError, page_lang: str) -> list[dict[str, Any]]:
+        """The refused upload's findings, open ones first; a warning gets a checkbox."""
+        lang: Lang = "en" if page_lang == "en" else "zh"
+        shown = sorted(error.findings, key=lambda f: (not f.open, f.severity != "error"))
+        return [_finding_row(f, lang) for f in shown] + [
+            {
+                "severity": "error",
+                "label": Severity.ERROR.label(lang),
+                "code": a.code,
+                "accept": "",
+                "can_accept": False,
+                "where": "",
+                "rule": WORDS[lang]["accept_unused"].format(
+                    spec=f"{a.code}:{a.key}" if a.key else a.code
+                ),
+                "basis": "",
+                "accepted": "",
+            }
+            for a in error.unused
+        ]
 
     def _footprint_done(request: Request) -> str | None:
         published = request.query_params.get("published", "")
@@ -375,6 +419,11 @@ def create_web(api: FastAPI) -> FastAPI:
             problem = InputProblem("upload", "choose a file", field="file")
             return None, InputError([problem]), UNPROCESSABLE
 
+    def _acceptances(principal: Principal, received: Received) -> list[Acceptance]:
+        """The warnings ticked on the upload form, with the reason typed beside them."""
+        reasons = received.fields.get("accept_reason") or [""]
+        return services.acceptances(principal, received.fields.get("accept", []), reasons[0])
+
     async def _submit(
         request: Request,
         organisation_id: int,
@@ -403,6 +452,11 @@ def create_web(api: FastAPI) -> FastAPI:
                     list(exc.problems),
                     status if refused is not None else UNPROCESSABLE,
                 )
+            except FindingsError as exc:
+                session.rollback()
+                return _organisation_page(
+                    request, session, principal, organisation_id, None, UNPROCESSABLE, exc
+                )
             except (services.ConflictError, StoreError) as exc:
                 session.rollback()
                 problem = InputProblem(received.filename or "upload" if received else "", str(exc))
@@ -423,9 +477,10 @@ def create_web(api: FastAPI) -> FastAPI:
         """
 
         def store(session: Session, principal: Principal, received: Received) -> str:
+            given = _acceptances(principal, received)
             inventory = services.inventory_from_upload(received.filename, received.content)
             outcome = services.import_inventory(
-                session, principal, organisation_id, inventory, request.app.state.ledger
+                session, principal, organisation_id, inventory, request.app.state.ledger, given
             )
             return f"/results/{outcome.result.id}?"
 
@@ -436,6 +491,7 @@ def create_web(api: FastAPI) -> FastAPI:
         """Submit a corrected inventory for a stored one (the API's corrections route)."""
 
         def store(session: Session, principal: Principal, received: Received) -> str:
+            given = _acceptances(principal, received)
             inventory = services.inventory_from_upload(received.filename, received.content)
             outcome = services.correct_inventory(
                 session,
@@ -444,6 +500,7 @@ def create_web(api: FastAPI) -> FastAPI:
                 inventory_id,
                 inventory,
                 request.app.state.ledger,
+                given,
             )
             return f"/results/{outcome.result.id}?"
 
@@ -537,6 +594,10 @@ def create_web(api: FastAPI) -> FastAPI:
                 spread=_number(document["uncertainty"]["U"]),
                 k=f"{document['uncertainty']['k']:.2f}",
                 methodology=meta["methodology"],
+                findings=[
+                    _finding_row(Finding.from_json(f), _lang(request))
+                    for f in document.get("findings", [])
+                ],
                 evidence=evidence_of_inventory(session, row.inventory_id),
                 comments=services.list_comments(session, principal, result_id),
                 signoffs=[

@@ -129,6 +129,19 @@ def list_inventories(
     return services.list_inventories(session, principal, organisation_id)
 
 
+AcceptQuery = Annotated[
+    list[str] | None,
+    Query(
+        max_length=services.MAX_ACCEPTANCES,
+        description="acknowledge a plausibility warning: CODE, or CODE:KEY (the row or unit the "
+        "finding names); repeatable",
+    ),
+]
+AcceptReasonQuery = Annotated[
+    str | None,
+    Query(max_length=services.MAX_REASON, description="why the acknowledged figures are right"),
+]
+
 _UPLOAD_BODY = upload_body(
     "inventory workbook (.xlsx) or YAML file (.yaml)",
     "an inventory shaped as the YAML format: "
@@ -159,18 +172,23 @@ async def import_inventory(
     principal: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    accept: AcceptQuery = None,
+    accept_reason: AcceptReasonQuery = None,
 ) -> ImportOutcome:
     """Upload an inventory (.xlsx or .yaml as multipart, or JSON), account it and store both.
 
     All or nothing: any problem answers 422 with every problem found (file, sheet, row, field,
-    rule) and stores nothing.
+    rule) and stores nothing. Figures that fail the plausibility checks answer 422 with the
+    ``findings``; a warning among them is acknowledged by sending the file again with
+    ``accept=CODE:KEY`` (repeatable) and ``accept_reason``.
     """
     await run_in_threadpool(services.writable_organisation, session, principal, organisation_id)
+    given = services.acceptances(principal, accept or [], accept_reason)
     read = await _inventory_reader(request, settings.max_upload_bytes)
 
     def run() -> ImportOutcome:
         return services.import_inventory(
-            session, principal, organisation_id, read(), request.app.state.ledger
+            session, principal, organisation_id, read(), request.app.state.ledger, given
         )
 
     return await admission.in_turn(run)  # a few at once per process, the rest in order
@@ -193,16 +211,25 @@ async def correct_inventory(
     principal: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    accept: AcceptQuery = None,
+    accept_reason: AcceptReasonQuery = None,
 ) -> ImportOutcome:
     """Submit a corrected version of a stored inventory (same facility and year), sent as an
     import is. The corrected inventory and its results stay as they were; the new evidence entry
     names what it corrects."""
     await run_in_threadpool(services.writable_organisation, session, principal, organisation_id)
+    given = services.acceptances(principal, accept or [], accept_reason)
     read = await _inventory_reader(request, settings.max_upload_bytes)
 
     def run() -> ImportOutcome:
         return services.correct_inventory(
-            session, principal, organisation_id, inventory_id, read(), request.app.state.ledger
+            session,
+            principal,
+            organisation_id,
+            inventory_id,
+            read(),
+            request.app.state.ledger,
+            given,
         )
 
     return await admission.in_turn(run)  # a few at once per process, the rest in order
