@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 
 class DualcarbonError(Exception):
@@ -102,7 +103,12 @@ class NotFoundError(DualcarbonError, LookupError):
 
 @dataclass(frozen=True)
 class InputProblem:
-    """One rule broken by one cell or field of an input file."""
+    """One rule broken by one cell or field of an input file.
+
+    ``rule`` is English (what programs read); ``rule_zh`` its Chinese where the code that found
+    it words it (it names a slot in Chinese), else the translation catalogue gives it
+    (:mod:`dualcarbon.translations`).
+    """
 
     file: str
     rule: str
@@ -110,6 +116,39 @@ class InputProblem:
     sheet: str | None = None
     row: int | None = None
     value: object = None
+    rule_zh: str | None = None
+
+    def chinese(self) -> str:
+        """The rule in Chinese (in English when no translation is known)."""
+        if self.rule_zh:
+            return self.rule_zh
+        from dualcarbon.translations import rule_zh
+
+        return rule_zh(self.rule) or self.rule
+
+    def message(self, lang: str) -> str:
+        """Where and what, for a person: the file's name (not the folders of the machine that
+        read it), sheet, row, field, the rule and the value given."""
+        name = PurePath(self.file).name or self.file
+        if lang != "zh":
+            where = [name]
+            if self.sheet:
+                where.append(f"sheet {self.sheet}")
+            if self.row is not None:
+                where.append(f"row {self.row}")
+            if self.field:
+                where.append(f"field {self.field}")
+            shown = "" if self.value is None else f" (got {self.value!r})"
+            return f"{', '.join(where)}: {self.rule}{shown}"
+        where = [name]
+        if self.sheet:
+            where.append(f"工作表 {self.sheet}")
+        if self.row is not None:
+            where.append(f"第 {self.row} 行")
+        if self.field:
+            where.append(f"字段 {self.field}")
+        shown = "" if self.value is None else f"（填写的值：{self.value!r}）"
+        return f"{'，'.join(where)}：{self.chinese()}{shown}"
 
     def __str__(self) -> str:
         where = [self.file]

@@ -63,9 +63,12 @@ def test_bad_file_is_refused_naming_row_and_field(tmp_path: Path) -> None:
     )
     out = runner.invoke(app, ["account", str(bad), "--store"])
     assert out.exit_code == 1
-    assert "row 1" in out.output and "'month'" in out.output
+    assert "bad.yaml, sheet fuel, row 1, field month: month must be 1–12" in out.output
     assert "nothing was computed or stored" in out.output
     assert not (tmp_path / "home" / "dualcarbon.sqlite").exists()
+    chinese = runner.invoke(app, ["account", str(bad)], env={"DUALCARBON_LANG": "zh"})
+    assert "bad.yaml，工作表 fuel，第 1 行，字段 month：月份须为核算年度内的 1–12" in chinese.output
+    assert str(tmp_path) not in chinese.output
 
 
 def test_demo_writes_report_and_store(tmp_path: Path) -> None:
@@ -249,3 +252,22 @@ def test_a_warning_stops_account_until_accepted_with_a_reason(tmp_path: Path) ->
     assert finding["accepted"]["reason"] == "4月两批次同量入炉"
     verified = runner.invoke(app, ["evidence", "verify"], env=env)
     assert verified.exit_code == 0, verified.output
+
+
+def test_files_written_are_chinese_whatever_the_locale(tmp_path: Path) -> None:
+    """Issue 14, item 5: the README says reports default to Chinese; under an English locale the
+    terminal speaks English and the files are still Chinese unless --lang says otherwise."""
+    report, exported = tmp_path / "报告.html", tmp_path / "结果.json"
+    out = runner.invoke(
+        app,
+        ["account", str(demo_inventory_path()), "--html", str(report), "--json-out", str(exported)],
+        env={"DUALCARBON_LANG": "", "LANG": "en_US.UTF-8"},
+    )
+    assert out.exit_code == 0, out.output
+    assert "Total emissions" in out.output  # the terminal follows the locale
+    assert '<html lang="zh' in report.read_text(encoding="utf-8")
+    lines = json.loads(exported.read_text(encoding="utf-8"))["tree"][0]["sources"][0]["units"]
+    assert "月" in lines[0]["lines"][0]["explanation"]
+    english = tmp_path / "report.en.html"
+    runner.invoke(app, ["account", str(demo_inventory_path()), "--html", str(english), "--lang", "en"])
+    assert '<html lang="en' in english.read_text(encoding="utf-8")

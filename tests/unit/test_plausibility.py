@@ -291,3 +291,23 @@ def test_every_band_sits_on_a_slot_a_reader_can_fill(tmp_path: Path) -> None:
     bad.write_text("sector: power\nindicators: [{column: x}]\n", encoding="utf-8")
     with pytest.raises(FactorDataError):
         load_sector_file(bad)
+
+
+def test_a_month_with_heat_but_no_heat_ratio_is_refused_not_taken_as_zero() -> None:
+    """Issue 14, item 3: heat_ratio missing in one month was filled with 0, moving that month's
+    heat emissions to power."""
+    from dualcarbon.errors import InputError
+
+    data = _demo()
+    row = _row_of(data, "production", unit="#1", month=5)
+    del data["production"][row - 1]["heat_ratio"]
+    with pytest.raises(InputError) as raised:
+        account(inventory_from_mapping(data, source="台账.yaml"))
+    (problem,) = raised.value.problems
+    assert (problem.sheet, problem.row, problem.field) == ("production", row, "heat_ratio")
+    assert "供热比缺失" in problem.chinese()
+
+    clean = _demo()
+    down = _row_of(clean, "production", unit="#2", month=3)  # no heat supplied: may stay empty
+    del clean["production"][down - 1]["heat_ratio"]
+    account(inventory_from_mapping(clean, source="台账.yaml"))

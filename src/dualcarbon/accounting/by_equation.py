@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from dualcarbon.accounting.context import RunContext, line_head, source_columns
-from dualcarbon.accounting.evidence import CALCULATED_RULE, RULES
+from dualcarbon.accounting.evidence import CALCULATED_RULE, CALCULATED_RULE_ZH, RULES, RULES_ZH
 from dualcarbon.accounting.inputs import INPUT_STRUCT, gwp_input
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.accounting.validate import problems_where
@@ -88,7 +88,10 @@ def by_equation(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
                 frame,
                 missing,
                 field,
-                f"{slot.name_en} ({slot.symbol}) is missing and has no default or derivation",
+                (
+                    f"{slot.name_en} ({slot.symbol}) is missing and has no default or derivation",
+                    f"{slot.name_zh}（{slot.symbol}）缺失，且没有缺省值或推算方法",
+                ),
             )
     gas = _gases(ctx, calculator, table, frame)
     gwps = ctx.gwp_map(gas.unique().drop_nulls().to_list())
@@ -211,20 +214,32 @@ def _resolve(
             frame,
             wrong_tier,
             slot.tier_column or slot.column,
-            f"{slot.name_en}: tier must be one of {', '.join(allowed)}",
+            (
+                f"{slot.name_en}: tier must be one of {', '.join(allowed)}",
+                f"{slot.name_zh}：数据来源须为以下之一：{', '.join(allowed)}",
+            ),
         )
         reference = frame[slot.evidence_column] if slot.evidence_column else nothing
         if slot.evidence_column:
             unnamed = typed & (reference.is_null() | (reference.str.strip_chars() == ""))
             for claimed in tier.filter(unnamed).unique().to_list():
                 rule = RULES.get(Tier(claimed), CALCULATED_RULE) if claimed in _TIERS else ""
+                rule_zh = (
+                    RULES_ZH.get(Tier(claimed), CALCULATED_RULE_ZH)
+                    if claimed in _TIERS
+                    else "填写的值须写明来源"
+                )
                 ctx.problems += _rows_where(
                     ctx,
                     table,
                     frame,
                     unnamed & (tier == claimed),
                     slot.evidence_column,
-                    f"{slot.name_en} ({slot.symbol}): {rule or 'a typed value names its source'}",
+                    (
+                        f"{slot.name_en} ({slot.symbol}): "
+                        f"{rule or 'a typed value names its source'}",
+                        f"{slot.name_zh}（{slot.symbol}）：{rule_zh}",
+                    ),
                 )
         u = (
             frame[slot.u_column].cast(pl.Float64) * scale
@@ -279,9 +294,14 @@ def _resolve(
                         frame,
                         gap,
                         str(input_slot.column),
-                        f"{slot.name_en} ({slot.symbol}) is computed from "
-                        f"{', '.join(str(t.column) for t in typed_inputs)}: give all of them "
-                        "(0 where there is none), or none and the default applies",
+                        (
+                            f"{slot.name_en} ({slot.symbol}) is computed from "
+                            f"{', '.join(str(t.column) for t in typed_inputs)}: give all of "
+                            "them (0 where there is none), or none and the default applies",
+                            f"{slot.name_zh}（{slot.symbol}）由 "
+                            f"{', '.join(str(t.column) for t in typed_inputs)} 计算：请全部填写"
+                            "（没有的填 0），或全部留空而采用缺省值",
+                        ),
                     )
         if ready.any():
             with np.errstate(all="ignore"):
@@ -298,8 +318,12 @@ def _resolve(
                     frame,
                     negative,
                     first_input,
-                    f"{slot.name_en} ({slot.symbol}) computed from this row is negative "
-                    f"({slot.derive.equation}): check the values",
+                    (
+                        f"{slot.name_en} ({slot.symbol}) computed from this row is negative "
+                        f"({slot.derive.equation}): check the values",
+                        f"由本行计算的{slot.name_zh}（{slot.symbol}）为负数"
+                        f"（{slot.derive.equation}）：请检查数值",
+                    ),
                 )
             evidence = (
                 pl.concat_list([resolved[name].reference for name in derivation.inputs])
@@ -324,11 +348,23 @@ def _resolve(
 
 
 def _rows_where(
-    ctx: RunContext, table: Table, frame: pl.DataFrame, mask: pl.Series, field: str, rule: str
+    ctx: RunContext,
+    table: Table,
+    frame: pl.DataFrame,
+    mask: pl.Series,
+    field: str,
+    rule: tuple[str, str],
 ) -> list[InputProblem]:
-    """A problem for each row of ``frame`` where ``mask`` (a series over its rows) holds."""
+    """A problem for each row of ``frame`` where ``mask`` (a series over its rows) holds;
+    ``rule`` in English and Chinese."""
     return problems_where(
-        ctx.inventory, table.name, frame.with_columns(_mask=mask), pl.col("_mask"), field, rule
+        ctx.inventory,
+        table.name,
+        frame.with_columns(_mask=mask),
+        pl.col("_mask"),
+        field,
+        rule[0],
+        rule[1],
     )
 
 
@@ -365,6 +401,7 @@ def _default(
                 pl.col("_empty") & (pl.col("_key") == key),
                 named[-1] if named else (slot.column or "month"),
                 f"{slot.name_en}: no value given and no default {key} in the factor catalogue",
+                f"{slot.name_zh}：未填写，且因子库中没有缺省值 {key}",
             )
             continue
         except DualcarbonError as exc:  # a factor file with a unit the slot cannot take

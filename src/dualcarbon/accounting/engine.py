@@ -180,6 +180,19 @@ def _production(ctx: RunContext) -> pl.DataFrame:
         "supply",
         "net supply exceeds gross generation",
     )
+    # The split of a unit's emissions between power and heat rests on the ratio; a month that
+    # supplied heat without one would silently count all its emissions as power (the guideline's
+    # formula for it was not read, so it is not computed here: docs/reference/power-guideline.md)
+    ctx.problems += problems_where(
+        ctx.inventory,
+        "production",
+        frame,
+        pl.col("heat_ratio").is_null() & (pl.col("heat_supply") > 0),
+        "heat_ratio",
+        "the heat-supply ratio is missing in a month that supplied heat: compute it by the "
+        "guideline and enter it (it is not taken as 0)",
+        "供热比缺失：该月有供热量，须按指南计算后填写（不以 0 代替）",
+    )
     return frame
 
 

@@ -25,10 +25,17 @@ CALCULATED_RULE = "a calculated or supplied value names its calculation or docum
 """The rule for a value typed in a sector table with any other tier: every typed value there
 names where it comes from (the equation evaluator applies it)."""
 
+CALCULATED_RULE_ZH = "计算值或供应商提供的值须写明计算过程或文件"
+
 RULES = {
     Tier.MEASURED: "a measured value names its instrument or meter record",
     Tier.LAB: "a laboratory value names its analysis report",
     Tier.DEFAULT: "a default names its source and clause (e.g. GB/T 32151.8 附录B 表B.1)",
+}
+RULES_ZH = {
+    Tier.MEASURED: "实测值须写明计量器具或计量记录",
+    Tier.LAB: "化验值须写明检测报告",
+    Tier.DEFAULT: "缺省值须写明来源和条款（如 GB/T 32151.8 附录B 表B.1）",
 }
 
 
@@ -80,6 +87,7 @@ def unnamed_evidence(
                     sheet=tables.get(source),
                     row=row,
                     field=slot.evidence_column,
+                    rule_zh=f"{slot.name_zh}（{slot.symbol}）：{RULES_ZH[Tier(tier)]}",
                 )
             )
     return problems

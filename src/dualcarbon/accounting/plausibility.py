@@ -403,8 +403,8 @@ def _gaps(ctx: RunContext, series: Series, named: str, months: list[int]) -> lis
                 "months_not_reported",
                 Severity.NOTE,
                 (
-                    f"{named} 只报告了 {first}–{last} 月（新投运或停运？）",
-                    f"{named} reports months {first}–{last} only (commissioned or retired?)",
+                    f"{named} 只报告了 {_months(months)} 月（新投运或停运？）",
+                    f"{named} reports month(s) {_months(months)} only (commissioned or retired?)",
                 ),
                 "以月保年：年度数据为各月之和",
                 table=series.table,

@@ -10,14 +10,23 @@ from dualcarbon.methodologies.tables import TABLES, Table
 
 
 def problems_where(
-    inventory: Inventory, table: str, frame: pl.DataFrame, mask: pl.Expr, field: str, rule: str
+    inventory: Inventory,
+    table: str,
+    frame: pl.DataFrame,
+    mask: pl.Expr,
+    field: str,
+    rule: str,
+    rule_zh: str | None = None,
 ) -> list[InputProblem]:
-    """One problem per row of ``frame`` where ``mask`` holds."""
+    """One problem per row of ``frame`` where ``mask`` holds (``rule_zh``: the rule's Chinese,
+    where the translation catalogue cannot give it)."""
     # one lazy query, not an eager filter then an eager select: each is a collect of its own
     hits = frame.lazy().filter(mask).select(ROW, pl.col(field).alias("_value")).collect()
     sheet = inventory.sheets.get(table, table)
     return [
-        InputProblem(inventory.source, rule, field=field, sheet=sheet, row=row, value=value)
+        InputProblem(
+            inventory.source, rule, field=field, sheet=sheet, row=row, value=value, rule_zh=rule_zh
+        )
         for row, value in hits.iter_rows()
     ]
 

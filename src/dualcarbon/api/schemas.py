@@ -85,6 +85,7 @@ class Problem(BaseModel):
 
     file: str
     rule: str
+    rule_zh: str | None = Field(default=None, description="the rule in Chinese, where known")
     sheet: str | None = None
     row: int | None = None
     field: str | None = None

@@ -776,8 +776,9 @@ def acceptances(principal: Principal, specs: Sequence[str], reason: str | None) 
             [
                 InputProblem(
                     REQUEST,
-                    "确认警告须说明理由 / say why the acknowledged figures are right",
+                    "say why the acknowledged figures are right",
                     field="accept_reason",
+                    rule_zh="确认警告须说明理由",
                 )
             ]
         )

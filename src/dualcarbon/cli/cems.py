@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from dualcarbon.cli.console import console, errors, print_json, show_input_error
+from dualcarbon.cli.console import (
+    console,
+    errors,
+    file_lang,
+    print_json,
+    show_input_error,
+    terminal_lang,
+)
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
 
@@ -24,14 +31,6 @@ app = typer.Typer(
 
 Root = Annotated[Path, typer.Option("--root", help="minute-data folder (source=…/month=… Parquet)")]
 LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en (default: the locale)")]
-
-
-def _lang(option: str | None) -> Lang:
-    if option in ("zh", "en"):
-        return option  # type: ignore[return-value]
-    if option is not None:
-        raise typer.BadParameter("use zh or en", param_hint="--lang")
-    return locale_lang()
 
 
 def _fail(exc: DualcarbonError, lang: Lang) -> typer.Exit:
@@ -210,7 +209,7 @@ def import_(
     """Import historical minute data (all or nothing: every problem named, nothing written)."""
     from dualcarbon.cems.intake import ImportSpec, import_files
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
         spec = ImportSpec(
             columns=_pairs(column, "--column"), units=_pairs(unit, "--unit"), source=source
@@ -278,7 +277,7 @@ def run(
 
     from dualcarbon.cems.pipeline import run as run_pipeline
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("use duckdb or spark", param_hint="--engine")
     try:
@@ -343,7 +342,7 @@ def qa(
     from dualcarbon.cems.qa_file import read_qa_campaign
     from dualcarbon.reports.cems_report import write_qa_html
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
         record = read_qa_campaign(campaign)
     except DualcarbonError as exc:
@@ -365,7 +364,7 @@ def qa(
         )
     console.print(view)
     if html is not None:
-        write_qa_html(record, html, lang=language, tester=tester, reviewer=reviewer)
+        write_qa_html(record, html, lang=file_lang(lang), tester=tester, reviewer=reviewer)
         console.print(pick(language, f"已写出 {html}", f"wrote {html}"))
     if not record.passed:
         raise typer.Exit(3)
@@ -413,7 +412,7 @@ def compare(
     from dualcarbon.io import read_inventory
     from dualcarbon.reports.cems_report import write_comparison_html
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     if sum((cems is not None, demo, root is not None)) != 1 or (root is None) != (plan is None):
         raise typer.BadParameter(
             "give one of --cems FILE, --root DIR with --plan PLAN, or --demo", param_hint="--cems"
@@ -472,7 +471,7 @@ def compare(
             html,
             facility=result.meta.facility,
             year=result.meta.year,
-            lang=language,
+            lang=file_lang(lang),
             verifier=verifier,
             methodology=result.meta.methodology,
             inventory_digest=result.meta.inventory_digest,

@@ -5,14 +5,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import typer
 from rich.console import Console
 
 from dualcarbon.accounting.findings import FindingsError, Severity
 from dualcarbon.errors import InputError
-from dualcarbon.i18n import Lang, pick
+from dualcarbon.i18n import Lang, locale_lang, pick
 
 console = Console()
 errors = Console(stderr=True)
+
+
+def terminal_lang(option: str | None) -> Lang:
+    """The language of what the terminal shows: ``--lang``, else the locale."""
+    return _checked(option) or locale_lang()
+
+
+def file_lang(option: str | None) -> Lang:
+    """The language of a report, template or export written to a file: ``--lang``, else Chinese
+    whatever the locale (the file goes to a verifier or a regulator; the README promises it)."""
+    return _checked(option) or "zh"
+
+
+def _checked(option: str | None) -> Lang | None:
+    if option is None:
+        return None
+    if option not in ("zh", "en"):
+        raise typer.BadParameter("use zh or en / 请用 zh 或 en", param_hint="--lang")
+    return "zh" if option == "zh" else "en"
 
 
 def print_json(data: Any) -> None:
@@ -30,7 +50,7 @@ def show_input_error(error: InputError, lang: Lang) -> None:
         )
     )
     for problem in error.problems:
-        errors.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
+        errors.print(f"  • {problem.message(lang)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def show_findings_error(error: FindingsError, lang: Lang) -> None:

@@ -11,7 +11,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from dualcarbon.cli.console import console, errors, print_json, show_input_error
+from dualcarbon.cli.console import (
+    console,
+    errors,
+    file_lang,
+    print_json,
+    show_input_error,
+    terminal_lang,
+)
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.footprint.footprint import FootprintResult, compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.label import CarbonLabel
@@ -45,14 +52,6 @@ _BASIS_ZH = {
     ElectricityBasis.GREEN_CERTIFICATE: "绿证/绿电",
     ElectricityBasis.ON_SITE: "自发自用",
 }
-
-
-def _lang(option: str | None) -> Lang:
-    if option in ("zh", "en"):
-        return option  # type: ignore[return-value]
-    if option is not None:
-        raise typer.BadParameter("use zh or en", param_hint="--lang")
-    return locale_lang()
 
 
 def _overrides(pairs: list[str] | None) -> dict[str, float]:
@@ -122,7 +121,7 @@ def compute(
 ) -> None:
     """The footprint of a product system: total, ISO 14067 components, stages, processes,
     electricity choices, primary-data share and its Monte Carlo interval."""
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
         system = read_system(system_file)
         result = compute_footprint(system, overrides=_overrides(set_))
@@ -245,9 +244,9 @@ def workbook(
     process, drop-down lists, bilingual headers)."""
     from dualcarbon.io.product_workbook import write_product_workbook
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
-        write_product_workbook(read_system(system_file), output, lang=language)
+        write_product_workbook(read_system(system_file), output, lang=file_lang(lang))
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
     console.print(pick(language, f"已写出 {output}", f"wrote {output}"))
@@ -262,7 +261,7 @@ def export_olca(
     """Write a product system as an openLCA 2 JSON-LD package (zip)."""
     from dualcarbon.io.olca_export import openlca_caveats, write_olca_package
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
         system = read_system(system_file)
         write_olca_package(system, package)
@@ -292,7 +291,7 @@ def import_olca(
     from dualcarbon.io.olca_import import read_olca_package
     from dualcarbon.io.product_yaml import write_product_system
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
         system = read_olca_package(
             package, product_system=product_system, geography=geography, gwp_set=gwp_set
@@ -373,7 +372,7 @@ def report(
     Monte Carlo interval and, given --label-id, the carbon label."""
     from dualcarbon.reports.footprint_report import write_footprint_report
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
         system = read_system(system_file)
         result = compute_footprint(system, overrides=_overrides(set_))
@@ -383,7 +382,7 @@ def report(
         result, system, label_id, valid_from, valid_until, status, verifier, verified_on
     )
     mc = run_monte_carlo(result, draws, seed, language)
-    write_footprint_report(result, html, lang=language, monte_carlo=mc, label=label)
+    write_footprint_report(result, html, lang=file_lang(lang), monte_carlo=mc, label=label)
     console.print(pick(language, f"已写出 {html}", f"wrote {html}"))
 
 
@@ -400,7 +399,7 @@ def label(
     lang: LangOption = None,
 ) -> None:
     """The carbon-label record (JSON): value, unit, scope, verification status, validity."""
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
         system = read_system(system_file)
         result = compute_footprint(system, overrides=_overrides(set_))

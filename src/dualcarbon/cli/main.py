@@ -24,12 +24,14 @@ from dualcarbon.cli import users as _users  # noqa: F401  (adds list, deactivate
 from dualcarbon.cli.console import (
     console,
     errors,
+    file_lang,
     print_json,
     show_findings_error,
     show_input_error,
+    terminal_lang,
 )
 from dualcarbon.errors import DualcarbonError, InputError
-from dualcarbon.i18n import Lang, locale_lang, pick
+from dualcarbon.i18n import Lang, pick
 
 app = typer.Typer(
     help="dualcarbon: carbon accounting by China's standards, every figure traced to its evidence.",
@@ -48,14 +50,6 @@ server.register(app)
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="zh or en (default: the locale; reports default zh)")
 ]
-
-
-def _lang(option: str | None) -> Lang:
-    if option in ("zh", "en"):
-        return option  # type: ignore[return-value]
-    if option is not None:
-        raise typer.BadParameter("use zh or en", param_hint="--lang")
-    return locale_lang()
 
 
 @app.command()
@@ -104,7 +98,7 @@ def account(
     from dualcarbon.accounting.engine import account as run
     from dualcarbon.io import read_inventory
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     if uncertainty not in (None, "gum", "mcm"):
         raise typer.BadParameter("use gum or mcm", param_hint="--uncertainty")
     acceptances = _acceptances(accept or [], accept_reason, accepted_by, language)
@@ -141,18 +135,24 @@ def account(
         from dualcarbon.accounting.uncertainty import account_uncertainty
 
         spread = account_uncertainty(result, "mcm" if uncertainty == "mcm" else "gum")
-    document = result.to_json_dict(lang=language)
-    if spread is not None:
-        document["uncertainty"] = spread.to_json()
     if as_json:
-        print_json(document)
+        print_json(_document(result, spread, language))
     else:
         from dualcarbon.cli.summary import print_summary, print_uncertainty
 
         print_summary(result, language)
         if spread is not None:
             print_uncertainty(spread, language)
-    _write_outputs(result, spread, document, html, json_out, language)
+    _write_outputs(result, spread, html, json_out, language, file_lang(lang))
+
+
+def _document(
+    result: AccountingResult, spread: AccountingUncertainty | None, lang: Lang
+) -> dict[str, object]:
+    document = result.to_json_dict(lang=lang)
+    if spread is not None:
+        document["uncertainty"] = spread.to_json()
+    return document
 
 
 def _acceptances(
@@ -177,23 +177,25 @@ def _acceptances(
 def _write_outputs(
     result: AccountingResult,
     spread: AccountingUncertainty | None,
-    document: dict[str, object],
     html: Path | None,
     json_out: Path | None,
     lang: Lang,
+    written: Lang,
 ) -> None:
+    """The files asked for, in ``written`` (Chinese unless --lang says otherwise); what the
+    terminal says about them in ``lang``."""
     if json_out:
         import json
 
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(
-            json.dumps(document, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-        )
+        document = _document(result, spread, written)
+        text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+        json_out.write_text(text, encoding="utf-8")
         errors.print(pick(lang, f"JSON 已写入 {json_out}", f"JSON written to {json_out}"))
     if html:
         from dualcarbon.reports.html import write_html
 
-        write_html(result, html, lang=lang, uncertainty=spread)
+        write_html(result, html, lang=written, uncertainty=spread)
         errors.print(pick(lang, f"报告已写入 {html}", f"report written to {html}"))
 
 
@@ -208,13 +210,13 @@ def template(
     from dualcarbon.io.excel import write_template
     from dualcarbon.methodologies.definition import resolve_methodology
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     try:
         chosen = resolve_methodology(methodology)
     except DualcarbonError as exc:
         errors.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
-    write_template(chosen, output, lang=language, example=example)
+    write_template(chosen, output, lang=file_lang(lang), example=example)
     console.print(
         pick(
             language,
@@ -242,7 +244,7 @@ def demo(
     (over HTTPS with --ssl-certfile/--ssl-keyfile or --self-signed DIR, as PACT partners need)."""
     from dualcarbon.cli.demo_run import run_demo
 
-    language = _lang(lang)
+    language = terminal_lang(lang)
     # TLS options are checked (and a self-signed pair made) before the demo's work, not after
     listening = (
         server.listener("127.0.0.1", ssl_certfile, ssl_keyfile, self_signed, None)

@@ -92,6 +92,7 @@ def problem_json(problem: InputProblem) -> dict[str, Any]:
         "row": problem.row,
         "field": problem.field,
         "rule": problem.rule,
+        "rule_zh": problem.chinese(),
         "value": _plain(problem.value),
     }
 

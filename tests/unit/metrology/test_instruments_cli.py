@@ -127,7 +127,7 @@ def test_review_of_a_bad_file_names_the_problem(tmp_path: Path) -> None:
     workbook.save(path)
     out = runner.invoke(app, ["instruments", "review", str(path)])
     assert out.exit_code == 1
-    assert "sheet 'instruments', row 2, field 'level'" in _flat(out.output)
+    assert "bad.xlsx, sheet instruments, row 2, field level" in _flat(out.output)
     assert "nothing was computed or stored" in _flat(out.output)
     imported = runner.invoke(app, ["instruments", "import", str(path)])
     assert imported.exit_code == 1
