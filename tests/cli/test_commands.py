@@ -269,5 +269,7 @@ def test_files_written_are_chinese_whatever_the_locale(tmp_path: Path) -> None:
     lines = json.loads(exported.read_text(encoding="utf-8"))["tree"][0]["sources"][0]["units"]
     assert "月" in lines[0]["lines"][0]["explanation"]
     english = tmp_path / "report.en.html"
-    runner.invoke(app, ["account", str(demo_inventory_path()), "--html", str(english), "--lang", "en"])
+    runner.invoke(
+        app, ["account", str(demo_inventory_path()), "--html", str(english), "--lang", "en"]
+    )
     assert '<html lang="en' in english.read_text(encoding="utf-8")
