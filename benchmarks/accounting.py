@@ -40,7 +40,14 @@ def make_parquet(facilities: int, path: Path, seed: int = 20241) -> Path:
     month = np.tile(np.repeat(np.arange(1, 13), len(FUELS)), facilities)
     fuel = np.tile(np.array(FUELS), facilities * 12)
     is_coal = fuel == "coal"
-    consumption = np.where(is_coal, rng.uniform(5e3, 2e5, n), rng.uniform(1.0, 500.0, n))
+    # each facility's fuel has its own size, and its months vary ±30 % around it (a plausible
+    # year: the engine's plausibility checks, part of what is measured, find nothing to stop)
+    base = np.where(
+        is_coal[: facilities * len(FUELS)].reshape(facilities, len(FUELS))[:, None, :],
+        rng.uniform(5e3, 2e5, (facilities, 1, len(FUELS))),
+        rng.uniform(1.0, 500.0, (facilities, 1, len(FUELS))),
+    )
+    consumption = (base * rng.uniform(0.7, 1.3, (facilities, 12, len(FUELS)))).reshape(n)
     ncv = np.where(is_coal, rng.uniform(18.0, 24.0, n), np.nan)
     measured = is_coal & (rng.random(n) < 0.85)
     carbon = np.where(measured, rng.uniform(48.0, 60.0, n), np.nan)

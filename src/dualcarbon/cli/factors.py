@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from dualcarbon.cli.console import console, errors, print_json
 from dualcarbon.errors import FactorNotFoundError
-from dualcarbon.factors import Factor, default_catalogue
+
+if TYPE_CHECKING:  # the catalogue loads pint and every factor file: not for --help
+    from dualcarbon.factors import Factor
 from dualcarbon.i18n import locale_lang, pick
 
 app = typer.Typer(
@@ -42,6 +44,8 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Find factors by words and criteria."""
+    from dualcarbon.factors import default_catalogue
+
     catalogue = default_catalogue()
     found = catalogue.search(
         text,
@@ -81,6 +85,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show one factor with its source, uncertainty and versions."""
+    from dualcarbon.factors import default_catalogue
+
     catalogue = default_catalogue()
     lang = locale_lang()
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -20,12 +20,14 @@ from dualcarbon.cli.console import (
     terminal_lang,
 )
 from dualcarbon.errors import DualcarbonError, InputError
-from dualcarbon.footprint.footprint import FootprintResult, compute_footprint, footprint_monte_carlo
-from dualcarbon.footprint.label import CarbonLabel
-from dualcarbon.footprint.model import ElectricityBasis, ProductSystem
-from dualcarbon.footprint.montecarlo import MonteCarloResult
-from dualcarbon.footprint.result_json import footprint_json
+from dualcarbon.footprint.vocabulary import ElectricityBasis
 from dualcarbon.i18n import Lang, locale_lang, pick
+
+if TYPE_CHECKING:  # the footprint engine loads numpy, scipy and pint: not for --help
+    from dualcarbon.footprint.footprint import FootprintResult
+    from dualcarbon.footprint.label import CarbonLabel
+    from dualcarbon.footprint.model import ProductSystem
+    from dualcarbon.footprint.montecarlo import MonteCarloResult
 
 app = typer.Typer(
     help="Product carbon footprints: compute, report, label, exchange (PACT, openLCA).",
@@ -67,6 +69,12 @@ def _overrides(pairs: list[str] | None) -> dict[str, float]:
     return overrides
 
 
+def _computed(system: ProductSystem, pairs: list[str] | None) -> FootprintResult:
+    from dualcarbon.footprint.footprint import compute_footprint
+
+    return compute_footprint(system, overrides=_overrides(pairs))
+
+
 def read_system(path: Path) -> ProductSystem:
     """The product system in ``path``: an Excel workbook (.xlsx) or YAML."""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
@@ -93,6 +101,8 @@ def run_monte_carlo(
         transient=True,
     ) as bar:
         task = bar.add_task("draws", total=draws)
+        from dualcarbon.footprint.footprint import footprint_monte_carlo
+
         return footprint_monte_carlo(
             result.matrices,
             draws,
@@ -124,10 +134,12 @@ def compute(
     language = terminal_lang(lang)
     try:
         system = read_system(system_file)
-        result = compute_footprint(system, overrides=_overrides(set_))
+        result = _computed(system, set_)
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
     mc = run_monte_carlo(result, draws, seed, language)
+    from dualcarbon.footprint.result_json import footprint_json
+
     data = footprint_json(result, mc)
     if json_out is not None:
         json_out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -375,7 +387,7 @@ def report(
     language = terminal_lang(lang)
     try:
         system = read_system(system_file)
-        result = compute_footprint(system, overrides=_overrides(set_))
+        result = _computed(system, set_)
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
     label = _label_of(
@@ -402,7 +414,7 @@ def label(
     language = terminal_lang(lang)
     try:
         system = read_system(system_file)
-        result = compute_footprint(system, overrides=_overrides(set_))
+        result = _computed(system, set_)
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
     record = _label_of(

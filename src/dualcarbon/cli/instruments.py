@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,13 +13,11 @@ from rich.table import Table
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
-from dualcarbon.metrology.calibration import (
-    DEFAULT_DUE_WINDOW_DAYS,
-    InstrumentState,
-    InstrumentStatus,
-)
-from dualcarbon.metrology.instruments import Instrument
-from dualcarbon.metrology.register import Register
+
+if TYPE_CHECKING:  # the metrology models load pint and pydantic: not for --help
+    from dualcarbon.metrology.calibration import InstrumentStatus
+    from dualcarbon.metrology.instruments import Instrument
+    from dualcarbon.metrology.register import Register
 
 app = typer.Typer(
     help="Register of measuring instruments: import, calibration status, GB 17167 review, export.",
@@ -27,12 +25,13 @@ app = typer.Typer(
 )
 
 STATE_STYLE = {
-    InstrumentState.VALID: "green",
-    InstrumentState.DUE: "yellow",
-    InstrumentState.OVERDUE: "bold red",
-    InstrumentState.FAILED: "bold red",
-    InstrumentState.NEVER_CALIBRATED: "magenta",
+    "valid": "green",
+    "due": "yellow",
+    "overdue": "bold red",
+    "failed": "bold red",
+    "never_calibrated": "magenta",
 }
+"""The colour of each calibration state (``InstrumentState`` values)."""
 
 AtOption = Annotated[
     str | None, typer.Option("--at", help="date YYYY-MM-DD (default: today)", show_default=False)
@@ -42,10 +41,21 @@ OrganisationOption = Annotated[
     typer.Option("--organisation", "-O", help="whose register (default: the only one stored)"),
 ]
 WindowOption = Annotated[
-    int,
-    typer.Option("--due-window", min=0, help="days before the due date an instrument is 'due'"),
+    int | None,
+    typer.Option(
+        "--due-window",
+        min=0,
+        help="days before the due date an instrument is 'due' (default: 30, "
+        "metrology.calibration.DEFAULT_DUE_WINDOW_DAYS)",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _window(days: int | None) -> dict[str, int]:
+    """The due window as asked for, or nothing: the register's own default applies."""
+    return {} if days is None else {"due_window_days": days}
 
 
 def _date(text: str | None, lang: Lang) -> dt.date:
@@ -169,13 +179,13 @@ def list_(
     at: AtOption = None,
     as_json: JsonOption = False,
     organisation: OrganisationOption = None,
-    due_window: WindowOption = DEFAULT_DUE_WINDOW_DAYS,
+    due_window: WindowOption = None,
 ) -> None:
     """Every stored instrument with its calibration state at a date."""
     lang = locale_lang()
     when = _date(at, lang)
     register = _stored(organisation, lang)
-    statuses = register.statuses(when, due_window_days=due_window)
+    statuses = register.statuses(when, **_window(due_window))
     if as_json:
         print_json(
             [
@@ -199,7 +209,7 @@ def list_(
     table.add_column(pick(lang, "应于此日前检定", "due by"), no_wrap=True)
     table.add_column(pick(lang, "状态", "state"), no_wrap=True)
     for instrument, status in zip(register.instruments, statuses, strict=True):
-        style = STATE_STYLE[status.state]
+        style = STATE_STYLE[status.state.value]
         table.add_row(
             instrument.id,
             instrument.name,
@@ -210,10 +220,12 @@ def list_(
             f"[{style}]{status.state.label(lang)}[/]",
         )
     console.print(table)
+    from dualcarbon.metrology.calibration import InstrumentState
+
     counts = {state: sum(1 for s in statuses if s.state is state) for state in InstrumentState}
     console.print(
         ", ".join(
-            f"[{STATE_STYLE[state]}]{state.label(lang)} {count}[/]"
+            f"[{STATE_STYLE[state.value]}]{state.label(lang)} {count}[/]"
             for state, count in counts.items()
             if count
         )
@@ -226,7 +238,7 @@ def show(
     at: AtOption = None,
     as_json: JsonOption = False,
     organisation: OrganisationOption = None,
-    due_window: WindowOption = DEFAULT_DUE_WINDOW_DAYS,
+    due_window: WindowOption = None,
 ) -> None:
     """One instrument: its metering point, accuracy, calibration history and state."""
     from dualcarbon.metrology.instruments import standard_uncertainty_from_accuracy
@@ -244,7 +256,7 @@ def show(
             )
         )
         raise typer.Exit(2)
-    status = register.status_at(instrument_id, when, due_window_days=due_window)
+    status = register.status_at(instrument_id, when, **_window(due_window))
     records = register.records_for(instrument_id)
     u = standard_uncertainty_from_accuracy(instrument.accuracy)
     if as_json:
@@ -289,7 +301,7 @@ def show(
         (pick(lang, "准确度要求", "requirement"), instrument.application or "—"),
         (
             pick(lang, f"{when} 的状态", f"state on {when}"),
-            f"[{STATE_STYLE[status.state]}]{status.explain(lang)}[/]",
+            f"[{STATE_STYLE[status.state.value]}]{status.explain(lang)}[/]",
         ),
     ):
         table.add_row(key, value)
@@ -339,7 +351,7 @@ def review(
         str | None,
         typer.Option("--lang", help="zh or en (terminal: the locale; HTML: zh by default)"),
     ] = None,
-    due_window: WindowOption = DEFAULT_DUE_WINDOW_DAYS,
+    due_window: WindowOption = None,
 ) -> None:
     """Review a register file against GB 17167-2006 at a date."""
     from dualcarbon.metrology.review import review as run_review
@@ -349,7 +361,11 @@ def review(
     terminal: Lang = lang if lang in ("zh", "en") else locale_lang()  # type: ignore[assignment]
     when = _date(at, terminal)
     register = _read(file, terminal)
-    report = run_review(register, at=when, due_window_days=due_window)
+    report = (
+        run_review(register, at=when)
+        if due_window is None
+        else run_review(register, at=when, due_window_days=due_window)
+    )
     if as_json:
         print_json(report.to_json_dict(terminal))
     else:
@@ -414,6 +430,39 @@ def _print_review(report: Any, lang: Lang) -> None:
         console.print(pick(lang, "[green]未发现不符合项[/]", "[green]no non-conformity found[/]"))
     for finding in report.notes:
         console.print(f"  [dim]· {finding.message(lang)}[/]", highlight=False)
+
+
+@app.command()
+def template(
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help=".xlsx, .yaml, or a folder name for CSV files"),
+    ],
+    example: Annotated[
+        bool,
+        typer.Option("--example", help="fill in the demo plant's instruments and records"),
+    ] = False,
+) -> None:
+    """Write a register file to fill in: its sheets and columns (with the README sheet), and with
+    --example the demo plant's instruments and calibration records as rows to copy."""
+    from dualcarbon.demo import demo_register_path
+    from dualcarbon.io.register_files import read_register, write_register
+    from dualcarbon.metrology.register import Register
+
+    lang = locale_lang()
+    register = read_register(demo_register_path()) if example else Register(organisation="")
+    try:
+        written = write_register(register, output)
+    except ValueError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    console.print(
+        pick(
+            lang,
+            f"已写出计量器具台账模板 {written}（计量器具 {len(register.instruments)} 台）",
+            f"wrote the register template {written} ({len(register.instruments)} instrument(s))",
+        )
+    )
 
 
 @app.command()

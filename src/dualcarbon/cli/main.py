@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dualcarbon.accounting.findings import Acceptance, FindingsError
-from dualcarbon.accounting.result import AccountingResult
-from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.cli import (
     cems,
     evidence,
@@ -31,7 +29,7 @@ from dualcarbon.cli.console import (
     terminal_lang,
 )
 from dualcarbon.errors import DualcarbonError, InputError
-from dualcarbon.i18n import Lang, pick
+from dualcarbon.i18n import Lang, locale_lang, pick
 
 app = typer.Typer(
     help="dualcarbon: carbon accounting by China's standards, every figure traced to its evidence.",
@@ -46,6 +44,10 @@ app.add_typer(footprint.app, name="footprint")
 app.add_typer(cems.app, name="cems")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
+
+if TYPE_CHECKING:  # polars, scipy and pint: loaded when an inventory is accounted, not for --help
+    from dualcarbon.accounting.result import AccountingResult
+    from dualcarbon.accounting.uncertainty import AccountingUncertainty
 
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="zh or en (default: the locale; reports default zh)")
@@ -305,5 +307,19 @@ def _serve_demo(output: Path, port: int, lang: Lang, listening: server.Listener)
     )
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app()
+def main() -> None:
+    """The console entry: the command line, its help in Chinese under a Chinese locale."""
+    from typer.main import get_command
+
+    command = get_command(app)
+    if locale_lang() == "zh":
+        from typer._click.core import Context
+
+        from dualcarbon.cli.localise import localised
+
+        localised(command, Context(command))
+    command()
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m dualcarbon.cli.main
+    main()

@@ -10,11 +10,6 @@ from rich.table import Table
 from dualcarbon.cli.console import console, errors, print_json
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.i18n import locale_lang, pick
-from dualcarbon.methodologies.definition import (
-    all_methodologies,
-    broken_methodologies,
-    resolve_methodology,
-)
 
 app = typer.Typer(help="List and show the executable methodologies.", no_args_is_help=True)
 
@@ -23,6 +18,8 @@ app = typer.Typer(help="List and show the executable methodologies.", no_args_is
 def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every methodology and revision shipped, with the data years each governs. A file that does
     not load is named on standard error with its reason, and the exit status is 1."""
+    from dualcarbon.methodologies.definition import all_methodologies, broken_methodologies
+
     methodologies = sorted(all_methodologies().values(), key=lambda m: (m.sector, m.issued))
     broken = broken_methodologies()
     for name, problem in sorted(broken.items()):
@@ -72,6 +69,8 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 @app.command()
 def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One methodology: its sources, fuels, parameter rules and fallbacks."""
+    from dualcarbon.methodologies.definition import resolve_methodology
+
     try:
         chosen = resolve_methodology(methodology)
     except DualcarbonError as exc:

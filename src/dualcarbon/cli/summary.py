@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 from rich.table import Table
 
@@ -119,7 +121,8 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
 
 
 def _number(value: object) -> str:
-    if not isinstance(value, float | int):
+    """A figure as the table shows it; an undefined one (0/0: no heat supplied) as a dash."""
+    if not isinstance(value, float | int) or not math.isfinite(value):
         return "—"
     if abs(value) >= 100:
         return f"{value:,.0f}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,9 +11,10 @@ from rich.table import Table
 from dualcarbon.cli.console import console, errors, print_json, show_input_error
 from dualcarbon.errors import DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
-from dualcarbon.io.budget_file import read_budget
-from dualcarbon.uncertainty.budget import BudgetRun, run_budget
-from dualcarbon.uncertainty.mcm import McmResult, validate
+
+if TYPE_CHECKING:  # scipy and numpy: not for --help
+    from dualcarbon.uncertainty.budget import BudgetRun
+    from dualcarbon.uncertainty.mcm import McmResult
 
 BARS = " ▁▂▃▄▅▆▇█"
 
@@ -38,6 +39,9 @@ def uncertainty(
     if not 0 < coverage < 1:
         raise typer.BadParameter("between 0 and 1", param_hint="--coverage")
     try:
+        from dualcarbon.io.budget_file import read_budget
+        from dualcarbon.uncertainty.budget import run_budget
+
         model = read_budget(budget)
         run = run_budget(model, method=method, coverage=coverage, trials=trials or None, seed=seed)
     except InputError as exc:
@@ -101,6 +105,8 @@ def _print(run: BudgetRun, lang: Lang) -> None:
             )
             console.print(_histogram(m), highlight=False)
         if g and m:
+            from dualcarbon.uncertainty.mcm import validate
+
             check = validate(g, m)
             verdict = (
                 pick(lang, "[green]通过[/]", "[green]passed[/]")

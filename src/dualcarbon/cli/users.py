@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from dualcarbon.cli.console import console, errors, print_json
 from dualcarbon.cli.serve import ROLES_HELP, users_app
 from dualcarbon.i18n import locale_lang, pick
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from dualcarbon.api.scope import Principal
     from dualcarbon.store.models import User
 
@@ -31,6 +32,8 @@ Reason = Annotated[str, typer.Option(help="why (kept in the audit trail)")]
 
 @contextmanager
 def _store(database: str | None) -> Iterator[Session]:
+    from sqlalchemy.orm import Session
+
     from dualcarbon.api import Settings
     from dualcarbon.store import make_engine, upgrade
 
