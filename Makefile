@@ -8,14 +8,20 @@ OUT ?= out
 
 .PHONY: run test lint bench clean
 
-$(VENV)/.installed: pyproject.toml
+# `make run` installs what running needs; `make test` adds the test tools (pytest, playwright,
+# pyspark for the CEMS pipeline's Spark engine, …), about a gigabyte more.
+$(VENV)/.runtime: pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "python3.12 not found" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.runtime
 	$(VENV)/bin/dualcarbon demo --output $(OUT) --serve
 
 test: $(VENV)/.installed

@@ -190,3 +190,13 @@ class AlreadyStoredError(DualcarbonError, ValueError):
 
 class StoreError(DualcarbonError, RuntimeError):
     """The store refused an operation (for example changing a stored result)."""
+
+
+class NoDataError(DualcarbonError, FileNotFoundError):
+    """A run found nothing to work on (no CEMS minute data under its folder)."""
+
+    def __init__(self, where: str, rule: str, rule_zh: str) -> None:
+        self.where = where
+        self.rule = rule
+        self.rule_zh = rule_zh
+        super().__init__(f"{where}: {rule}")

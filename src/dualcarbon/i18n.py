@@ -30,6 +30,16 @@ def pick(lang: Lang, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
+_UNIT_WORDS = {"dimensionless": ("", ""), "1": ("", ""), "%": ("%", "%")}
+
+
+def unit_label(unit: str, lang: Lang) -> str:
+    """A unit as a reader sees it beside a number: a ratio shows no unit (not
+    "dimensionless")."""
+    words = _UNIT_WORDS.get(unit.strip())
+    return unit if words is None else pick(lang, *words)
+
+
 YES_WORDS = frozenset({"是", "对", "符合", "合格", "yes", "y", "true", "t", "1"})
 NO_WORDS = frozenset({"否", "不", "不符合", "不合格", "no", "n", "false", "f", "0"})
 """The words every reader takes for yes and no in a yes/no cell, compared after trimming and

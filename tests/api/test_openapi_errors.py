@@ -97,7 +97,8 @@ def test_a_validation_error_is_the_error_body(client: TestClient, world: World) 
     body = response.json()
     assert set(body) == {"detail", "problems"}
     assert all(
-        set(p) == {"file", "sheet", "row", "field", "rule", "value"} for p in body["problems"]
+        set(p) == {"file", "sheet", "row", "field", "rule", "rule_zh", "value"}
+        for p in body["problems"]
     )
 
 

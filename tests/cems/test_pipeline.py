@@ -433,7 +433,7 @@ def test_duckdb_and_spark_agree(root: Path, result: PipelineResult, spark: Any) 
 
 
 def test_empty_root_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="no minute data"):
+    with pytest.raises(FileNotFoundError, match="no minute data"):  # NoDataError is one
         pipeline.run(tmp_path)
 
 

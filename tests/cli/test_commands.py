@@ -273,3 +273,38 @@ def test_files_written_are_chinese_whatever_the_locale(tmp_path: Path) -> None:
         app, ["account", str(demo_inventory_path()), "--html", str(english), "--lang", "en"]
     )
     assert '<html lang="en' in english.read_text(encoding="utf-8")
+
+
+def test_a_searched_id_pastes_into_factors_show_on_a_narrow_terminal() -> None:
+    """Issue 14, item 6: the search table cut ids to fit (cn-mee-power…); each id is printed
+    whole, on its own line, whatever the width."""
+    found = runner.invoke(app, ["factors", "search", "天然气"], env={"COLUMNS": "40"})
+    assert found.exit_code == 0, found.output
+    ids = [line for line in found.output.splitlines() if "@" in line and " " not in line]
+    assert len(ids) >= 5 and all("…" not in i for i in ids)
+    for factor_id in ids[:3]:
+        shown = runner.invoke(app, ["factors", "show", factor_id], env={"COLUMNS": "40"})
+        assert shown.exit_code == 0, shown.output
+
+
+def test_a_register_that_links_no_reading_says_so(tmp_path: Path) -> None:
+    """Issue 14, item 6: --register with a register none of whose instruments the inventory's
+    readings name used to pass in silence."""
+    workbook, register = tmp_path / "电厂.xlsx", tmp_path / "台账.xlsx"
+    assert (
+        runner.invoke(app, ["template", "power-2022", "-o", str(workbook), "--example"]).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(app, ["instruments", "template", "-o", str(register), "--example"]).exit_code
+        == 0
+    )
+    unlinked = runner.invoke(app, ["account", str(workbook), "--register", str(register)])
+    assert unlinked.exit_code == 0, unlinked.output
+    assert "none of the register's 5 instrument(s) matches a reading" in " ".join(
+        unlinked.output.split()
+    )
+    linked = runner.invoke(
+        app, ["account", str(demo_inventory_path()), "--register", str(register)]
+    )
+    assert linked.exit_code == 0 and "matches a reading" not in " ".join(linked.output.split())

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import sqlglot
 
 from dualcarbon.cems.schema import MINUTE_SCHEMA
+from dualcarbon.errors import DualcarbonError
 
 if TYPE_CHECKING:
     import duckdb
@@ -116,7 +117,14 @@ def spark_session() -> Any:
     China Standard Time and must not shift), and no type inference of partition values
     (``source=0001`` stays a string, ``month=2024-01`` is not read as a date).
     """
-    from pyspark.sql import SparkSession
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise DualcarbonError(
+            "the Spark engine needs pyspark and a Java 17+ runtime: pip install "
+            "'dualcarbon[spark]' (make test installs it); the default engine, duckdb, needs "
+            "neither"
+        ) from None
 
     active = SparkSession.getActiveSession()
     if active is not None:

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from dualcarbon.cems import out_of_control as ooc
 from dualcarbon.cems.engines import DuckDBEngine, SparkEngine, SqlEngine
 from dualcarbon.cems.mass import M_CO2_G_PER_MOL, V_M_L_PER_MOL
+from dualcarbon.errors import NoDataError
 
 Engine = Literal["duckdb", "spark"]
 
@@ -147,7 +148,13 @@ def run(
         the monitors' out-of-control periods (:mod:`.out_of_control`), if any.
     """
     if not any(Path(root).glob("source=*/month=*/*.parquet")):
-        raise FileNotFoundError(f"no minute data (source=…/month=…/*.parquet) under {root}")
+        raise NoDataError(
+            str(root),
+            "no minute data (source=…/month=…/*.parquet) under this folder: import some with "
+            "`dualcarbon cems import` or receive it with `dualcarbon cems receive` first",
+            "该文件夹下没有分钟数据（source=…/month=…/*.parquet）：请先用 dualcarbon cems import "
+            "导入，或用 dualcarbon cems receive 接收",
+        )
     runner = make_engine(engine)
     try:
         runner.register_minutes(Path(root), sources)

@@ -18,7 +18,7 @@ from dualcarbon.cli.console import (
     show_input_error,
     terminal_lang,
 )
-from dualcarbon.errors import DualcarbonError, InputError
+from dualcarbon.errors import DualcarbonError, InputError, NoDataError
 from dualcarbon.i18n import Lang, locale_lang, pick
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en (defaul
 def _fail(exc: DualcarbonError, lang: Lang) -> typer.Exit:
     if isinstance(exc, InputError):
         show_input_error(exc, lang)
+    elif isinstance(exc, NoDataError):
+        errors.print(f"[bold red]{exc.where}：{exc.rule_zh if lang == 'zh' else exc.rule}[/]")
     else:
         errors.print(f"[bold red]{exc}[/]", highlight=False)
     return typer.Exit(1)
@@ -187,6 +189,21 @@ def _ambient(values: list[str], lang: Lang) -> float | dict[str, float] | None:
             param_hint="--ambient-kpa",
         )
     return everyone if everyone is not None else (per_logger or None)
+
+
+@app.command()
+def examples(
+    folder: Annotated[Path, typer.Option("--dir", help="folder to write them into")] = Path(),
+    lang: LangOption = None,
+) -> None:
+    """Write the example files the README's CEMS commands name: an access list (数采仪.yaml),
+    two days of one stack's minute data (历史数据.csv) and an out-of-control period
+    (失控时段.csv)."""
+    from dualcarbon.demo.cems_files import write_cems_examples
+
+    language = terminal_lang(lang)
+    for path in write_cems_examples(folder):
+        console.print(pick(language, f"已写出 {path}", f"wrote {path}"))
 
 
 @app.command("import")

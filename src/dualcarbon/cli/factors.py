@@ -12,7 +12,7 @@ from dualcarbon.errors import FactorNotFoundError
 
 if TYPE_CHECKING:  # the catalogue loads pint and every factor file: not for --help
     from dualcarbon.factors import Factor
-from dualcarbon.i18n import locale_lang, pick
+from dualcarbon.i18n import locale_lang, pick, unit_label
 
 app = typer.Typer(
     help="Search and show emission factors, GWPs and coefficients.", no_args_is_help=True
@@ -61,22 +61,22 @@ def search(
         print_json([factor_json(f, superseded=catalogue.is_superseded(f)) for f in found])
         return
     lang = locale_lang()
-    table = Table(title=pick(lang, f"找到 {len(found)} 个因子", f"{len(found)} factor(s)"))
-    for header in (
-        "ID",
-        pick(lang, "名称", "name"),
-        pick(lang, "数值", "value"),
-        pick(lang, "单位", "unit"),
-        pick(lang, "出处", "source"),
-        pick(lang, "年份", "year"),
-    ):
-        table.add_column(header)
+    # one factor per block, its id alone on a line: a table cut ids to fit the terminal, and an
+    # id is what `factors show` takes
+    console.print(
+        pick(lang, f"[bold]找到 {len(found)} 个因子[/]", f"[bold]{len(found)} factor(s)[/]")
+    )
     for f in found:
         name = f.name_zh if lang == "zh" else f.name_en
-        table.add_row(
-            f.ref, name, f"{f.value:g}", f.unit, f"{f.source.id} {f.table}", str(f.year or "")
+        shown_year = f" · {f.year}" if f.year else ""
+        console.print(f.ref, style="cyan", markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"    {name} = {f.value:g} {unit_label(f.unit, lang)} · {f.source.id} {f.table}"
+            f"{shown_year}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
-    console.print(table)
 
 
 @app.command()

@@ -121,6 +121,22 @@ def account(
     except DualcarbonError as exc:
         errors.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
+    if instruments is not None and result.lines.get_column("instrument").null_count() == len(
+        result.lines
+    ):
+        count = len(instruments.instruments)
+        errors.print(
+            pick(
+                language,
+                f"[yellow]注意：台账中的 {count} 台计量器具没有与清单中任何读数"
+                "关联（按 *_ref 字段中的器具编号匹配，如“入炉煤皮带秤 BS-101”中的 BS-101）；"
+                "读数未因检定状态降级。[/]",
+                f"[yellow]Note: none of the register's {count} instrument(s) "
+                "matches a reading of the inventory (matched by the instrument id in the *_ref "
+                "fields, e.g. BS-101 in '入炉煤皮带秤 BS-101'); no reading was checked against a "
+                "calibration.[/]",
+            )
+        )
     if store:
         from dualcarbon.ledger.archive import store_result
 

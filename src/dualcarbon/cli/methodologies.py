@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from dualcarbon.cli.console import console, errors, print_json
 from dualcarbon.errors import DualcarbonError
-from dualcarbon.i18n import locale_lang, pick
+from dualcarbon.i18n import Lang, locale_lang, pick, unit_label
+
+if TYPE_CHECKING:
+    from dualcarbon.methodologies.definition import ParameterRule
 
 app = typer.Typer(help="List and show the executable methodologies.", no_args_is_help=True)
 
@@ -97,27 +100,40 @@ def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
             s.kind, s.calculator, s.name_zh if lang == "zh" else s.name_en, s.formula, s.clause
         )
     console.print(sources)
-    fuels = Table(title=pick(lang, "燃料与参数规则", "Fuels and parameter rules"))
-    for header in ("fuel", pick(lang, "名称", "name"), "NCV", pick(lang, "含碳量", "carbon"), "OF"):
-        fuels.add_column(header)
+    fuels = Table(
+        title=pick(lang, "燃料与参数：实测要求与缺省值", "Fuels: what is measured, defaults")
+    )
+    for header in (
+        "fuel",
+        pick(lang, "名称", "name"),
+        pick(lang, "低位发热量", "NCV"),
+        pick(lang, "单位热值含碳量", "carbon per unit heat"),
+        pick(lang, "碳氧化率", "oxidation rate"),
+    ):
+        fuels.add_column(header, overflow="fold")
+    cited: dict[str, str] = {}
     for key, fuel in chosen.fuels.items():
-
-        def rule(r: object) -> str:
-            from dualcarbon.methodologies.definition import ParameterRule
-
-            assert isinstance(r, ParameterRule)
-            accepted = "/".join(t.value for t in r.accepts) or "—"
-            fallback = f" → {r.fallback.factor} ({r.fallback.clause})" if r.fallback else ""
-            return accepted + fallback
-
         fuels.add_row(
             key,
             fuel.name_zh if lang == "zh" else fuel.name_en,
-            rule(fuel.net_calorific_value),
-            rule(fuel.carbon_content),
-            rule(fuel.oxidation_rate),
+            *(
+                _rule(r, lang, cited)
+                for r in (fuel.net_calorific_value, fuel.carbon_content, fuel.oxidation_rate)
+            ),
         )
     console.print(fuels)
+    defaults = [
+        (s.kind, slot, template) for s in chosen.sources for slot, template in s.defaults.items()
+    ]
+    if defaults:
+        console.print(pick(lang, "[bold]排放源缺省值[/]", "[bold]Source defaults[/]"))
+        for kind, slot, template in defaults:
+            for key, value in _expanded(template, lang, cited):
+                console.print(f"  {kind} · {slot} · {key}: {value}", markup=False, highlight=False)
+    if cited:
+        console.print(pick(lang, "[bold]缺省值出处[/]", "[bold]Where the defaults come from[/]"))
+        for ref, clause in cited.items():
+            console.print(f"  {ref}  {clause}", markup=False, highlight=False, soft_wrap=True)
     console.print(f"{pick(lang, '温室气体', 'Gases')}: {', '.join(chosen.gases)}")
     for label_zh, label_en, text in (
         ("月度加权", "Monthly weighting", chosen.monthly_weighting),
@@ -127,3 +143,50 @@ def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
             console.print(f"{pick(lang, label_zh, label_en)}: {text}")
     for note in chosen.notes:
         console.print(f"[dim]• {note}[/]")
+
+
+def _rule(rule: ParameterRule, lang: Lang, cited: dict[str, str]) -> str:
+    """What a parameter accepts, and its default's value (its factor listed in ``cited``)."""
+    from dualcarbon.factors import default_catalogue
+
+    accepted = "/".join(t.value for t in rule.accepts)
+    shown = pick(lang, f"实测（{accepted}）", f"measured ({accepted})") if accepted else ""
+    if rule.fallback is not None:
+        factor = default_catalogue().get(rule.fallback.factor)
+        cited[factor.ref] = rule.fallback.clause
+        value = f"{factor.value:g} {unit_label(factor.unit, lang)}".strip()
+        default = pick(lang, f"缺省 {value}", f"default {value}")
+        shown = (
+            f"{shown}，{default}"
+            if shown and lang == "zh"
+            else (f"{shown}, {default}" if shown else default)
+        )
+    return shown or "—"
+
+
+def _expanded(template: str, lang: Lang, cited: dict[str, str]) -> list[tuple[str, str]]:
+    """A source's default template (``…/clinker/{clinker_type}``) as the values it names, one
+    per choice of the column it names; the template itself where it names none or several."""
+    import re
+
+    from dualcarbon.errors import FactorNotFoundError
+    from dualcarbon.factors import default_catalogue
+    from dualcarbon.methodologies.tables import TABLES
+
+    named = re.findall(r"\{(\w+)\}", template)
+    choices: tuple[str, ...] = ()
+    if len(named) == 1:
+        for table in TABLES.values():
+            if table.has(named[0]) and table.column(named[0]).choices:
+                choices = tuple(table.column(named[0]).choices)
+                break
+    keys = [template.replace(f"{{{named[0]}}}", c) for c in choices] if choices else [template]
+    found = []
+    for key in keys:
+        try:
+            factor = default_catalogue().get(key)
+        except FactorNotFoundError:
+            continue
+        cited[factor.ref] = factor.table
+        found.append((key.rsplit("/", 1)[-1], f"{factor.value:g} {unit_label(factor.unit, lang)}"))
+    return found or [(template, "—")]

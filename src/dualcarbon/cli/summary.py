@@ -164,6 +164,16 @@ def print_uncertainty(found: AccountingUncertainty, lang: Lang) -> None:
             f"{line.variance_share:.1%}",
         )
     console.print(table)
+    console.print(
+        pick(
+            lang,
+            "[dim]方差占比：该输入量对合成方差的贡献 (c_i·u(x_i))² / u_c²(y)，c_i 为灵敏系数"
+            "（JJF 1059.1-2012 第 4 章）；占比大的输入量最值得改进计量。[/]",
+            "[dim]share: the input's part of the combined variance, (c_i·u(x_i))² / u_c²(y), c_i "
+            "its sensitivity coefficient (JCGM 100:2008, 5.1.3); the largest shares are where "
+            "better measurement pays most.[/]",
+        )
+    )
     if found.inputs_without_u:
         console.print(
             pick(

@@ -195,3 +195,32 @@ def _publish_demo_footprints(session: Session, organisation_id: int, passwords: 
 
 def _logins() -> list[DemoLogin]:
     return [DemoLogin(email, role, label) for email, role, label in USERS]
+
+
+def footprint_publication_example(company_name: str) -> str:
+    """The YAML a manufacturer uploads to publish a footprint, filled in for ``company_name``:
+    the demo PV module's product system and its publication facts, with example identifiers
+    (a company URN and a GTIN) the manufacturer replaces with its own."""
+    import yaml
+
+    name, product_id, product, classification = PRODUCTS[0]
+    path = demo_footprint_path(name)
+    system = read_yaml_mapping(path)
+    if product is not None:
+        system["product"] = {**system.get("product", {}), **product}
+    document = {
+        "publication": {
+            "company_name": company_name,
+            "company_ids": list(DEMO_PUBLICATION["company_ids"]),
+            "product_ids": [product_id],
+            "classifications": [classification],
+        },
+        "product_system": system,
+    }
+    heading = (
+        "# 产品碳足迹发布示例（GB/T 24067-2024 / PACT v3）：publication 为发布信息，"
+        "product_system 为产品系统模型。\n"
+        "# company_ids 与 product_ids 为示例标识符（urn:uuid:…、urn:gtin:…），"
+        "发布前请替换为本单位与产品的实际标识符。\n"
+    )
+    return heading + yaml.safe_dump(document, allow_unicode=True, sort_keys=False)

@@ -23,7 +23,7 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import openpyxl
 import polars as pl
@@ -100,17 +100,26 @@ def tables_for(methodology: Methodology) -> tuple[Table, ...]:
 # -- template ------------------------------------------------------------------------------------
 
 
-def write_template(
-    methodology: Methodology, path: Path, *, lang: str = "zh", example: bool = False
-) -> Path:
-    """Write an inventory workbook for ``methodology``; with ``example``, a few filled rows."""
+def write_template[Target: (Path, IO[bytes])](
+    methodology: Methodology,
+    path: Target,
+    *,
+    lang: str = "zh",
+    example: bool = False,
+    organisation: str | None = None,
+) -> Target:
+    """Write an inventory workbook for ``methodology`` to a file or a binary stream; with
+    ``example``, a few filled rows; with ``organisation``, its name in the header (the web
+    page's download, ready for that organisation's upload)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     tables = tables_for(methodology)
     workbook = openpyxl.Workbook()
     header_sheet = workbook.active
     header_sheet.title = HEADER_SHEET
-    _write_header_sheet(header_sheet, methodology, lang=lang, example=example)
+    _write_header_sheet(
+        header_sheet, methodology, lang=lang, example=example, organisation=organisation
+    )
     sheets = {table.name: workbook.create_sheet(table.name) for table in tables}
     readme = workbook.create_sheet(README_SHEET)
     fuel_range = _write_readme(readme, methodology, tables)
@@ -128,7 +137,9 @@ def write_template(
     return path
 
 
-def _write_header_sheet(sheet: Any, methodology: Methodology, *, lang: str, example: bool) -> None:
+def _write_header_sheet(
+    sheet: Any, methodology: Methodology, *, lang: str, example: bool, organisation: str | None
+) -> None:
     sheet.append(list(_HEADER_TITLES))
     for cell in sheet[1]:
         cell.font = _NAME_FONT
@@ -140,6 +151,8 @@ def _write_header_sheet(sheet: Any, methodology: Methodology, *, lang: str, exam
             "facility": methodology.template_example.get("facility", "示例工厂"),
             "year": max(methodology.reporting_years),
         }
+    if organisation:
+        values["organisation"] = organisation
     for row, (key, info) in enumerate(InventoryHeader.model_fields.items(), start=2):
         label_zh, label_en = HEADER_LABELS.get(key, (key, key))
         mark = "*" if info.is_required() else ""

@@ -220,12 +220,13 @@ def _calibration_table(report: ReviewReport, lang: str) -> _Table:
 
 
 def _sources(report: ReviewReport, lang: str) -> list[dict[str, str]]:
+    """What the review rests on, block by block, with how far each is checked."""
     r = report.requirements
     blocks = [
         {
             "title": f"{r.source.number} {r.source.document_zh} / {r.source.document}",
-            "confidence": "VERIFIED",
-            "text": r.source.verified,
+            "confidence": _confidence("VERIFIED", lang),
+            "text": _pick(lang, r.source.basis_zh, r.source.basis_en),
         }
     ]
     if r.source.superseded_by is not None:
@@ -237,8 +238,8 @@ def _sources(report: ReviewReport, lang: str) -> list[dict[str, str]]:
                     f"新版 {newer.number}（{newer.in_force} 实施）",
                     f"new edition {newer.number} (in force {newer.in_force})",
                 ),
-                "confidence": newer.verified.split(":", 1)[0],
-                "text": newer.verified,
+                "confidence": _confidence(newer.verified.split(":", 1)[0], lang),
+                "text": _pick(lang, newer.basis_zh, newer.basis_en),
             }
         )
     for title_zh, title_en, clause in (
@@ -249,8 +250,23 @@ def _sources(report: ReviewReport, lang: str) -> list[dict[str, str]]:
         blocks.append(
             {
                 "title": f"{_pick(lang, title_zh, title_en)} · {clause.cite(lang)}",
-                "confidence": clause.confidence,
-                "text": clause.verified,
+                "confidence": _confidence(clause.confidence, lang),
+                "text": _pick(lang, clause.basis_zh, clause.basis_en),
             }
         )
     return blocks
+
+
+_CONFIDENCE = {
+    "VERIFIED": ("已核实", "verified"),
+    "CORROBORATED": (
+        "有旁证（公开转录一致，未对照原文）",
+        "corroborated (public transcriptions agree)",
+    ),
+    "UNVERIFIED": ("未核实", "unverified"),
+}
+
+
+def _confidence(level: str, lang: str) -> str:
+    zh, en = _CONFIDENCE.get(level, (level, level))
+    return _pick(lang, zh, en)

@@ -65,6 +65,8 @@ class Edition(_Frozen):
     issued: dt.date
     in_force: dt.date
     verified: str
+    basis_zh: str
+    basis_en: str
 
 
 class StandardSource(_Frozen):
@@ -77,6 +79,10 @@ class StandardSource(_Frozen):
     replaces: str | None = None
     mandatory_clauses: tuple[str, ...] = ()
     verified: str
+    """How the facts were checked, with the public sources read (for the file's maintainers)."""
+    basis_zh: str
+    """What the review rests on, as a reviewer reads it in the report."""
+    basis_en: str
     superseded_by: Edition | None = None
 
 
@@ -85,6 +91,8 @@ class Clause(_Frozen):
     clause_en: str
     confidence: Confidence
     verified: str
+    basis_zh: str
+    basis_en: str
 
     def cite(self, lang: str) -> str:
         return self.clause_en if lang == "en" else self.clause

@@ -62,6 +62,11 @@ WORDS: dict[str, dict[str, str]] = {
         "rejected": "不通过",
         "note": "说明",
         "no_results": "尚无核算结果。",
+        "no_access_results": "您的角色无权查看本单位的核算结果。",
+        "template_label": "下载本单位的清单模板（已填好单位名称）：",
+        "template_button": "下载模板",
+        "footprint_example": "下载发布示例（本单位名称已填入；示例光伏组件模型，"
+        "标识符请替换为实际值）",
         "regulator_view": "全部组织（监管视图）",
         "language": "English",
         "instruments": "本结果所用计量器具",
@@ -173,6 +178,11 @@ WORDS: dict[str, dict[str, str]] = {
         "rejected": "Rejected",
         "note": "Note",
         "no_results": "No results yet.",
+        "no_access_results": "Your role may not see this organisation's results.",
+        "template_label": "Download this organisation's inventory template (its name filled in):",
+        "template_button": "Download template",
+        "footprint_example": "Download a publication example (this organisation's name filled in; "
+        "the demo PV module, with identifiers to replace)",
         "regulator_view": "All organisations (regulator view)",
         "language": "中文",
         "instruments": "Instruments this result rests on",

@@ -105,6 +105,19 @@ def _footprint_value(row: StoredProductFootprint) -> str:
     return f"{value:.4g} kgCO2e / {pcf['declaredUnitAmount']} {pcf['declaredUnitOfMeasurement']}"
 
 
+@cache
+def _methodology_choices(lang: str) -> tuple[tuple[str, str], ...]:
+    """Each methodology a template can be downloaded for: id, and the title shown."""
+    from dualcarbon.methodologies.definition import all_methodologies
+
+    found = sorted(all_methodologies().values(), key=lambda m: (m.sector, m.issued))
+    return tuple(
+        (m.id, f"{m.title_zh if lang == 'zh' else m.title_en} · {m.id}")
+        for m in reversed(found)
+        if m.alternative_to is None
+    )
+
+
 def create_web(api: FastAPI) -> FastAPI:
     web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     web.state.engine = api.state.engine
@@ -337,6 +350,8 @@ def create_web(api: FastAPI) -> FastAPI:
             problems=problems,
             findings=None if findings is None else _findings_view(findings, lang),
             can_upload=allowed(principal, Action.WRITE, Area.ACCOUNTING, organisation_id),
+            can_see_results=allowed(principal, Action.READ, Area.ACCOUNTING, organisation_id),
+            methodologies=_methodology_choices(_lang(request)),
             intensity=intensity,
             inventories=inventories,
             has_register=register is not None,
@@ -398,6 +413,57 @@ def create_web(api: FastAPI) -> FastAPI:
         if not all(v.isdigit() for v in counts.values()):
             return None
         return WORDS[_lang(request)]["register_done"].format(**counts)
+
+    @web.get("/organisations/{organisation_id}/template", response_model=None)
+    def inventory_template(
+        request: Request, organisation_id: PathId, methodology: str = "cn-mee-power-2022"
+    ) -> Response:
+        """The inventory workbook of a methodology with the organisation's name already in its
+        header, so that the upload is accepted for this organisation as it comes back."""
+        import io
+        from urllib.parse import quote
+
+        from dualcarbon.io.excel import write_template
+        from dualcarbon.methodologies.definition import resolve_methodology
+
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            organisation = services.organisation_for(
+                session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
+            )
+            chosen = resolve_methodology(methodology)
+            buffer = io.BytesIO()
+            write_template(chosen, buffer, lang=_lang(request), organisation=organisation.name)
+        name = f"{organisation.name}-{chosen.id}.xlsx"
+        return Response(
+            buffer.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={
+                "Content-Disposition": f'attachment; filename="inventory.xlsx"; '
+                f"filename*=UTF-8''{quote(name)}"
+            },
+        )
+
+    @web.get("/organisations/{organisation_id}/footprint-example.yaml", response_model=None)
+    def footprint_example(request: Request, organisation_id: PathId) -> Response:
+        """A publication to start from: the demo PV module's product system under this
+        organisation's name, with example identifiers to replace (docs/footprint.md)."""
+        from dualcarbon.demo.platform import footprint_publication_example
+
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            organisation = services.organisation_for(
+                session, principal, organisation_id, Action.WRITE, Area.ACCOUNTING
+            )
+        return Response(
+            footprint_publication_example(organisation.name),
+            media_type="application/yaml; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="footprint-example.yaml"'},
+        )
 
     @web.get("/organisations/{organisation_id}", response_model=None)
     def organisation_page(request: Request, organisation_id: PathId) -> Response:
