@@ -311,3 +311,29 @@ def test_a_month_with_heat_but_no_heat_ratio_is_refused_not_taken_as_zero() -> N
     down = _row_of(clean, "production", unit="#2", month=3)  # no heat supplied: may stay empty
     del clean["production"][down - 1]["heat_ratio"]
     account(inventory_from_mapping(clean, source="台账.yaml"))
+
+
+def test_a_percentage_formatted_cell_reads_as_excel_shows_it(tmp_path: Path) -> None:
+    """Issue 14: Excel stores "53.12%" as 0.5312; read into the carbon-content column (in %)
+    that was 0.53 %, a hundredfold slip. It now reads 53.12; a ratio column keeps its fraction."""
+    import openpyxl
+
+    from dualcarbon.io.excel import write_template
+    from dualcarbon.methodologies.definition import get_methodology
+
+    path = write_template(
+        get_methodology("cn-mee-power-2022"), tmp_path / "电厂.xlsx", example=True
+    )
+    book = openpyxl.load_workbook(path)
+    fuel, production = book["fuel"], book["production"]
+    columns = {cell.value: cell.column for cell in fuel[1]}
+    typed = fuel.cell(3, columns["carbon_content"]).value
+    fuel.cell(3, columns["carbon_content"]).value = typed / 100
+    fuel.cell(3, columns["carbon_content"]).number_format = "0.00%"
+    ratios = {cell.value: cell.column for cell in production[1]}
+    ratio = production.cell(3, ratios["heat_ratio"])
+    ratio.number_format = "0.0%"
+    book.save(path)
+    inventory = read_inventory(path)
+    assert inventory.table("fuel")["carbon_content"][0] == pytest.approx(typed)
+    assert inventory.table("production")["heat_ratio"][0] == ratio.value

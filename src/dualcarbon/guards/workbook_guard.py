@@ -304,6 +304,27 @@ def load_checked(data: bytes) -> Any:
         )
 
 
+class PercentCell(float):
+    """A number Excel shows as a percentage (its format has ``%``): the value stored is the
+    fraction (0.5312 for "53.12%"); readers of a percentage column take what the user sees."""
+
+    @property
+    def shown(self) -> float:
+        """The number as Excel displays it, without the % sign (53.12 for 0.5312)."""
+        return float(self) * 100.0
+
+
+def _cell_value(cell: Any) -> object:
+    value = cell.value
+    if (
+        isinstance(value, float | int)
+        and not isinstance(value, bool)
+        and "%" in (getattr(cell, "number_format", "") or "")
+    ):
+        return PercentCell(value)
+    return value
+
+
 def read_grids(
     workbook: Any, source: str, limits: WorkbookLimits = WORKBOOK_LIMITS
 ) -> dict[str, list[tuple[object, ...]]]:
@@ -315,8 +336,9 @@ def read_grids(
     for sheet in workbook.worksheets:
         sheet.reset_dimensions()
         rows: list[tuple[object, ...]] = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(tuple(row))
+        for row in sheet.iter_rows():
+            # cells, not values: a percentage-formatted number is marked (PercentCell)
+            rows.append(tuple(_cell_value(cell) for cell in row))
             cells += len(row)
             if len(rows) > limits.max_rows:
                 raise InputError(

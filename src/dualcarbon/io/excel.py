@@ -42,6 +42,7 @@ from dualcarbon.accounting.inventory import (
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.guards.workbook_guard import (
     WORKBOOK_LIMITS,
+    PercentCell,
     WorkbookLimits,
     check_archive,
     load_checked,
@@ -656,7 +657,10 @@ def _read_table(
     frame, coerced = coerce_records(
         table,
         [
-            {name: _typed(value, known[name]) for name, value in cells.items()}
+            {
+                name: _typed(_as_seen(name, value, cells, known), known[name])
+                for name, value in cells.items()
+            }
             for _, cells in found.rows
         ],
         file=source,
@@ -706,6 +710,23 @@ def _range_problems(
 
 def _cell(row: Sequence[object], index: int) -> object:
     return row[index] if index < len(row) else None
+
+
+def _as_seen(
+    name: str, value: object, cells: dict[str, object], known: dict[str, Column]
+) -> object:
+    """A percentage-formatted cell in a percentage column as Excel shows it: "53.12%" is 53.12,
+    not the 0.5312 Excel stores (read as 0.53 % it was a hundredfold slip, issue 14). In a
+    fraction column (a heat-supply ratio shown as 35%) the stored fraction is right."""
+    if not isinstance(value, PercentCell):
+        return value
+    unit_column = known.get(f"{name}_unit")
+    row_unit = cells.get(f"{name}_unit") if unit_column is not None else None
+    in_percent = known[name].unit == "%" or (
+        unit_column is not None
+        and as_text(row_unit if row_unit is not None else unit_column.default).strip() == "%"
+    )
+    return value.shown if in_percent else float(value)
 
 
 def _typed(value: object, column: Column) -> object:
