@@ -11,10 +11,11 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from .world import PASSWORD, World
+from .world import PASSWORD, World, complete_checklist
 
 
 def _approve(client: TestClient, world: World) -> None:
+    complete_checklist(client, world, world.result_a)
     signed = client.post(
         f"/api/results/{world.result_a}/signoffs",
         json={"decision": "approved", "note": "核查通过"},

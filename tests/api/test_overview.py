@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from .world import ORG_A, ORG_B, PASSWORD, World
+from .world import ORG_A, ORG_B, PASSWORD, World, complete_checklist
 
 
 def _overview(client: TestClient, world: World, who: str, **params: object) -> dict:  # type: ignore[type-arg]
@@ -50,6 +50,7 @@ def test_the_default_share_is_the_fuel_emissions_without_a_measured_carbon_conte
 
 
 def test_verification_instruments_and_evidence(client: TestClient, world: World) -> None:
+    complete_checklist(client, world, world.result_a)
     signed = client.post(
         f"/api/results/{world.result_a}/signoffs",
         json={"decision": "approved", "note": "核查通过"},

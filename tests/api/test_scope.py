@@ -41,6 +41,8 @@ from dualcarbon.store.models import (
     StoredResult,
     User,
     UserOrganisation,
+    VerificationAnswer,
+    VerificationFinding,
     WebSession,
 )
 
@@ -113,6 +115,22 @@ POLICY: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/results/{result_id}/signoffs"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
     ("POST", "/api/results/{result_id}/signoffs"): Rule(frozenset({"verifier", "admin"}), ADMIN),
+    ("GET", "/api/results/{result_id}/checklist"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
+    ("PUT", "/api/results/{result_id}/checklist/items/{item}"): Rule(
+        frozenset({"verifier", "admin"}), ADMIN
+    ),
+    ("POST", "/api/results/{result_id}/checklist/findings"): Rule(
+        frozenset({"verifier", "admin"}), ADMIN
+    ),
+    ("POST", "/api/results/{result_id}/checklist/findings/{finding_id}/answer"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("POST", "/api/results/{result_id}/checklist/findings/{finding_id}/close"): Rule(
+        frozenset({"verifier", "admin"}), ADMIN
+    ),
+    ("GET", "/api/results/{result_id}/verification-report"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
     ("GET", "/api/organisations/{organisation_id}/evidence"): Rule(
         ACCOUNTING_READERS, READERS_OF_ALL
     ),
@@ -228,6 +246,8 @@ def _snapshot(world: World) -> dict[str, int]:
         StoredCalibration,
         StoredMeteringPoint,
         EvidenceEntry,
+        VerificationAnswer,
+        VerificationFinding,
     )
     with session_scope(world.engine) as session:
         counts = {
@@ -272,6 +292,8 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "inventory_id": world.inventory_a if target == "甲" else world.inventory_b,
         "client_id": "pact_scope_test",  # none such: permitted roles are answered 422 first
         "log_id": f"org:{org}",
+        "item": "method",
+        "finding_id": 1,  # none such: permitted roles are answered 422 first (the body)
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -297,6 +319,12 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "/api/organisations": {"name": "丙电力有限公司"},
         "/api/results/{result_id}/comments": {"text": "请核对3月入炉煤量"},
         "/api/results/{result_id}/signoffs": {"decision": "approved", "note": "核查通过"},
+        "/api/results/{result_id}/checklist/items/{item}": {"outcome": "conform"},
+        "/api/results/{result_id}/checklist/findings": {"item": "method", "description": "x"},
+        "/api/results/{result_id}/checklist/findings/{finding_id}/answer": {
+            "corrective_action": "x"
+        },
+        "/api/results/{result_id}/checklist/findings/{finding_id}/close": {"note": "x"},
         "/api/organisations/{organisation_id}/inventories": _inventory_json(
             ORG_A if target == "甲" else ORG_B
         ),

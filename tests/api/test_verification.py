@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from .world import World
+from .world import World, complete_checklist
 
 
 def test_comment_and_sign_off(client: TestClient, world: World) -> None:
@@ -19,6 +19,7 @@ def test_comment_and_sign_off(client: TestClient, world: World) -> None:
     comments = client.get(f"{result}/comments", headers=enterprise).json()
     assert [c["text"] for c in comments] == ["3月入炉煤量请附皮带秤记录", "已补充"]
     assert comments[0]["line"] == 1
+    complete_checklist(client, world, world.result_a)
     for decision in ("rejected", "approved"):
         signed = client.post(
             f"{result}/signoffs", json={"decision": decision, "note": "核查"}, headers=verifier
@@ -72,3 +73,92 @@ def test_metrology_reviewer_reads_the_register(client: TestClient, world: World)
         ).status_code
         == 404
     )
+
+
+def test_the_checklist_is_the_sectors_with_automatic_checks(
+    client: TestClient, world: World
+) -> None:
+    """Issue 14, item 2: the verifier's checklist per methodology (the power sector's points
+    besides the common ones), each automatic check's suggestion beside the item."""
+    got = client.get(f"/api/results/{world.result_a}/checklist", headers=world.bearer("verifier"))
+    assert got.status_code == 200, got.text
+    checklist = got.json()
+    items = {item["id"]: item for item in checklist["items"]}
+    assert checklist["sector"] == "power" and "power_carbon_analysis" in items
+    assert "cement_clinker" not in items
+    assert items["emissions"]["automatic"]["hint"] == "conform"  # every line recomputes
+    assert items["method"]["clause"] == "4.2.1.3"
+    assert all(item["outcome"] is None for item in items.values())
+    assert checklist["open_reasons"] and checklist["approved_signoff_id"] is None
+
+
+def test_an_approval_takes_a_complete_checklist_and_closed_findings(
+    client: TestClient, world: World
+) -> None:
+    result = f"/api/results/{world.result_a}"
+    verifier, enterprise = world.bearer("verifier"), world.bearer("enterprise")
+    early = client.post(f"{result}/signoffs", json={"decision": "approved"}, headers=verifier)
+    assert early.status_code == 422 and early.json()["problems"][0]["field"] == "checklist"
+    complete_checklist(client, world, world.result_a)
+    nonconform = client.put(
+        f"{result}/checklist/items/laboratory",
+        json={"outcome": "nonconform", "note": "报告未注明资质"},
+        headers=verifier,
+    )
+    assert nonconform.status_code == 200
+    bare = client.post(f"{result}/signoffs", json={"decision": "approved"}, headers=verifier)
+    assert bare.status_code == 422 and "no non-conformity raised" in bare.text
+    raised = client.post(
+        f"{result}/checklist/findings",
+        json={"item": "laboratory", "description": "元素碳检测报告未注明 CMA 资质"},
+        headers=verifier,
+    )
+    assert raised.status_code == 201, raised.text
+    finding = raised.json()["id"]
+    by_verifier = client.post(
+        f"{result}/checklist/findings/{finding}/answer",
+        json={"corrective_action": "x"},
+        headers=verifier,
+    )
+    assert by_verifier.status_code == 403  # the enterprise answers
+    too_early = client.post(
+        f"{result}/checklist/findings/{finding}/close", json={"note": ""}, headers=verifier
+    )
+    assert too_early.status_code == 422
+    answered = client.post(
+        f"{result}/checklist/findings/{finding}/answer",
+        json={"corrective_action": "补充化验机构 CMA 证书（编号 2024-0001）"},
+        headers=enterprise,
+    )
+    assert answered.status_code == 200, answered.text
+    still_open = client.post(f"{result}/signoffs", json={"decision": "approved"}, headers=verifier)
+    assert still_open.status_code == 422 and "still open" in still_open.text
+    closed = client.post(
+        f"{result}/checklist/findings/{finding}/close", json={"note": "已核实"}, headers=verifier
+    )
+    assert closed.status_code == 200 and closed.json()["closed_by"] == world.email("verifier")
+    digest = client.get(f"{result}/checklist", headers=verifier).json()["digest"]
+    approved = client.post(
+        f"{result}/signoffs", json={"decision": "approved", "note": "核查通过"}, headers=verifier
+    )
+    assert approved.status_code == 201, approved.text
+    assert approved.json()["checklist_sha256"] == digest
+    locked = client.put(
+        f"{result}/checklist/items/laboratory", json={"outcome": "conform"}, headers=verifier
+    )
+    assert locked.status_code == 409
+    report = client.get(f"{result}/verification-report", headers=enterprise)
+    assert report.status_code == 200
+    assert "核查结论" in report.text and "补充化验机构 CMA 证书" in report.text
+    assert "与当前核查清单一致" in report.text
+    english = client.get(f"{result}/verification-report?lang=en", headers=enterprise)
+    assert "Conclusion" in english.text and "matches the checklist as it stands" in english.text
+
+
+def test_the_checklist_of_another_organisation_is_not_found(
+    client: TestClient, world: World
+) -> None:
+    response = client.get(
+        f"/api/results/{world.result_b}/checklist", headers=world.bearer("enterprise")
+    )
+    assert response.status_code == 404

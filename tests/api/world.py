@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -150,3 +151,18 @@ def seed(engine: Engine) -> World:
         )
         world.revoked_key = token
     return world
+
+
+def complete_checklist(client: Any, world: World, result_id: int, who: str = "verifier") -> None:
+    """Answer every item of a result's checklist "conform" (issue 14: an approval takes the
+    checklist), for tests about what comes after an approval."""
+    headers = world.bearer(who)
+    listed = client.get(f"/api/results/{result_id}/checklist", headers=headers)
+    assert listed.status_code == 200, listed.text
+    for item in listed.json()["items"]:
+        answered = client.put(
+            f"/api/results/{result_id}/checklist/items/{item['id']}",
+            json={"outcome": "conform"},
+            headers=headers,
+        )
+        assert answered.status_code == 200, answered.text

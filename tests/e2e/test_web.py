@@ -194,18 +194,65 @@ def test_upload_drill_down_and_sign_off(
 
 
 def test_verifier_comments_and_signs_off(browser: Browser, server: Site, screenshots: Path) -> None:
+    """Issue 14, item 2: the verifier takes a submitted result through the checklist, raises a
+    non-conformity the enterprise answers, closes it, approves, and opens the signed report."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     _login(page, server.url, "verifier@audit.cn")
     page.goto(f"{server.url}/organisations/{server.peer}")
     page.locator("#results a").first.click()
+    result_url = page.url.split("#")[0]
     page.fill("#comment-text", "3月入炉煤量请附皮带秤检定证书")
     page.click("#comment")
     expect(page.locator("#comments")).to_contain_text("皮带秤")
+
     page.select_option("#decision", "approved")
-    page.fill("input[name=note]", "核查通过")
+    page.click("#sign")
+    expect(page.locator("#problems")).to_contain_text("尚未给出结论")  # not before the checklist
+    expect(page.locator("#verification .ok")).to_have_count(0)
+
+    items = page.locator("#checklist tr[id^=item-]").evaluate_all("rows => rows.map(r => r.id)")
+    assert "item-power_carbon_analysis" in items and "item-emissions" in items
+    expect(page.locator("#item-emissions")).to_contain_text("逐条重算一致")
+    for row_id in items:
+        row = page.locator(f"#{row_id}")
+        outcome = "nonconform" if row_id == "item-laboratory" else "conform"
+        row.locator("select[name=outcome]").select_option(outcome)
+        row.locator("button.answer").click()
+        expect(page.locator(f"#{row_id}")).to_have_attribute("data-outcome", outcome)
+    page.select_option("#nonconformity-item", "laboratory")
+    page.fill("#nonconformity-description", "元素碳检测报告未注明 CMA 资质")
+    page.click("#raise")
+    expect(page.locator("#nonconformities")).to_contain_text("未注明 CMA 资质")
+    page.screenshot(path=str(screenshots / "web-checklist.png"), full_page=True)
+    page.goto(f"{server.url}/")
+    page.click("#logout")
+
+    _login(page, server.url, "manager@peer.cn")
+    page.goto(result_url)
+    page.fill(
+        "#nonconformities input[name=corrective_action]", "补充化验机构 CMA 证书（2024-0118）"
+    )
+    page.click("#nonconformities button.corrective")
+    expect(page.locator("#nonconformities")).to_contain_text("补充化验机构 CMA 证书")
+    page.goto(f"{server.url}/")
+    page.click("#logout")
+
+    _login(page, server.url, "verifier@audit.cn")
+    page.goto(result_url)
+    page.fill("#nonconformities input[name=note]", "已核实证书")
+    page.click("#nonconformities button.close-finding")
+    expect(page.locator("#nonconformities .ok")).to_contain_text("已关闭")
+    page.select_option("#decision", "approved")
+    page.fill("#verification input[name=note]", "核查通过")
     page.click("#sign")
     expect(page.locator("#verification .ok")).to_contain_text("核查通过")
-    page.goto(page.url.replace("lang=zh", "lang=en"))
+    expect(page.locator("#checklist button.answer")).to_have_count(0)  # frozen by the approval
+    page.click("#verification-report")
+    expect(page.locator("#conclusion")).to_contain_text("经核查的温室气体排放量")
+    expect(page.locator("#findings")).to_contain_text("补充化验机构 CMA 证书")
+    expect(page.locator("#signature")).to_contain_text("与当前核查清单一致")
+    page.screenshot(path=str(screenshots / "web-verification-report.png"), full_page=True)
+    page.goto(result_url.replace("lang=zh", "lang=en"))
     expect(page.locator("#verification")).to_contain_text("Approved")
     page.screenshot(path=str(screenshots / "web-signoff.png"), full_page=True)
     page.close()

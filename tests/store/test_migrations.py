@@ -30,6 +30,8 @@ TABLES = {
     "evidence_heads",
     "result_comments",
     "result_signoffs",
+    "verification_answers",
+    "verification_findings",
     "login_counters",
     "user_audit",
     "metering_points",

@@ -29,6 +29,7 @@ DOMAIN = (
     "uncertainty",
     "pact",
     "reports",
+    "verification",
     "io",
     "guards",
 )

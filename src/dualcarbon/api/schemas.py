@@ -285,6 +285,70 @@ class SignOffCreate(RequestBody):
     note: str = Field(default="", max_length=5000)
 
 
+class ChecklistAnswerCreate(RequestBody):
+    outcome: Literal["conform", "nonconform", "not_applicable"]
+    note: str = Field(default="", max_length=5000, description="required for not_applicable")
+
+
+class FindingCreate(RequestBody):
+    item: str = Field(min_length=1, max_length=60, description="the checklist item it is on")
+    description: str = Field(min_length=1, max_length=5000)
+
+
+class FindingAnswer(RequestBody):
+    corrective_action: str = Field(min_length=1, max_length=5000)
+
+
+class FindingClose(RequestBody):
+    note: str = Field(
+        min_length=1, max_length=5000, description="what the verifier saw of the correction"
+    )
+
+
+class AutoCheckPublic(BaseModel):
+    hint: Literal["conform", "nonconform", "review", "not_applicable"]
+    text_zh: str
+    text_en: str
+
+
+class ChecklistItemPublic(BaseModel):
+    id: str
+    clause: str
+    stage: str
+    text_zh: str
+    text_en: str
+    outcome: str | None = None
+    note: str | None = None
+    answered_by: str | None = None
+    answered_at: dt.datetime | None = None
+    automatic: AutoCheckPublic | None = None
+
+
+class FindingPublic(BaseModel):
+    id: int
+    item: str
+    description: str
+    raised_by: str
+    raised_at: dt.datetime
+    corrective_action: str | None = None
+    answered_by: str | None = None
+    answered_at: dt.datetime | None = None
+    closing_note: str | None = None
+    closed_by: str | None = None
+    closed_at: dt.datetime | None = None
+
+
+class ChecklistPublic(BaseModel):
+    result_id: int
+    sector: str
+    document: str
+    items: list[ChecklistItemPublic]
+    findings: list[FindingPublic]
+    open_reasons: list[str] = Field(description="why it cannot be approved yet (zh / en)")
+    approved_signoff_id: int | None = None
+    digest: str = Field(description="SHA-256 of the checklist as it stands")
+
+
 class SignOffPublic(BaseModel):
     id: int
     result_id: int
@@ -292,6 +356,9 @@ class SignOffPublic(BaseModel):
     decision: str
     note: str
     created_at: dt.datetime
+    checklist_sha256: str | None = Field(
+        default=None, description="an approval: the digest of the checklist it rests on"
+    )
 
 
 # -- instruments ---------------------------------------------------------------------------------

@@ -980,13 +980,18 @@ def sign_off(
     session: Session, principal: Principal, result_id: int, data: SignOffCreate, ledger: Signer
 ) -> ResultSignOff:
     """Record a verifier's decision and lodge it in the evidence log, in one transaction."""
+    from dualcarbon.api.checklist import approval_digest
+
     row = _result_acting(session, principal, result_id, Action.SIGN_OFF)
+    # an approval takes the checklist: complete, every non-conformity closed, its digest lodged
+    digest = approval_digest(session, principal, result_id) if data.decision == "approved" else None
     decision = ResultSignOff(
         result_id=result_id,
         user_id=principal.user_id,
         decision=data.decision,
         note=data.note,
         created_at=utcnow(),
+        checklist_sha256=digest,
     )
     session.add(decision)
     session.flush()

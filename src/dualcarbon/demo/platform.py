@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.api import registers, services
 from dualcarbon.api.schemas import SignOffCreate
+from dualcarbon.api.scope import Principal
 from dualcarbon.api.settings import Settings
 from dualcarbon.demo import demo_footprint_path, demo_inventory_path, demo_register_path
 from dualcarbon.footprint.model import validate_product_system
@@ -160,6 +161,7 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
             _publish_demo_footprints(session, maker.id, passwords)
             verifier = services.principal_of(services.get_user(session, users["verifier"]))
             first_peer = services.organisation_results(session, verifier, peers[0].id)[-1]
+            _verify_demo_result(session, verifier, admin, first_peer.id)
             services.sign_off(
                 session,
                 verifier,
@@ -170,6 +172,36 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
     finally:
         engine.dispose()
     return _logins()
+
+
+def _verify_demo_result(
+    session: Session, verifier: Principal, answering: Principal, result_id: int
+) -> None:
+    """The demo verifier's checklist of a peer's result: every item concluded, one
+    non-conformity raised, answered by the enterprise and closed, so the approval (and its
+    report) shows the whole procedure."""
+    from dualcarbon.api import checklist
+
+    state = checklist.checklist_state(session, verifier, result_id, with_checks=False)
+    for entry in state.items:
+        outcome = "not_applicable" if entry.item.id == "cems_comparison" else "conform"
+        note = "演示：无在线监测 / demo: no CEMS" if outcome == "not_applicable" else ""
+        checklist.answer_item(session, verifier, result_id, entry.item.id, outcome, note)
+    finding = checklist.raise_finding(
+        session,
+        verifier,
+        result_id,
+        "laboratory",
+        "演示：元素碳检测报告未注明 CMA 资质 / demo: carbon reports do not name CMA",
+    )
+    checklist.answer_finding(
+        session,
+        answering,  # the peer has no user of its own in the demo: the administrator answers
+        result_id,
+        finding.id,
+        "演示：补充化验机构 CMA 证书 / demo: the laboratory's CMA certificate supplied",
+    )
+    checklist.close_finding(session, verifier, result_id, finding.id, "演示：已核实 / demo: seen")
 
 
 def _publish_demo_footprints(session: Session, organisation_id: int, passwords: Passwords) -> None:

@@ -328,13 +328,16 @@ def signoff_content(organisation_id: int, row: ResultSignOff) -> dict[str, Any]:
 
 
 def signoff_columns(row: ResultSignOff) -> dict[str, Any]:
-    return {
+    columns = {
         "result_id": row.result_id,
         "user_id": row.user_id,
         "decision": row.decision,
         "note": row.note,
         "created_at": _instant(row.created_at),
     }
+    if row.checklist_sha256 is not None:  # approvals since migration 0013 name their checklist
+        columns["checklist_sha256"] = row.checklist_sha256
+    return columns
 
 
 def _instant(value: dt.datetime) -> str:

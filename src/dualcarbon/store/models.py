@@ -522,6 +522,44 @@ class ResultSignOff(Base):
     decision: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    checklist_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The digest of the checklist as it stood when approved (migration 0013): answers and
+    findings, so that the evidence log fixes what the approval rested on."""
+
+
+class VerificationAnswer(Base):
+    """The verifier's outcome on one checklist item of a result (migration 0013). Append-only:
+    the latest row per item stands, the earlier ones are its history."""
+
+    __tablename__ = "verification_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    item: Mapped[str] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class VerificationFinding(Base):
+    """A non-conformity (不符合项) the verifier raises on a checklist item, the enterprise's
+    corrective action, and its closing by the verifier (migration 0013)."""
+
+    __tablename__ = "verification_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    item: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text)
+    raised_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    corrective_action: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closing_note: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- login throttling (0006) ---------------------------------------------------------------------

@@ -26,10 +26,11 @@ from starlette.concurrency import run_in_threadpool
 from dualcarbon.accounting.engine import production_table
 from dualcarbon.accounting.findings import Acceptance, Finding, FindingsError, Severity
 from dualcarbon.accounting.power import monthly_supply_intensity
-from dualcarbon.api import principals, registers, services
+from dualcarbon.api import checklist, principals, registers, services
 from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
 from dualcarbon.api.overview import overview
 from dualcarbon.api.routes.footprints import announce, publish_submission
+from dualcarbon.api.routes.verification import checklist_public
 from dualcarbon.api.schemas import CommentCreate, SignOffCreate
 from dualcarbon.api.scope import Action, Area, Principal, Role, allowed
 from dualcarbon.api.throttle import (
@@ -636,49 +637,65 @@ def create_web(api: FastAPI) -> FastAPI:
             principal = _principal(request, session)
             if principal is None:
                 return _to_login(request)
-            document = services.result_document(session, principal, result_id)
-            organisation_id = document["organisation_id"]
-            meta = document["meta"]
-            row = get_result(session, result_id)
-            assert row is not None
-            lines = load_result(row).lines
-            flag = "instrument_flag_zh" if _lang(request) == "zh" else "instrument_flag_en"
-            committed = commitments.of_results(session, [row])[row.id]
-            stored_signoffs = services.list_signoffs(session, principal, result_id)
-            signed = commitments.of_signoffs(session, organisation_id, stored_signoffs)
-            return _page(
-                request,
-                "result.html.j2",
-                user=principal.email,
-                result_id=result_id,
-                organisation_id=organisation_id,
-                instruments=sorted(lines["instrument"].drop_nulls().unique().to_list()),
-                flagged=lines[flag].drop_nulls().to_list(),
-                title=f"{meta['organisation']} {meta['facility']} {meta['year']}",
-                total=_number(committed.value("total_tco2e", document["total_tco2e"])),
-                evidence_state=committed.state,
-                spread=_number(document["uncertainty"]["U"]),
-                k=f"{document['uncertainty']['k']:.2f}",
-                methodology=meta["methodology"],
-                findings=[
-                    _finding_row(Finding.from_json(f), _lang(request))
-                    for f in document.get("findings", [])
-                ],
-                evidence=evidence_of_inventory(session, row.inventory_id),
-                comments=services.list_comments(session, principal, result_id),
-                signoffs=[
-                    {
-                        "decision": signed[s.id].value("decision", s.decision),
-                        "stored": s.decision,
-                        "note": signed[s.id].value("note", s.note),
-                        "created_at": s.created_at,
-                        "evidence": signed[s.id].state,
-                    }
-                    for s in stored_signoffs
-                ],
-                can_comment=allowed(principal, Action.COMMENT, Area.ACCOUNTING, organisation_id),
-                can_sign=allowed(principal, Action.SIGN_OFF, Area.ACCOUNTING, organisation_id),
-            )
+            return _result_page(request, session, principal, result_id)
+
+    def _result_page(
+        request: Request,
+        session: Session,
+        principal: Principal,
+        result_id: int,
+        problems: list[InputProblem] | None = None,
+        status: int = 200,
+    ) -> Response:
+        """The result page; ``problems`` a refused checklist or sign-off form, shown on top."""
+        document = services.result_document(session, principal, result_id)
+        organisation_id = document["organisation_id"]
+        meta = document["meta"]
+        row = get_result(session, result_id)
+        assert row is not None
+        lines = load_result(row).lines
+        flag = "instrument_flag_zh" if _lang(request) == "zh" else "instrument_flag_en"
+        committed = commitments.of_results(session, [row])[row.id]
+        stored_signoffs = services.list_signoffs(session, principal, result_id)
+        signed = commitments.of_signoffs(session, organisation_id, stored_signoffs)
+        state = checklist.checklist_state(session, principal, result_id)
+        return _page(
+            request,
+            "result.html.j2",
+            status,
+            user=principal.email,
+            problems=problems or [],
+            checklist=checklist_public(state),
+            can_answer=allowed(principal, Action.WRITE, Area.ACCOUNTING, organisation_id),
+            result_id=result_id,
+            organisation_id=organisation_id,
+            instruments=sorted(lines["instrument"].drop_nulls().unique().to_list()),
+            flagged=lines[flag].drop_nulls().to_list(),
+            title=f"{meta['organisation']} {meta['facility']} {meta['year']}",
+            total=_number(committed.value("total_tco2e", document["total_tco2e"])),
+            evidence_state=committed.state,
+            spread=_number(document["uncertainty"]["U"]),
+            k=f"{document['uncertainty']['k']:.2f}",
+            methodology=meta["methodology"],
+            findings=[
+                _finding_row(Finding.from_json(f), _lang(request))
+                for f in document.get("findings", [])
+            ],
+            evidence=evidence_of_inventory(session, row.inventory_id),
+            comments=services.list_comments(session, principal, result_id),
+            signoffs=[
+                {
+                    "decision": signed[s.id].value("decision", s.decision),
+                    "stored": s.decision,
+                    "note": signed[s.id].value("note", s.note),
+                    "created_at": s.created_at,
+                    "evidence": signed[s.id].state,
+                }
+                for s in stored_signoffs
+            ],
+            can_comment=allowed(principal, Action.COMMENT, Area.ACCOUNTING, organisation_id),
+            can_sign=allowed(principal, Action.SIGN_OFF, Area.ACCOUNTING, organisation_id),
+        )
 
     @web.get("/organisations/{organisation_id}/instruments/{code}", response_model=None)
     def instrument_page(request: Request, organisation_id: PathId, code: str) -> Response:
@@ -735,13 +752,100 @@ def create_web(api: FastAPI) -> FastAPI:
         decision: Annotated[str, Form()],
         note: Annotated[str, Form()] = "",
     ) -> Response:
+        body = SignOffCreate.model_validate({"decision": decision, "note": note})
+        return _verifying(
+            request,
+            result_id,
+            lambda s, p: services.sign_off(s, p, result_id, body, request.app.state.ledger),
+        )
+
+    def _verifying(
+        request: Request, result_id: int, act: Callable[[Session, Principal], object]
+    ) -> Response:
+        """Do one step of the verification, then back to the result page; a refused step shows
+        the page again with why (422: incomplete, 409: the checklist is approved)."""
         with _session(request) as session:
             principal = _principal(request, session)
             if principal is None:
                 return _to_login(request)
-            body = SignOffCreate.model_validate({"decision": decision, "note": note})
-            services.sign_off(session, principal, result_id, body, request.app.state.ledger)
-        return RedirectResponse(f"/results/{result_id}?lang={_lang(request)}", status_code=303)
+            try:
+                act(session, principal)
+            except InputError as exc:
+                session.rollback()
+                return _result_page(
+                    request, session, principal, result_id, list(exc.problems), UNPROCESSABLE
+                )
+            except services.ConflictError as exc:
+                session.rollback()
+                problem = InputProblem("checklist", str(exc))
+                return _result_page(request, session, principal, result_id, [problem], CONFLICT)
+        return RedirectResponse(
+            f"/results/{result_id}?lang={_lang(request)}#checklist", status_code=303
+        )
+
+    @web.post("/results/{result_id}/checklist/{item}", response_model=None)
+    def checklist_answer(
+        request: Request,
+        result_id: PathId,
+        item: str,
+        outcome: Annotated[str, Form(max_length=20)],
+        note: Annotated[str, Form(max_length=5000)] = "",
+    ) -> Response:
+        return _verifying(
+            request,
+            result_id,
+            lambda s, p: checklist.answer_item(s, p, result_id, item[:60], outcome, note),
+        )
+
+    @web.post("/results/{result_id}/nonconformities", response_model=None)
+    def nonconformity_raise(
+        request: Request,
+        result_id: PathId,
+        item: Annotated[str, Form(max_length=60)],
+        description: Annotated[str, Form(max_length=5000)],
+    ) -> Response:
+        return _verifying(
+            request,
+            result_id,
+            lambda s, p: checklist.raise_finding(s, p, result_id, item, description),
+        )
+
+    @web.post("/results/{result_id}/nonconformities/{finding_id}/answer", response_model=None)
+    def nonconformity_answer(
+        request: Request,
+        result_id: PathId,
+        finding_id: PathId,
+        corrective_action: Annotated[str, Form(max_length=5000)],
+    ) -> Response:
+        return _verifying(
+            request,
+            result_id,
+            lambda s, p: checklist.answer_finding(s, p, result_id, finding_id, corrective_action),
+        )
+
+    @web.post("/results/{result_id}/nonconformities/{finding_id}/close", response_model=None)
+    def nonconformity_close(
+        request: Request,
+        result_id: PathId,
+        finding_id: PathId,
+        note: Annotated[str, Form(max_length=5000)] = "",
+    ) -> Response:
+        return _verifying(
+            request,
+            result_id,
+            lambda s, p: checklist.close_finding(s, p, result_id, finding_id, note),
+        )
+
+    @web.get("/results/{result_id}/verification-report", response_model=None)
+    def verification_report_page(request: Request, result_id: PathId) -> Response:
+        from dualcarbon.reports.verification_report import render_verification_report
+
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            state = checklist.checklist_state(session, principal, result_id)
+            return HTMLResponse(render_verification_report(state, lang=_lang(request)))
 
     @web.exception_handler(ValidationError)
     async def invalid_form(request: Request, exc: Exception) -> HTMLResponse:

@@ -1,0 +1,1 @@
+"""The verifier's work (核查): checklists per sector, automatic checks on a result."""
