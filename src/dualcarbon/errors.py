@@ -101,6 +101,22 @@ class NotFoundError(DualcarbonError, LookupError):
         super().__init__(f"no {what} {key}")
 
 
+def place(
+    file: str, sheet: str | None, row: int | None, field: str | None, lang: str
+) -> str:
+    """Where in an input something is, for a person: the file's name (not the folders of the
+    machine that read it), the sheet, the row and the field, in Chinese or English."""
+    parts = [PurePath(file).name or file]
+    zh = lang == "zh"
+    if sheet:
+        parts.append(f"工作表 {sheet}" if zh else f"sheet {sheet}")
+    if row is not None:
+        parts.append(f"第 {row} 行" if zh else f"row {row}")
+    if field:
+        parts.append(f"字段 {field}" if zh else f"field {field}")
+    return ("，" if zh else ", ").join(parts)
+
+
 @dataclass(frozen=True)
 class InputProblem:
     """One rule broken by one cell or field of an input file.
@@ -127,28 +143,13 @@ class InputProblem:
         return rule_zh(self.rule) or self.rule
 
     def message(self, lang: str) -> str:
-        """Where and what, for a person: the file's name (not the folders of the machine that
-        read it), sheet, row, field, the rule and the value given."""
-        name = PurePath(self.file).name or self.file
+        """Where and what, for a person: the place (:func:`place`), the rule and the value."""
+        where = place(self.file, self.sheet, self.row, self.field, lang)
         if lang != "zh":
-            where = [name]
-            if self.sheet:
-                where.append(f"sheet {self.sheet}")
-            if self.row is not None:
-                where.append(f"row {self.row}")
-            if self.field:
-                where.append(f"field {self.field}")
             shown = "" if self.value is None else f" (got {self.value!r})"
-            return f"{', '.join(where)}: {self.rule}{shown}"
-        where = [name]
-        if self.sheet:
-            where.append(f"工作表 {self.sheet}")
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.field:
-            where.append(f"字段 {self.field}")
+            return f"{where}: {self.rule}{shown}"
         shown = "" if self.value is None else f"（填写的值：{self.value!r}）"
-        return f"{'，'.join(where)}：{self.chinese()}{shown}"
+        return f"{where}：{self.chinese()}{shown}"
 
     def __str__(self) -> str:
         where = [self.file]

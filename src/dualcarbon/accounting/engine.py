@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from pathlib import PurePath
 
 import polars as pl
 
@@ -122,7 +123,9 @@ def account(
         methodology_title=methodology.title_zh,
         factors=sorted(ctx.factors_used),
         inventory_digest=inventory.digest(),
-        inventory_source=inventory.source,
+        # the file's name: its digest says which content it was, the folders of the machine
+        # that read it are nobody's business in a report or a stored result
+        inventory_source=PurePath(inventory.source).name or inventory.source,
         computed_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         engine=f"dualcarbon {__version__}",
     )

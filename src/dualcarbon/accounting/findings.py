@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
 
-from dualcarbon.errors import DualcarbonError
+from dualcarbon.errors import DualcarbonError, place
 from dualcarbon.i18n import Lang, pick
 
 
@@ -105,15 +105,7 @@ class Finding:
         )
 
     def where(self, lang: Lang) -> str:
-        """File (its name: the machine's folders are nobody's business), sheet, row, field."""
-        parts = [PurePath(self.file).name or self.file]
-        if self.sheet:
-            parts.append(pick(lang, f"工作表 {self.sheet}", f"sheet {self.sheet}"))
-        if self.row is not None:
-            parts.append(pick(lang, f"第 {self.row} 行", f"row {self.row}"))
-        if self.field:
-            parts.append(pick(lang, f"字段 {self.field}", f"field {self.field}"))
-        return pick(lang, "，", ", ").join(parts)
+        return place(self.file, self.sheet, self.row, self.field, lang)
 
     def message(self, lang: Lang) -> str:
         accept = (

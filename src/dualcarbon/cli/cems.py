@@ -334,7 +334,7 @@ def run(
     headers += ["U (k=2)"] if plan is not None else []
     headers += [pick(language, "运行小时", "hours"), "capture"]
     for header in headers:
-        view.add_column(header)
+        view.add_column(header, overflow="fold")
     for row in rows:
         cells = [str(row.get("source")), str(row.get("year")), f"{row.get('co2_t', 0.0):,.1f}"]
         if plan is not None:
@@ -371,7 +371,7 @@ def qa(
         pick(language, "结论", "verdict"),
         pick(language, "依据", "clause"),
     ):
-        view.add_column(header)
+        view.add_column(header, overflow="fold")
     for verdict in record.verdicts:
         view.add_row(
             verdict.label or verdict.test,
@@ -471,7 +471,7 @@ def compare(
         "δ",
         "E_n",
     ):
-        view.add_column(header)
+        view.add_column(header, overflow="fold")
     for row in comparison.rows:
         view.add_row(
             row.unit,

@@ -143,7 +143,7 @@ def verify(
             pick(lang, "根哈希", "root"),
             pick(lang, "结论", "verdict"),
         ):
-            table.add_column(header)
+            table.add_column(header, overflow="fold")
         for r in reports:
             verdict = (
                 pick(lang, "[green]完好[/]", "[green]intact[/]")

@@ -101,8 +101,8 @@ def show(
         print_json(data)
         return
     table = Table(show_header=False, title=factor.ref)
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", overflow="fold")
+    table.add_column(overflow="fold")
     rows = [
         (pick(lang, "名称", "name"), f"{factor.name_zh} / {factor.name_en}"),
         (pick(lang, "数值", "value"), f"{factor.value:g} {factor.unit}"),

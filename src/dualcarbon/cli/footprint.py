@@ -168,8 +168,8 @@ def show(result: FootprintResult, mc: MonteCarloResult | None, lang: Lang) -> No
 
     parts = result.components
     table = Table(title=pick(lang, "分项（ISO 14067 6.4.9）", "Components (ISO 14067 6.4.9)"))
-    table.add_column(pick(lang, "分项", "component"))
-    table.add_column("kgCO2e", justify="right")
+    table.add_column(pick(lang, "分项", "component"), overflow="fold")
+    table.add_column("kgCO2e", justify="right", overflow="fold")
     for zh, en, value in (
         ("化石", "fossil", parts.fossil),
         ("生物源排放", "biogenic emissions", parts.biogenic_emissions),
@@ -181,17 +181,17 @@ def show(result: FootprintResult, mc: MonteCarloResult | None, lang: Lang) -> No
     console.print(table)
 
     table = Table(title=pick(lang, "生命周期阶段", "Life-cycle stages"))
-    table.add_column(pick(lang, "阶段", "stage"))
-    table.add_column("kgCO2e", justify="right")
-    table.add_column("%", justify="right")
+    table.add_column(pick(lang, "阶段", "stage"), overflow="fold")
+    table.add_column("kgCO2e", justify="right", overflow="fold")
+    table.add_column("%", justify="right", overflow="fold")
     for stage, value in result.by_stage.items():
         share = 100 * value / result.total if result.total else 0.0
         table.add_row(stage.label(lang), f"{value:.4g}", f"{share:.1f}")
     console.print(table)
 
     table = Table(title=pick(lang, "过程贡献（前 10）", "Processes (top 10)"))
-    table.add_column(pick(lang, "过程", "process"))
-    table.add_column("kgCO2e", justify="right")
+    table.add_column(pick(lang, "过程", "process"), overflow="fold")
+    table.add_column("kgCO2e", justify="right", overflow="fold")
     ranked = sorted(result.by_process.items(), key=lambda kv: -abs(kv[1]))[:10]
     for process, value in ranked:
         table.add_row(process, f"{value:.4g}")
@@ -206,7 +206,7 @@ def show(result: FootprintResult, mc: MonteCarloResult | None, lang: Lang) -> No
             pick(lang, "因子", "factor"),
             "kgCO2e",
         ):
-            table.add_column(header)
+            table.add_column(header, overflow="fold")
         for use in result.electricity:
             basis = pick(lang, _BASIS_ZH[use.choice.basis], use.choice.basis.value)
             factor = "" if use.factor is None else f"{use.factor:.4g}"
@@ -234,7 +234,7 @@ def background(
     lang = locale_lang()
     table = Table(title=pick(lang, "背景数据库", "Background library"))
     for header in ("id", pick(lang, "名称", "name"), pick(lang, "因子", "factor"), "", ""):
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     for record in library:
         table.add_row(
             record.id,

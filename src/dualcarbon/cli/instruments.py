@@ -203,7 +203,7 @@ def list_(
     )
     table.add_column(pick(lang, "编号", "id"), no_wrap=True)
     table.add_column(pick(lang, "名称", "name"), overflow="fold")
-    table.add_column(pick(lang, "计量点", "metering point"))
+    table.add_column(pick(lang, "计量点", "metering point"), overflow="fold")
     table.add_column(pick(lang, "准确度", "accuracy"), no_wrap=True)
     table.add_column(pick(lang, "上次检定", "last calibrated"), no_wrap=True)
     table.add_column(pick(lang, "应于此日前检定", "due by"), no_wrap=True)
@@ -277,8 +277,8 @@ def show(
         print_json(data)
         return
     table = Table(show_header=False, title=f"{instrument.id} {instrument.name}".strip())
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", overflow="fold")
+    table.add_column(overflow="fold")
     span = (
         f"{instrument.range_min:g}–{instrument.range_max:g} {instrument.range_unit or ''}"
         if instrument.range_min is not None and instrument.range_max is not None
@@ -316,7 +316,7 @@ def show(
         pick(lang, "有效期至", "next due"),
         "U (k)",
     ):
-        history.add_column(header)
+        history.add_column(header, overflow="fold")
     from dualcarbon.metrology.calibration import next_due
 
     for record in records:
@@ -401,7 +401,7 @@ def _print_review(report: Any, lang: Lang) -> None:
             pick(lang, "配备率", "rate"),
             pick(lang, "要求", "required"),
         ):
-            table.add_column(header)
+            table.add_column(header, overflow="fold")
         from dualcarbon.metrology.instruments import energy_label
 
         for line in report.coverage:

@@ -59,7 +59,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         pick(lang, "文号", "document"),
         pick(lang, "适用数据年份", "data years"),
     ):
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     for m in methodologies:
         years = f"{min(m.reporting_years)}–{max(m.reporting_years)}"
         title = m.title_zh if lang == "zh" else m.title_en
@@ -94,7 +94,7 @@ def show(methodology: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
         pick(lang, "公式", "formula"),
         pick(lang, "条款", "clause"),
     ):
-        sources.add_column(header)
+        sources.add_column(header, overflow="fold")
     for s in chosen.sources:
         sources.add_row(
             s.kind, s.calculator, s.name_zh if lang == "zh" else s.name_en, s.formula, s.clause

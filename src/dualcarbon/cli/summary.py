@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import polars as pl
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from dualcarbon.accounting.result import AccountingResult
@@ -36,9 +37,9 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
                 )
             console.print(f"  • {line}", markup=False, highlight=False, soft_wrap=True)
     by_source = Table(title=pick(lang, "按排放源", "By source"))
-    by_source.add_column(pick(lang, "排放源", "source"))
-    by_source.add_column("tCO2e", justify="right")
-    by_source.add_column(pick(lang, "计入总量", "in total"))
+    by_source.add_column(pick(lang, "排放源", "source"), overflow="fold")
+    by_source.add_column("tCO2e", justify="right", overflow="fold")
+    by_source.add_column(pick(lang, "计入总量", "in total"), overflow="fold")
     counted = dict(result.lines.group_by("source").agg(pl.col("counted").first()).iter_rows())
     for source, tco2e, _ in result.by("source").iter_rows():
         by_source.add_row(
@@ -52,7 +53,8 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
 
     by_unit = Table(title=pick(lang, "按设施/机组", "By facility and unit"))
     for header in (pick(lang, "设施", "facility"), pick(lang, "机组", "unit"), "tCO2e"):
-        by_unit.add_column(header, justify="right" if header == "tCO2e" else "left")
+        justify: JustifyMethod = "right" if header == "tCO2e" else "left"
+        by_unit.add_column(header, justify=justify, overflow="fold")
     for facility, unit, tco2e, _ in result.by("facility", "unit", counted_only=True).iter_rows():
         by_unit.add_row(facility, unit, f"{tco2e:,.2f}")
     console.print(by_unit)
@@ -72,7 +74,7 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
             pick(lang, "来源", "tier"),
             "tCO2",
         ):
-            months.add_column(header)
+            months.add_column(header, overflow="fold")
         for row in fuel.sort("unit", "item", "month").iter_rows(named=True):
             tier_style = "yellow" if row["carbon_tier"] == "default" else "green"
             months.add_row(
@@ -108,10 +110,12 @@ def print_summary(result: AccountingResult, lang: Lang) -> None:
         production = Table(
             title=pick(lang, "生产数据与排放强度（年度）", "Production and intensities (year)")
         )
-        production.add_column(pick(lang, "指标", "indicator"))
+        production.add_column(pick(lang, "指标", "indicator"), overflow="fold")
         rows = result.production.to_dicts()
         for row in rows:
-            production.add_column(f"{row['facility']} {row['unit']}", justify="right")
+            production.add_column(
+                f"{row['facility']} {row['unit']}", justify="right", overflow="fold"
+            )
         for column in PRODUCTION_ORDER:
             if column in result.production.columns:
                 production.add_row(
@@ -155,7 +159,8 @@ def print_uncertainty(found: AccountingUncertainty, lang: Lang) -> None:
     )
     table = Table(title=pick(lang, "不确定度主要来源", "Largest contributions to the variance"))
     for header in (pick(lang, "输入量", "input"), "x", "u(x)", pick(lang, "方差占比", "share")):
-        table.add_column(header, justify="left" if header in ("输入量", "input") else "right")
+        aligned: JustifyMethod = "left" if header in ("输入量", "input") else "right"
+        table.add_column(header, justify=aligned, overflow="fold")
     for line in found.budget:
         table.add_row(
             (line.label if lang == "zh" else line.label_en) or line.input,

@@ -78,7 +78,7 @@ def _print(run: BudgetRun, lang: Lang) -> None:
                 pick(lang, "分量 c·u", "contribution c·u"),
                 pick(lang, "方差占比", "% of variance"),
             ):
-                table.add_column(header, justify="right")
+                table.add_column(header, justify="right", overflow="fold")
             for line in sorted(g.budget, key=lambda b: -abs(b.contribution)):
                 table.add_row(
                     line.input,

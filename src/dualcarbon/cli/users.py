@@ -104,7 +104,7 @@ def list_users(
         pick(lang, "组织", "organisation"),
         pick(lang, "状态", "status"),
     ):
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     for u in found:
         state = pick(lang, "启用", "active") if u.active else pick(lang, "已停用", "deactivated")
         table.add_row(str(u.id), u.email, u.role.value, str(u.organisation_id or "—"), state)
@@ -242,7 +242,7 @@ def audit(
         pick(lang, "对象", "whom"),
         pick(lang, "原因", "why"),
     ):
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     for entry in trail:
         table.add_row(
             f"{entry.at:%Y-%m-%d %H:%M:%S}",
