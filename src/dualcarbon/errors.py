@@ -101,9 +101,7 @@ class NotFoundError(DualcarbonError, LookupError):
         super().__init__(f"no {what} {key}")
 
 
-def place(
-    file: str, sheet: str | None, row: int | None, field: str | None, lang: str
-) -> str:
+def place(file: str, sheet: str | None, row: int | None, field: str | None, lang: str) -> str:
     """Where in an input something is, for a person: the file's name (not the folders of the
     machine that read it), the sheet, the row and the field, in Chinese or English."""
     parts = [PurePath(file).name or file]
