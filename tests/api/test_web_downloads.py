@@ -69,3 +69,23 @@ def test_a_role_without_results_is_told_so(client: TestClient, world: World) -> 
     assert 'id="no-access"' in reviewer.text and "尚无核算结果" not in reviewer.text
     verifier = _browser(client, world, "verifier").get(f"/organisations/{world.org_a}")
     assert 'id="no-access"' not in verifier.text
+
+
+def test_a_refused_upload_reads_in_chinese(client: TestClient, world: World) -> None:
+    """Issue 14, item 5: the upload page's refusal named its rules in English."""
+    from dualcarbon.demo import demo_inventory_path
+
+    text = demo_inventory_path().read_text(encoding="utf-8").replace("month: 2,", "month: 13,", 1)
+    text = text.replace("示范能源集团有限公司", ORG_A, 1)
+    browser = _browser(client, world, "enterprise")
+    refused = browser.post(
+        f"/organisations/{world.org_a}/upload",
+        files={"file": ("台账.yaml", text.encode(), "application/x-yaml")},
+    )
+    assert refused.status_code == 422
+    assert "月份须为核算年度内的 1–12" in refused.text
+    english = browser.post(
+        f"/organisations/{world.org_a}/upload?lang=en",
+        files={"file": ("台账.yaml", text.encode(), "application/x-yaml")},
+    )
+    assert "month must be 1–12" in english.text

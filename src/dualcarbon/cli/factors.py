@@ -105,7 +105,7 @@ def show(
     table.add_column(overflow="fold")
     rows = [
         (pick(lang, "名称", "name"), f"{factor.name_zh} / {factor.name_en}"),
-        (pick(lang, "数值", "value"), f"{factor.value:g} {factor.unit}"),
+        (pick(lang, "数值", "value"), f"{factor.value:g} {unit_label(factor.unit, lang)}".strip()),
         (pick(lang, "类别", "kind"), factor.kind),
         (pick(lang, "对象", "subject"), factor.subject),
         (pick(lang, "气体", "gas"), factor.gas or "—"),

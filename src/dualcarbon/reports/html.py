@@ -29,7 +29,7 @@ from markupsafe import Markup
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.errors import DualcarbonError
-from dualcarbon.i18n import Lang
+from dualcarbon.i18n import Lang, unit_label
 from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.methodologies.registry import CalculatorNotFoundError, get_calculator
 from dualcarbon.methodologies.tables import TABLES
@@ -791,7 +791,7 @@ class _Report:
                     ref=ref,
                     name=factor.name_zh if self.lang == "zh" else factor.name_en,
                     value=fmt_sig(factor.value),
-                    unit=factor.unit,
+                    unit=unit_label(factor.unit, "en" if self.lang == "en" else "zh"),
                     document=document,
                     table=factor.table,
                     transcribed=(
