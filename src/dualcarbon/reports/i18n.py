@@ -68,6 +68,8 @@ TEXT: dict[str, dict[str, str]] = {
         "uncertainty_budget": "不确定度分量（按对总方差的贡献排序）",
         "uncertainty_input": "输入量",
         "uncertainty_share": "方差占比",
+        "uncertainty_share_note": "方差占比：该输入量对合成方差的贡献 (c_i·u(x_i))² / u_c²(y)，"
+        "c_i 为灵敏系数（JJF 1059.1-2012 第 4 章）；占比大的输入量最值得改进计量。",
         "uncertainty_without": "{n} 个输入量未给出不确定度，按准确值计入。",
         "uncertainty_method_gum": "GUM 不确定度传播律",
         "uncertainty_method_mcm": "蒙特卡洛法",
@@ -189,6 +191,9 @@ TEXT: dict[str, dict[str, str]] = {
         "uncertainty_budget": "Uncertainty budget (by share of the total's variance)",
         "uncertainty_input": "Input",
         "uncertainty_share": "Share of variance",
+        "uncertainty_share_note": "Share of variance: the input's part of the combined "
+        "variance, (c_i·u(x_i))² / u_c²(y), c_i its sensitivity coefficient (JCGM 100:2008, "
+        "5.1.3); the largest shares are where better measurement pays most.",
         "uncertainty_without": "{n} input(s) have no stated uncertainty and count as exact.",
         "uncertainty_method_gum": "GUM law of propagation",
         "uncertainty_method_mcm": "Monte Carlo",
