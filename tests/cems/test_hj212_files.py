@@ -338,3 +338,23 @@ def test_the_pipeline_reads_the_day_files_once(tmp_path: Path) -> None:
     annual = done.annual
     assert isinstance(annual, pa.Table)
     assert annual.column("co2_t")[0].as_py() == pytest.approx(2 * 219.737, rel=1e-5)
+
+
+def test_a_day_file_written_before_the_sent_columns_takes_new_rows(tmp_path: Path) -> None:
+    """Issue 14, item 4: files written before the CO2 value as sent was kept (MINUTE_SCHEMA
+    only) still take new minutes, which keep theirs; the old rows read null there."""
+    day = tmp_path / f"source={MN}" / "month=2026-02" / "minutes-2026-02-28.parquet"
+    day.parent.mkdir(parents=True)
+    old = pa.Table.from_pylist([minute_row(0)], schema=MINUTE_SCHEMA)
+    pq.write_table(old, day)
+    sink = ParquetSink(tmp_path)
+    sink.add(
+        "minute", {**minute_row(1), "co2": 12.0, "co2_sent": 235767.8, "co2_sent_unit": "mg/m3"}
+    )
+    sink.flush()
+    sink.close()
+    rows = pq.read_table(day, partitioning=None).to_pylist()
+    assert [(r["co2_sent"], r["co2_sent_unit"]) for r in rows] == [
+        (None, None),
+        (235767.8, "mg/m3"),
+    ]

@@ -381,6 +381,7 @@ def test_unit_conversions_to_the_schema() -> None:
     assert pytest.approx(19647.32, abs=0.01) == CO2_MG_PER_M3_PER_PERCENT
     assert row["co2"] == pytest.approx(235767.8 / (44.01 / 22.4 * 1e4), rel=1e-12)
     assert row["co2"] == pytest.approx(12.0, abs=0.001)
+    assert (row["co2_sent"], row["co2_sent_unit"]) == (235767.8, "mg/m3")  # kept as sent
     assert row["o2"] == 6.2
     assert row["flow"] == pytest.approx(150.25 * 3600)  # m³/s → m³/h
     assert row["flow_flag"] == "C"

@@ -12,7 +12,7 @@ import pytest
 
 from dualcarbon.cems import intake, pipeline
 from dualcarbon.cems.intake import ImportSpec, import_files
-from dualcarbon.cems.schema import MINUTE_SCHEMA
+from dualcarbon.cems.schema import STORED_SCHEMA
 from dualcarbon.errors import InputError
 
 SPEC = ImportSpec(
@@ -60,7 +60,7 @@ def test_csv_lands_partitioned_and_converted(tmp_path: Path) -> None:
     folders = sorted(p.parent.relative_to(tmp_path / "root").as_posix() for p in report.written)
     assert folders == ["source=A/month=2024-01", "source=A/month=2024-02"]
     written = pq.read_table(report.written[0])
-    assert written.column_names == MINUTE_SCHEMA.names
+    assert written.column_names == STORED_SCHEMA.names
     first = written.to_pylist()[0]
     assert first["time"] == dt.datetime(2024, 1, 31, 23, 0)
     assert first["flow"] == pytest.approx(1_500_000.0)  # 416.667 m³/s × 3600
@@ -243,3 +243,30 @@ def test_gbk_csv_with_chinese_headers(tmp_path: Path) -> None:
     (written,) = import_files(path, tmp_path / "root", spec).written
     assert written.parent.parent.name == "source=1号机组"
     assert pq.read_table(written)["co2"].to_pylist() == [12.5]
+
+
+def test_co2_in_mg_per_m3_is_kept_as_sent_beside_its_percent(tmp_path: Path) -> None:
+    """Issue 14, item 4: a concentration converted with the molar volume keeps the value the
+    file gave, with its unit, so the conversion can be redone; 235 767.8 mg/m³ ÷ (44.01/22.4 ×
+    10⁴) = 12.000 % vol (HJ 75-2017's 22.4 L/mol)."""
+    path = tmp_path / "mg.csv"
+    path.write_text(
+        "stack,ts,CO2,CO2_flag\n"
+        + "".join(f"A,2024-03-01 00:{m:02d}:00,235767.8,N\n" for m in range(3)),
+        encoding="utf-8",
+    )
+    spec = ImportSpec(
+        columns={"stack": "source", "ts": "time", "CO2": "co2", "CO2_flag": "co2_flag"},
+        units={"co2": "mg/m3"},
+    )
+    report = import_files(path, tmp_path / "root", spec)
+    (row, *_) = pq.read_table(report.written[0]).to_pylist()
+    assert row["co2"] == pytest.approx(235767.8 / (44.01 / 22.4 * 1e4), rel=1e-12)
+    assert (row["co2_sent"], row["co2_sent_unit"]) == (235767.8, "mg/m3")
+    plain = import_files(
+        csv_file(tmp_path, "b.csv", hour_of_rows("B", dt.datetime(2024, 3, 1))),
+        tmp_path / "root",
+        SPEC,
+    )
+    (other, *_) = pq.read_table(plain.written[0]).to_pylist()
+    assert (other["co2_sent"], other["co2_sent_unit"]) == (None, None)  # sent in % vol

@@ -37,12 +37,20 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from dualcarbon.cems.mass import M_CO2_G_PER_MOL, V_M_L_PER_MOL
 from dualcarbon.cems.rules import RANGES, WHOLE_MINUTE, range_rule
-from dualcarbon.cems.schema import FLAGS, MINUTE_SCHEMA, PARAMETERS
+from dualcarbon.cems.schema import FLAGS, MINUTE_SCHEMA, PARAMETERS, STORED_SCHEMA
 from dualcarbon.errors import InputError, InputProblem
 
 UNIT_CONVERSIONS: dict[str, dict[str, tuple[float, float]]] = {
-    "co2": {"% vol": (1.0, 0.0), "%": (1.0, 0.0), "ppm": (1e-4, 0.0), "fraction": (100.0, 0.0)},
+    "co2": {
+        "% vol": (1.0, 0.0),
+        "%": (1.0, 0.0),
+        "ppm": (1e-4, 0.0),
+        "fraction": (100.0, 0.0),
+        # as HJ 212 loggers send it: the one molar volume of the CEMS code (decision 0016)
+        "mg/m3": (V_M_L_PER_MOL / M_CO2_G_PER_MOL * 1e-4, 0.0),
+    },
     "o2": {"% vol": (1.0, 0.0), "%": (1.0, 0.0), "ppm": (1e-4, 0.0), "fraction": (100.0, 0.0)},
     "flow": {"m3/h": (1.0, 0.0), "m3/min": (60.0, 0.0), "m3/s": (3600.0, 0.0)},
     "temperature": {"degC": (1.0, 0.0), "°C": (1.0, 0.0), "K": (1.0, -273.15)},
@@ -67,8 +75,10 @@ NULL_VALUES = ["", "NA", "N/A", "null", "NULL", "None"]
 NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
 MAX_OPEN_WRITERS = 64
 
-BATCH_SCHEMA = pa.schema([pa.field(f.name, f.type) for f in MINUTE_SCHEMA])
-"""MINUTE_SCHEMA with every field nullable: a batch may still hold rows found bad."""
+BATCH_SCHEMA = pa.schema([pa.field(f.name, f.type) for f in STORED_SCHEMA])
+"""STORED_SCHEMA with every field nullable: a batch may still hold rows found bad."""
+SENT_UNITS_KEPT = frozenset({"% vol", "%"})
+"""A CO2 column in another unit is kept as sent beside its % vol (schema.SENT_FIELDS)."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,7 @@ class _Converter:
     ) -> None:
         self.file, self.spec, self.problems = file, spec, problems
         self.rename: dict[str, str] = {}
+        self.sent: dict[str, pa.Array] = {}
         targets = set(MINUTE_SCHEMA.names)
         for name in names:
             target = spec.columns.get(name, name if name in targets else None)
@@ -201,6 +212,16 @@ class _Converter:
         for parameter in PARAMETERS:
             value, flag = self._parameter(parameter, columns, n, first_row, limit)
             out[parameter], out[f"{parameter}_flag"] = value, flag
+        unit = self.spec.units.get("co2")
+        if unit is not None and unit not in SENT_UNITS_KEPT and "co2" in self.sent:
+            sent = self.sent.pop("co2")
+            out["co2_sent"] = sent
+            out["co2_sent_unit"] = pc.if_else(
+                pc.is_valid(sent), pa.scalar(unit), pa.scalar(None, pa.string())
+            )
+        else:
+            out["co2_sent"] = pa.nulls(n, pa.float64())
+            out["co2_sent_unit"] = pa.nulls(n, pa.string())
         return pa.table(out, schema=BATCH_SCHEMA)
 
     def _source(self, column: pa.Array | None, n: int, first_row: int, limit: int) -> pa.Array:
@@ -360,6 +381,7 @@ class _Converter:
             value = pa.nulls(n, pa.float64())
         unit = self.spec.units.get(parameter)
         if unit is not None and unit in UNIT_CONVERSIONS[parameter]:
+            self.sent[parameter] = value  # as the file gave it, before the conversion
             factor, offset = UNIT_CONVERSIONS[parameter][unit]
             value = pc.add(pc.multiply(value, factor), offset)
         low, high = RANGES[parameter]
@@ -544,11 +566,11 @@ def _finish(writers: _PartitionWriters, staging: Path, root: Path) -> list[Path]
     ready: list[tuple[Path, Path]] = []
     for (source, month), paths in writers.files.items():
         table = pa.concat_tables(
-            pq.read_table(path, columns=MINUTE_SCHEMA.names) for path in paths
+            pq.read_table(path, columns=STORED_SCHEMA.names) for path in paths
         ).sort_by("time")
         name = f"part-{uuid.uuid4().hex}.parquet"
         staged = staging / f"{uuid.uuid4().hex}.staged"  # not *.parquet: readers skip it
-        pq.write_table(table.cast(MINUTE_SCHEMA), staged)
+        pq.write_table(table.cast(STORED_SCHEMA), staged)
         ready.append((staged, root / f"source={source}" / f"month={month}" / name))
     for staged, final in ready:
         final.parent.mkdir(parents=True, exist_ok=True)

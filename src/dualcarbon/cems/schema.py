@@ -68,3 +68,17 @@ MINUTE_SCHEMA = pa.schema(
 )
 """The Arrow schema of the minute rows (partition columns ``source`` and ``month`` aside,
 ``source`` is also a column of every file so that a file read alone says whose it is)."""
+
+SENT_FIELDS = (
+    pa.field("co2_sent", pa.float64()),
+    pa.field("co2_sent_unit", pa.string()),
+)
+"""The CO2 concentration as the logger or the file gave it, where its unit was not % vol
+(HJ 212 code a05001 in mg/m³, an import in ppm or mg/m³), with that unit; null otherwise. The
+conversion to % vol takes the molar volume (:data:`dualcarbon.cems.mass.V_M_L_PER_MOL`): the
+value as sent is kept so a verifier can redo it (issue 14, item 4)."""
+
+STORED_SCHEMA = pa.schema([*MINUTE_SCHEMA, *SENT_FIELDS])
+"""What a minute file holds: :data:`MINUTE_SCHEMA`, which the pipeline reads, and the values as
+sent. Files written before the sent fields existed lack them; readers select the pipeline's
+columns by name, so both kinds of file read alike."""

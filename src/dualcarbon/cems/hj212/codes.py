@@ -101,24 +101,29 @@ class CodeTable:
         *,
         ambient_kpa: float | None = None,
     ) -> dict[str, Any]:
-        """A row of :data:`~dualcarbon.cems.schema.MINUTE_SCHEMA` from the ``<code>-<value_field>``
-        items (``Avg`` of minute data, ``Rtd`` of real-time data) and their ``-Flag``."""
+        """A row of :data:`~dualcarbon.cems.schema.STORED_SCHEMA` from the ``<code>-<value_field>``
+        items (``Avg`` of minute data, ``Rtd`` of real-time data) and their ``-Flag``; a CO2
+        value sent in mg/m³ is kept as sent beside its % vol."""
         row: dict[str, Any] = {"source": source, "time": time}
         for name in PARAMETERS:
             row[name] = None
             row[f"{name}_flag"] = None
+        row["co2_sent"] = row["co2_sent_unit"] = None
         inputs: dict[str, tuple[float, str | None]] = {}
         for code in self.codes.values():
             fields = items.get(code.code)
             if fields is None or value_field not in fields:
                 continue
-            value = _number(f"{code.code}-{value_field}", fields[value_field]) * code.factor
+            sent = _number(f"{code.code}-{value_field}", fields[value_field])
+            value = sent * code.factor
             flag = _flag(code.code, fields.get("Flag"))
             if not code.is_column:
                 inputs.setdefault(code.target, (value, flag))
             elif row[code.target] is None:
                 row[code.target] = value
                 row[f"{code.target}_flag"] = flag
+                if code.target == "co2" and code.unit != "%":  # kept as sent (schema.SENT_FIELDS)
+                    row["co2_sent"], row["co2_sent_unit"] = sent, code.unit
         if row["flow"] is None and "velocity" in inputs and "area" in inputs:
             (velocity, velocity_flag), (area, area_flag) = inputs["velocity"], inputs["area"]
             row["flow"] = 3600.0 * area * velocity

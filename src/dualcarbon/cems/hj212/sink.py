@@ -12,7 +12,7 @@ and month (the logger's hourly and daily rows, which are few; see :data:`FILES`)
     <root>/_wal/<sequence>.wal                                          write-ahead log
     <root>/_wal/receiver.lock                                           one sink per root
 
-Minute and real-time rows follow :data:`~dualcarbon.cems.schema.MINUTE_SCHEMA` (real-time
+Minute and real-time rows follow :data:`~dualcarbon.cems.schema.STORED_SCHEMA` (real-time
 ``time`` keeps the logger's seconds); hourly and daily rows follow :data:`SUMMARY_SCHEMA`, the
 logger's own averages, minima, maxima, totals and flags, kept apart so that they never mix with
 the averages the pipeline computes from the minutes.
@@ -90,7 +90,7 @@ from dualcarbon.cems.hj212.wal import (
     lock_root,
     read_segment,
 )
-from dualcarbon.cems.schema import MINUTE_SCHEMA, PARAMETERS
+from dualcarbon.cems.schema import PARAMETERS, STORED_SCHEMA
 
 log = logging.getLogger("dualcarbon.cems.hj212")
 
@@ -114,12 +114,12 @@ REASONS = pa.field("reasons", pa.string(), nullable=False)
 each naming its parameter (``temperature: outside [-60.0, 1500.0] degC …``) or ``time``."""
 
 DATASETS: dict[str, tuple[str, pa.Schema]] = {
-    "minute": ("", MINUTE_SCHEMA),
-    "realtime": ("logger-realtime", MINUTE_SCHEMA),
+    "minute": ("", STORED_SCHEMA),
+    "realtime": ("logger-realtime", STORED_SCHEMA),
     "hourly": ("logger-hourly", SUMMARY_SCHEMA),
     "daily": ("logger-daily", SUMMARY_SCHEMA),
-    "invalid-minute": ("logger-invalid/minute", MINUTE_SCHEMA.append(REASONS)),
-    "invalid-realtime": ("logger-invalid/realtime", MINUTE_SCHEMA.append(REASONS)),
+    "invalid-minute": ("logger-invalid/minute", STORED_SCHEMA.append(REASONS)),
+    "invalid-realtime": ("logger-invalid/realtime", STORED_SCHEMA.append(REASONS)),
     "invalid-hourly": ("logger-invalid/hourly", SUMMARY_SCHEMA.append(REASONS)),
     "invalid-daily": ("logger-invalid/daily", SUMMARY_SCHEMA.append(REASONS)),
 }
@@ -529,7 +529,11 @@ def _read(file: Path, schema: pa.Schema) -> pa.Table:
     if not file.exists():
         return schema.empty_table()
     # partitioning=None: the file's own columns only, not source/month from its path
-    return pq.read_table(file, partitioning=None).select(schema.names).cast(schema)
+    table = pq.read_table(file, partitioning=None)
+    for column in schema:  # a file written before a column existed (schema.SENT_FIELDS): nulls
+        if column.name not in table.column_names:
+            table = table.append_column(column, pa.nulls(table.num_rows, column.type))
+    return table.select(schema.names).cast(schema)
 
 
 def _replace_atomically(final: Path, table: pa.Table) -> None:
