@@ -128,6 +128,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/results/{result_id}/checklist/findings/{finding_id}/close"): Rule(
         frozenset({"verifier", "admin"}), ADMIN
     ),
+    ("POST", "/api/results/{result_id}/checklist/cems"): Rule(
+        frozenset({"enterprise", "verifier", "admin"}), ADMIN
+    ),
     ("GET", "/api/results/{result_id}/verification-report"): Rule(
         ACCOUNTING_READERS, READERS_OF_ALL
     ),

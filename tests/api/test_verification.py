@@ -162,3 +162,41 @@ def test_the_checklist_of_another_organisation_is_not_found(
         f"/api/results/{world.result_b}/checklist", headers=world.bearer("enterprise")
     )
     assert response.status_code == 404
+
+
+def test_cems_months_attached_are_compared_on_the_checklist(
+    client: TestClient, world: World
+) -> None:
+    """Issue 14, item 2: CEMS against accounting (E_n) among the automatic checks. CEMS months
+    equal to the accounting within 2 % with u = 2 % agree (|E_n| ≤ 1); 50 % more do not."""
+    from dualcarbon.cems.comparison import accounting_monthly
+    from dualcarbon.store import session_scope
+    from dualcarbon.store.repository import get_result, load_result
+
+    with session_scope(world.engine) as session:
+        stored = get_result(session, world.result_a)
+        assert stored is not None
+        months = accounting_monthly(load_result(stored))
+
+    def csv(scale: float) -> bytes:
+        lines = ["unit,month,co2_t,u_co2_t"] + [
+            f"{m.unit},{m.month},{m.co2_t * scale},{0.02 * m.co2_t * scale}" for m in months
+        ]
+        return ("\n".join(lines) + "\n").encode()
+
+    url = f"/api/results/{world.result_a}/checklist/cems"
+    for scale, hint in ((1.01, "conform"), (1.5, "nonconform")):
+        attached = client.post(
+            url,
+            files={"file": ("cems.csv", csv(scale), "text/csv")},
+            headers=world.bearer("enterprise"),
+        )
+        assert attached.status_code == 201, attached.text
+        (item,) = [i for i in attached.json()["items"] if i["id"] == "cems_comparison"]
+        assert item["automatic"]["hint"] == hint, item
+    broken = client.post(
+        url,
+        files={"file": ("cems.csv", b"unit,month\n#1,1\n", "text/csv")},
+        headers=world.bearer("verifier"),
+    )
+    assert broken.status_code == 422 and "co2_t" in broken.text

@@ -31,6 +31,7 @@ TABLES = {
     "result_comments",
     "result_signoffs",
     "verification_answers",
+    "verification_cems",
     "verification_findings",
     "login_counters",
     "user_audit",

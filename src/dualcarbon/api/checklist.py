@@ -11,17 +11,23 @@ from then on.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from pathlib import PurePath
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcarbon.api.scope import Action, Area, Principal, allowed, require
 from dualcarbon.api.services import ConflictError
+from dualcarbon.cems.comparison import ComparisonError, MonthlyCo2, read_monthly
 from dualcarbon.errors import InputError, InputProblem, NotFoundError
 from dualcarbon.store.models import (
     ResultSignOff,
     StoredResult,
     User,
     VerificationAnswer,
+    VerificationCems,
     VerificationFinding,
 )
 from dualcarbon.store.models import utcnow as now
@@ -79,11 +85,12 @@ def checklist_state(
     )
     stored = get_result(session, result_id) if with_checks else None
     result = load_result(stored) if stored is not None else None
+    cems = attached_cems(session, result_id) if result is not None else ()
     items = tuple(
         ItemState(
             item,
             answers.get(item.id),
-            automatic_check(item.automatic, result)
+            automatic_check(item.automatic, result, cems)
             if result is not None and item.automatic
             else None,
         )
@@ -248,3 +255,81 @@ def approval_digest(session: Session, principal: Principal, result_id: int) -> s
             [InputProblem(REQUEST, en, field="checklist", rule_zh=zh) for zh, en in reasons]
         )
     return state.digest()
+
+
+MAX_CEMS_ROWS = 10_000
+"""Unit-months one attachment may hold (a plant of 800 units over a year is under 10,000)."""
+
+
+def attached_cems(session: Session, result_id: int) -> tuple[MonthlyCo2, ...]:
+    """The CEMS monthly CO2 last attached to the result (none: empty)."""
+    latest = session.scalars(
+        select(VerificationCems)
+        .where(VerificationCems.result_id == result_id)
+        .order_by(VerificationCems.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return ()
+    return tuple(MonthlyCo2(**row) for row in json.loads(latest.rows_json))
+
+
+def may_attach_cems(session: Session, principal: Principal, result_id: int) -> None:
+    """Whether ``principal`` may attach CEMS data to the result (the enterprise or its
+    verifier, while the checklist is open); raises 404, 403 or 409 otherwise. Checked before an
+    upload is read."""
+    state = _unlocked(session, principal, result_id)
+    organisation = _organisation(state.result)
+    if not allowed(principal, Action.WRITE, Area.ACCOUNTING, organisation):
+        require(principal, Action.SIGN_OFF, Area.ACCOUNTING, organisation)
+
+
+def attach_cems(
+    session: Session, principal: Principal, result_id: int, filename: str, content: bytes
+) -> VerificationCems:
+    """Attach a CSV of CEMS monthly CO2 (unit, month, co2_t, u_co2_t: standard uncertainty,
+    tCO2) for the checklist's comparison: the enterprise or its verifier may."""
+    import io
+
+    import polars as pl
+
+    may_attach_cems(session, principal, result_id)
+    name = filename or REQUEST
+    try:
+        frame = pl.read_csv(io.BytesIO(content), n_rows=MAX_CEMS_ROWS + 1, infer_schema_length=0)
+        if frame.height > MAX_CEMS_ROWS:
+            raise ValueError(f"more than {MAX_CEMS_ROWS:,} rows")
+        rows = read_monthly(frame)
+    except (ValueError, pl.exceptions.PolarsError, ComparisonError) as exc:
+        raise InputError(
+            [
+                InputProblem(
+                    name,
+                    f"not a CEMS monthly CSV with columns unit, month, co2_t, u_co2_t ({exc})",
+                    rule_zh=f"不是含 unit、month、co2_t、u_co2_t 列的在线监测月度 CSV（{exc}）",
+                )
+            ]
+        ) from None
+    bad = [r for r in rows if not (1 <= r.month <= 12 and r.co2_t >= 0 and r.u_co2_t >= 0)]
+    if bad:
+        raise InputError(
+            [
+                InputProblem(
+                    name,
+                    "month 1–12, co2_t and u_co2_t not negative",
+                    field="month",
+                    value=f"{bad[0].unit}/{bad[0].month}",
+                    rule_zh="月份须为 1–12，co2_t、u_co2_t 不能为负",
+                )
+            ]
+        )
+    attached = VerificationCems(
+        result_id=result_id,
+        user_id=principal.user_id,
+        source=PurePath(name).name[:200],
+        rows_json=json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False),
+        created_at=now(),
+    )
+    session.add(attached)
+    session.commit()
+    return attached

@@ -544,6 +544,20 @@ class VerificationAnswer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class VerificationCems(Base):
+    """CEMS monthly CO2 (unit, month, co2_t, u_co2_t) attached to a result for the checklist's
+    comparison with the accounting (migration 0013): the latest attachment stands."""
+
+    __tablename__ = "verification_cems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(200))
+    rows_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class VerificationFinding(Base):
     """A non-conformity (不符合项) the verifier raises on a checklist item, the enterprise's
     corrective action, and its closing by the verifier (migration 0013)."""

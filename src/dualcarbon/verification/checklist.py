@@ -9,7 +9,7 @@ shown beside it, never written for them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dualcarbon.accounting.findings import Finding, Severity
 from dualcarbon.accounting.result import AccountingResult
+from dualcarbon.cems.comparison import MonthlyCo2, accounting_monthly, compare
 from dualcarbon.errors import FactorDataError
 from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.i18n import Lang, pick
@@ -91,7 +92,13 @@ class AutoCheck:
     text_en: str
 
 
-def automatic_check(kind: Automatic, result: AccountingResult) -> AutoCheck:
+def automatic_check(
+    kind: Automatic, result: AccountingResult, cems: Sequence[MonthlyCo2] = ()
+) -> AutoCheck:
+    """What the check finds on ``result`` (``cems``: monthly CEMS CO2 attached to it, which the
+    ``cems`` check compares with the accounting)."""
+    if kind == "cems":
+        return _cems(result, cems)
     return _CHECKS[kind](result)
 
 
@@ -244,12 +251,37 @@ def _plausibility(result: AccountingResult) -> AutoCheck:
     )
 
 
-def _cems(result: AccountingResult) -> AutoCheck:
+def _cems(result: AccountingResult, cems: Sequence[MonthlyCo2]) -> AutoCheck:
+    """Each unit-month's CEMS CO2 against the accounting: E_n = (E_CEMS − E_acc) /
+    √(U_CEMS² + U_acc²), |E_n| ≤ 1 consistent (:mod:`dualcarbon.cems.comparison`)."""
+    if not cems:
+        return AutoCheck(
+            "not_applicable",
+            "未附在线监测月度数据；如有，请在本条上传（unit、month、co2_t、u_co2_t）",
+            "no CEMS monthly data attached; where there is some, upload it on this item (unit, "
+            "month, co2_t, u_co2_t)",
+        )
+    found = compare(cems, accounting_monthly(result))
+    if not found.rows:
+        return AutoCheck(
+            "review",
+            "在线监测数据与核算结果没有相同的机组·月份可对比",
+            "the CEMS data and the result share no unit-month to compare",
+        )
+    outside = [r for r in found.rows if not r.consistent]
+    shown = ", ".join(f"{r.unit}/{r.month}: {r.en:+.2f}" for r in outside[:8])
+    if outside:
+        return AutoCheck(
+            "nonconform",
+            f"{len(outside)}/{len(found.rows)} 个机组·月 |E_n| > 1"
+            f"（差异超出两者不确定度）：{shown}",
+            f"{len(outside)} of {len(found.rows)} unit-months with |E_n| > 1 (a gap beyond both "
+            f"uncertainties): {shown}",
+        )
     return AutoCheck(
-        "not_applicable",
-        "未随结果提供在线监测数据；如有，用 dualcarbon cems compare 生成对比报告",
-        "no CEMS data came with the result; where there is some, dualcarbon cems compare "
-        "writes the comparison",
+        "conform",
+        f"{len(found.rows)} 个机组·月在线监测与核算结果一致（|E_n| ≤ 1）",
+        f"all {len(found.rows)} unit-months agree with CEMS (|E_n| ≤ 1)",
     )
 
 
@@ -289,6 +321,5 @@ _CHECKS: dict[str, Callable[[AccountingResult], AutoCheck]] = {
     "evidence": _evidence,
     "recomputation": _recomputation,
     "plausibility": _plausibility,
-    "cems": _cems,
     "carbon_tiers": _carbon_tiers,
 }

@@ -836,6 +836,25 @@ def create_web(api: FastAPI) -> FastAPI:
             lambda s, p: checklist.close_finding(s, p, result_id, finding_id, note),
         )
 
+    @web.post("/results/{result_id}/checklist-cems", response_model=None)
+    async def checklist_cems(request: Request, result_id: PathId) -> Response:
+        """Attach CEMS monthly CO2 for the comparison (the checklist's CEMS item)."""
+        received, refused, status = await _posted_file(request)
+        if refused is not None or received is None:
+            with _session(request) as session:
+                principal = _principal(request, session)
+                if principal is None:
+                    return _to_login(request)
+                problems = [] if refused is None else list(refused.problems)
+                return _result_page(request, session, principal, result_id, problems, status)
+        content, name = received.content, received.filename or ""
+        return await run_in_threadpool(
+            _verifying,
+            request,
+            result_id,
+            lambda s, p: checklist.attach_cems(s, p, result_id, name, content),
+        )
+
     @web.get("/results/{result_id}/verification-report", response_model=None)
     def verification_report_page(request: Request, result_id: PathId) -> Response:
         from dualcarbon.reports.verification_report import render_verification_report

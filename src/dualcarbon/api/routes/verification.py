@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request, status
 from fastapi import Path as UrlPath
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from dualcarbon.api import checklist, services
-from dualcarbon.api.deps import CurrentUser, PathId, SessionDep
+from dualcarbon.api.deps import CurrentUser, PathId, SessionDep, SettingsDep
 from dualcarbon.api.schemas import (
     AutoCheckPublic,
     ChecklistAnswerCreate,
@@ -26,6 +27,8 @@ from dualcarbon.api.schemas import (
     SignOffCreate,
     SignOffPublic,
 )
+from dualcarbon.api.uploads import UPLOAD_RESPONSES, received_file, upload_body
+from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.store.models import VerificationFinding
 from dualcarbon.verification.state import ChecklistState
 
@@ -214,6 +217,38 @@ def close_finding(
     found = checklist.close_finding(session, principal, result_id, finding_id, body.note)
     state = checklist.checklist_state(session, principal, result_id, with_checks=False)
     return finding_public(found, state.users)
+
+
+@router.post(
+    "/results/{result_id}/checklist/cems",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=upload_body(
+        "CSV of CEMS monthly CO2: unit, month, co2_t, u_co2_t (standard uncertainty, tCO2)",
+        "not accepted: send the CSV as the form field 'file'",
+    ),
+    responses={**UPLOAD_RESPONSES, 409: {"model": ErrorBody}},
+)
+async def attach_cems(
+    result_id: PathId,
+    request: Request,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ChecklistPublic:
+    """Attach the CEMS monthly CO2 of the result's units: the checklist compares it with the
+    accounting month by month (E_n, |E_n| ≤ 1 consistent)."""
+    await run_in_threadpool(checklist.may_attach_cems, session, principal, result_id)
+    body = await received_file(request, settings.max_upload_bytes)
+    if body.filename is None:
+        raise InputError(
+            [InputProblem(services.REQUEST, "send the CSV as the form field 'file'", field="file")]
+        )
+
+    def run() -> ChecklistPublic:
+        checklist.attach_cems(session, principal, result_id, body.filename or "", body.content)
+        return checklist_public(checklist.checklist_state(session, principal, result_id))
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/results/{result_id}/verification-report", response_class=HTMLResponse)

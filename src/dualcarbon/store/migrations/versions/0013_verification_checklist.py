@@ -1,5 +1,6 @@
 """The verifier's checklist: answers per item (append-only), non-conformities with their
-corrective actions, and the checklist digest an approval rests on (issue 14, item 2).
+corrective actions, CEMS monthly data attached for the comparison with the accounting, and the
+checklist digest an approval rests on (issue 14, item 2).
 
 Revision ID: 0013
 Revises: 0012
@@ -67,11 +68,30 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_verification_findings_result_id", "verification_findings", ["result_id"])
+    op.create_table(
+        "verification_cems",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("result_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("rows_json", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_verification_cems"),
+        sa.ForeignKeyConstraint(
+            ["result_id"], ["results.id"], name="fk_verification_cems_result_id_results"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_verification_cems_user_id_users"
+        ),
+    )
+    op.create_index("ix_verification_cems_result_id", "verification_cems", ["result_id"])
     with op.batch_alter_table("result_signoffs") as batch:
         batch.add_column(sa.Column("checklist_sha256", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_verification_cems_result_id", "verification_cems")
+    op.drop_table("verification_cems")
     with op.batch_alter_table("result_signoffs") as batch:
         batch.drop_column("checklist_sha256")
     op.drop_index("ix_verification_findings_result_id", "verification_findings")
