@@ -63,9 +63,7 @@ migrations spell out the same names."""
 
 
 def utcnow() -> dt.datetime:
-    """Now, in UTC, to the second: stored times are shown and exported as people read them
-    (2026-12-06T09:30:00Z, not …09:30:00.123456), and nothing orders rows by sub-second time."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

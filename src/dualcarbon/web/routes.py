@@ -688,7 +688,7 @@ def create_web(api: FastAPI) -> FastAPI:
                     "decision": signed[s.id].value("decision", s.decision),
                     "stored": s.decision,
                     "note": signed[s.id].value("note", s.note),
-                    "created_at": s.created_at,
+                    "created_at": f"{s.created_at:%Y-%m-%d %H:%M} UTC",
                     "evidence": signed[s.id].state,
                 }
                 for s in stored_signoffs
