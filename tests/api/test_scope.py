@@ -328,6 +328,8 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
             "corrective_action": "x"
         },
         "/api/results/{result_id}/checklist/findings/{finding_id}/close": {"note": "x"},
+        # the CSV goes as a file; a JSON body is refused (422) once the caller may attach
+        "/api/results/{result_id}/checklist/cems": {"rows": []},
         "/api/organisations/{organisation_id}/inventories": _inventory_json(
             ORG_A if target == "甲" else ORG_B
         ),

@@ -30,7 +30,7 @@ from dualcarbon.cems.hj212 import packet as hp
 from dualcarbon.cems.hj212.receiver import Receiver, run
 from dualcarbon.cems.hj212.sink import ParquetSink
 from dualcarbon.cems.hj212.wal import WAL_DIRECTORY, WriteAheadLog, read_segment
-from dualcarbon.cems.schema import MINUTE_SCHEMA
+from dualcarbon.cems.schema import STORED_SCHEMA
 
 START = datetime(2026, 1, 31, 12, 0)
 MINUTES = 1440
@@ -371,7 +371,7 @@ def test_hourly_daily_and_realtime_go_to_their_own_datasets(tmp_path: Path) -> N
     ]
     assert realtime_rows == [
         {
-            **dict.fromkeys(MINUTE_SCHEMA.names),
+            **dict.fromkeys(STORED_SCHEMA.names),
             "source": mn_of(1),
             "time": datetime(2026, 2, 1, 0, 0, 30),
             "o2": 6.5,
