@@ -432,6 +432,17 @@ def _print_review(report: Any, lang: Lang) -> None:
         console.print(f"  [dim]· {finding.message(lang)}[/]", highlight=False)
 
 
+def _written(register: Register, output: Path) -> Path:
+    """The register written to ``output`` (its suffix says the format); a bad name exits 2."""
+    from dualcarbon.io.register_files import write_register
+
+    try:
+        return write_register(register, output)
+    except ValueError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def template(
     output: Annotated[
@@ -446,16 +457,12 @@ def template(
     """Write a register file to fill in: its sheets and columns (with the README sheet), and with
     --example the demo plant's instruments and calibration records as rows to copy."""
     from dualcarbon.demo import demo_register_path
-    from dualcarbon.io.register_files import read_register, write_register
+    from dualcarbon.io.register_files import read_register
     from dualcarbon.metrology.register import Register
 
     lang = locale_lang()
     register = read_register(demo_register_path()) if example else Register(organisation="")
-    try:
-        written = write_register(register, output)
-    except ValueError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+    written = _written(register, output)
     console.print(
         pick(
             lang,
@@ -474,15 +481,9 @@ def export(
     organisation: OrganisationOption = None,
 ) -> None:
     """Write the stored register to a file."""
-    from dualcarbon.io.register_files import write_register
-
     lang = locale_lang()
     register = _stored(organisation, lang)
-    try:
-        written = write_register(register, output)
-    except ValueError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+    written = _written(register, output)
     console.print(
         pick(
             lang,
