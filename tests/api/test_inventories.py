@@ -362,7 +362,7 @@ def test_a_warning_answers_422_with_findings_and_is_acknowledged_by_query(
         "duplicate_row",
         "warning",
         row,
-        str(row),
+        f"fuel:{row}",
     )
     assert "与第 1 行完全相同" in finding["rule_zh"]
     assert answer["problems"][0]["row"] == row
@@ -370,7 +370,7 @@ def test_a_warning_answers_422_with_findings_and_is_acknowledged_by_query(
 
     no_reason = client.post(
         url,
-        params={"accept": f"duplicate_row:{row}"},
+        params={"accept": f"duplicate_row:fuel:{row}"},
         json=body,
         headers=world.bearer("enterprise"),
     )
@@ -388,7 +388,7 @@ def test_a_warning_answers_422_with_findings_and_is_acknowledged_by_query(
 
     accepted = client.post(
         url,
-        params={"accept": f"duplicate_row:{row}", "accept_reason": "两批次同量入炉"},
+        params={"accept": f"duplicate_row:fuel:{row}", "accept_reason": "两批次同量入炉"},
         json=body,
         headers=world.bearer("enterprise"),
     )

@@ -200,3 +200,49 @@ def test_cems_months_attached_are_compared_on_the_checklist(
         headers=world.bearer("verifier"),
     )
     assert broken.status_code == 422 and "co2_t" in broken.text
+
+
+def test_what_a_review_found_is_refused_cleanly(client: TestClient, world: World) -> None:
+    """An empty CSV cell was a 500; a blank closing note passed; an approval from before the
+    checklist existed froze an empty checklist."""
+    import datetime as dt
+
+    from dualcarbon.store import session_scope
+    from dualcarbon.store.models import ResultSignOff
+
+    result = f"/api/results/{world.result_a}"
+    verifier, enterprise = world.bearer("verifier"), world.bearer("enterprise")
+    empty_cell = client.post(
+        f"{result}/checklist/cems",
+        files={"file": ("c.csv", b"unit,month,co2_t,u_co2_t\n#1,,1000,10\n", "text/csv")},
+        headers=enterprise,
+    )
+    assert empty_cell.status_code == 422 and "empty" in empty_cell.text
+    raised = client.post(
+        f"{result}/checklist/findings",
+        json={"item": "method", "description": "x"},
+        headers=verifier,
+    ).json()
+    client.post(
+        f"{result}/checklist/findings/{raised['id']}/answer",
+        json={"corrective_action": "done"},
+        headers=enterprise,
+    )
+    blank = client.post(
+        f"{result}/checklist/findings/{raised['id']}/close", json={"note": "   "}, headers=verifier
+    )
+    assert blank.status_code == 422
+    with session_scope(world.engine) as session:  # an approval lodged before migration 0013
+        session.add(
+            ResultSignOff(
+                result_id=world.result_a,
+                user_id=world.users["verifier"],
+                decision="approved",
+                note="old",
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+    answered = client.put(
+        f"{result}/checklist/items/method", json={"outcome": "conform"}, headers=verifier
+    )
+    assert answered.status_code == 200, answered.text

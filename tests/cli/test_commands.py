@@ -218,11 +218,13 @@ def test_a_warning_stops_account_until_accepted_with_a_reason(tmp_path: Path) ->
     env = {"DUALCARBON_DATABASE_URL": database, "DUALCARBON_LANG": "zh"}
     refused = runner.invoke(app, ["account", str(inventory), "--store"], env=env)
     assert refused.exit_code == 1
-    assert f"第 {row} 行" in refused.output and f"--accept duplicate_row:{row}" in refused.output
+    assert (
+        f"第 {row} 行" in refused.output and f"--accept duplicate_row:fuel:{row}" in refused.output
+    )
     assert str(tmp_path) not in refused.output  # the file's name, not the machine's folders
 
     no_reason = runner.invoke(
-        app, ["account", str(inventory), "--accept", f"duplicate_row:{row}"], env=env
+        app, ["account", str(inventory), "--accept", f"duplicate_row:fuel:{row}"], env=env
     )
     assert no_reason.exit_code == 2 and "理由" in no_reason.output
 
@@ -233,7 +235,7 @@ def test_a_warning_stops_account_until_accepted_with_a_reason(tmp_path: Path) ->
             str(inventory),
             "--store",
             "--accept",
-            f"duplicate_row:{row}",
+            f"duplicate_row:fuel:{row}",
             "--accept-reason",
             "4月两批次同量入炉",
             "--accepted-by",

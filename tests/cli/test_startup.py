@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 
-from typer._click.core import Context
 from typer.main import get_command
 
 from dualcarbon.cli.localise import SKIPPED, catalogue, commands, parameter_key
@@ -61,7 +60,7 @@ def test_every_command_and_option_has_its_chinese() -> None:
     root = get_command(app)
     chinese = catalogue()
     missing = []
-    for path, command in commands(root, Context(root)):
+    for path, command in commands(root, root.context_class(root)):
         entry = chinese.get(path) or {}
         if not entry.get("help"):
             missing.append(path or "(root)")

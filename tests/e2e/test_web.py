@@ -334,7 +334,7 @@ def test_a_warning_is_acknowledged_on_the_upload_page(
     page.screenshot(path=str(screenshots / "web-upload-findings.png"), full_page=True)
     expect(page.locator("#results tbody tr")).to_have_count(results_before)  # nothing stored
 
-    page.check("#findings input[name=accept][value='duplicate_row:2']")
+    page.check("#findings input[name=accept][value='duplicate_row:fuel:2']")
     page.fill("#accept-reason", "1月两批次同量入炉，见皮带秤日报")
     page.set_input_files("#upload-file", str(doubled))
     page.click("#upload")

@@ -129,10 +129,10 @@ def test_a_row_entered_twice_is_a_warning_until_acknowledged() -> None:
     assert _open(error) == {("duplicate_row", "warning", "fuel", duplicate, None)}
     (finding,) = error.open
     assert "与第 4 行完全相同" in finding.rule_zh
-    assert f"--accept duplicate_row:{duplicate}" in finding.message("zh")
+    assert f"--accept duplicate_row:fuel:{duplicate}" in finding.message("zh")
 
     given = Acceptance.parse(
-        f"duplicate_row:{duplicate}", by="张工", reason="两批次同量入炉，见皮带秤日报", at=NOW
+        f"duplicate_row:fuel:{duplicate}", by="张工", reason="两批次同量入炉，见皮带秤日报", at=NOW
     )
     result = _accounted(data, [given])
     (kept,) = [f for f in result.findings if f.code == "duplicate_row"]
@@ -147,7 +147,7 @@ def test_a_row_entered_twice_is_a_warning_until_acknowledged() -> None:
 def test_an_acceptance_that_matches_no_warning_is_refused() -> None:
     data = _demo()
     data["fuel"].append(dict(data["fuel"][3]))
-    wrong = Acceptance.parse("duplicate_row:3", by="张工", reason="x", at=NOW)
+    wrong = Acceptance.parse("duplicate_row:fuel:3", by="张工", reason="x", at=NOW)
     error = _refused(data, accept=[wrong])
     assert error.unused == (wrong,)
     assert any("没有对应的警告" in m for m in error.messages("zh"))
@@ -330,10 +330,46 @@ def test_a_percentage_formatted_cell_reads_as_excel_shows_it(tmp_path: Path) -> 
     typed = fuel.cell(3, columns["carbon_content"]).value
     fuel.cell(3, columns["carbon_content"]).value = typed / 100
     fuel.cell(3, columns["carbon_content"]).number_format = "0.00%"
+    # its uncertainty, in the same unit, formatted alike (a review found it left 100× small)
+    fuel.cell(3, columns["carbon_content_u"]).value = 0.0035
+    fuel.cell(3, columns["carbon_content_u"]).number_format = "0.00%"
     ratios = {cell.value: cell.column for cell in production[1]}
     ratio = production.cell(3, ratios["heat_ratio"])
     ratio.number_format = "0.0%"
     book.save(path)
     inventory = read_inventory(path)
     assert inventory.table("fuel")["carbon_content"][0] == pytest.approx(typed)
+    assert inventory.table("fuel")["carbon_content_u"][0] == pytest.approx(0.35)
     assert inventory.table("production")["heat_ratio"][0] == ratio.value
+
+
+def test_an_impossible_value_is_reported_beside_a_merely_unusual_one() -> None:
+    """A review found that an error in one slot hid behind a warning in another of the same row:
+    every typed value is reported; only derived ones defer to the typed."""
+    data = copy.deepcopy(CEMENT)
+    data["clinker"][0]["cao_clinker"] = 72.0  # unusual (warning band 35–70 %)
+    data["clinker"][0]["mgo_clinker"] = 35.0  # impossible (refused above 30 %)
+    found = {(f.code, f.severity.value, f.field) for f in _refused(data).open}
+    assert ("slot_band", "warning", "cao_clinker") in found
+    assert ("slot_band", "error", "mgo_clinker") in found
+
+
+def test_two_plants_with_a_unit_of_the_same_name_are_told_apart() -> None:
+    data = _demo()
+    for record in data["production"] + data["fuel"]:
+        record["facility"] = "一厂" if record["unit"] == "#1" else "二厂"
+        record["unit"] = "#1"
+    data["production"] = [
+        r for r in data["production"] if not (r["facility"] == "一厂" and r["month"] == 6)
+    ]
+    data["fuel"] = [r for r in data["fuel"] if not (r["facility"] == "一厂" and r["month"] == 6)]
+    keys = {(f.code, f.key) for f in _refused(data).open}
+    assert ("missing_month", "一厂/#1@6") in keys
+    assert not any(key.startswith("二厂") for _, key in keys)
+
+
+def test_an_excel_format_that_prints_a_percent_sign_is_not_a_percentage() -> None:
+    from dualcarbon.guards.workbook_guard import _scales_as_percent
+
+    assert _scales_as_percent("0.00%") and _scales_as_percent("[Red]0.0%")
+    assert not _scales_as_percent('0.00"%"') and not _scales_as_percent("0.00\\%")

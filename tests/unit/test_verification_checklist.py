@@ -68,3 +68,22 @@ def test_carbon_tiers_count_the_months_on_the_default() -> None:
         (pl.col("source") == "fuel_combustion") & (pl.col("carbon_tier") == "default")
     ).height
     assert found.hint == "review" and f"{defaults}/" in found.text_zh
+
+
+def test_a_cems_month_against_a_unit_that_was_down_does_not_break_the_check() -> None:
+    """A review found the comparison raised on a month accounted as zero (a unit down), and the
+    whole result page with it: such months are left out of the comparison."""
+    from dualcarbon.cems.comparison import MonthlyCo2, accounting_monthly
+
+    months = accounting_monthly(DEMO)
+    cems = [MonthlyCo2(m.unit, m.month, m.co2_t, 0.02 * m.co2_t) for m in months]
+    cems.append(MonthlyCo2("#2", 3, 10.0, 1.0))  # #2 did not run in March
+    found = automatic_check("cems", DEMO, cems)
+    assert found.hint == "conform" and f"{len(months)} 个机组·月" in found.text_zh
+
+
+def test_a_result_computed_without_the_checks_is_not_called_clean() -> None:
+    unchecked = account(read_inventory(demo_inventory_path()), plausibility=False)
+    assert automatic_check("plausibility", unchecked).hint == "review"
+    assert automatic_check("completeness", unchecked).hint == "review"
+    assert automatic_check("plausibility", DEMO).hint == "conform"

@@ -135,6 +135,7 @@ def account(
         production=production,
         factors={ref: ctx.factors_used[ref] for ref in meta.factors},
         findings=tuple(findings),
+        checked=plausibility,
     )
 
 

@@ -71,6 +71,7 @@ def _finding(
     value: object = None,
     key: str | None = None,
 ) -> Finding:
+    sheet = None if table is None else ctx.inventory.sheets.get(table, table)
     return Finding(
         code=code,
         severity=severity,
@@ -78,11 +79,11 @@ def _finding(
         rule_en=rule[1],
         basis=basis,
         file=ctx.inventory.source,
-        sheet=None if table is None else ctx.inventory.sheets.get(table, table),
+        sheet=sheet,
         row=row,
         field=field,
         value=value,
-        key=key if key is not None else ("" if row is None else str(row)),
+        key=key if key is not None else ("" if row is None else f"{sheet}:{row}"),
     )
 
 
@@ -180,7 +181,9 @@ def slot_bands(ctx: RunContext, lines: pl.DataFrame) -> list[Finding]:
             ):
                 severity = None if value is None else _outside(band, value)
                 place = (calculator.table, row)
-                if severity is None or place in flagged_rows:
+                # every typed value is reported; a derived one only where no typed input of its
+                # row already was (it would say nothing new)
+                if severity is None or (derived and place in flagged_rows):
                     continue
                 if not derived:
                     flagged_rows.add(place)
@@ -280,7 +283,10 @@ def _indicator_band(
     ctx: RunContext, indicators: pl.DataFrame, indicator: IndicatorBand
 ) -> list[Finding]:
     found = []
-    for unit, value in indicators.select("unit", indicator.column).iter_rows():
+    for facility, bare, value in indicators.select(
+        "facility", "unit", indicator.column
+    ).iter_rows():
+        unit = _unit_name(facility, bare)
         if value is None or not math.isfinite(value):
             continue
         severity = _outside(indicator.band, value)
@@ -305,10 +311,16 @@ def _indicator_band(
                 table="production",
                 field=indicator.column,
                 value=value,
-                key=str(unit),
+                key=unit,
             )
         )
     return found
+
+
+def _unit_name(facility: object, unit: object) -> str:
+    """A unit as findings name it: with its facility where the inventory names one (two plants
+    may each have a unit #1)."""
+    return str(unit) if facility in (None, "main") else f"{facility}/{unit}"
 
 
 def _monthly(frame: pl.DataFrame, value: str, by: Sequence[str]) -> pl.DataFrame:
@@ -334,8 +346,10 @@ def missing_counterparts(ctx: RunContext, pair: Counterpart) -> list[Finding]:
         .sort("_row")
     )
     found = []
-    for unit, months, row in lacking.select("unit", "month", "_row").iter_rows():
-        shown = _months(months)
+    for facility, bare, months, row in lacking.select(
+        "facility", "unit", "month", "_row"
+    ).iter_rows():
+        unit, shown = _unit_name(facility, bare), _months(months)
         found.append(
             _finding(
                 ctx,
@@ -350,7 +364,7 @@ def missing_counterparts(ctx: RunContext, pair: Counterpart) -> list[Finding]:
                 row=row,
                 field=pair.value,
                 value=shown,
-                key=str(unit),
+                key=unit,
             )
         )
     return found
@@ -372,10 +386,12 @@ def series_findings(ctx: RunContext, series: Series) -> list[Finding]:
     10,000 facilities has 40,000 fuel series, and a loop over them cost seconds."""
     frame = ctx.table(series.table)
     by = ["facility", *[c for c in series.by if c in frame.columns]]
+    named = [pl.col(c).cast(pl.String) for c in by[1:]]
     monthly = _monthly(frame, series.value, by).with_columns(
-        pl.concat_str([pl.col(c).cast(pl.String) for c in by[1:] or by], separator="/").alias(
-            "_named"
-        )
+        pl.when(pl.col("facility") == "main")
+        .then(pl.concat_str(named or [pl.col("facility")], separator="/"))
+        .otherwise(pl.concat_str([pl.col("facility"), *named], separator="/"))
+        .alias("_named")
     )
     found: list[Finding] = []
     if series.complete:

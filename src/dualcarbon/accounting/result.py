@@ -100,6 +100,9 @@ class AccountingResult:
     factors: Mapping[str, Factor] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
     """Plausibility notes and acknowledged warnings (:mod:`dualcarbon.accounting.findings`)."""
+    checked: bool = True
+    """Whether the plausibility checks ran: not for ``account(plausibility=False)``, nor for a
+    result stored before there were checks (its JSON has no ``findings``)."""
 
     @cached_property
     def inputs(self) -> pl.DataFrame:

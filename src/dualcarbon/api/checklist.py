@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import PurePath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcarbon.api.scope import Action, Area, Principal, allowed, require
-from dualcarbon.api.services import ConflictError
+from dualcarbon.api.services import ConflictError, end_reads
 from dualcarbon.cems.comparison import ComparisonError, MonthlyCo2, read_monthly
 from dualcarbon.errors import InputError, InputProblem, NotFoundError
 from dualcarbon.store.models import (
@@ -85,7 +86,8 @@ def checklist_state(
     )
     stored = get_result(session, result_id) if with_checks else None
     result = load_result(stored) if stored is not None else None
-    cems = attached_cems(session, result_id) if result is not None else ()
+    attachment = latest_cems(session, result_id)
+    cems = () if attachment is None or result is None else rows_of(attachment)
     items = tuple(
         ItemState(
             item,
@@ -115,12 +117,26 @@ def checklist_state(
         sector,
         items,
         findings,
-        latest if latest is not None and latest.decision == "approved" else None,
+        # an approval freezes the checklist it lodged; one from before the checklist existed
+        # (no digest) neither froze nor checked one
+        latest
+        if latest is not None and latest.decision == "approved" and latest.checklist_sha256
+        else None,
         users,
+        attachment,
     )
 
 
+def lock_result(session: Session, result_id: int) -> None:
+    """Take the result's row lock until the transaction ends (PostgreSQL ``FOR UPDATE``): the
+    approval and every change of the checklist take it first, so an approval never lodges a
+    checklist that a concurrent change has just made stale. (SQLite serialises writers on its
+    file lock.)"""
+    session.execute(select(StoredResult.id).where(StoredResult.id == result_id).with_for_update())
+
+
 def _unlocked(session: Session, principal: Principal, result_id: int) -> ChecklistState:
+    lock_result(session, result_id)
     state = checklist_state(session, principal, result_id, with_checks=False)
     if state.approved is not None:
         raise ChecklistLockedError(
@@ -239,7 +255,7 @@ def close_finding(
                 )
             ]
         )
-    finding.closing_note = _text(note, "note", required=False)
+    finding.closing_note = _text(note, "note", required=True)
     finding.closed_by = principal.user_id
     finding.closed_at = now()
     session.commit()
@@ -261,27 +277,31 @@ MAX_CEMS_ROWS = 10_000
 """Unit-months one attachment may hold (a plant of 800 units over a year is under 10,000)."""
 
 
-def attached_cems(session: Session, result_id: int) -> tuple[MonthlyCo2, ...]:
-    """The CEMS monthly CO2 last attached to the result (none: empty)."""
-    latest = session.scalars(
+def latest_cems(session: Session, result_id: int) -> VerificationCems | None:
+    """The CEMS monthly CO2 last attached to the result, if any."""
+    return session.scalars(
         select(VerificationCems)
         .where(VerificationCems.result_id == result_id)
         .order_by(VerificationCems.id.desc())
         .limit(1)
     ).first()
-    if latest is None:
-        return ()
-    return tuple(MonthlyCo2(**row) for row in json.loads(latest.rows_json))
+
+
+def rows_of(attachment: VerificationCems) -> tuple[MonthlyCo2, ...]:
+    return tuple(MonthlyCo2(**row) for row in json.loads(attachment.rows_json))
 
 
 def may_attach_cems(session: Session, principal: Principal, result_id: int) -> None:
     """Whether ``principal`` may attach CEMS data to the result (the enterprise or its
     verifier, while the checklist is open); raises 404, 403 or 409 otherwise. Checked before an
     upload is read."""
-    state = _unlocked(session, principal, result_id)
+    state = checklist_state(session, principal, result_id, with_checks=False)
+    if state.approved is not None:
+        raise ChecklistLockedError(f"result {result_id} is approved; its checklist is frozen")
     organisation = _organisation(state.result)
     if not allowed(principal, Action.WRITE, Area.ACCOUNTING, organisation):
         require(principal, Action.SIGN_OFF, Area.ACCOUNTING, organisation)
+    end_reads(session)  # an upload may take long to arrive: hold no transaction meanwhile
 
 
 def attach_cems(
@@ -294,13 +314,20 @@ def attach_cems(
     import polars as pl
 
     may_attach_cems(session, principal, result_id)
+    lock_result(session, result_id)
     name = filename or REQUEST
     try:
         frame = pl.read_csv(io.BytesIO(content), n_rows=MAX_CEMS_ROWS + 1, infer_schema_length=0)
         if frame.height > MAX_CEMS_ROWS:
             raise ValueError(f"more than {MAX_CEMS_ROWS:,} rows")
+        if any(frame.get_column(c).null_count() for c in frame.columns):
+            raise ValueError("a cell is empty")
         rows = read_monthly(frame)
-    except (ValueError, pl.exceptions.PolarsError, ComparisonError) as exc:
+        if len({(r.unit, r.month) for r in rows}) != len(rows):
+            raise ValueError("a unit and month twice")
+        if not all(math.isfinite(r.co2_t) and math.isfinite(r.u_co2_t) for r in rows):
+            raise ValueError("a value that is not a finite number")
+    except (ValueError, TypeError, pl.exceptions.PolarsError, ComparisonError) as exc:
         raise InputError(
             [
                 InputProblem(

@@ -980,9 +980,10 @@ def sign_off(
     session: Session, principal: Principal, result_id: int, data: SignOffCreate, ledger: Signer
 ) -> ResultSignOff:
     """Record a verifier's decision and lodge it in the evidence log, in one transaction."""
-    from dualcarbon.api.checklist import approval_digest
+    from dualcarbon.api.checklist import approval_digest, lock_result
 
     row = _result_acting(session, principal, result_id, Action.SIGN_OFF)
+    lock_result(session, result_id)
     # an approval takes the checklist: complete, every non-conformity closed, its digest lodged
     digest = approval_digest(session, principal, result_id) if data.decision == "approved" else None
     decision = ResultSignOff(

@@ -329,11 +329,9 @@ def main() -> None:
 
     command = get_command(app)
     if locale_lang() == "zh":
-        from typer._click.core import Context
-
         from dualcarbon.cli.localise import localised
 
-        localised(command, Context(command))
+        localised(command, command.context_class(command))
     command()
 
 

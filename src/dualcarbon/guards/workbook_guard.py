@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import struct
 import warnings
 import zipfile
@@ -314,12 +315,23 @@ class PercentCell(float):
         return float(self) * 100.0
 
 
+_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+"""The parts of an Excel number format that print as they are: quoted text, an escaped
+character, a [colour] or [condition] section. A % there is printed, not applied."""
+
+
+def _scales_as_percent(number_format: str) -> bool:
+    """Whether Excel multiplies the value by 100 to show it (a % outside quotes, escapes and
+    brackets): "0.00%" does, '0.00"%"' and '0.00\\%' print a % beside the value as stored."""
+    return "%" in _LITERALS.sub("", number_format)
+
+
 def _cell_value(cell: Any) -> object:
     value = cell.value
     if (
         isinstance(value, float | int)
         and not isinstance(value, bool)
-        and "%" in (getattr(cell, "number_format", "") or "")
+        and _scales_as_percent(getattr(cell, "number_format", "") or "")
     ):
         return PercentCell(value)
     return value

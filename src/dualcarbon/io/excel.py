@@ -720,9 +720,11 @@ def _as_seen(
     fraction column (a heat-supply ratio shown as 35%) the stored fraction is right."""
     if not isinstance(value, PercentCell):
         return value
-    unit_column = known.get(f"{name}_unit")
-    row_unit = cells.get(f"{name}_unit") if unit_column is not None else None
-    in_percent = known[name].unit == "%" or (
+    # an uncertainty (``carbon_content_u``) is in its value's unit
+    owner = name[: -len("_u")] if name.endswith("_u") and name[: -len("_u")] in known else name
+    unit_column = known.get(f"{owner}_unit")
+    row_unit = cells.get(f"{owner}_unit") if unit_column is not None else None
+    in_percent = known[owner].unit == "%" or (
         unit_column is not None
         and as_text(row_unit if row_unit is not None else unit_column.default).strip() == "%"
     )

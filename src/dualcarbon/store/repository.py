@@ -418,6 +418,8 @@ def load_result(row: StoredResult, catalogue: FactorCatalogue | None = None) -> 
         else pl.DataFrame(production, schema=TABLES["production"].schema),
         factors={ref: catalogue.get(ref) for ref in meta.factors},
         findings=tuple(Finding.from_json(f) for f in payload.get("findings", [])),
+        checked="findings" in payload
+        and not any(f.get("code") == "not_checked" for f in payload["findings"]),
     )
 
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dualcarbon.accounting.findings import Finding, Severity
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.cems.comparison import MonthlyCo2, accounting_monthly, compare
-from dualcarbon.errors import FactorDataError
+from dualcarbon.errors import DualcarbonError, FactorDataError
 from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.i18n import Lang, pick
 from dualcarbon.methodologies.registry import get_calculator
@@ -96,10 +96,32 @@ def automatic_check(
     kind: Automatic, result: AccountingResult, cems: Sequence[MonthlyCo2] = ()
 ) -> AutoCheck:
     """What the check finds on ``result`` (``cems``: monthly CEMS CO2 attached to it, which the
-    ``cems`` check compares with the accounting)."""
-    if kind == "cems":
-        return _cems(result, cems)
-    return _CHECKS[kind](result)
+    ``cems`` check compares with the accounting). A check that cannot run says so and asks for
+    a look by hand: it never takes the checklist down."""
+    try:
+        if kind == "cems":
+            return _cems(result, cems)
+        if kind in _NEED_FINDINGS and _unchecked(result):
+            return AutoCheck(
+                "review",
+                "该结果未经合理性与完整性检查（旧版本保存或仅用于算法测试），请人工核实",
+                "the result was not run through the plausibility checks (stored before them, or "
+                "computed for arithmetic tests only): check by hand",
+            )
+        return _CHECKS[kind](result)
+    except DualcarbonError as exc:
+        return AutoCheck(
+            "review", f"自动核对无法完成：{exc}", f"the automatic check could not run: {exc}"
+        )
+
+
+_NEED_FINDINGS = frozenset({"completeness", "plausibility"})
+
+
+def _unchecked(result: AccountingResult) -> bool:
+    """Whether the plausibility checks did not run on the result (computed without them, or
+    stored before there were any): an empty list of findings would then say nothing."""
+    return not result.checked
 
 
 def _completeness(result: AccountingResult) -> AutoCheck:
@@ -261,7 +283,8 @@ def _cems(result: AccountingResult, cems: Sequence[MonthlyCo2]) -> AutoCheck:
             "no CEMS monthly data attached; where there is some, upload it on this item (unit, "
             "month, co2_t, u_co2_t)",
         )
-    found = compare(cems, accounting_monthly(result))
+    accounting = [m for m in accounting_monthly(result) if m.co2_t > 0]
+    found = compare(cems, accounting)
     if not found.rows:
         return AutoCheck(
             "review",

@@ -31,7 +31,11 @@ class ChecklistState:
     items: tuple[ItemState, ...]
     findings: tuple[VerificationFinding, ...]
     approved: ResultSignOff | None
+    """The standing approval that took this checklist (one lodged with its digest; approvals
+    from before the checklist existed carry none and do not freeze it)."""
     users: dict[int, str] = field(default_factory=dict)
+    cems: Any = None
+    """The latest CEMS attachment (``VerificationCems``), if any: part of what is approved."""
 
     @property
     def open_reasons(self) -> list[tuple[str, str]]:
@@ -74,15 +78,22 @@ class ChecklistState:
 
 
 def checklist_digest(state: ChecklistState) -> str:
-    """SHA-256 of the checklist as it stands: each item's latest outcome and note, and every
-    non-conformity with its corrective action and closing (canonical JSON)."""
+    """SHA-256 of the checklist as it stands (canonical JSON): each answered item with its text
+    as answered, outcome and note; every non-conformity with its corrective action and closing;
+    and the CEMS data attached. Items not answered are left out, so a later release that adds
+    an item does not change an approved checklist's digest."""
     document: dict[str, Any] = {
         "result_id": state.result.id,
         "items": {
-            s.item.id: None
-            if s.answer is None
-            else {"outcome": s.answer.outcome, "note": s.answer.note, "by": s.answer.user_id}
+            s.item.id: {
+                "text": s.item.text_zh,
+                "clause": s.item.clause,
+                "outcome": s.answer.outcome,
+                "note": s.answer.note,
+                "by": s.answer.user_id,
+            }
             for s in state.items
+            if s.answer is not None
         },
         "findings": [
             {
@@ -95,6 +106,9 @@ def checklist_digest(state: ChecklistState) -> str:
             }
             for f in state.findings
         ],
+        "cems": None
+        if state.cems is None
+        else hashlib.sha256(state.cems.rows_json.encode()).hexdigest(),
     }
     text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

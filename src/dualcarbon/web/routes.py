@@ -839,6 +839,11 @@ def create_web(api: FastAPI) -> FastAPI:
     @web.post("/results/{result_id}/checklist-cems", response_model=None)
     async def checklist_cems(request: Request, result_id: PathId) -> Response:
         """Attach CEMS monthly CO2 for the comparison (the checklist's CEMS item)."""
+        with _session(request) as session:  # who is asking, before the body is read
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            await run_in_threadpool(checklist.may_attach_cems, session, principal, result_id)
         received, refused, status = await _posted_file(request)
         if refused is not None or received is None:
             with _session(request) as session:
