@@ -27,9 +27,10 @@ from dualcarbon.accounting.findings import (
 )
 from dualcarbon.accounting.fuel_combustion import fuel_combustion
 from dualcarbon.accounting.indirect import indirect
+from dualcarbon.accounting.inputs import line_inputs
 from dualcarbon.accounting.instruments import apply_register
 from dualcarbon.accounting.inventory import Inventory
-from dualcarbon.accounting.plausibility import plausibility_findings
+from dualcarbon.accounting.plausibility import needs_inputs, plausibility_findings
 from dualcarbon.accounting.power import power_indicators
 from dualcarbon.accounting.process import process, recovered
 from dualcarbon.accounting.result import LINE_SCHEMA, AccountingResult, ResultMeta
@@ -105,8 +106,10 @@ def account(
     if register is not None:
         lines = apply_register(lines, register, inventory.header.year).select(list(LINE_SCHEMA))
     production = None if production_input is None else power_indicators(lines, production_input)
+    # the inputs table, built here once where the checks read it, is the result's as well
+    inputs = line_inputs(lines) if plausibility and needs_inputs(lines) else None
     findings = (
-        acknowledge(plausibility_findings(ctx, lines, production), accept)
+        acknowledge(plausibility_findings(ctx, lines, inputs, production), accept)
         if plausibility
         else [not_checked(inventory.source)]
     )
@@ -129,7 +132,7 @@ def account(
         computed_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         engine=f"dualcarbon {__version__}",
     )
-    return AccountingResult(
+    result = AccountingResult(
         meta=meta,
         lines=lines,
         production=production,
@@ -137,6 +140,9 @@ def account(
         findings=tuple(findings),
         checked=plausibility,
     )
+    if inputs is not None:
+        result.__dict__["inputs"] = inputs  # AccountingResult.inputs is a cached_property
+    return result
 
 
 def _refs_in(lines: pl.DataFrame) -> set[str]:

@@ -69,6 +69,15 @@ class Acceptance:
     def to_json(self) -> dict[str, Any]:
         return {"by": self.by, "reason": self.reason, "at": self.at.isoformat()}
 
+    def describe(self, lang: Lang) -> str:
+        """Who acknowledged, when and why, as the pages and the report show it."""
+        at = f"{self.at:%Y-%m-%d %H:%M} UTC"
+        return pick(
+            lang,
+            f"已由 {self.by} 于 {at} 确认：{self.reason}",
+            f"acknowledged by {self.by} at {at}: {self.reason}",
+        )
+
     @classmethod
     def from_json(cls, finding: Mapping[str, Any], given: Mapping[str, Any]) -> Acceptance:
         return cls(

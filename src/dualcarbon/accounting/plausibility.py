@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache
 
 import polars as pl
 
 from dualcarbon.accounting.context import RunContext
 from dualcarbon.accounting.findings import Finding, Severity
-from dualcarbon.accounting.inputs import line_inputs
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.methodologies.bands import Band
 from dualcarbon.methodologies.registry import calculators, get_calculator
@@ -35,15 +35,21 @@ from dualcarbon.units import conversion_factor
 
 
 def plausibility_findings(
-    ctx: RunContext, lines: pl.DataFrame, indicators: pl.DataFrame | None
+    ctx: RunContext,
+    lines: pl.DataFrame,
+    inputs: pl.DataFrame | None,
+    indicators: pl.DataFrame | None,
 ) -> list[Finding]:
-    """Every finding on the run's inventory, in sheet and row order."""
+    """Every finding on the run's inventory, in sheet and row order. ``inputs``: the lines'
+    inputs table (:func:`~dualcarbon.accounting.inputs.line_inputs`), which the slot bands read;
+    None where no line's calculator has a band (:func:`needs_inputs`)."""
     sector = sector_checks(ctx.methodology.sector)
     tables = sorted(t for t in ctx.methodology.tables if ctx.inventory.table(t).height)
     found: list[Finding] = []
     for table in tables:
         found += duplicate_rows(ctx, table)
-    found += slot_bands(ctx, lines)
+    if inputs is not None:
+        found += slot_bands(ctx, inputs)
     found += carbon_per_heat(ctx, lines)
     if indicators is not None and indicators.height:
         for indicator in sector.indicators:
@@ -149,19 +155,28 @@ def duplicate_rows(ctx: RunContext, table: str) -> list[Finding]:
     return found
 
 
-def slot_bands(ctx: RunContext, lines: pl.DataFrame) -> list[Finding]:
-    """Inputs of equation calculators outside their slot's band (values from the inventory or
-    derived from it; the methodology's own defaults are not checked here)."""
-    banded = [
+@cache
+def _banded() -> frozenset[str]:
+    """The equation calculators with a band on a slot."""
+    return frozenset(
         c.id
         for c in calculators().values()
         if c.by_equation
         and any(s.plausible and not s.plausible.relative_to_default for s in c.slots)
-    ]
-    lines = lines.filter(pl.col("formula").is_in(banded))
-    if not lines.height:
-        return []
-    inputs = line_inputs(lines).filter(pl.col("tier") != "default")
+    )
+
+
+def needs_inputs(lines: pl.DataFrame) -> bool:
+    """Whether any line's calculator has a slot band, so the checks read the inputs table."""
+    return bool(lines.height) and lines.get_column("formula").is_in(list(_banded())).any()
+
+
+def slot_bands(ctx: RunContext, inputs: pl.DataFrame) -> list[Finding]:
+    """Inputs of equation calculators outside their slot's band (values from the inventory or
+    derived from it; the methodology's own defaults are not checked here)."""
+    inputs = inputs.filter(
+        pl.col("calculator").is_in(list(_banded())) & (pl.col("tier") != "default")
+    )
     found: list[Finding] = []
     flagged_rows: set[tuple[str, int]] = set()
     # typed values first: a derived value out of band because a typed one is says nothing new

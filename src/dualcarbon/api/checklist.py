@@ -19,6 +19,7 @@ from pathlib import PurePath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.api.scope import Action, Area, Principal, allowed, require
 from dualcarbon.api.services import ConflictError, end_reads
 from dualcarbon.cems.comparison import ComparisonError, MonthlyCo2, read_monthly
@@ -62,10 +63,16 @@ def _organisation(row: StoredResult) -> int:
 
 
 def checklist_state(
-    session: Session, principal: Principal, result_id: int, *, with_checks: bool = True
+    session: Session,
+    principal: Principal,
+    result_id: int,
+    *,
+    with_checks: bool = True,
+    loaded: AccountingResult | None = None,
 ) -> ChecklistState:
     """The checklist of a result: its items (the sector's), the latest answer of each, what the
-    automatic checks found, the non-conformities, and the approval if there is one."""
+    automatic checks found, the non-conformities, and the approval if there is one.
+    ``loaded``: the stored result, where the caller has loaded it already (the result page)."""
     from dualcarbon.methodologies.definition import get_methodology
 
     row = _result(session, principal, result_id)
@@ -84,8 +91,10 @@ def checklist_state(
             .order_by(VerificationFinding.id)
         )
     )
-    stored = get_result(session, result_id) if with_checks else None
-    result = load_result(stored) if stored is not None else None
+    result = loaded if with_checks else None
+    if with_checks and result is None:
+        stored = get_result(session, result_id)
+        result = load_result(stored) if stored is not None else None
     attachment = latest_cems(session, result_id)
     cems = () if attachment is None or result is None else rows_of(attachment)
     items = tuple(

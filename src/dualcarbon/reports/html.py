@@ -416,11 +416,7 @@ class _Report:
                     "where": finding.where(lang),
                     "rule": finding.rule_zh if lang == "zh" else finding.rule_en,
                     "basis": finding.basis,
-                    "accepted": ""
-                    if given is None
-                    else self.words["finding_accepted"].format(
-                        by=given.by, reason=given.reason, at=f"{given.at:%Y-%m-%d %H:%M} UTC"
-                    ),
+                    "accepted": "" if given is None else given.describe(lang),
                 }
             )
         return shown

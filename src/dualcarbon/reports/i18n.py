@@ -32,7 +32,6 @@ TEXT: dict[str, dict[str, str]] = {
         "findings": "数据检查发现",
         "findings_note": "合理性与完整性检查的提示，以及经确认的警告"
         "（确认人、理由与时间随结果记入证据链）。",
-        "finding_accepted": "已由 {by} 于 {at} 确认：{reason}",
         "total": "排放总量",
         "total_note": "计入总量的排放源合计（扣减项已扣除）",
         "reported_separately": "单独报告（不计入总量）",
@@ -152,7 +151,6 @@ TEXT: dict[str, dict[str, str]] = {
         "findings": "Findings on the data",
         "findings_note": "Notes of the plausibility and completeness checks, and the warnings "
         "someone acknowledged (who, why and when are kept with the result in the evidence).",
-        "finding_accepted": "acknowledged by {by} at {at}: {reason}",
         "total": "Total emissions",
         "total_note": "Sum of the sources counted in the total (deductions subtracted)",
         "reported_separately": "Reported separately (not in the total)",

@@ -374,11 +374,7 @@ def create_web(api: FastAPI) -> FastAPI:
             "where": finding.where(lang),
             "rule": finding.rule_zh if lang == "zh" else finding.rule_en,
             "basis": finding.basis,
-            "accepted": ""
-            if given is None
-            else WORDS[lang]["finding_accepted"].format(
-                by=given.by, reason=given.reason, at=f"{given.at:%Y-%m-%d %H:%M} UTC"
-            ),
+            "accepted": "" if given is None else given.describe(lang),
         }
 
     def _findings_view(error: FindingsError, page_lang: str) -> list[dict[str, Any]]:
@@ -653,12 +649,13 @@ def create_web(api: FastAPI) -> FastAPI:
         meta = document["meta"]
         row = get_result(session, result_id)
         assert row is not None
-        lines = load_result(row).lines
+        loaded = load_result(row)
+        lines = loaded.lines
         flag = "instrument_flag_zh" if _lang(request) == "zh" else "instrument_flag_en"
         committed = commitments.of_results(session, [row])[row.id]
         stored_signoffs = services.list_signoffs(session, principal, result_id)
         signed = commitments.of_signoffs(session, organisation_id, stored_signoffs)
-        state = checklist.checklist_state(session, principal, result_id)
+        state = checklist.checklist_state(session, principal, result_id, loaded=loaded)
         return _page(
             request,
             "result.html.j2",
