@@ -309,7 +309,8 @@ def _resolve(
                     {name: s.fill_null(np.nan).to_numpy() for name, s in inputs.items()}
                 )
             derived_value = pl.Series(np.broadcast_to(computed, (height,)).astype(float))
-            negative = ready & (derived_value < 0)
+            # a signed value (a month that took more than it supplied) is summed over the year
+            negative = ready & (derived_value < 0) & (not slot.derive.signed)
             if negative.any():
                 first_input = next((str(t.column) for t in typed_inputs), slot.column or "month")
                 ctx.problems += _rows_where(

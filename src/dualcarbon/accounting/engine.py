@@ -50,8 +50,12 @@ def account(
     register: Register | None = None,
     accept: Sequence[Acceptance] = (),
     plausibility: bool = True,
+    for_project: bool = False,
 ) -> AccountingResult:
     """Account an inventory by its methodology; raises :class:`InputError` on any bad input.
+
+    A project methodology (CCER) is accounted through :func:`dualcarbon.projects.engine.
+    account_project`, which checks the project's periods and meters first (``for_project``).
 
     With a ``register`` of measuring instruments, every metered amount is tied to its instrument:
     readings of an instrument overdue or failed in their month lose the ``measured`` tier, and the
@@ -64,7 +68,20 @@ def account(
     methodology = methodology or get_methodology(inventory.header.methodology)
     catalogue = catalogue or default_catalogue()
     ctx = RunContext(inventory, methodology, catalogue)
-    if inventory.header.year not in methodology.reporting_years:
+    if methodology.project is not None and not for_project:
+        ctx.problems.append(
+            InputProblem(
+                inventory.source,
+                f"{methodology.id} is a project methodology: account the project with "
+                "`dualcarbon projects account` (its periods and meters are checked there)",
+                field="methodology",
+                rule_zh=f"{methodology.id} 是项目方法学：请用 dualcarbon projects account 核算项目"
+                "（计入期、监测期与计量器具在其中检查）",
+            )
+        )
+    # a project's monitoring period is checked against its crediting period instead
+    # (dualcarbon.projects.eligibility)
+    if methodology.project is None and inventory.header.year not in methodology.reporting_years:
         ctx.problems.append(
             InputProblem(
                 inventory.source,

@@ -15,6 +15,7 @@ from dualcarbon.cli import (
     footprint,
     instruments,
     methodologies,
+    projects,
     uncertainty,
 )
 from dualcarbon.cli import serve as server
@@ -42,6 +43,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(instruments.app, name="instruments")
 app.add_typer(footprint.app, name="footprint")
 app.add_typer(cems.app, name="cems")
+app.add_typer(projects.app, name="projects")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
 

@@ -61,7 +61,11 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     ):
         table.add_column(header, overflow="fold")
     for m in methodologies:
-        years = f"{min(m.reporting_years)}–{max(m.reporting_years)}"
+        years = (
+            f"{min(m.reporting_years)}–{max(m.reporting_years)}"
+            if m.reporting_years
+            else pick(lang, "按项目计入期", "the project's crediting period")
+        )
         title = m.title_zh if lang == "zh" else m.title_en
         table.add_row(m.ref, m.sector, title, m.document, years)
     console.print(table)

@@ -39,7 +39,7 @@ from dualcarbon.accounting.inventory import (
     coerce_records,
     empty_frame,
 )
-from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.errors import DualcarbonError, InputError, InputProblem
 from dualcarbon.guards.workbook_guard import (
     WORKBOOK_LIMITS,
     PercentCell,
@@ -114,6 +114,12 @@ def write_template[Target: (Path, IO[bytes])](
     page's download, ready for that organisation's upload)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    if methodology.project is not None:
+        raise DualcarbonError(
+            f"{methodology.id} is a project methodology: its workbook is written by "
+            "`dualcarbon projects template` / "
+            "项目方法学的工作簿请用 dualcarbon projects template 生成"
+        )
     tables = tables_for(methodology)
     workbook = openpyxl.Workbook()
     header_sheet = workbook.active

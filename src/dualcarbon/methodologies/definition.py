@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorDataError, MethodologyNotFoundError
 from dualcarbon.guards.safe_yaml import safe_load
+from dualcarbon.methodologies.project_rules import ProjectRules
 from dualcarbon.methodologies.registry import (
     IDENTIFIER,
     INDICATORS,
@@ -198,6 +199,26 @@ class Methodology(_Frozen):
         default_factory=dict,
         description="header values of the example inventory template (organisation, facility)",
     )
+    project: ProjectRules | None = Field(
+        default=None,
+        description="a project methodology's applicability, crediting period and monitoring "
+        "(sector `project`); None for an enterprise guideline",
+    )
+
+    @model_validator(mode="after")
+    def _project_rules_fit(self) -> Self:
+        if (self.sector == "project") != (self.project is not None):
+            raise ValueError("a methodology of sector `project` has a `project:` block, no other")
+        for parameter in self.project.monitoring if self.project else ():
+            table = TABLES.get(parameter.table)
+            if table is None or parameter.table not in self.tables:
+                raise ValueError(f"monitoring {parameter.parameter}: no table {parameter.table}")
+            for column in (parameter.column, parameter.evidence_column, parameter.mpe_column):
+                if column is not None and not table.has(column):
+                    raise ValueError(
+                        f"monitoring {parameter.parameter}: {table.name} has no column {column}"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _gases_covered(self) -> Self:
@@ -295,6 +316,11 @@ def shipped() -> Shipped:
 def all_methodologies() -> dict[str, Methodology]:
     """The methodologies that load (see :func:`broken_methodologies` for the others)."""
     return shipped().methodologies
+
+
+def enterprise_methodologies() -> dict[str, Methodology]:
+    """The methodologies an enterprise inventory is accounted by (not the project ones)."""
+    return {key: m for key, m in all_methodologies().items() if m.project is None}
 
 
 def broken_methodologies() -> dict[str, FactorDataError]:

@@ -42,6 +42,11 @@ class Derivation(_Frozen):
 
     when: Tier
     equation: str
+    signed: bool = Field(
+        default=False,
+        description="the value may be below zero (a month that took more from the grid than it "
+        "supplied); otherwise a negative result refuses the row",
+    )
 
 
 class Slot(_Frozen):

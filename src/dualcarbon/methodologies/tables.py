@@ -44,6 +44,9 @@ class Column:
     """Words a user may type for a choice (the Chinese name of a clinker type), by choice."""
     unit: str | None = None
     """The unit the column's numbers are in, where the table fixes it (``%``, ``kg/t``)."""
+    computed: bool = False
+    """Filled in by the engine (a project's grid from its header), not typed: no template
+    shows it."""
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -96,6 +99,9 @@ class ColumnSpec(_Frozen):
         default_factory=dict, description="typed word → choice, e.g. 硅酸盐水泥熟料: portland"
     )
     unit: str | None = Field(default=None, description="the unit of its numbers, if fixed")
+    computed: bool = Field(
+        default=False, description="filled in by the engine, not typed (left out of templates)"
+    )
 
     @model_validator(mode="after")
     def _aliases_name_choices(self) -> ColumnSpec:
@@ -118,6 +124,7 @@ class ColumnSpec(_Frozen):
             choices=self.choices,
             aliases=dict(self.aliases),
             unit=self.unit,
+            computed=self.computed,
         )
 
 

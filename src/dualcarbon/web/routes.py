@@ -109,9 +109,9 @@ def _footprint_value(row: StoredProductFootprint) -> str:
 @cache
 def _methodology_choices(lang: str) -> tuple[tuple[str, str], ...]:
     """Each methodology a template can be downloaded for: id, and the title shown."""
-    from dualcarbon.methodologies.definition import all_methodologies
+    from dualcarbon.methodologies.definition import enterprise_methodologies
 
-    found = sorted(all_methodologies().values(), key=lambda m: (m.sector, m.issued))
+    found = sorted(enterprise_methodologies().values(), key=lambda m: (m.sector, m.issued))
     return tuple(
         (m.id, f"{m.title_zh if lang == 'zh' else m.title_en} · {m.id}")
         for m in reversed(found)

@@ -21,7 +21,11 @@ from dualcarbon.io.excel import (
     tables_for,
     write_template,
 )
-from dualcarbon.methodologies.definition import Methodology, all_methodologies, get_methodology
+from dualcarbon.methodologies.definition import (
+    Methodology,
+    enterprise_methodologies,
+    get_methodology,
+)
 from dualcarbon.methodologies.tables import TABLES
 
 POWER = "cn-mee-power-2022"
@@ -128,7 +132,7 @@ def test_readme_explains_columns_and_fuels(tmp_path: Path, power: Methodology) -
     ]
 
 
-@pytest.mark.parametrize("methodology_id", sorted(all_methodologies()))
+@pytest.mark.parametrize("methodology_id", sorted(enterprise_methodologies()))
 def test_every_methodology_has_a_template_that_reads_back(
     tmp_path: Path, methodology_id: str
 ) -> None:

@@ -1,0 +1,343 @@
+"""``dualcarbon projects methodologies|check|account|report|template``: CCER project reductions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from dualcarbon.accounting.findings import FindingsError
+from dualcarbon.cli.console import (
+    console,
+    errors,
+    file_lang,
+    print_json,
+    show_findings_error,
+    show_input_error,
+    terminal_lang,
+)
+from dualcarbon.errors import DualcarbonError, InputError
+from dualcarbon.i18n import Lang, pick
+
+if TYPE_CHECKING:
+    from dualcarbon.accounting.uncertainty import AccountingUncertainty
+    from dualcarbon.projects.result import ProjectResult
+
+app = typer.Typer(
+    help="Project emission reductions (CCER methodologies): check, account, report.",
+    no_args_is_help=True,
+)
+
+ProjectFile = Annotated[
+    Path, typer.Argument(help="project file (.yaml or .xlsx)", exists=True, dir_okay=False)
+]
+RegisterOption = Annotated[
+    Path,
+    typer.Option(
+        help="register of the monitoring plan's meters (.xlsx, .yaml or CSV folder)", exists=True
+    ),
+]
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help="zh or en (default: the locale; files default zh)")
+]
+
+
+@app.command()
+def methodologies(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The project methodologies: applicability, crediting period and monitored parameters."""
+    from dualcarbon.methodologies.definition import all_methodologies
+
+    found = sorted(
+        (m for m in all_methodologies().values() if m.project is not None), key=lambda m: m.id
+    )
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": m.ref,
+                    "document": m.document,
+                    "title_zh": m.title_zh,
+                    "title_en": m.title_en,
+                    "project": m.project.model_dump(mode="json") if m.project else None,
+                }
+                for m in found
+            ]
+        )
+        return
+    lang = terminal_lang(None)
+    table = Table()
+    for header in (
+        "ID",
+        pick(lang, "方法学", "methodology"),
+        pick(lang, "适用条件", "applicability"),
+        pick(lang, "计入期上限", "crediting period"),
+        pick(lang, "监测参数", "monitored"),
+    ):
+        table.add_column(header, overflow="fold")
+    for m in found:
+        rules = m.project
+        assert rules is not None
+        table.add_row(
+            m.ref,
+            f"{m.document} {rules.name_zh if lang == 'zh' else rules.name_en}",
+            "; ".join(
+                f"{c.clause}: {c.rule_zh if lang == 'zh' else c.rule_en}"
+                for c in rules.applicability
+            ),
+            pick(lang, f"{rules.crediting_years_max} 年", f"{rules.crediting_years_max} years"),
+            ", ".join(f"{p.parameter} ({p.symbol})" for p in rules.monitoring),
+        )
+    console.print(table)
+
+
+def _run(
+    project_file: Path,
+    register: Path,
+    accept: list[str] | None,
+    accept_reason: str | None,
+    accepted_by: str | None,
+    language: Lang,
+) -> ProjectResult:
+    from dualcarbon.cli.main import _acceptances
+    from dualcarbon.io.project_files import read_project
+    from dualcarbon.io.register_files import read_register
+    from dualcarbon.projects.engine import account_project
+
+    acceptances = _acceptances(accept or [], accept_reason, accepted_by, language)
+    try:
+        inventory = read_project(project_file)
+        instruments = read_register(register)
+        return account_project(inventory, register=instruments, accept=acceptances)
+    except InputError as exc:
+        show_input_error(exc, language)
+        raise typer.Exit(1) from None
+    except FindingsError as exc:
+        show_findings_error(exc, language)
+        raise typer.Exit(1) from None
+    except DualcarbonError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+
+
+AcceptOption = Annotated[
+    list[str] | None,
+    typer.Option("--accept", help="acknowledge a warning: CODE or CODE:KEY; repeatable"),
+]
+ReasonOption = Annotated[
+    str | None, typer.Option("--accept-reason", help="why the accepted figures are right")
+]
+ByOption = Annotated[str | None, typer.Option("--accepted-by", help="who accepts")]
+
+
+EXAMPLES = {
+    "offshore-wind.yaml": "海上风电项目.yaml",
+    "offshore-wind-meters.yaml": "海上风电计量器具.yaml",
+    "solar-thermal.yaml": "光热项目.yaml",
+    "solar-thermal-meters.yaml": "光热计量器具.yaml",
+}
+"""The bundled example projects (demo/data/projects) and the names they are written under."""
+
+
+@app.command()
+def examples(
+    folder: Annotated[Path, typer.Option("--dir", help="folder to write them into")] = Path(),
+    lang: LangOption = None,
+) -> None:
+    """Write the example projects the README's commands name: an offshore wind farm and a
+    solar-thermal plant, each with the register of its meters."""
+    from importlib import resources
+
+    language = terminal_lang(lang)
+    bundled = resources.files("dualcarbon.demo").joinpath("data", "projects")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, written in EXAMPLES.items():
+        target = folder / written
+        target.write_text(bundled.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
+        console.print(pick(language, f"已写出 {target}", f"wrote {target}"))
+
+
+@app.command()
+def template(
+    methodology: Annotated[
+        str, typer.Argument(help="project methodology id, e.g. ccer-01-002-v01")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the workbook to write (.xlsx)")],
+    example: Annotated[bool, typer.Option("--example", help="fill in example rows")] = False,
+    lang: LangOption = None,
+) -> None:
+    """A blank project workbook for a methodology: project, grid margins, monitoring plan and
+    the tables it reads, each with year and month."""
+    from dualcarbon.io.project_workbook import write_project_template
+    from dualcarbon.methodologies.definition import resolve_methodology
+
+    language = terminal_lang(lang)
+    try:
+        chosen = resolve_methodology(methodology)
+        write_project_template(chosen, output, lang=file_lang(lang), example=example)
+    except DualcarbonError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    errors.print(pick(language, f"已写出 {output}", f"wrote {output}"))
+
+
+@app.command()
+def check(
+    project_file: ProjectFile,
+    register: RegisterOption,
+    accept: AcceptOption = None,
+    accept_reason: ReasonOption = None,
+    accepted_by: ByOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Check a project file: applicability, periods, monitoring plan, meters, records."""
+    language = terminal_lang(lang)
+    result = _run(project_file, register, accept, accept_reason, accepted_by, language)
+    _print_checks(result, language)
+    console.print(
+        pick(
+            language,
+            "[bold green]检查通过：项目可按该方法学核算本监测期减排量。[/]",
+            "[bold green]Checks passed: the project's reductions for this monitoring period can "
+            "be accounted by the methodology.[/]",
+        )
+    )
+
+
+@app.command()
+def account(
+    project_file: ProjectFile,
+    register: RegisterOption,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json-out", help="write the JSON here")] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="write the monitoring report (HTML) here")
+    ] = None,
+    uncertainty: Annotated[
+        str, typer.Option(help="gum (law of propagation) or mcm (Monte Carlo)")
+    ] = "gum",
+    accept: AcceptOption = None,
+    accept_reason: ReasonOption = None,
+    accepted_by: ByOption = None,
+    lang: LangOption = None,
+) -> None:
+    """A project's reductions for its monitoring period, year by year, with their uncertainty."""
+    language = terminal_lang(lang)
+    if uncertainty not in ("gum", "mcm"):
+        raise typer.BadParameter("use gum or mcm", param_hint="--uncertainty")
+    result = _run(project_file, register, accept, accept_reason, accepted_by, language)
+    spread = result.uncertainty("mcm" if uncertainty == "mcm" else "gum")
+    if as_json:
+        print_json(result.to_json(lang=language, uncertainty=spread))
+    else:
+        _print_checks(result, language)
+        _print_reductions(result, spread, language)
+    written = file_lang(lang)
+    if json_out:
+        import json
+
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(
+            result.to_json(lang=written, uncertainty=spread),
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+        json_out.write_text(text, encoding="utf-8")
+        errors.print(pick(language, f"JSON 已写入 {json_out}", f"JSON written to {json_out}"))
+    if html:
+        _write_report(result, spread, html, written, language)
+
+
+@app.command()
+def report(
+    project_file: ProjectFile,
+    register: RegisterOption,
+    output: Annotated[Path, typer.Option("-o", "--output", help="the report to write (.html)")],
+    accept: AcceptOption = None,
+    accept_reason: ReasonOption = None,
+    accepted_by: ByOption = None,
+    lang: LangOption = None,
+) -> None:
+    """The monitoring report of a project's monitoring period (HTML, Chinese by default)."""
+    language = terminal_lang(lang)
+    result = _run(project_file, register, accept, accept_reason, accepted_by, language)
+    _write_report(result, result.uncertainty(), output, file_lang(lang), language)
+
+
+def _write_report(
+    result: ProjectResult,
+    spread: AccountingUncertainty,
+    path: Path,
+    written: Lang,
+    language: Lang,
+) -> None:
+    from dualcarbon.reports.monitoring_report import write_monitoring_report
+
+    write_monitoring_report(result, path, lang=written, uncertainty=spread)
+    errors.print(pick(language, f"监测报告已写入 {path}", f"monitoring report written to {path}"))
+
+
+def _print_checks(result: ProjectResult, lang: Lang) -> None:
+    header = result.header
+    console.print(
+        f"[bold]{header.name}[/] ({header.id}) · {header.owner} · "
+        f"[cyan]{result.methodology.ref}[/] · "
+        + pick(lang, "监测期 ", "monitoring period ")
+        + str(header.monitoring_period)
+    )
+    for outcome in result.applicability:
+        mark = "[green]✓[/]" if outcome.met else "[red]✗[/]"
+        rule = outcome.rule_zh if lang == "zh" else outcome.rule_en
+        shown = outcome.shown_zh if lang == "zh" else outcome.shown_en
+        console.print(f"  {mark} {outcome.clause}: {rule} — {shown}", highlight=False)
+    for correction in result.corrections:
+        reason = correction.reason_zh if lang == "zh" else correction.reason_en
+        console.print(
+            pick(
+                lang,
+                f"  [yellow]保守处理[/] {correction.year}年{correction.month}月 "
+                f"{correction.symbol}：{correction.reading:,.3f} × {correction.factor:g} = "
+                f"{correction.corrected:,.3f}（{reason}；{correction.clause}）",
+                f"  [yellow]conservative[/] {correction.year}-{correction.month:02d} "
+                f"{correction.symbol}: {correction.reading:,.3f} × {correction.factor:g} = "
+                f"{correction.corrected:,.3f} ({reason}; {correction.clause})",
+            ),
+            highlight=False,
+        )
+
+
+def _print_reductions(result: ProjectResult, spread: AccountingUncertainty, lang: Lang) -> None:
+    table = Table(title=pick(lang, "各年减排量", "Reductions by year"))
+    for header in (
+        pick(lang, "年份", "year"),
+        pick(lang, "净上网电量 MWh", "net supply, MWh"),
+        "BE_y tCO2",
+        "PE_y tCO2",
+        "LE_y tCO2",
+        "ER_y tCO2e",
+    ):
+        table.add_column(header, justify="right")
+    for row in result.by_year().iter_rows(named=True):
+        table.add_row(
+            str(row["year"]),
+            f"{row['net_supply_mwh']:,.3f}",
+            f"{row['baseline']:,.2f}",
+            f"{row['project']:,.2f}",
+            f"{row['leakage']:,.2f}",
+            f"{row['reduction']:,.2f}",
+        )
+    console.print(table)
+    relative = spread.relative_U * 100
+    console.print(
+        pick(lang, "监测期减排量", "Reductions of the monitoring period")
+        + f": [bold green]{result.reduction:,.2f}[/] tCO2e  "
+        + pick(
+            lang,
+            f"扩展不确定度 U = {spread.U:,.2f} tCO2e（k = {spread.k:.2f}，{relative:.2f}%）",
+            f"expanded uncertainty U = {spread.U:,.2f} tCO2e "
+            f"(k = {spread.k:.2f}, {relative:.2f} %)",
+        ),
+        highlight=False,
+    )
