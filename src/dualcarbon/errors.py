@@ -199,3 +199,13 @@ class NoDataError(DualcarbonError, FileNotFoundError):
         self.rule = rule
         self.rule_zh = rule_zh
         super().__init__(f"{where}: {rule}")
+
+
+class ClaimRefusedError(DualcarbonError, ValueError):
+    """A claim the registry refuses: a monitoring period overlapping one claimed already, a
+    plant-month of electricity claimed under another scheme, a period issued already."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        self.message_zh = message_zh
+        self.message_en = message_en
+        super().__init__(f"{message_zh} / {message_en}")

@@ -36,6 +36,10 @@ TABLES = {
     "login_counters",
     "user_audit",
     "metering_points",
+    "projects",
+    "project_periods",
+    "project_issuances",
+    "electricity_claims",
 }
 
 

@@ -28,12 +28,21 @@ DOMAIN = (
     "store",
     "uncertainty",
     "pact",
+    "projects",
     "reports",
     "verification",
     "io",
     "guards",
 )
-CORE = ("accounting", "methodologies", "factors", "footprint", "metrology", "uncertainty")
+CORE = (
+    "accounting",
+    "methodologies",
+    "factors",
+    "footprint",
+    "metrology",
+    "projects",
+    "uncertainty",
+)
 """The domain proper: pure computation on data, no files of the user's, no database."""
 FORBIDDEN_IN_CORE = (
     "dualcarbon.io",

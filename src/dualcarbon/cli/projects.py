@@ -18,7 +18,7 @@ from dualcarbon.cli.console import (
     show_input_error,
     terminal_lang,
 )
-from dualcarbon.errors import DualcarbonError, InputError
+from dualcarbon.errors import ClaimRefusedError, DualcarbonError, InputError
 from dualcarbon.i18n import Lang, pick
 
 if TYPE_CHECKING:
@@ -264,6 +264,148 @@ def report(
     language = terminal_lang(lang)
     result = _run(project_file, register, accept, accept_reason, accepted_by, language)
     _write_report(result, result.uncertainty(), output, file_lang(lang), language)
+
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(help="store URL (default: DUALCARBON_DATABASE_URL, else the SQLite file)"),
+]
+
+
+@app.command()
+def claim(
+    project_file: ProjectFile,
+    register: RegisterOption,
+    database: DatabaseOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="who claims (default: login name)")] = None,
+    accept: AcceptOption = None,
+    accept_reason: ReasonOption = None,
+    accepted_by: ByOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Claim a monitoring period's reductions in the registry: stored, its electricity claimed
+    once across the platform, and lodged in the evidence log with every meter reading."""
+    import getpass
+
+    from dualcarbon.io.project_files import read_project
+    from dualcarbon.ledger.projects import store_claim
+
+    language = terminal_lang(lang)
+    result = _run(project_file, register, accept, accept_reason, accepted_by, language)
+    try:
+        claimed = store_claim(
+            read_project(project_file),
+            result,
+            claimed_by=(by or "").strip() or getpass.getuser(),
+            url=database,
+        )
+    except ClaimRefusedError as exc:
+        errors.print(
+            f"[red]{exc.message_zh if language == 'zh' else exc.message_en}[/]", highlight=False
+        )
+        raise typer.Exit(1) from None
+    except DualcarbonError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    console.print(
+        pick(
+            language,
+            f"已申报：项目 {result.header.id} 监测期 {result.header.monitoring_period}，减排量 "
+            f"{result.reduction:,.2f} tCO2e（监测期编号 {claimed.period_id}，{claimed.months} 个月"
+            f"电量已登记，证据链序号 {claimed.sequence}）",
+            f"claimed: project {result.header.id}, monitoring period "
+            f"{result.header.monitoring_period}, {result.reduction:,.2f} tCO2e (period "
+            f"{claimed.period_id}; {claimed.months} month(s) of electricity claimed; evidence "
+            f"sequence {claimed.sequence})",
+        ),
+        highlight=False,
+    )
+
+
+@app.command()
+def issue(
+    reference: Annotated[str, typer.Argument(help="the project's reference")],
+    period_start: Annotated[
+        str, typer.Option("--period-start", help="first day of the monitoring period (YYYY-MM-DD)")
+    ],
+    tco2e: Annotated[float, typer.Option("--tco2e", help="reductions issued, tCO2e")],
+    notice: Annotated[str, typer.Option("--notice", help="the registry's issuance notice")],
+    database: DatabaseOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="who records it (default: login)")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Record the registry's issuance of a claimed monitoring period; the period is then locked."""
+    import datetime as dt
+    import getpass
+
+    from dualcarbon.ledger.projects import store_issuance
+
+    language = terminal_lang(lang)
+    try:
+        start = dt.date.fromisoformat(period_start)
+    except ValueError:
+        raise typer.BadParameter("YYYY-MM-DD", param_hint="--period-start") from None
+    try:
+        issuance = store_issuance(
+            reference,
+            start,
+            issued_tco2e=tco2e,
+            notice=notice,
+            issued_by=(by or "").strip() or getpass.getuser(),
+            url=database,
+        )
+    except ClaimRefusedError as exc:
+        errors.print(
+            f"[red]{exc.message_zh if language == 'zh' else exc.message_en}[/]", highlight=False
+        )
+        raise typer.Exit(1) from None
+    console.print(
+        pick(language, f"已登记签发（编号 {issuance}）", f"issuance recorded ({issuance})")
+    )
+
+
+@app.command("list")
+def list_(
+    reference: Annotated[str | None, typer.Argument(help="one project's reference")] = None,
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    lang: LangOption = None,
+) -> None:
+    """The monitoring periods claimed, with their reductions and issuances."""
+    from dualcarbon.ledger.projects import list_periods
+    from dualcarbon.store import make_engine, session_scope, upgrade
+
+    language = terminal_lang(lang)
+    upgrade(database)
+    engine = make_engine(database)
+    try:
+        with session_scope(engine) as session:
+            rows = list_periods(session, reference)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json([row.__dict__ for row in rows])
+        return
+    table = Table()
+    for header in (
+        pick(language, "项目", "project"),
+        pick(language, "方法学", "methodology"),
+        pick(language, "监测期", "monitoring period"),
+        pick(language, "减排量 tCO2e", "reductions, tCO2e"),
+        "U tCO2e",
+        pick(language, "签发", "issued"),
+    ):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(
+            f"{row.reference} {row.name}",
+            row.methodology,
+            f"{row.period_start} – {row.period_end}",
+            f"{row.reduction_tco2e:,.2f}",
+            f"{row.expanded_u_tco2e:,.2f}",
+            "—" if row.issued_tco2e is None else f"{row.issued_tco2e:,.2f}（{row.notice}）",
+        )
+    console.print(table)
 
 
 def _write_report(

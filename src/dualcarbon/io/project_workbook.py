@@ -56,6 +56,7 @@ FIELDS: dict[str, tuple[str, str, bool]] = {
     "name": ("项目名称", "project name", True),
     "owner": ("项目业主", "project owner", True),
     "methodology": ("方法学（勿改）", "methodology id (do not change)", True),
+    "plant": ("绿证系统项目编码（空白：同项目编号）", "plant code in the GEC system", False),
     "grid": ("区域电网（华北/东北/华东/华中/西北/南方/西南）", "regional grid", False),
     "grid_connected": ("并网日期", "grid connection date", False),
     "crediting_start": ("计入期开始日期", "crediting period start", True),
@@ -269,6 +270,7 @@ def _header(
         "name": as_text(raw.get("name", "")),
         "owner": as_text(raw.get("owner", "")),
         "methodology": as_text(raw.get("methodology", "")),
+        "plant": as_text(raw["plant"]) if raw.get("plant") is not None else None,
         "grid": as_text(raw["grid"]) if raw.get("grid") is not None else None,
         "grid_connected": _date(raw.get("grid_connected")),
         "crediting_period": {

@@ -83,7 +83,7 @@ def account_project(
     frames = {
         name: inventory.tables[name] for name in methodology.tables if name in inventory.tables
     }
-    frames, corrections = conservative_readings(inventory, rules, register, frames)
+    frames, corrections, readings = conservative_readings(inventory, rules, register, frames)
     frames, margin_problems = _margins(inventory, frames, catalogue)
     if margin_problems:
         raise InputError(margin_problems)
@@ -113,6 +113,7 @@ def account_project(
         accounting=result,
         applicability=tuple(outcomes),
         corrections=tuple(corrections),
+        readings=tuple(readings),
         plan=inventory.plan,
         register_meters=tuple(
             instrument for meter in meters if (instrument := register.instrument(meter)) is not None

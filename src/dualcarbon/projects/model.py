@@ -83,6 +83,13 @@ class ProjectHeader(_Frozen):
     name: str = Field(min_length=1, max_length=200)
     owner: str = Field(min_length=1, max_length=200)
     methodology: str
+    plant: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the generating plant's code in the green-certificate system (国家绿证核发"
+        "交易系统项目编码), under which a MWh is claimed once across the platform; None: the "
+        "project's id",
+    )
     grid: str | None = Field(default=None, description="regional grid id (north … southwest)")
     grid_connected: dt.date | None = None
     crediting_period: Period
@@ -91,6 +98,10 @@ class ProjectHeader(_Frozen):
     grid_margins: dict[int, TypedMargins] = Field(
         default_factory=dict, description="year → OM and BM typed with their notice"
     )
+
+    @property
+    def plant_code(self) -> str:
+        return self.plant or self.id
 
     @field_validator("id", "name", "owner", "methodology")
     @classmethod

@@ -49,6 +49,24 @@ class Correction:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One monthly reading of a monitored parameter, as metered and as used."""
+
+    parameter: str
+    symbol: str
+    year: int
+    month: int
+    point: str
+    meter: str
+    reading: float
+    used: float
+    evidence: str
+
+    def to_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
 def plan_problems(
     inventory: ProjectInventory, rules: ProjectRules, register: Register
 ) -> list[InputProblem]:
@@ -160,10 +178,12 @@ def conservative_readings(
     rules: ProjectRules,
     register: Register,
     frames: dict[str, pl.DataFrame],
-) -> tuple[dict[str, pl.DataFrame], list[Correction]]:
+) -> tuple[dict[str, pl.DataFrame], list[Correction], list[Reading]]:
     """The tables with each reading of a meter not calibrated in time taken conservatively, the
-    meter named in its evidence, and its MPE filled from the register where none is typed."""
+    meter named in its evidence, and its MPE filled from the register where none is typed; the
+    corrections made, and every metered reading as read and as used."""
     corrections: list[Correction] = []
+    readings: list[Reading] = []
     out = dict(frames)
     monitored = inventory.header.monitoring_period
     for parameter in rules.monitoring:
@@ -187,6 +207,20 @@ def conservative_readings(
             relative = instrument.accuracy.relative_mpe
             if mpes is not None and mpes[index] is None and relative is not None:
                 mpes[index] = relative
+            reading_at = len(readings)
+            readings.append(
+                Reading(
+                    parameter.parameter,
+                    parameter.symbol,
+                    record[YEAR],
+                    record["month"],
+                    point,
+                    entry.meter,
+                    reading,
+                    reading,
+                    typed,
+                )
+            )
             status = _month_status(register, entry.meter, record[YEAR], record["month"], monitored)
             if status is None or status.keeps_tier or relative is None or reading == 0:
                 continue
@@ -201,6 +235,17 @@ def conservative_readings(
                     inventory, rules, parameter, record, entry.meter, reading, relative, status
                 )
             )
+            readings[reading_at] = Reading(
+                parameter.parameter,
+                parameter.symbol,
+                record[YEAR],
+                record["month"],
+                point,
+                entry.meter,
+                reading,
+                values[index],
+                typed,
+            )
         updated = [
             pl.Series(parameter.column, values, dtype=pl.Float64),
             pl.Series(parameter.evidence_column, refs, dtype=pl.String),
@@ -208,7 +253,7 @@ def conservative_readings(
         if parameter.mpe_column and mpes is not None:
             updated.append(pl.Series(parameter.mpe_column, mpes, dtype=pl.Float64))
         out[parameter.table] = frame.with_columns(updated)
-    return out, corrections
+    return out, corrections, readings
 
 
 def _month_status(

@@ -15,7 +15,7 @@ from dualcarbon.metrology.calibration import CalibrationRecord
 from dualcarbon.metrology.instruments import Instrument
 from dualcarbon.projects.eligibility import ClauseOutcome
 from dualcarbon.projects.model import Period, PlanEntry, ProjectHeader
-from dualcarbon.projects.monitoring import Correction
+from dualcarbon.projects.monitoring import Correction, Reading
 
 PROJECT_RESULT_SCHEMA = "dualcarbon.project-result/1"
 
@@ -30,6 +30,8 @@ class ProjectResult:
     accounting: AccountingResult
     applicability: tuple[ClauseOutcome, ...]
     corrections: tuple[Correction, ...]
+    readings: tuple[Reading, ...]
+    """Every monthly reading of a monitored parameter, as metered and as used."""
     plan: tuple[PlanEntry, ...]
     register_meters: tuple[Instrument, ...]
     calibrations: tuple[CalibrationRecord, ...] = ()
@@ -78,6 +80,7 @@ class ProjectResult:
                 "id": header.id,
                 "name": header.name,
                 "owner": header.owner,
+                "plant": header.plant_code,
                 "grid": header.grid,
                 "grid_connected": _date(header.grid_connected),
                 "crediting_period": _period(header.crediting_period),
@@ -130,6 +133,7 @@ class ProjectResult:
                 for m in self.register_meters
             ],
             "conservative_corrections": [c.to_json() for c in self.corrections],
+            "readings": [r.to_json() for r in self.readings],
             "by_year": [
                 {key: _finite(value) for key, value in row.items()}
                 for row in self.by_year().iter_rows(named=True)

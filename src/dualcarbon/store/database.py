@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dualcarbon.errors import StoreError
-from dualcarbon.store.models import IMMUTABLE_MESSAGE
+from dualcarbon.store.models import IMMUTABLE_MESSAGE, LOCKED_MESSAGE
 from dualcarbon.store.writelock import queue_writers
 
 ENV_URL = "DUALCARBON_DATABASE_URL"
@@ -185,6 +185,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.rollback()
         if IMMUTABLE_MESSAGE in str(exc.orig):
             raise StoreError(f"{IMMUTABLE_MESSAGE}: the database refused the change") from exc
+        if LOCKED_MESSAGE in str(exc.orig):
+            raise StoreError(f"{LOCKED_MESSAGE}: the database refused the change") from exc
         raise
     except BaseException:
         session.rollback()

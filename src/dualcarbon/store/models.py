@@ -746,3 +746,83 @@ class PactDelivery(Base):
 
     def __repr__(self) -> str:
         return f"PactDelivery(id={self.id!r}, status={self.status!r})"
+
+
+# -- projects: monitoring periods, issuances and electricity claims (0014) ----------------------
+
+LOCKED_MESSAGE = "claims are locked"
+"""The text the database triggers raise when a stored monitoring period, an issuance or a claim
+of an issued period would change."""
+
+
+class ProjectRecord(Base):
+    """An emission-reduction project of an organisation: its reference and methodology."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    methodology: Mapped[str] = mapped_column(String(100))
+    plant: Mapped[str] = mapped_column(String(100))
+    crediting_start: Mapped[dt.date] = mapped_column(Date)
+    crediting_end: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProjectPeriod(Base):
+    """One monitoring period claimed: the project file as read, its result and its reduction.
+    Never updated or deleted (a database trigger refuses it)."""
+
+    __tablename__ = "project_periods"
+    __table_args__ = (UniqueConstraint("project_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    methodology: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(500))
+    project_json: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    result_json: Mapped[str] = mapped_column(Text)
+    result_sha256: Mapped[str] = mapped_column(String(64))
+    reduction_tco2e: Mapped[float] = mapped_column(Double)
+    expanded_u_tco2e: Mapped[float] = mapped_column(Double)
+    claimed_by: Mapped[str] = mapped_column(String(320))
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProjectIssuance(Base):
+    """The registry's issuance of a monitoring period's reductions: at most one per period, and
+    once made the period is locked (its claims can no longer be withdrawn)."""
+
+    __tablename__ = "project_issuances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("project_periods.id"), unique=True)
+    issued_tco2e: Mapped[float] = mapped_column(Double)
+    notice: Mapped[str] = mapped_column(String(300))
+    issued_by: Mapped[str] = mapped_column(String(320))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ElectricityClaim(Base):
+    """One plant-month of electricity claimed under one scheme (CCER reduction, green
+    certificate, green-power contract): a plant-month is claimed once across the platform
+    (国能综通新能〔2024〕124号 §2), which the unique constraint enforces however claims race."""
+
+    __tablename__ = "electricity_claims"
+    __table_args__ = (UniqueConstraint("plant", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plant: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    mwh: Mapped[float] = mapped_column(Double)
+    scheme: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    period_id: Mapped[int | None] = mapped_column(ForeignKey("project_periods.id"), index=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
