@@ -193,7 +193,7 @@ def test_an_issued_period_is_locked(engine: Engine) -> None:
         )
     assert "issued already and locked" in refused(lambda: _issue(engine, 1000.0))
     for statement in (
-        "UPDATE project_periods SET reduction_tco2e = 1",
+        "UPDATE project_periods SET total_tco2e = 1",
         "DELETE FROM project_issuances",
         "DELETE FROM electricity_claims",
         "UPDATE electricity_claims SET mwh = 1",
@@ -218,7 +218,7 @@ def _issue(engine: Engine, tco2e: float) -> None:
 def test_more_than_claimed_is_not_issued(engine: Engine) -> None:
     made = project()
     claim(engine, made)
-    assert "at most the" in refused(lambda: _issue(engine, made[1].reduction * 1.01))
+    assert "at most the" in refused(lambda: _issue(engine, made[1].total * 1.01))
 
 
 def test_the_claim_is_lodged_with_its_readings_and_audits_clean(engine: Engine) -> None:
@@ -232,7 +232,7 @@ def test_the_claim_is_lodged_with_its_readings_and_audits_clean(engine: Engine) 
         reports = audit_store(session, SIGNER.public_key)
     content = json.loads(entry.content_json)
     assert entry.subject.startswith("project_period:")
-    assert content["reduction_tco2e"] == pytest.approx(result.reduction)
+    assert content["total_tco2e"] == pytest.approx(result.total)
     january = [r for r in content["readings"] if r["month"] == 1]
     assert {(r["parameter"], r["meter"], r["reading"]) for r in january} == {
         ("export", "EXP-1", 1001.0),
@@ -247,4 +247,4 @@ def test_the_stored_project_file_reads_back_to_the_same_reduction(engine: Engine
     with session_scope(engine) as session:
         stored = session.execute(text("SELECT project_json FROM project_periods")).scalar_one()
     again = project_from_mapping(json.loads(stored), source="stored")
-    assert account_project(again, register=REGISTER).reduction == pytest.approx(result.reduction)
+    assert account_project(again, register=REGISTER).total == pytest.approx(result.total)

@@ -136,6 +136,8 @@ EXAMPLES = {
     "offshore-wind-meters.yaml": "海上风电计量器具.yaml",
     "solar-thermal.yaml": "光热项目.yaml",
     "solar-thermal-meters.yaml": "光热计量器具.yaml",
+    "ccus.yaml": "封存项目.yaml",
+    "ccus-meters.yaml": "封存计量器具.yaml",
 }
 """The bundled example projects (demo/data/projects) and the names they are written under."""
 
@@ -145,8 +147,8 @@ def examples(
     folder: Annotated[Path, typer.Option("--dir", help="folder to write them into")] = Path(),
     lang: LangOption = None,
 ) -> None:
-    """Write the example projects the README's commands name: an offshore wind farm and a
-    solar-thermal plant, each with the register of its meters."""
+    """Write the example projects the README's commands name: an offshore wind farm, a
+    solar-thermal plant and a CO2 capture and storage chain, each with its meters' register."""
     from importlib import resources
 
     language = terminal_lang(lang)
@@ -307,14 +309,16 @@ def claim(
     except DualcarbonError as exc:
         errors.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
+    rules = result.methodology.project
+    name = (rules.total_name_zh if language == "zh" else rules.total_name_en) if rules else ""
     console.print(
         pick(
             language,
-            f"已申报：项目 {result.header.id} 监测期 {result.header.monitoring_period}，减排量 "
-            f"{result.reduction:,.2f} tCO2e（监测期编号 {claimed.period_id}，{claimed.months} 个月"
+            f"已申报：项目 {result.header.id} 监测期 {result.header.monitoring_period}，{name} "
+            f"{result.total:,.2f} tCO2e（监测期编号 {claimed.period_id}，{claimed.months} 个月"
             f"电量已登记，证据链序号 {claimed.sequence}）",
             f"claimed: project {result.header.id}, monitoring period "
-            f"{result.header.monitoring_period}, {result.reduction:,.2f} tCO2e (period "
+            f"{result.header.monitoring_period}, {name} {result.total:,.2f} tCO2e (period "
             f"{claimed.period_id}; {claimed.months} month(s) of electricity claimed; evidence "
             f"sequence {claimed.sequence})",
         ),
@@ -401,7 +405,7 @@ def list_(
             f"{row.reference} {row.name}",
             row.methodology,
             f"{row.period_start} – {row.period_end}",
-            f"{row.reduction_tco2e:,.2f}",
+            f"{row.total_tco2e:,.2f}",
             f"{row.expanded_u_tco2e:,.2f}",
             "—" if row.issued_tco2e is None else f"{row.issued_tco2e:,.2f}（{row.notice}）",
         )
@@ -451,30 +455,29 @@ def _print_checks(result: ProjectResult, lang: Lang) -> None:
 
 
 def _print_reductions(result: ProjectResult, spread: AccountingUncertainty, lang: Lang) -> None:
-    table = Table(title=pick(lang, "各年减排量", "Reductions by year"))
-    for header in (
-        pick(lang, "年份", "year"),
-        pick(lang, "净上网电量 MWh", "net supply, MWh"),
-        "BE_y tCO2",
-        "PE_y tCO2",
-        "LE_y tCO2",
-        "ER_y tCO2e",
-    ):
-        table.add_column(header, justify="right")
-    for row in result.by_year().iter_rows(named=True):
-        table.add_row(
-            str(row["year"]),
-            f"{row['net_supply_mwh']:,.3f}",
-            f"{row['baseline']:,.2f}",
-            f"{row['project']:,.2f}",
-            f"{row['leakage']:,.2f}",
-            f"{row['reduction']:,.2f}",
-        )
+    rules = result.methodology.project
+    total_name = (rules.total_name_zh if lang == "zh" else rules.total_name_en) if rules else ""
+    by_year = result.by_year()
+    terms = result.terms(lang)
+    table = Table(title=pick(lang, f"各年{total_name}", f"{total_name.capitalize()} by year"))
+    table.add_column(pick(lang, "年份", "year"), justify="right")
+    if "net_supply_mwh" in by_year.columns:
+        table.add_column(pick(lang, "净上网电量 MWh", "net supply, MWh"), justify="right")
+    for _, symbol, _name in terms:
+        table.add_column(f"{symbol} t", justify="right")
+    table.add_column(f"{total_name} tCO2e", justify="right")
+    for row in by_year.iter_rows(named=True):
+        cells = [str(row["year"])]
+        if "net_supply_mwh" in by_year.columns:
+            cells.append(f"{row['net_supply_mwh']:,.3f}")
+        cells += [f"{row[key]:,.2f}" for key, _, _ in terms]
+        cells.append(f"{row['total']:,.2f}")
+        table.add_row(*cells)
     console.print(table)
     relative = spread.relative_U * 100
     console.print(
-        pick(lang, "监测期减排量", "Reductions of the monitoring period")
-        + f": [bold green]{result.reduction:,.2f}[/] tCO2e  "
+        pick(lang, f"本监测期{total_name}", f"{total_name.capitalize()} of the monitoring period")
+        + f": [bold green]{result.total:,.2f}[/] tCO2e  "
         + pick(
             lang,
             f"扩展不确定度 U = {spread.U:,.2f} tCO2e（k = {spread.k:.2f}，{relative:.2f}%）",

@@ -59,8 +59,8 @@ FIELDS: dict[str, tuple[str, str, bool]] = {
     "plant": ("绿证系统项目编码（空白：同项目编号）", "plant code in the GEC system", False),
     "grid": ("区域电网（华北/东北/华东/华中/西北/南方/西南）", "regional grid", False),
     "grid_connected": ("并网日期", "grid connection date", False),
-    "crediting_start": ("计入期开始日期", "crediting period start", True),
-    "crediting_end": ("计入期结束日期", "crediting period end", True),
+    "crediting_start": ("计入期开始日期", "crediting period start", False),
+    "crediting_end": ("计入期结束日期", "crediting period end", False),
     "monitoring_start": ("监测期开始日期", "monitoring period start", True),
     "monitoring_end": ("监测期结束日期", "monitoring period end", True),
 }
@@ -276,7 +276,9 @@ def _header(
         "crediting_period": {
             "start": _date(raw.get("crediting_start")),
             "end": _date(raw.get("crediting_end")),
-        },
+        }
+        if raw.get("crediting_start") is not None or raw.get("crediting_end") is not None
+        else None,
         "monitoring_period": {
             "start": _date(raw.get("monitoring_start")),
             "end": _date(raw.get("monitoring_end")),

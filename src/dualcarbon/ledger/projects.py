@@ -128,7 +128,7 @@ def claim_period(
         digest=hashlib.sha256(project_json.encode()).hexdigest(),
         result_json=payload,
         result_sha256=hashlib.sha256(payload.encode()).hexdigest(),
-        reduction_tco2e=result.reduction,
+        total_tco2e=result.total,
         expanded_u_tco2e=uncertainty.U,
         claimed_by=claimed_by,
     )
@@ -154,7 +154,7 @@ def claim_period(
         "monitoring_period": {"start": str(start), "end": str(end)},
         "data_digest": period.digest,
         "result_sha256": period.result_sha256,
-        "reduction_tco2e": period.reduction_tco2e,
+        "total_tco2e": period.total_tco2e,
         "expanded_u_tco2e": period.expanded_u_tco2e,
         "readings": [reading.to_json() for reading in result.readings],
         "electricity_claimed": [
@@ -171,6 +171,7 @@ def claim_period(
 
 def _project(session: Session, organisation_id: int, result: ProjectResult) -> ProjectRecord:
     header = result.header
+    credit = header.crediting_period
     found = session.scalar(select(ProjectRecord).where(ProjectRecord.reference == header.id))
     if found is None:
         found = ProjectRecord(
@@ -179,8 +180,8 @@ def _project(session: Session, organisation_id: int, result: ProjectResult) -> P
             name=header.name,
             methodology=result.methodology.id,
             plant=header.plant_code,
-            crediting_start=header.crediting_period.start,
-            crediting_end=header.crediting_period.end,
+            crediting_start=credit.start if credit else None,
+            crediting_end=credit.end if credit else None,
         )
         session.add(found)
         try:
@@ -198,7 +199,7 @@ def _project(session: Session, organisation_id: int, result: ProjectResult) -> P
     if (found.methodology, found.plant) != (result.methodology.id, header.plant_code) or (
         found.crediting_start,
         found.crediting_end,
-    ) != (header.crediting_period.start, header.crediting_period.end):
+    ) != (credit.start if credit else None, credit.end if credit else None):
         raise ClaimRefusedError(
             f"项目 {header.id} 已按方法学 {found.methodology}、计入期 {found.crediting_start} – "
             f"{found.crediting_end}、电站 {found.plant} 登记，本次申报与之不符",
@@ -309,12 +310,11 @@ def issue_period(
             f"监测期 {period.period_start} – {period.period_end} 已签发，已锁定",
             f"the period {period.period_start} – {period.period_end} is issued already and locked",
         )
-    if not 0 < issued_tco2e <= period.reduction_tco2e * (1 + 1e-9):
+    if not 0 < issued_tco2e <= period.total_tco2e * (1 + 1e-9):
         raise ClaimRefusedError(
-            f"签发量 {issued_tco2e} tCO2e 须大于 0 且不超过申报的减排量 "
-            f"{period.reduction_tco2e:.2f}",
+            f"签发量 {issued_tco2e} tCO2e 须大于 0 且不超过申报的减排量 {period.total_tco2e:.2f}",
             f"the issued {issued_tco2e} tCO2e must be above 0 and at most the "
-            f"{period.reduction_tco2e:.2f} claimed",
+            f"{period.total_tco2e:.2f} claimed",
         )
     issuance = ProjectIssuance(
         period_id=period.id, issued_tco2e=issued_tco2e, notice=notice, issued_by=issued_by
@@ -409,7 +409,7 @@ class PeriodRow:
     methodology: str
     period_start: Any
     period_end: Any
-    reduction_tco2e: float
+    total_tco2e: float
     expanded_u_tco2e: float
     issued_tco2e: float | None
     notice: str | None
@@ -432,7 +432,7 @@ def list_periods(session: Session, reference: str | None = None) -> list[PeriodR
             period.methodology,
             period.period_start,
             period.period_end,
-            period.reduction_tco2e,
+            period.total_tco2e,
             period.expanded_u_tco2e,
             None if issuance is None else issuance.issued_tco2e,
             None if issuance is None else issuance.notice,

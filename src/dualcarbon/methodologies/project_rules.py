@@ -91,9 +91,11 @@ class MonitoredParameter(_Frozen):
     column: str
     evidence_column: str
     mpe_column: str | None = None
-    conservative: Literal["lower", "upper"] = Field(
+    conservative: Literal["lower", "upper"] | None = Field(
+        default=None,
         description="a reading of a meter not calibrated in time is taken × (1 − error) "
-        "(lower: what earns reductions) or × (1 + error) (upper: what reduces them)"
+        "(lower: what earns reductions) or × (1 + error) (upper: what reduces them); None where "
+        "the methodology states no such rule",
     )
     accuracy_class_max: float | None = Field(
         default=None, gt=0, description="the worst accuracy class the methodology accepts"
@@ -106,18 +108,38 @@ class MonitoredParameter(_Frozen):
     clause: str
 
 
+class Subtotal(_Frozen):
+    """A sum of some of the methodology's sources reported beside the total (ISO 27916's
+    m_stored beside the full chain's net figure)."""
+
+    key: str = Field(pattern=IDENTIFIER)
+    name_zh: str
+    name_en: str
+    sources: tuple[str, ...] = Field(min_length=1)
+    clause: str
+
+
 class ProjectRules(_Frozen):
     """The ``project:`` block of a project methodology."""
 
     name_zh: str = Field(description="the kind of project, as the methodology's title names it")
     name_en: str
-    crediting_years_max: int = Field(gt=0)
-    crediting_clause: str
-    earliest_reduction: dt.date = Field(
-        description="reductions arising before this day are not eligible (温室气体自愿减排交易"
-        "管理办法（试行） Art. 17: after 2020-09-22)"
+    total_name_zh: str = Field(default="减排量", description="what the signed total is")
+    total_name_en: str = "reductions"
+    crediting_years_max: int | None = Field(
+        default=None, gt=0, description="None: the project is reported, not credited"
     )
-    earliest_reduction_clause: str
+    crediting_clause: str = ""
+    earliest_reduction: dt.date | None = Field(
+        default=None,
+        description="reductions arising before this day are not eligible (温室气体自愿减排交易"
+        "管理办法（试行） Art. 17: after 2020-09-22)",
+    )
+    earliest_reduction_clause: str = ""
+    monthly_tables: tuple[str, ...] = Field(
+        default=(), description="tables with a record for every month of the monitoring period"
+    )
+    subtotals: tuple[Subtotal, ...] = ()
     conservative_clause: str = Field(
         default="", description="the clause on readings of meters not calibrated in time"
     )

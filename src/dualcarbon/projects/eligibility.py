@@ -120,6 +120,31 @@ def periods(header: ProjectHeader, rules: ProjectRules, source: str) -> list[Inp
     day; the monitoring period inside the crediting period, and after grid connection."""
     problems = []
     credit, monitored = header.crediting_period, header.monitoring_period
+    earliest = rules.earliest_reduction
+    if earliest is not None and monitored.start <= earliest:
+        problems.append(
+            InputProblem(
+                source,
+                f"reductions must arise after {earliest} ({rules.earliest_reduction_clause})",
+                field="monitoring_period.start",
+                sheet="project",
+                value=str(monitored.start),
+                rule_zh=f"减排量须产生于 {earliest} 之后（{rules.earliest_reduction_clause}）",
+            )
+        )
+    if rules.crediting_years_max is None:
+        return problems
+    if credit is None:
+        return [
+            *problems,
+            InputProblem(
+                source,
+                f"the crediting period is required ({rules.crediting_clause})",
+                field="crediting_period",
+                sheet="project",
+                rule_zh=f"须填写计入期（{rules.crediting_clause}）",
+            ),
+        ]
     longest = add_months(credit.start, 12 * rules.crediting_years_max)
     if credit.end >= longest:
         problems.append(
@@ -132,19 +157,6 @@ def periods(header: ProjectHeader, rules: ProjectRules, source: str) -> list[Inp
                 value=str(credit.end),
                 rule_zh=f"计入期 {credit} 超过 {rules.crediting_years_max} 年"
                 f"（{rules.crediting_clause}）：应在 {longest} 之前结束",
-            )
-        )
-    if monitored.start <= rules.earliest_reduction:
-        problems.append(
-            InputProblem(
-                source,
-                f"reductions must arise after {rules.earliest_reduction} "
-                f"({rules.earliest_reduction_clause})",
-                field="monitoring_period.start",
-                sheet="project",
-                value=str(monitored.start),
-                rule_zh=f"减排量须产生于 {rules.earliest_reduction} 之后"
-                f"（{rules.earliest_reduction_clause}）",
             )
         )
     if not credit.contains(monitored):

@@ -76,7 +76,7 @@ def account_project(
     header, source = inventory.header, inventory.source
     outcomes, problems = applicability(header, rules, source)
     problems += periods(header, rules, source)
-    problems += _records_in_period(inventory, methodology)
+    problems += _records_in_period(inventory, methodology, rules)
     problems += plan_problems(inventory, rules, register)
     if problems:
         raise InputError(problems)
@@ -137,7 +137,9 @@ def year_of(unit: str) -> int:
     return int(unit[:4])
 
 
-def _records_in_period(inventory: ProjectInventory, methodology: Methodology) -> list[InputProblem]:
+def _records_in_period(
+    inventory: ProjectInventory, methodology: Methodology, rules: ProjectRules
+) -> list[InputProblem]:
     """Records lie in the monitoring period, and each of its months has a record in every
     table the methodology needs on every metering point (0 where nothing was metered)."""
     problems: list[InputProblem] = []
@@ -180,9 +182,9 @@ def _records_in_period(inventory: ProjectInventory, methodology: Methodology) ->
                         rule_zh=f"{year}年{month}月不在监测期 {period} 内",
                     )
                 )
-    supply = inventory.tables.get("grid_supply")
-    if "grid_supply" in methodology.tables:
-        have = set() if supply is None else set(supply.select(YEAR, "month").iter_rows())
+    for name in rules.monthly_tables:
+        monthly = inventory.tables.get(name)
+        have = set() if monthly is None else set(monthly.select(YEAR, "month").iter_rows())
         gaps = [f"{y}-{m:02d}" for y, m in wanted if (y, m) not in have]
         if gaps:
             problems.append(
@@ -190,11 +192,11 @@ def _records_in_period(inventory: ProjectInventory, methodology: Methodology) ->
                     inventory.source,
                     f"months of the monitoring period without records: {', '.join(gaps)} "
                     "(monitoring is continuous and recorded monthly; enter 0 for a month "
-                    "that supplied nothing)",
-                    sheet=inventory.sheets.get("grid_supply", "grid_supply"),
+                    "with nothing metered)",
+                    sheet=inventory.sheets.get(name, name),
                     field="month",
                     rule_zh=f"监测期内缺少以下月份的记录：{'、'.join(gaps)}"
-                    "（方法学要求连续监测、按月记录；未发电的月份填 0）",
+                    "（须连续监测、按月记录；没有计量量的月份填 0）",
                 )
             )
     return problems

@@ -92,7 +92,9 @@ class ProjectHeader(_Frozen):
     )
     grid: str | None = Field(default=None, description="regional grid id (north … southwest)")
     grid_connected: dt.date | None = None
-    crediting_period: Period
+    crediting_period: Period | None = Field(
+        default=None, description="required by a credited methodology (CCER)"
+    )
     monitoring_period: Period
     facts: dict[str, float | bool] = Field(default_factory=dict)
     grid_margins: dict[int, TypedMargins] = Field(

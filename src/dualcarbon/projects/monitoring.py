@@ -222,7 +222,13 @@ def conservative_readings(
                 )
             )
             status = _month_status(register, entry.meter, record[YEAR], record["month"], monitored)
-            if status is None or status.keeps_tier or relative is None or reading == 0:
+            if (
+                parameter.conservative is None
+                or status is None
+                or status.keeps_tier
+                or relative is None
+                or reading == 0
+            ):
                 continue
             factor = 1 - relative / 100 if parameter.conservative == "lower" else 1 + relative / 100
             values[index] = reading * factor

@@ -19,9 +19,6 @@ from dualcarbon.projects.monitoring import Correction, Reading
 
 PROJECT_RESULT_SCHEMA = "dualcarbon.project-result/1"
 
-TERMS = ("baseline", "project", "leakage")
-"""The sources of a project methodology: BE (sign +1), PE and LE (sign −1)."""
-
 
 @dataclass(frozen=True)
 class ProjectResult:
@@ -38,29 +35,61 @@ class ProjectResult:
     """The calibration records of the plan's meters, oldest first."""
 
     @property
-    def reduction(self) -> float:
-        """ER = BE − PE − LE over the monitoring period [tCO2e]."""
+    def total(self) -> float:
+        """The methodology's signed total over the monitoring period [tCO2e]: ER = BE − PE − LE
+        for a CCER project, the net stored CO2 for a storage chain."""
         return self.accounting.total()
 
+    def terms(self, lang: str = "zh") -> list[tuple[str, str, str]]:
+        """(key, symbol, name) of each column of :meth:`by_year` before the total: every source
+        of the methodology, a CCER methodology's PE and LE even where they are nil, and the
+        subtotals it reports."""
+        rules = self.methodology.project
+        zh = lang == "zh"
+        found = [
+            (s.kind, s.formula.split("=")[0].strip(), s.name_zh if zh else s.name_en)
+            for s in self.methodology.sources
+        ]
+        kinds = {kind for kind, _, _ in found}
+        if "baseline" in kinds:
+            found += [
+                (kind, symbol, name)
+                for kind, symbol, name in (
+                    ("project", "PE_y", "项目排放" if zh else "project emissions"),
+                    ("leakage", "LE_y", "泄漏" if zh else "leakage"),
+                )
+                if kind not in kinds
+            ]
+        if rules is not None:
+            found += [(t.key, t.key, t.name_zh if zh else t.name_en) for t in rules.subtotals]
+        return found
+
     def by_year(self) -> pl.DataFrame:
-        """BE_y, PE_y, LE_y and ER_y [tCO2e], and the net supply EG_PJ,y [MWh], by year."""
-        lines = self.accounting.lines.filter(pl.col("counted")).with_columns(
+        """Each source's sum [tCO2e], the methodology's subtotals, and the signed ``total``, by
+        year; for a grid-connected project also the net supply EG_PJ,y [MWh]."""
+        lines = self.accounting.lines.with_columns(
             year=pl.col("unit").str.slice(0, 4).cast(pl.Int64)
         )
-        terms = [
-            pl.col("emission_co2e").filter(pl.col("source") == term).sum().alias(term)
-            for term in TERMS
+        rules = self.methodology.project
+        signed = pl.col("emission_co2e") * pl.col("sign")
+        columns = [
+            pl.col("emission_co2e").filter(pl.col("source") == kind).sum().alias(kind)
+            for kind, _, _ in self.terms()
+            if rules is None or kind not in {t.key for t in rules.subtotals}
         ]
-        supply = (
-            pl.col("activity")
-            .filter((pl.col("source") == "baseline") & (pl.col("activity_unit") == "MWh"))
-            .sum()
-            .alias("net_supply_mwh")
-        )
-        table = lines.group_by("year").agg(*terms, supply).sort("year")
-        return table.with_columns(
-            reduction=pl.col("baseline") - pl.col("project") - pl.col("leakage")
-        )
+        columns += [
+            signed.filter(pl.col("source").is_in(list(t.sources))).sum().alias(t.key)
+            for t in (rules.subtotals if rules else ())
+        ]
+        columns.append(signed.filter(pl.col("counted")).sum().alias("total"))
+        if self.methodology.source("baseline") is not None:
+            columns.append(
+                pl.col("activity")
+                .filter((pl.col("source") == "baseline") & (pl.col("activity_unit") == "MWh"))
+                .sum()
+                .alias("net_supply_mwh")
+            )
+        return lines.group_by("year").agg(*columns).sort("year")
 
     def uncertainty(
         self, method: Method = "gum", *, seed: int | None = None, trials: int = 200_000
@@ -83,7 +112,9 @@ class ProjectResult:
                 "plant": header.plant_code,
                 "grid": header.grid,
                 "grid_connected": _date(header.grid_connected),
-                "crediting_period": _period(header.crediting_period),
+                "crediting_period": None
+                if header.crediting_period is None
+                else _period(header.crediting_period),
                 "monitoring_period": _period(header.monitoring_period),
                 "facts": dict(header.facts),
             },
@@ -138,7 +169,10 @@ class ProjectResult:
                 {key: _finite(value) for key, value in row.items()}
                 for row in self.by_year().iter_rows(named=True)
             ],
-            "reduction_tco2e": _finite(self.reduction),
+            "total_name": (rules.total_name_zh if lang == "zh" else rules.total_name_en)
+            if rules
+            else None,
+            "total_tco2e": _finite(self.total),
             "uncertainty": None if uncertainty is None else uncertainty.to_json(),
             "accounting": result_to_json(self.accounting, lang=lang),
         }

@@ -28,6 +28,10 @@ WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "html_lang": "zh-CN",
         "title": "温室气体自愿减排项目监测报告",
+        "title_reported": "监测报告",
+        "no_applicability": "本方法学未规定适用条件。",
+        "readings": "其他监测参数",
+        "metered": "读数",
         "s_project": "一、项目基本情况",
         "project_id": "项目编号",
         "project": "项目名称",
@@ -76,10 +80,9 @@ WORDS: dict[str, dict[str, str]] = {
         "project_emissions": "项目排放",
         "leakage": "泄漏",
         "year": "年份",
-        "er": "减排量 tCO2e",
-        "total": "本监测期减排量",
+        "total": "本监测期{name}",
         "s_uncertainty": "七、不确定度",
-        "uncertainty_text": "减排量 {value} tCO2e，扩展不确定度 U = {U} tCO2e（k = {k}，包含概率 "
+        "uncertainty_text": "{name} {value} tCO2e，扩展不确定度 U = {U} tCO2e（k = {k}，包含概率 "
         "{coverage}，{method}），相对扩展不确定度 {relative}。",
         "gum": "不确定度传播律（JCGM 100）",
         "mcm": "蒙特卡洛法（JCGM 101）",
@@ -88,7 +91,7 @@ WORDS: dict[str, dict[str, str]] = {
         "value": "值",
         "u": "标准不确定度",
         "share": "方差占比",
-        "without": "{n} 个输入量未给出不确定度，按准确值计（如公布的 OM、BM 与权重）。",
+        "without": "{n} 个输入量未给出不确定度，按准确值计（如公布的因子与权重）。",
         "s_evidence": "八、数据与证据",
         "digest": "监测数据摘要（SHA-256）",
         "source_file": "数据文件",
@@ -99,6 +102,10 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "html_lang": "en",
         "title": "GHG voluntary emission reduction project: monitoring report",
+        "title_reported": "monitoring report",
+        "no_applicability": "The methodology states no applicability conditions.",
+        "readings": "Other monitored parameters",
+        "metered": "Reading",
         "s_project": "1. The project",
         "project_id": "Project reference",
         "project": "Project",
@@ -148,10 +155,9 @@ WORDS: dict[str, dict[str, str]] = {
         "project_emissions": "Project emissions",
         "leakage": "Leakage",
         "year": "Year",
-        "er": "Reduction, tCO2e",
-        "total": "Reductions of this monitoring period",
+        "total": "{name} of this monitoring period",
         "s_uncertainty": "7. Uncertainty",
-        "uncertainty_text": "Reductions {value} tCO2e, expanded uncertainty U = {U} tCO2e "
+        "uncertainty_text": "{name} {value} tCO2e, expanded uncertainty U = {U} tCO2e "
         "(k = {k}, coverage {coverage}, {method}); relative expanded uncertainty {relative}.",
         "gum": "law of propagation (JCGM 100)",
         "mcm": "Monte Carlo (JCGM 101)",
@@ -160,7 +166,7 @@ WORDS: dict[str, dict[str, str]] = {
         "value": "Value",
         "u": "Standard uncertainty",
         "share": "Share of variance",
-        "without": "{n} input(s) state no uncertainty and count as exact (published OM, BM "
+        "without": "{n} input(s) state no uncertainty and count as exact (published factors "
         "and weights).",
         "s_evidence": "8. Data and evidence",
         "digest": "Monitoring data digest (SHA-256)",
@@ -220,30 +226,58 @@ def render_monitoring_report(
         }
         for c in result.corrections
     ]
+    by_year = result.by_year()
+    terms = result.terms(lang)
+    total_name = rules.total_name_zh if zh else rules.total_name_en
+    year_columns = ([w["net"]] if "net_supply_mwh" in by_year.columns else []) + [
+        f"{symbol} tCO2（{name}）" if zh else f"{symbol} tCO2 ({name})" for _, symbol, name in terms
+    ]
     years = [
         {
             "year": row["year"],
-            "net": fmt(row["net_supply_mwh"], 3),
-            "be": fmt(row["baseline"], 2),
-            "pe": fmt(row["project"], 2),
-            "le": fmt(row["leakage"], 2),
-            "er": fmt(row["reduction"], 2),
+            "cells": (
+                [fmt(row["net_supply_mwh"], 3)] if "net_supply_mwh" in by_year.columns else []
+            )
+            + [fmt(row[key], 2) for key, _, _ in terms],
+            "total": fmt(row["total"], 2),
         }
-        for row in result.by_year().iter_rows(named=True)
+        for row in by_year.iter_rows(named=True)
+    ]
+    credited = rules.crediting_years_max is not None
+    title = (
+        w["title"]
+        if credited
+        else f"{rules.name_zh if zh else rules.name_en} {w['title_reported']}"
+    )
+    shown_elsewhere = {"export", "import", "fuel"}
+    readings = [
+        {
+            "when": f"{r.year}-{r.month:02d}",
+            "parameter": f"{r.symbol}",
+            "point": "" if r.point == "all" else r.point,
+            "meter": r.meter,
+            "reading": fmt(r.reading, 3),
+            "used": fmt(r.used, 3),
+            "evidence": r.evidence,
+        }
+        for r in result.readings
+        if r.parameter not in shown_elsewhere
+    ]
+    particulars = [
+        (w["project_id"], header.id),
+        (w["project"], header.name),
+        (w["owner"], header.owner),
+        (w["methodology"], f"{methodology.document} {title_of}（{methodology.ref}）"),
+        (w["grid"], grid),
+        (w["grid_connected"], str(header.grid_connected or "")),
+        (w["crediting"], str(header.crediting_period or "")),
+        (w["monitoring"], str(header.monitoring_period)),
     ]
     context: dict[str, Any] = {
         "w": w,
-        "title": f"{header.name} {w['title']}",
-        "particulars": [
-            (w["project_id"], header.id),
-            (w["project"], header.name),
-            (w["owner"], header.owner),
-            (w["methodology"], f"{methodology.document} {title_of}（{methodology.ref}）"),
-            (w["grid"], grid),
-            (w["grid_connected"], str(header.grid_connected or "")),
-            (w["crediting"], str(header.crediting_period)),
-            (w["monitoring"], str(header.monitoring_period)),
-        ],
+        "title": f"{header.name} {title}",
+        "readings": readings,
+        "particulars": [(label, value) for label, value in particulars if value],
         "applicability": [
             {
                 "clause": o.clause,
@@ -264,8 +298,12 @@ def render_monitoring_report(
         "project_emissions": rules.project_emissions_zh if zh else rules.project_emissions_en,
         "leakage": rules.leakage_zh if zh else rules.leakage_en,
         "years": years,
-        "total": fmt(result.reduction, 2),
-        "uncertainty": None if uncertainty is None else _uncertainty(uncertainty, w, lang),
+        "year_columns": year_columns,
+        "total_name": total_name,
+        "total": fmt(result.total, 2),
+        "uncertainty": None
+        if uncertainty is None
+        else _uncertainty(uncertainty, w, lang, total_name),
         "digest": result.accounting.meta.inventory_digest,
         "source_file": result.accounting.meta.inventory_source,
         "factors": list(result.accounting.meta.factors),
@@ -324,9 +362,12 @@ def _fuel_rows(result: ProjectResult) -> list[dict[str, str]]:
     ]
 
 
-def _uncertainty(found: AccountingUncertainty, w: dict[str, str], lang: str) -> dict[str, Any]:
+def _uncertainty(
+    found: AccountingUncertainty, w: dict[str, str], lang: str, name: str
+) -> dict[str, Any]:
     return {
         "text": w["uncertainty_text"].format(
+            name=name,
             value=fmt(found.value, 2),
             U=fmt(found.U, 2),
             k=f"{found.k:.2f}",

@@ -766,8 +766,8 @@ class ProjectRecord(Base):
     name: Mapped[str] = mapped_column(String(200))
     methodology: Mapped[str] = mapped_column(String(100))
     plant: Mapped[str] = mapped_column(String(100))
-    crediting_start: Mapped[dt.date] = mapped_column(Date)
-    crediting_end: Mapped[dt.date] = mapped_column(Date)
+    crediting_start: Mapped[dt.date | None] = mapped_column(Date)
+    crediting_end: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -788,7 +788,7 @@ class ProjectPeriod(Base):
     digest: Mapped[str] = mapped_column(String(64))
     result_json: Mapped[str] = mapped_column(Text)
     result_sha256: Mapped[str] = mapped_column(String(64))
-    reduction_tco2e: Mapped[float] = mapped_column(Double)
+    total_tco2e: Mapped[float] = mapped_column(Double)
     expanded_u_tco2e: Mapped[float] = mapped_column(Double)
     claimed_by: Mapped[str] = mapped_column(String(320))
     claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

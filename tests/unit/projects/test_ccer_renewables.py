@@ -113,7 +113,7 @@ def rules_broken(document: dict[str, Any], **kwargs: Any) -> list[str]:
 def test_offshore_wind_reduction_by_hand() -> None:
     """ER = (4500 − 35) MWh × 0.6 tCO2/MWh = 2679 tCO2 (equations (1)–(4), PE = 0)."""
     result = run(wind())
-    assert result.reduction == pytest.approx((4500 - 35) * CM, rel=1e-12)
+    assert result.total == pytest.approx((4500 - 35) * CM, rel=1e-12)
     year = result.by_year().row(0, named=True)
     assert year["year"] == 2025
     assert year["net_supply_mwh"] == pytest.approx(4465)
@@ -136,7 +136,7 @@ def test_uncalibrated_export_meter_is_taken_low() -> None:
     every month's export × (1 − 0.5 %) (CCER-01-002-V01 7.3.4, class 0.5)."""
     result = run(wind(), reg=register(export_calibrated="2024-01-10"))
     export = 4500 * (1 - 0.005)
-    assert result.reduction == pytest.approx((export - 35) * CM, rel=1e-12)
+    assert result.total == pytest.approx((export - 35) * CM, rel=1e-12)
     assert [c.month for c in result.corrections] == [1, 2, 3]
     assert result.corrections[1].corrected == pytest.approx(2000 * 0.995)
     assert result.corrections[0].clause == "CCER-01-002-V01 7.3.4"
@@ -148,7 +148,7 @@ def test_calibration_in_the_middle_of_the_period_corrects_only_the_late_months()
     result = run(wind(), reg=register(export_calibrated="2024-02-15"))
     assert [c.month for c in result.corrections] == [2, 3]
     export = 1000 + (2000 + 1500) * (1 - 0.005)
-    assert result.reduction == pytest.approx((export - 35) * CM, rel=1e-12)
+    assert result.total == pytest.approx((export - 35) * CM, rel=1e-12)
 
 
 def test_uncalibrated_import_meter_is_taken_high() -> None:
@@ -160,7 +160,7 @@ def test_uncalibrated_import_meter_is_taken_high() -> None:
         source="meters.yaml",
     )
     result = run(wind(), reg=reg)
-    assert result.reduction == pytest.approx((4500 - 35 * 1.002) * CM, rel=1e-12)
+    assert result.total == pytest.approx((4500 - 35 * 1.002) * CM, rel=1e-12)
     assert {c.parameter for c in result.corrections} == {"import"}
 
 
@@ -173,7 +173,7 @@ def test_not_applicable_project_is_refused_naming_the_clause() -> None:
 
 
 def test_either_condition_suffices() -> None:
-    assert run(wind(project={"facts": {"distance_km": 12, "depth_m": 31}})).reduction > 0
+    assert run(wind(project={"facts": {"distance_km": 12, "depth_m": 31}})).total > 0
 
 
 def test_a_missing_fact_is_asked_for() -> None:
@@ -230,7 +230,7 @@ def test_margins_of_the_latest_earlier_year_apply_when_year_y_is_not_published()
     """Tables 6–7: year y's margins, else the most recent year before y."""
     document = wind(project={"grid_margins": {2023: {"om": 0.9, "bm": 0.3, "source": "2023年版"}}})
     result = run(document)
-    assert result.reduction == pytest.approx(4465 * (0.9 * 0.5 + 0.3 * 0.5), rel=1e-12)
+    assert result.total == pytest.approx(4465 * (0.9 * 0.5 + 0.3 * 0.5), rel=1e-12)
     om = result.accounting.inputs.filter(result.accounting.inputs["slot"] == "om")
     assert "取此前最近一年" in om["reference"][0]
 
@@ -265,7 +265,7 @@ def test_published_edition_in_the_catalogue_is_used_and_cited() -> None:
     )
     document = wind(project={"grid_margins": {}})
     result = run(document, catalogue=catalogue)
-    assert result.reduction == pytest.approx(4465 * 0.6, rel=1e-12)
+    assert result.total == pytest.approx(4465 * 0.6, rel=1e-12)
     assert "test-grid-2025/grid_operating_margin/east@1" in result.accounting.meta.factors
 
 
@@ -311,7 +311,7 @@ def test_a_period_across_two_years_has_a_reduction_for_each() -> None:
         {"year": 2026, "month": 1, "export": 1000, "export_ref": "x", "import": 0},
     ]
     by_year = run(document, reg=register(export_calibrated="2025-06-01")).by_year()
-    assert by_year["reduction"].to_list() == pytest.approx([2000 * CM, 1000 * 0.5])
+    assert by_year["total"].to_list() == pytest.approx([2000 * CM, 1000 * 0.5])
 
 
 SOLAR_NG = {  # 环办气候函〔2022〕485号 附录 常用化石燃料相关参数缺省值, natural gas
@@ -362,7 +362,7 @@ def test_solar_thermal_reduction_by_hand() -> None:
     result = run(solar(), reg=register(fuel=True))
     by_year = result.by_year().row(0, named=True)
     assert by_year["project"] == pytest.approx(5 * pe_per_10k_nm3(), rel=1e-9)
-    assert result.reduction == pytest.approx(4465 * CM - 5 * pe_per_10k_nm3(), rel=1e-9)
+    assert result.total == pytest.approx(4465 * CM - 5 * pe_per_10k_nm3(), rel=1e-9)
 
 
 def test_solar_thermal_uncalibrated_flowmeter_is_taken_high() -> None:
@@ -408,5 +408,5 @@ def test_period_dates_in_results() -> None:
     result = run(wind())
     assert result.header.monitoring_period.start == dt.date(2025, 1, 1)
     document = result.to_json(lang="en", uncertainty=result.uncertainty())
-    assert document["reduction_tco2e"] == pytest.approx(4465 * CM)
+    assert document["total_tco2e"] == pytest.approx(4465 * CM)
     assert document["applicability"][0]["met"] is True

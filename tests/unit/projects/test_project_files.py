@@ -66,7 +66,7 @@ def test_workbook_template_round_trip_by_hand(tmp_path: Path) -> None:
     inventory = read_project(filled_workbook(tmp_path / "project.xlsx"))
     assert inventory.header.facts == {"distance_km": 45.0, "depth_m": 12.0}
     result = account_project(inventory, register=read_register(tmp_path / "meters.yaml"))
-    assert result.reduction == pytest.approx((98_500 - 45.2) * 0.6, rel=1e-12)
+    assert result.total == pytest.approx((98_500 - 45.2) * 0.6, rel=1e-12)
 
 
 def test_workbook_template_leaves_out_what_the_engine_fills(tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_the_examples_account_and_report(tmp_path: Path) -> None:
     document = json.loads(out.stdout)
     assert document["methodology"]["ref"] == "ccer-01-001-v01@1"
     year = document["by_year"][0]
-    assert year["reduction"] == pytest.approx(year["baseline"] - year["project"])
+    assert year["total"] == pytest.approx(year["baseline"] - year["project"])
     # the gas flowmeter was never calibrated: every month with gas is taken × 1.015
     assert {c["parameter"] for c in document["conservative_corrections"]} == {"fuel"}
     assert all(c["factor"] == pytest.approx(1.015) for c in document["conservative_corrections"])
@@ -132,7 +132,7 @@ def test_monitoring_report_in_both_languages(tmp_path: Path) -> None:
     assert "未按期检定计量器具读数的保守处理" in chinese and "102,664.260" in chinese
     assert "CCER-01-002-V01 2（适用条件）" in chinese
     assert "Readings of meters not calibrated in time" in english
-    assert f"{result.reduction:,.2f}" in chinese
+    assert f"{result.total:,.2f}" in chinese
     assert result.accounting.meta.inventory_digest in english
 
 
