@@ -7,6 +7,8 @@ An organisation's data falls in three areas: the organisation record itself, its
 role                   may
 =====================  ==========================================================================
 ``enterprise``         its own organisation: read and write accounting and instruments
+``project_developer``  its own organisation: read and write projects (monitoring periods claimed)
+                       and the instruments of their monitoring plans
 ``verifier``           assigned organisations: read everything, comment on and sign off results
 ``metrology_reviewer`` assigned organisations: read (and comment on) instruments and calibrations
 ``regulator``          read everything, change nothing
@@ -27,10 +29,16 @@ from dualcarbon.errors import DualcarbonError, NotFoundError
 
 class Role(StrEnum):
     ENTERPRISE = "enterprise"
+    PROJECT_DEVELOPER = "project_developer"
     VERIFIER = "verifier"
     METROLOGY_REVIEWER = "metrology_reviewer"
     REGULATOR = "regulator"
     ADMIN = "admin"
+
+    @property
+    def owns_organisation(self) -> bool:
+        """Whether a user of this role belongs to one organisation of its own."""
+        return self in (Role.ENTERPRISE, Role.PROJECT_DEVELOPER)
 
 
 class Action(StrEnum):
@@ -46,6 +54,8 @@ class Area(StrEnum):
     ORGANISATION = "organisation"
     ACCOUNTING = "accounting"
     INSTRUMENTS = "instruments"
+    PROJECTS = "projects"
+    """Emission-reduction projects: monitoring periods claimed, their results and reports."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class Principal:
     @property
     def organisations(self) -> frozenset[int]:
         """The organisations this user works on (own, or assigned)."""
-        if self.role is Role.ENTERPRISE:
+        if self.role.owns_organisation:
             return (
                 frozenset() if self.organisation_id is None else frozenset({self.organisation_id})
             )
@@ -74,10 +84,16 @@ _IN_OWN: dict[Role, dict[Area, frozenset[Action]]] = {
         Area.ACCOUNTING: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
         Area.INSTRUMENTS: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
     },
+    Role.PROJECT_DEVELOPER: {
+        Area.ORGANISATION: frozenset({Action.READ}),
+        Area.PROJECTS: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
+        Area.INSTRUMENTS: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
+    },
     Role.VERIFIER: {
         Area.ORGANISATION: frozenset({Action.READ}),
         Area.ACCOUNTING: frozenset({Action.READ, Action.COMMENT, Action.SIGN_OFF}),
         Area.INSTRUMENTS: frozenset({Action.READ}),
+        Area.PROJECTS: frozenset({Action.READ, Action.COMMENT}),
     },
     Role.METROLOGY_REVIEWER: {
         Area.ORGANISATION: frozenset({Action.READ}),

@@ -174,13 +174,15 @@ def create_user(
     """
     require(principal, Action.WRITE, Area.PLATFORM, None)
     problems: list[InputProblem] = []
-    if data.role is Role.ENTERPRISE and data.organisation_id is None:
+    if data.role.owns_organisation and data.organisation_id is None:
         problems.append(
             InputProblem(
-                REQUEST, "an enterprise user belongs to an organisation", field="organisation_id"
+                REQUEST,
+                "an enterprise or project developer user belongs to an organisation",
+                field="organisation_id",
             )
         )
-    if data.role is not Role.ENTERPRISE and data.organisation_id is not None:
+    if not data.role.owns_organisation and data.organisation_id is not None:
         problems.append(
             InputProblem(
                 REQUEST,

@@ -200,13 +200,15 @@ def change_role(
     one; assignments (verifiers, reviewers) are dropped when the new role takes none. The
     user's sessions end; their API keys act with the new role from the next request."""
     problems: list[InputProblem] = []
-    if role is Role.ENTERPRISE and organisation_id is None:
+    if role.owns_organisation and organisation_id is None:
         problems.append(
             InputProblem(
-                REQUEST, "an enterprise user belongs to an organisation", field="organisation_id"
+                REQUEST,
+                "an enterprise or project developer user belongs to an organisation",
+                field="organisation_id",
             )
         )
-    if role is not Role.ENTERPRISE and organisation_id is not None:
+    if not role.owns_organisation and organisation_id is not None:
         problems.append(
             InputProblem(
                 REQUEST,

@@ -31,6 +31,7 @@ from dualcarbon.errors import ClaimRefusedError
 from dualcarbon.ledger.canonical import canonical_bytes
 from dualcarbon.ledger.lodging import lodge_both
 from dualcarbon.ledger.signing import Signer
+from dualcarbon.metrology.register import Register
 from dualcarbon.projects.model import ProjectInventory
 from dualcarbon.projects.result import ProjectResult
 from dualcarbon.store.models import (
@@ -75,6 +76,15 @@ def monthly_supply(result: ProjectResult) -> list[tuple[int, int, float]]:
         .sort("year", "month")
     )
     return [(int(y), int(m), float(mwh)) for y, m, mwh in by_month.iter_rows()]
+
+
+def meters_register(result: ProjectResult) -> Register:
+    """The register of the plan's meters with their calibrations, as the result used them."""
+    return Register(
+        organisation=result.header.owner,
+        instruments=result.register_meters,
+        calibrations=result.calibrations,
+    )
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,7 @@ def claim_period(
         digest=hashlib.sha256(project_json.encode()).hexdigest(),
         result_json=payload,
         result_sha256=hashlib.sha256(payload.encode()).hexdigest(),
+        register_json=meters_register(result).model_dump_json(),
         total_tco2e=result.total,
         expanded_u_tco2e=uncertainty.U,
         claimed_by=claimed_by,

@@ -34,6 +34,7 @@ from dualcarbon.api.routes import (
     instruments,
     organisations,
     overview,
+    projects,
     reference,
     users,
     verification,
@@ -47,7 +48,13 @@ from dualcarbon.api.services import (
 )
 from dualcarbon.api.settings import Settings
 from dualcarbon.api.throttle import LoginThrottle, TooManyAttemptsError
-from dualcarbon.errors import DualcarbonError, InputError, InputProblem, StoreError
+from dualcarbon.errors import (
+    ClaimRefusedError,
+    DualcarbonError,
+    InputError,
+    InputProblem,
+    StoreError,
+)
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.pact.outbox import delivery_worker
@@ -168,6 +175,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (AccessDeniedError, status.HTTP_403_FORBIDDEN),
     (LookupError, status.HTTP_404_NOT_FOUND),
     (ConflictError, status.HTTP_409_CONFLICT),
+    (ClaimRefusedError, status.HTTP_409_CONFLICT),
     (StoreError, status.HTTP_409_CONFLICT),
     (PayloadTooLargeError, TOO_LARGE),
     (UnsupportedMediaTypeError, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE),
@@ -253,6 +261,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instruments,
         overview,
         footprints,
+        projects,
     ):
         app.include_router(module.router, prefix="/api")
     pact = create_pact_app(

@@ -351,8 +351,16 @@ class StoredMeteringPoint(Base):
 
 # -- accounts: users, organisation assignments, API keys, web sessions (migration 0003) ----------
 
-ROLES = ("enterprise", "verifier", "metrology_reviewer", "regulator", "admin")
-"""The roles a user can hold (docs/api.md). An ``enterprise`` user belongs to one organisation;
+ROLES = (
+    "enterprise",
+    "project_developer",
+    "verifier",
+    "metrology_reviewer",
+    "regulator",
+    "admin",
+)
+"""The roles a user can hold (docs/api.md). An ``enterprise`` or ``project_developer`` user
+belongs to one organisation;
 ``verifier`` and ``metrology_reviewer`` users are assigned organisations in
 ``user_organisations``."""
 
@@ -788,6 +796,9 @@ class ProjectPeriod(Base):
     digest: Mapped[str] = mapped_column(String(64))
     result_json: Mapped[str] = mapped_column(Text)
     result_sha256: Mapped[str] = mapped_column(String(64))
+    register_json: Mapped[str] = mapped_column(Text)
+    """The plan's meters and their calibrations as they stood at the claim: the period is
+    accounted again from these two and its project file alone."""
     total_tco2e: Mapped[float] = mapped_column(Double)
     expanded_u_tco2e: Mapped[float] = mapped_column(Double)
     claimed_by: Mapped[str] = mapped_column(String(320))
