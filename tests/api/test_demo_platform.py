@@ -21,6 +21,7 @@ from dualcarbon.store import session_scope
 from dualcarbon.store.models import (
     EvidenceEntry,
     Organisation,
+    ProjectPeriod,
     ResultSignOff,
     StoredCalibration,
     StoredProductFootprint,
@@ -55,20 +56,24 @@ def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyP
                 StoredProductFootprint,
             )
         ]
-    organisations = 1 + len(PEERS)  # that account; the manufacturer publishes footprints
+    organisations = 1 + len(PEERS)  # that account; the manufacturer publishes footprints,
+    # the project developer claims a monitoring period
     certificates = counts[3]
     assert certificates
-    # every submission, its result, every certificate and the sign-off is lodged twice: its
-    # organisation's log, the platform's
+    # every submission, its result, every certificate, the sign-off and the project claim is
+    # lodged twice: its organisation's log, the platform's
     assert counts == [
-        organisations + 1,
+        organisations + 2,
         len(USERS),
         organisations,
         certificates,
         1,
-        2 * (2 * organisations + certificates + 1),
+        2 * (2 * organisations + certificates + 1 + 1),
         len(PRODUCTS),
     ]
+    with session_scope(app.state.engine) as session:
+        (claimed,) = session.scalars(select(ProjectPeriod)).all()
+    assert claimed.claimed_by == "developer@demo.cn" and claimed.total_tco2e > 0
     with TestClient(app) as client:
         for email, _, _ in USERS:
             response = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})

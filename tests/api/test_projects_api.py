@@ -10,13 +10,15 @@ from typing import Any
 import yaml
 from fastapi.testclient import TestClient
 
+from dualcarbon.api.deps import COOKIE_NAME
 from dualcarbon.io.register_files import read_register
-from dualcarbon.security import new_api_key, sha256
+from dualcarbon.security import Passwords, new_api_key, sha256
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import ApiKey, User
 from dualcarbon.store.repository import save_register
 
-from .world import ORG_A, World
+from .test_robustness import _web_cookie
+from .world import ORG_A, PASSWORD, World
 
 BUNDLED = resources.files("dualcarbon.demo").joinpath("data", "projects")
 
@@ -32,7 +34,7 @@ def developer(client: TestClient, world: World) -> dict[str, str]:
         user = User(
             email="developer@example.cn",
             name="developer",
-            password_hash="x",
+            password_hash=Passwords(memory_kib=64, time_cost=1).hash(PASSWORD),
             role="project_developer",
             organisation_id=world.org_a,
             active=True,
@@ -117,3 +119,28 @@ def test_the_owner_must_be_the_organisation(client: TestClient, world: World) ->
     answer = claim(client, world, developer(client, world), owner="别家公司")
     assert answer.status_code == 422
     assert any(p["field"] == "owner" for p in answer.json()["problems"])
+
+
+def test_the_developer_claims_on_the_organisation_page(client: TestClient, world: World) -> None:
+    developer(client, world)
+    browser = TestClient(client.app)
+    browser.cookies.set(COOKIE_NAME, _web_cookie(client.app, world, "developer"))  # type: ignore[arg-type]
+    page = browser.get(f"/organisations/{world.org_a}")
+    assert 'id="project-upload"' in page.text
+    assert 'id="no-access"' not in page.text  # the emissions results are not its business
+    body = yaml.safe_dump(offshore(), allow_unicode=True).encode()
+    posted = browser.post(
+        f"/organisations/{world.org_a}/projects",
+        files={"file": ("海上风电项目.yaml", body, "application/x-yaml")},
+        follow_redirects=True,
+    )
+    assert posted.status_code == 200, posted.text
+    assert 'id="project-done"' in posted.text and "DEMO-OW-01" in posted.text
+    again = browser.post(
+        f"/organisations/{world.org_a}/projects",
+        files={"file": ("海上风电项目.yaml", body, "application/x-yaml")},
+    )
+    assert again.status_code == 409 and "重叠" in again.text
+    period = client.get("/api/projects/periods", headers=world.bearer("admin")).json()[0]["id"]
+    report = browser.get(f"/projects/periods/{period}")
+    assert report.status_code == 200 and "监测报告" in report.text

@@ -57,7 +57,10 @@ def test_a_refused_change_is_shown_and_nothing_is_done(client: TestClient, world
         data={"role": "enterprise", "organisation_id": "", "reason": "moved"},
     )
     assert no_org.status_code == 422
-    assert "Not done: organisation_id: an enterprise or project developer user belongs to an organisation" in no_org.text
+    assert (
+        "Not done: organisation_id: an enterprise or project developer user belongs to an "
+        "organisation" in no_org.text
+    )
     last_admin = admin.post(
         f"/admin/users/{world.users['admin']}/deactivate", data={"reason": "bye"}
     )

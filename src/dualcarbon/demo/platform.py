@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from importlib import resources
 
 import polars as pl
 from sqlalchemy import select
@@ -20,8 +21,10 @@ from dualcarbon.footprint.model import validate_product_system
 from dualcarbon.guards.yaml_file import read_yaml_mapping
 from dualcarbon.io import read_inventory
 from dualcarbon.io.product_yaml import dump_product_system, resolve_background
+from dualcarbon.io.project_files import read_project
 from dualcarbon.io.register_files import read_register
 from dualcarbon.ledger.keys import load_signer
+from dualcarbon.ledger.signing import Signer
 from dualcarbon.pact import repository
 from dualcarbon.pact.publication import Publication
 from dualcarbon.security import Passwords
@@ -37,7 +40,12 @@ USERS = (
     ("regulator@demo.cn", "regulator", "主管部门 / regulator"),
     ("admin@demo.cn", "admin", "管理员 / administrator"),
     ("maker@demo.cn", "enterprise", "产品碳足迹管理员（示范制造商） / product footprint manager"),
+    ("developer@demo.cn", "project_developer", "项目业主（示例海上风电） / project developer"),
 )
+
+DEVELOPER = "示例海上风电有限公司"
+"""The demo project developer: owner of the example offshore wind project (CCER-01-002-V01),
+whose 2025 monitoring period the demo claims."""
 
 MAKER = "示范光伏储能制造有限公司"
 """The demo manufacturer: publishes the worked PV module and LFP battery pack footprints."""
@@ -124,7 +132,8 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
             organisation = Organisation(name=name)
             peers = [Organisation(name=peer) for peer, _, _ in PEERS]
             maker = Organisation(name=MAKER)
-            session.add_all([organisation, *peers, maker])
+            developer = Organisation(name=DEVELOPER)
+            session.add_all([organisation, *peers, maker, developer])
             session.flush()
             passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)
             users: dict[str, int] = {}
@@ -134,15 +143,15 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
                     name=label,
                     password_hash=passwords.hash(PASSWORD),
                     role=role,
-                    organisation_id=(maker if email.startswith("maker") else organisation).id
-                    if role == "enterprise"
+                    organisation_id=_own(email, organisation, maker, developer).id
+                    if role in ("enterprise", "project_developer")
                     else None,
                 )
                 session.add(user)
                 session.flush()
                 users.setdefault(role, user.id)
                 if role in ("verifier", "metrology_reviewer"):
-                    for assigned in (organisation, *peers[:1]):
+                    for assigned in (organisation, *peers[:1], developer):
                         session.add(UserOrganisation(user_id=user.id, organisation_id=assigned.id))
             session.commit()
             admin = services.principal_of(services.get_user(session, users["admin"]))
@@ -159,6 +168,7 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
                     ledger,
                 )
             _publish_demo_footprints(session, maker.id, passwords)
+            _claim_demo_project(session, admin, users["project_developer"], developer.id, ledger)
             verifier = services.principal_of(services.get_user(session, users["verifier"]))
             first_peer = services.organisation_results(session, verifier, peers[0].id)[-1]
             _verify_demo_result(session, verifier, admin, first_peer.id)
@@ -172,6 +182,31 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
     finally:
         engine.dispose()
     return _logins()
+
+
+def _own(email: str, *organisations: Organisation) -> Organisation:
+    """The organisation a demo user of an organisation-bound role belongs to."""
+    plant, maker, developer = organisations
+    if email.startswith("maker"):
+        return maker
+    return developer if email.startswith("developer") else plant
+
+
+def _claim_demo_project(
+    session: Session, admin: Principal, developer_id: int, organisation_id: int, ledger: Signer
+) -> None:
+    """The example offshore wind project's meters in its owner's register, and its 2025
+    monitoring period claimed by the developer (readings of March–May taken conservatively)."""
+    from dualcarbon.api import projects
+
+    bundled = resources.files("dualcarbon.demo").joinpath("data", "projects")
+    with resources.as_file(bundled.joinpath("offshore-wind-meters.yaml")) as meters:
+        register = read_register(meters)
+    registers.import_register(session, admin, organisation_id, register, ledger)
+    developer = services.principal_of(services.get_user(session, developer_id))
+    with resources.as_file(bundled.joinpath("offshore-wind.yaml")) as path:
+        inventory = read_project(path)
+    projects.claim_upload(session, developer, organisation_id, inventory, ledger)
 
 
 def _verify_demo_result(

@@ -27,6 +27,7 @@ from dualcarbon.accounting.engine import production_table
 from dualcarbon.accounting.findings import Acceptance, Finding, FindingsError, Severity
 from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import checklist, principals, registers, services
+from dualcarbon.api import projects as project_services
 from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
 from dualcarbon.api.overview import overview
 from dualcarbon.api.routes.footprints import announce, publish_submission
@@ -40,7 +41,14 @@ from dualcarbon.api.throttle import (
     TooManyAttemptsError,
 )
 from dualcarbon.api.uploads import Received, received_file
-from dualcarbon.errors import DualcarbonError, InputError, InputProblem, NotFoundError, StoreError
+from dualcarbon.errors import (
+    ClaimRefusedError,
+    DualcarbonError,
+    InputError,
+    InputProblem,
+    NotFoundError,
+    StoreError,
+)
 from dualcarbon.footprint.footprint import compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.model import validate_product_system
 from dualcarbon.guards.safe_yaml import safe_load
@@ -330,6 +338,22 @@ def create_web(api: FastAPI) -> FastAPI:
                 }
                 for row in reversed(published)
             ]
+        periods = None
+        if allowed(principal, Action.READ, Area.PROJECTS, organisation_id):
+            periods = [
+                {
+                    "id": p.id,
+                    "project": f"{p.project} {p.name}",
+                    "methodology": p.methodology,
+                    "period": f"{p.period_start} – {p.period_end}",
+                    "total": _number(p.total_tco2e),
+                    "u": _number(p.expanded_u_tco2e),
+                    "issued": ""
+                    if p.issued_tco2e is None
+                    else f"{_number(p.issued_tco2e)}（{p.issuance_notice}）",
+                }
+                for p in project_services.list_periods(session, principal, organisation_id)
+            ]
         due = []
         can_instruments = allowed(principal, Action.READ, Area.INSTRUMENTS, organisation_id)
         register = load_register(session, organisation.name) if can_instruments else None
@@ -360,6 +384,9 @@ def create_web(api: FastAPI) -> FastAPI:
             register_done=_register_done(request),
             footprints=footprints,
             footprint_done=_footprint_done(request),
+            periods=periods,
+            can_claim=allowed(principal, Action.WRITE, Area.PROJECTS, organisation_id),
+            project_done=_project_done(request),
         )
 
     def _finding_row(finding: Finding, page_lang: str) -> dict[str, Any]:
@@ -403,6 +430,12 @@ def create_web(api: FastAPI) -> FastAPI:
         if not published:
             return None
         return WORDS[_lang(request)]["footprint_done"].format(id=published)
+
+    def _project_done(request: Request) -> str | None:
+        claimed = request.query_params.get("claimed", "")
+        if not claimed.isdigit():
+            return None
+        return WORDS[_lang(request)]["project_done"].format(id=claimed)
 
     def _register_done(request: Request) -> str | None:
         """The notice after a register import (its counts come back in the query string)."""
@@ -520,6 +553,13 @@ def create_web(api: FastAPI) -> FastAPI:
                 return _organisation_page(
                     request, session, principal, organisation_id, None, UNPROCESSABLE, exc
                 )
+            except ClaimRefusedError as exc:
+                session.rollback()
+                said = exc.message_zh if _lang(request) == "zh" else exc.message_en
+                problem = InputProblem(received.filename or "upload" if received else "", said)
+                return _organisation_page(
+                    request, session, principal, organisation_id, [problem], CONFLICT
+                )
             except (services.ConflictError, StoreError) as exc:
                 session.rollback()
                 problem = InputProblem(received.filename or "upload" if received else "", str(exc))
@@ -605,6 +645,31 @@ def create_web(api: FastAPI) -> FastAPI:
             return f"/organisations/{organisation_id}?published={published.id}&"
 
         return await _submit(request, organisation_id, store)
+
+    @web.post("/organisations/{organisation_id}/projects")
+    async def project_upload(request: Request, organisation_id: PathId) -> Response:
+        """Account and claim the posted monitoring period (the API's claim route); back to the
+        organisation page with its id."""
+
+        def store(session: Session, principal: Principal, received: Received) -> str:
+            given = _acceptances(principal, received)
+            inventory = project_services.project_from_upload(received.filename, received.content)
+            outcome = project_services.claim_upload(
+                session, principal, organisation_id, inventory, request.app.state.ledger, given
+            )
+            return f"/organisations/{organisation_id}?claimed={outcome.period.id}&"
+
+        return await _submit(request, organisation_id, store)
+
+    @web.get("/projects/periods/{period_id}", response_model=None)
+    def period_page(request: Request, period_id: PathId) -> Response:
+        """A claimed monitoring period's report, accounted again from what was stored."""
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            page = project_services.period_report(session, principal, period_id, _lang(request))
+        return HTMLResponse(page)
 
     @web.get("/footprints/{footprint_id}", response_model=None)
     def footprint_page(request: Request, footprint_id: str) -> Response:
