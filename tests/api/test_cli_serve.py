@@ -49,7 +49,7 @@ def test_users_create_then_log_in(db_url: str) -> None:
     ("args", "message"),
     [
         (["--role", "king"], "role"),
-        (["--role", "enterprise"], "enterprise user belongs to an organisation"),
+        (["--role", "enterprise"], "project developer user belongs to an organisation"),
         (["--role", "admin", "--password", "short"], "password"),
     ],
 )

@@ -29,9 +29,12 @@ from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import (
     ApiKey,
+    ElectricityClaim,
     EvidenceEntry,
     Facility,
     Organisation,
+    ProjectIssuance,
+    ProjectPeriod,
     ResultComment,
     ResultSignOff,
     StoredCalibration,
@@ -46,7 +49,7 @@ from dualcarbon.store.models import (
     WebSession,
 )
 
-from .world import ORG_A, ORG_B, ROLES, World, seed, settings_for
+from .world import ORG_A, ORG_B, ROLES, World, claim_periods, seed, settings_for
 
 PV_MODULE = (
     Path(__file__).parents[2]
@@ -62,6 +65,7 @@ EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
 READERS_OF_ALL = frozenset({"regulator", "admin"})
 ACCOUNTING_READERS = frozenset({"enterprise", "verifier", "regulator", "admin"})
+PROJECT_READERS = frozenset({"verifier", "regulator", "admin"})
 
 PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/logout")}
 """Routes anyone may call: logging in, and logging out (which only ends the caller's session)."""
@@ -179,6 +183,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint"): Rule(
         frozenset({"enterprise", "admin"}), ADMIN
     ),
+    # projects: the project developer (not among the roles tried) claims; an admin records the
+    # registry's issuance; verifiers assigned, regulators and admins read
+    ("GET", "/api/projects/periods"): Rule(EVERYONE),  # filtered to the readable organisations
+    ("POST", "/api/organisations/{organisation_id}/projects/periods"): Rule(ADMIN, ADMIN),
+    ("GET", "/api/projects/periods/{period_id}"): Rule(PROJECT_READERS, READERS_OF_ALL),
+    ("GET", "/api/projects/periods/{period_id}/report"): Rule(PROJECT_READERS, READERS_OF_ALL),
+    ("POST", "/api/projects/periods/{period_id}/issuance"): Rule(ADMIN, ADMIN),
 }
 
 
@@ -231,7 +242,9 @@ def test_every_route_has_a_policy() -> None:
 def scoped(module_db_url: str) -> Iterator[tuple[TestClient, World]]:
     upgrade(module_db_url)
     with TestClient(create_app(settings_for(module_db_url))) as client:
-        yield client, seed(client.app.state.engine)  # type: ignore[attr-defined]
+        world = seed(client.app.state.engine)  # type: ignore[attr-defined]
+        claim_periods(world)
+        yield client, world
 
 
 def _snapshot(world: World) -> dict[str, int]:
@@ -251,6 +264,9 @@ def _snapshot(world: World) -> dict[str, int]:
         EvidenceEntry,
         VerificationAnswer,
         VerificationFinding,
+        ProjectPeriod,
+        ProjectIssuance,
+        ElectricityClaim,
     )
     with session_scope(world.engine) as session:
         counts = {
@@ -297,6 +313,7 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "log_id": f"org:{org}",
         "item": "method",
         "finding_id": 1,  # none such: permitted roles are answered 422 first (the body)
+        "period_id": world.period_a if target == "甲" else world.period_b,
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -374,6 +391,8 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
             ),
         },
         "/api/organisations/{organisation_id}/pact-clients": {"name": "scope test partner"},
+        "/api/organisations/{organisation_id}/projects/periods": {"project": {"id": "x"}},
+        "/api/projects/periods/{period_id}/issuance": {"issued_tco2e": 1.0, "notice": "scope"},
         "/api/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint": {
             "event_url": "https://buyer.example/3/events"
         },
@@ -388,7 +407,7 @@ CASES = [
     for role in ROLES
     for target in (
         ("甲", "乙")
-        if any(f"{{{n}}}" in path for n in ("organisation_id", "result_id", "log_id"))
+        if any(f"{{{n}}}" in path for n in ("organisation_id", "result_id", "log_id", "period_id"))
         else ("—",)
     )
 ]

@@ -88,6 +88,9 @@ class World:
     """an API key by role (and ``"enterprise_b"``)."""
     key_ids: dict[str, int] = field(default_factory=dict)
     revoked_key: str = ""
+    period_a: int = 0
+    period_b: int = 0
+    """A claimed monitoring period of each organisation (:func:`claim_periods`), when seeded."""
 
     def bearer(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[who]}"}
@@ -166,3 +169,30 @@ def complete_checklist(client: Any, world: World, result_id: int, who: str = "ve
             headers=headers,
         )
         assert answered.status_code == 200, answered.text
+
+
+def claim_periods(world: World) -> None:
+    """A claimed offshore wind monitoring period of 甲 and one of 乙 (their meters in a register of
+    their own, as the bundled example's)."""
+    from importlib import resources
+
+    import yaml
+
+    from dualcarbon.io.project_yaml import project_from_mapping
+    from dualcarbon.ledger.projects import claim_period
+    from dualcarbon.projects.engine import account_project
+
+    bundled = resources.files("dualcarbon.demo").joinpath("data", "projects")
+    with resources.as_file(bundled.joinpath("offshore-wind-meters.yaml")) as meters:
+        register = read_register(meters)
+    document = yaml.safe_load(bundled.joinpath("offshore-wind.yaml").read_text(encoding="utf-8"))
+    for owner, reference in ((ORG_A, "SCOPE-A"), (ORG_B, "SCOPE-B")):
+        project = {**document["project"], "owner": owner, "id": reference}
+        inventory = project_from_mapping({**document, "project": project}, source="scope.yaml")
+        result = account_project(inventory, register=register)
+        with session_scope(world.engine) as session:
+            claimed = claim_period(session, TEST_SIGNER, inventory, result, claimed_by="seed")
+        if owner == ORG_A:
+            world.period_a = claimed.period_id
+        else:
+            world.period_b = claimed.period_id

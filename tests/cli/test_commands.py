@@ -106,6 +106,7 @@ def test_methodologies_list_json() -> None:
         "cn-mee-steel-2024",
         "ccer-01-001-v01",
         "ccer-01-002-v01",
+        "ccus-iso-27916",
     }
     sectors = {m["id"]: m["sector"] for m in json.loads(out.stdout)}
     assert sectors["cn-mee-cement-2024"] == "cement"
