@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcarbon.accounting.findings import Acceptance
@@ -32,14 +31,15 @@ from dualcarbon.api.services import (
 from dualcarbon.errors import InputError, InputProblem, NotFoundError
 from dualcarbon.io.project_files import read_project
 from dualcarbon.io.project_yaml import project_from_mapping
-from dualcarbon.ledger.projects import claim_period, issue_period
+from dualcarbon.ledger.projects import PeriodRow, claim_period, issue_period
+from dualcarbon.ledger.projects import list_periods as ledger_periods
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.metrology.register import Register
 from dualcarbon.projects.engine import account_project
 from dualcarbon.projects.model import ProjectInventory
 from dualcarbon.projects.result import ProjectResult
 from dualcarbon.reports.monitoring_report import render_monitoring_report
-from dualcarbon.store.models import ProjectIssuance, ProjectPeriod, ProjectRecord
+from dualcarbon.store.models import ProjectPeriod, ProjectRecord
 from dualcarbon.store.repository import load_register
 
 
@@ -128,34 +128,34 @@ def claim_upload(
     except BaseException:
         session.rollback()
         raise
-    period = session.get(ProjectPeriod, claimed.period_id)
-    assert period is not None
     return ClaimOutcome(
-        period=_public(period, session.get(ProjectRecord, period.project_id), None),
+        period=_one(session, claimed.period_id),
         months_claimed=claimed.months,
         evidence_sequence=claimed.sequence,
     )
 
 
-def _public(
-    period: ProjectPeriod, project: ProjectRecord | None, issuance: ProjectIssuance | None
-) -> PeriodPublic:
-    assert project is not None
+def _public(row: PeriodRow) -> PeriodPublic:
     return PeriodPublic(
-        id=period.id,
-        organisation_id=project.organisation_id,
-        project=project.reference,
-        name=project.name,
-        methodology=period.methodology,
-        period_start=str(period.period_start),
-        period_end=str(period.period_end),
-        total_tco2e=period.total_tco2e,
-        expanded_u_tco2e=period.expanded_u_tco2e,
-        claimed_by=period.claimed_by,
-        claimed_at=f"{period.claimed_at:%Y-%m-%d %H:%M}",
-        issued_tco2e=None if issuance is None else issuance.issued_tco2e,
-        issuance_notice=None if issuance is None else issuance.notice,
+        id=row.id,
+        organisation_id=row.organisation_id,
+        project=row.reference,
+        name=row.name,
+        methodology=row.methodology,
+        period_start=str(row.period_start),
+        period_end=str(row.period_end),
+        total_tco2e=row.total_tco2e,
+        expanded_u_tco2e=row.expanded_u_tco2e,
+        claimed_by=row.claimed_by,
+        claimed_at=f"{row.claimed_at:%Y-%m-%d %H:%M}",
+        issued_tco2e=row.issued_tco2e,
+        issuance_notice=row.notice,
     )
+
+
+def _one(session: Session, period_id: int) -> PeriodPublic:
+    """One stored period as the platform lists it."""
+    return next(_public(r) for r in ledger_periods(session) if r.id == period_id)
 
 
 def list_periods(
@@ -163,17 +163,11 @@ def list_periods(
 ) -> list[PeriodPublic]:
     """The periods the principal may read (of one organisation), oldest first."""
     readable = readable_organisations(principal, Area.PROJECTS)
-    query = (
-        select(ProjectPeriod, ProjectRecord, ProjectIssuance)
-        .join(ProjectRecord, ProjectPeriod.project_id == ProjectRecord.id)
-        .outerjoin(ProjectIssuance, ProjectIssuance.period_id == ProjectPeriod.id)
-        .order_by(ProjectRecord.reference, ProjectPeriod.period_start)
-    )
-    if readable is not None:
-        query = query.where(ProjectRecord.organisation_id.in_(readable))
     if organisation_id is not None:
-        query = query.where(ProjectRecord.organisation_id == organisation_id)
-    return [_public(p, r, i) for p, r, i in session.execute(query).all()]
+        readable = frozenset({organisation_id}) & (
+            readable if readable is not None else frozenset({organisation_id})
+        )
+    return [_public(row) for row in ledger_periods(session, organisations=readable)]
 
 
 def period_for(session: Session, principal: Principal, period_id: int) -> ProjectPeriod:
@@ -228,7 +222,7 @@ def record_issuance(
     project = session.get(ProjectRecord, period.project_id)
     assert project is not None
     try:
-        issuance = issue_period(
+        issue_period(
             session,
             ledger,
             project.reference,
@@ -241,4 +235,4 @@ def record_issuance(
     except BaseException:
         session.rollback()
         raise
-    return _public(period, project, issuance)
+    return _one(session, period.id)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
 from rich.console import Console
 
-from dualcarbon.accounting.findings import FindingsError, Severity
-from dualcarbon.errors import InputError
+from dualcarbon.accounting.findings import Acceptance, FindingsError, Severity
+from dualcarbon.errors import ClaimRefusedError, DualcarbonError, InputError
 from dualcarbon.i18n import Lang, locale_lang, pick
 
 console = Console()
@@ -69,3 +71,43 @@ def show_findings_error(error: FindingsError, lang: Lang) -> None:
     )
     for message in error.messages(lang):
         errors.print(f"  • {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def refusals_exit(lang: Lang) -> Iterator[None]:
+    """Exit with status 1 on a refusal (bad input, findings to correct or acknowledge, a claim
+    refused, any other dualcarbon error), having said why in ``lang``; nothing was written."""
+    try:
+        yield
+    except InputError as exc:
+        show_input_error(exc, lang)
+        raise typer.Exit(1) from None
+    except FindingsError as exc:
+        show_findings_error(exc, lang)
+        raise typer.Exit(1) from None
+    except ClaimRefusedError as exc:
+        errors.print(f"[red]{pick(lang, exc.message_zh, exc.message_en)}[/]", highlight=False)
+        raise typer.Exit(1) from None
+    except DualcarbonError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+
+
+def given_acceptances(
+    specs: list[str], reason: str | None, by: str | None, lang: Lang
+) -> list[Acceptance]:
+    """The warnings acknowledged on the command line (``--accept``), with the reason and who."""
+    if not specs:
+        return []
+    if not (reason and reason.strip()):
+        raise typer.BadParameter(
+            pick(lang, "确认警告须说明理由（--accept-reason）", "say why the figures are right"),
+            param_hint="--accept-reason",
+        )
+    import getpass
+
+    who = (by or "").strip() or getpass.getuser()
+    try:
+        return [Acceptance.parse(spec, by=who, reason=reason.strip()) for spec in specs]
+    except DualcarbonError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--accept") from None

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dualcarbon.accounting.findings import Acceptance, FindingsError
 from dualcarbon.cli import (
     cems,
     evidence,
@@ -24,12 +23,12 @@ from dualcarbon.cli.console import (
     console,
     errors,
     file_lang,
+    given_acceptances,
     print_json,
-    show_findings_error,
-    show_input_error,
+    refusals_exit,
     terminal_lang,
 )
-from dualcarbon.errors import DualcarbonError, InputError
+from dualcarbon.errors import DualcarbonError
 from dualcarbon.i18n import Lang, locale_lang, pick
 
 app = typer.Typer(
@@ -105,8 +104,8 @@ def account(
     language = terminal_lang(lang)
     if uncertainty not in (None, "gum", "mcm"):
         raise typer.BadParameter("use gum or mcm", param_hint="--uncertainty")
-    acceptances = _acceptances(accept or [], accept_reason, accepted_by, language)
-    try:
+    acceptances = given_acceptances(accept or [], accept_reason, accepted_by, language)
+    with refusals_exit(language):
         inventory = read_inventory(inventory_file)
         instruments = None
         if register is not None:
@@ -114,15 +113,6 @@ def account(
 
             instruments = read_register(register)
         result = run(inventory, register=instruments, accept=acceptances)
-    except InputError as exc:
-        show_input_error(exc, language)
-        raise typer.Exit(1) from None
-    except FindingsError as exc:
-        show_findings_error(exc, language)
-        raise typer.Exit(1) from None
-    except DualcarbonError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
     if instruments is not None and result.lines.get_column("instrument").null_count() == len(
         result.lines
     ):
@@ -173,25 +163,6 @@ def _document(
     if spread is not None:
         document["uncertainty"] = spread.to_json()
     return document
-
-
-def _acceptances(
-    specs: list[str], reason: str | None, by: str | None, lang: Lang
-) -> list[Acceptance]:
-    if not specs:
-        return []
-    if not (reason and reason.strip()):
-        raise typer.BadParameter(
-            pick(lang, "确认警告须说明理由（--accept-reason）", "say why the figures are right"),
-            param_hint="--accept-reason",
-        )
-    import getpass
-
-    who = (by or "").strip() or getpass.getuser()
-    try:
-        return [Acceptance.parse(spec, by=who, reason=reason.strip()) for spec in specs]
-    except DualcarbonError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--accept") from None
 
 
 def _write_outputs(

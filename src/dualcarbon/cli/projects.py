@@ -8,17 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from dualcarbon.accounting.findings import FindingsError
 from dualcarbon.cli.console import (
     console,
     errors,
     file_lang,
+    given_acceptances,
     print_json,
-    show_findings_error,
-    show_input_error,
+    refusals_exit,
     terminal_lang,
 )
-from dualcarbon.errors import ClaimRefusedError, DualcarbonError, InputError
 from dualcarbon.i18n import Lang, pick
 
 if TYPE_CHECKING:
@@ -100,25 +98,16 @@ def _run(
     accepted_by: str | None,
     language: Lang,
 ) -> ProjectResult:
-    from dualcarbon.cli.main import _acceptances
     from dualcarbon.io.project_files import read_project
     from dualcarbon.io.register_files import read_register
     from dualcarbon.projects.engine import account_project
 
-    acceptances = _acceptances(accept or [], accept_reason, accepted_by, language)
-    try:
+    acceptances = given_acceptances(accept or [], accept_reason, accepted_by, language)
+    with refusals_exit(language):
         inventory = read_project(project_file)
         instruments = read_register(register)
         return account_project(inventory, register=instruments, accept=acceptances)
-    except InputError as exc:
-        show_input_error(exc, language)
-        raise typer.Exit(1) from None
-    except FindingsError as exc:
-        show_findings_error(exc, language)
-        raise typer.Exit(1) from None
-    except DualcarbonError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
+    raise AssertionError("unreachable")  # refusals_exit raises on every refusal
 
 
 AcceptOption = Annotated[
@@ -175,12 +164,9 @@ def template(
     from dualcarbon.methodologies.definition import resolve_methodology
 
     language = terminal_lang(lang)
-    try:
+    with refusals_exit(language):
         chosen = resolve_methodology(methodology)
         write_project_template(chosen, output, lang=file_lang(lang), example=example)
-    except DualcarbonError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
     errors.print(pick(language, f"已写出 {output}", f"wrote {output}"))
 
 
@@ -294,21 +280,13 @@ def claim(
 
     language = terminal_lang(lang)
     result = _run(project_file, register, accept, accept_reason, accepted_by, language)
-    try:
+    with refusals_exit(language):
         claimed = store_claim(
             read_project(project_file),
             result,
             claimed_by=(by or "").strip() or getpass.getuser(),
             url=database,
         )
-    except ClaimRefusedError as exc:
-        errors.print(
-            f"[red]{exc.message_zh if language == 'zh' else exc.message_en}[/]", highlight=False
-        )
-        raise typer.Exit(1) from None
-    except DualcarbonError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
     rules = result.methodology.project
     name = (rules.total_name_zh if language == "zh" else rules.total_name_en) if rules else ""
     console.print(
@@ -349,7 +327,7 @@ def issue(
         start = dt.date.fromisoformat(period_start)
     except ValueError:
         raise typer.BadParameter("YYYY-MM-DD", param_hint="--period-start") from None
-    try:
+    with refusals_exit(language):
         issuance = store_issuance(
             reference,
             start,
@@ -358,11 +336,6 @@ def issue(
             issued_by=(by or "").strip() or getpass.getuser(),
             url=database,
         )
-    except ClaimRefusedError as exc:
-        errors.print(
-            f"[red]{exc.message_zh if language == 'zh' else exc.message_en}[/]", highlight=False
-        )
-        raise typer.Exit(1) from None
     console.print(
         pick(language, f"已登记签发（编号 {issuance}）", f"issuance recorded ({issuance})")
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -415,6 +416,8 @@ def store_issuance(
 
 @dataclass(frozen=True)
 class PeriodRow:
+    id: int
+    organisation_id: int
     reference: str
     name: str
     methodology: str
@@ -422,12 +425,20 @@ class PeriodRow:
     period_end: Any
     total_tco2e: float
     expanded_u_tco2e: float
+    claimed_by: str
+    claimed_at: Any
     issued_tco2e: float | None
     notice: str | None
 
 
-def list_periods(session: Session, reference: str | None = None) -> list[PeriodRow]:
-    """Every claimed monitoring period (of one project), oldest first, with its issuance."""
+def list_periods(
+    session: Session,
+    reference: str | None = None,
+    *,
+    organisations: Collection[int] | None = None,
+) -> list[PeriodRow]:
+    """Every claimed monitoring period (of one project; of some organisations), oldest first,
+    with its issuance."""
     query = (
         select(ProjectRecord, ProjectPeriod, ProjectIssuance)
         .join(ProjectPeriod, ProjectPeriod.project_id == ProjectRecord.id)
@@ -436,8 +447,12 @@ def list_periods(session: Session, reference: str | None = None) -> list[PeriodR
     )
     if reference is not None:
         query = query.where(ProjectRecord.reference == reference)
+    if organisations is not None:
+        query = query.where(ProjectRecord.organisation_id.in_(list(organisations)))
     return [
         PeriodRow(
+            period.id,
+            project.organisation_id,
             project.reference,
             project.name,
             period.methodology,
@@ -445,6 +460,8 @@ def list_periods(session: Session, reference: str | None = None) -> list[PeriodR
             period.period_end,
             period.total_tco2e,
             period.expanded_u_tco2e,
+            period.claimed_by,
+            period.claimed_at,
             None if issuance is None else issuance.issued_tco2e,
             None if issuance is None else issuance.notice,
         )
