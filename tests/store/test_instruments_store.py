@@ -51,8 +51,25 @@ def test_0002_upgrades_and_downgrades_cleanly(db_url: str) -> None:
         upgrade(db_url, "0002")
         assert current_revision(db_url) == "0002"
         assert _tables(db_url) == BEFORE | ADDED
-        with session_scope(engine) as session:  # points need 0007's table: none here
-            save_register(session, "甲", _demo().model_copy(update={"points": ()}))
+        with engine.begin() as connection:  # 0002's tables take an instrument and its record
+            # (written in 0002's columns: the head models name columns later migrations add)
+            connection.execute(
+                text(
+                    "INSERT INTO instruments (id, organisation_id, code, name, quantity, energy,"
+                    " unit, level, kind, accuracy, serial, owner, interval_months, note,"
+                    " updated_at) VALUES (1, 1, 'BS-101', '皮带秤', '质量', 'coal', '#1',"
+                    " 'secondary', 'weigher_dynamic', '0.5', '', '', 12, '', :now)"
+                ),
+                {"now": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO calibrations (id, instrument_id, date, institute, certificate,"
+                    " result, traceable_to, uncertainty_unit, created_at) VALUES (1, 1,"
+                    " :day, '', 'C-1', 'pass', '', '%', :now)"
+                ),
+                {"day": dt.date(2025, 3, 1), "now": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+            )
         downgrade(db_url, "0001")
         assert current_revision(db_url) == "0001"
         assert _tables(db_url) == BEFORE

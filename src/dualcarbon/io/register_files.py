@@ -212,6 +212,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("expanded_uncertainty", "扩展不确定度 U", "expanded uncertainty U", _float),
         Column("uncertainty_unit", "U 的单位", "unit of U", _text, help="% of reading by default"),
         Column("coverage_factor", "包含因子 k", "coverage factor k", _float),
+        Column(
+            "error_found",
+            "实测最大基本误差 %",
+            "basic error found, %",
+            _float,
+            help="a meter out of tolerance: the largest error found, % of the reading",
+        ),
     ),
     POINTS: (
         Column("id", "计量点编号", "point id", _text, True),
@@ -647,6 +654,7 @@ def _cells(register: Register) -> dict[str, list[list[object]]]:
             r.expanded_uncertainty,
             r.uncertainty_unit if r.expanded_uncertainty is not None else None,
             r.coverage_factor,
+            r.error_found,
         ]
         for r in register.calibrations
     ]

@@ -259,6 +259,8 @@ def calibration_content(organisation_id: int, row: StoredCalibration) -> dict[st
         "expanded_uncertainty": row.expanded_uncertainty,
         "uncertainty_unit": row.uncertainty_unit,
         "coverage_factor": row.coverage_factor,
+        # added in migration 0014: named only when given, so entries lodged before still match
+        **({} if row.error_found is None else {"error_found": row.error_found}),
     }
 
 

@@ -65,6 +65,13 @@ class CalibrationRecord(BaseModel):
     expanded_uncertainty: float | None = Field(default=None, gt=0.0, description="U")
     uncertainty_unit: str = Field(default="%", description="'%' of the reading, or a unit")
     coverage_factor: float | None = Field(default=None, gt=0.0, description="k of U = k·u")
+    error_found: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="the largest basic error the calibration found, % of the reading: a meter "
+        "out of tolerance (result fail) is corrected by it where a methodology says so "
+        "(CCER-01-001/002-V01 7.3.4)",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:

@@ -20,7 +20,7 @@ import polars as pl
 from dualcarbon.accounting.inventory import ROW
 from dualcarbon.errors import InputProblem
 from dualcarbon.methodologies.project_rules import MonitoredParameter, ProjectRules
-from dualcarbon.metrology.calibration import ReadingStatus, reading_status
+from dualcarbon.metrology.calibration import InstrumentState, ReadingStatus, reading_status
 from dualcarbon.metrology.register import Register
 from dualcarbon.projects.model import YEAR, Period, PlanEntry, ProjectInventory
 
@@ -38,7 +38,7 @@ class Correction:
     point: str
     meter: str
     reading: float
-    mpe_percent: float
+    error_percent: float
     factor: float
     corrected: float
     reason_zh: str
@@ -222,23 +222,20 @@ def conservative_readings(
                 )
             )
             status = _month_status(register, entry.meter, record[YEAR], record["month"], monitored)
-            if (
-                parameter.conservative is None
-                or status is None
-                or status.keeps_tier
-                or relative is None
-                or reading == 0
-            ):
+            if parameter.conservative is None or status is None or status.keeps_tier:
                 continue
-            factor = 1 - relative / 100 if parameter.conservative == "lower" else 1 + relative / 100
+            error = _error(register, entry.meter, status, relative)
+            if error is None or reading == 0:
+                continue
+            factor = 1 - error / 100 if parameter.conservative == "lower" else 1 + error / 100
             values[index] = reading * factor
             refs[index] += (
-                f"（{entry.meter} 未按期检定：读数 {reading:g} × {factor:g}，"
+                f"（{entry.meter} 未按期检定或检定不合格：读数 {reading:g} × {factor:g}，"
                 f"{rules.conservative_clause}）"
             )
             corrections.append(
                 _correction(
-                    inventory, rules, parameter, record, entry.meter, reading, relative, status
+                    inventory, rules, parameter, record, entry.meter, reading, error, status
                 )
             )
             readings[reading_at] = Reading(
@@ -276,6 +273,24 @@ def _month_status(
     return at_start if not at_start.keeps_tier else reading_status(register, meter, last)
 
 
+def _error(
+    register: Register, meter: str, status: ReadingStatus, relative: float | None
+) -> float | None:
+    """The error a reading is corrected by [% of the reading]: the basic error the calibration
+    found, where the meter failed it and the certificate states it; else the MPE of its accuracy
+    class (not calibrated, calibrated late, or failed without a stated error: 7.3.4)."""
+    found = status.status
+    if found is not None and found.state is InstrumentState.FAILED:
+        failed = [
+            r
+            for r in register.records_for(meter)
+            if r.date == found.last_calibrated and r.error_found is not None
+        ]
+        if failed:
+            return failed[-1].error_found
+    return relative
+
+
 def _correction(
     inventory: ProjectInventory,
     rules: ProjectRules,
@@ -298,7 +313,7 @@ def _correction(
         point=str(record["unit"] or "all"),
         meter=meter,
         reading=reading,
-        mpe_percent=relative,
+        error_percent=relative,
         factor=factor,
         corrected=reading * factor,
         reason_zh=status.message_zh,

@@ -313,6 +313,8 @@ class StoredCalibration(Base):
     expanded_uncertainty: Mapped[float | None] = mapped_column(Double)
     uncertainty_unit: Mapped[str] = mapped_column(String(50))
     coverage_factor: Mapped[float | None] = mapped_column(Double)
+    error_found: Mapped[float | None] = mapped_column(Double)
+    """The largest basic error found, % of the reading (migration 0014)."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     instrument: Mapped[StoredInstrument] = relationship(back_populates="calibrations")

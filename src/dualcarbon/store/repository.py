@@ -548,6 +548,7 @@ def _calibration_columns(record: CalibrationRecord) -> dict[str, Any]:
         "expanded_uncertainty": record.expanded_uncertainty,
         "uncertainty_unit": record.uncertainty_unit,
         "coverage_factor": record.coverage_factor,
+        "error_found": record.error_found,
     }
 
 
@@ -690,6 +691,7 @@ def load_register(session: Session, organisation: str) -> Register | None:
             expanded_uncertainty=c.expanded_uncertainty,
             uncertainty_unit=c.uncertainty_unit,
             coverage_factor=c.coverage_factor,
+            error_found=c.error_found,
         )
         for row in rows
         for c in sorted(row.calibrations, key=lambda c: (c.date, c.id))

@@ -410,3 +410,44 @@ def test_period_dates_in_results() -> None:
     document = result.to_json(lang="en", uncertainty=result.uncertainty())
     assert document["total_tco2e"] == pytest.approx(4465 * CM)
     assert document["applicability"][0]["met"] is True
+
+
+def test_a_meter_found_out_of_tolerance_is_corrected_by_the_error_found() -> None:
+    """7.3.4: calibrated but out of tolerance → reading × (1 − |actual basic error|). EXP-1
+    failed on 2025-01-20 with a basic error of 0.8 %: February and March (failed at their
+    start) are taken × 0.992; January (passed at its start, failed by its end) as well."""
+    reg = register_from_mapping(
+        {
+            "instruments": [meter("EXP-1"), meter("IMP-1")],
+            "calibrations": [
+                calibrated("EXP-1", "2024-12-01"),
+                calibrated("IMP-1", "2024-12-01"),
+                {
+                    "instrument": "EXP-1",
+                    "date": "2025-01-20",
+                    "result": "fail",
+                    "certificate": "F-1",
+                    "error_found": 0.8,
+                },
+            ],
+        },
+        source="meters.yaml",
+    )
+    result = run(wind(), reg=reg)
+    assert {c.error_percent for c in result.corrections} == {0.8}
+    assert result.total == pytest.approx((4500 * 0.992 - 35) * CM, rel=1e-12)
+
+
+def test_a_failed_meter_without_a_stated_error_takes_its_class() -> None:
+    reg = register_from_mapping(
+        {
+            "instruments": [meter("EXP-1"), meter("IMP-1")],
+            "calibrations": [
+                calibrated("EXP-1", "2024-12-01"),
+                calibrated("IMP-1", "2024-12-01"),
+                {"instrument": "EXP-1", "date": "2025-01-20", "result": "fail", "certificate": "F"},
+            ],
+        },
+        source="meters.yaml",
+    )
+    assert run(wind(), reg=reg).total == pytest.approx((4500 * 0.995 - 35) * CM, rel=1e-12)

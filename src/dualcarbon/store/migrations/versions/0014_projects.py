@@ -90,6 +90,8 @@ FOR EACH ROW EXECUTE FUNCTION dualcarbon_issued_claims_kept()
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("calibrations") as batch:
+        batch.add_column(sa.Column("error_found", sa.Double(), nullable=True))
     op.create_table(
         "projects",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -192,6 +194,8 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS project_periods_kept ON project_periods")
         op.execute("DROP FUNCTION IF EXISTS dualcarbon_issued_claims_kept()")
         op.execute("DROP FUNCTION IF EXISTS dualcarbon_project_rows_kept()")
+    with op.batch_alter_table("calibrations") as batch:
+        batch.drop_column("error_found")
     op.drop_table("electricity_claims")
     op.drop_table("project_issuances")
     op.drop_table("project_periods")
