@@ -144,3 +144,22 @@ def test_the_developer_claims_on_the_organisation_page(client: TestClient, world
     period = client.get("/api/projects/periods", headers=world.bearer("admin")).json()[0]["id"]
     report = browser.get(f"/projects/periods/{period}")
     assert report.status_code == 200 and "监测报告" in report.text
+
+
+def test_a_period_is_corrected_before_issuance(client: TestClient, world: World) -> None:
+    headers = developer(client, world)
+    first = claim(client, world, headers).json()["period"]
+    document = offshore()
+    document["grid_supply"][0]["export"] = 90000  # January read again from the voucher
+    answer = client.post(
+        f"/api/projects/periods/{first['id']}/corrections", json=document, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    second = answer.json()["period"]
+    assert second["corrects"] == first["id"] and second["total_tco2e"] < first["total_tco2e"]
+    listed = client.get("/api/projects/periods", headers=headers).json()
+    assert [p["id"] for p in listed] == [second["id"]]
+    again = client.post(
+        f"/api/projects/periods/{first['id']}/corrections", json=document, headers=headers
+    )
+    assert again.status_code == 409

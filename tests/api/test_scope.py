@@ -190,6 +190,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/projects/periods/{period_id}"): Rule(PROJECT_READERS, READERS_OF_ALL),
     ("GET", "/api/projects/periods/{period_id}/report"): Rule(PROJECT_READERS, READERS_OF_ALL),
     ("POST", "/api/projects/periods/{period_id}/issuance"): Rule(ADMIN, ADMIN),
+    ("POST", "/api/projects/periods/{period_id}/corrections"): Rule(ADMIN, ADMIN),
 }
 
 
@@ -393,6 +394,7 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "/api/organisations/{organisation_id}/pact-clients": {"name": "scope test partner"},
         "/api/organisations/{organisation_id}/projects/periods": {"project": {"id": "x"}},
         "/api/projects/periods/{period_id}/issuance": {"issued_tco2e": 1.0, "notice": "scope"},
+        "/api/projects/periods/{period_id}/corrections": {"project": {"id": "x"}},
         "/api/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint": {
             "event_url": "https://buyer.example/3/events"
         },

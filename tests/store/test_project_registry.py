@@ -4,12 +4,14 @@ is locked, and the claim is lodged with the meter readings it rests on."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import polars as pl
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
@@ -18,7 +20,12 @@ from dualcarbon.errors import ClaimRefusedError, StoreError
 from dualcarbon.io.project_yaml import project_from_mapping
 from dualcarbon.io.register_files import register_from_mapping
 from dualcarbon.ledger.lodging import audit_store, organisation_log
-from dualcarbon.ledger.projects import claim_electricity, claim_period, issue_period
+from dualcarbon.ledger.projects import (
+    claim_electricity,
+    claim_period,
+    issue_period,
+    list_periods,
+)
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.projects.engine import account_project
 from dualcarbon.projects.model import ProjectInventory
@@ -248,3 +255,59 @@ def test_the_stored_project_file_reads_back_to_the_same_reduction(engine: Engine
         stored = session.execute(text("SELECT project_json FROM project_periods")).scalar_one()
     again = project_from_mapping(json.loads(stored), source="stored")
     assert account_project(again, register=REGISTER).total == pytest.approx(result.total)
+
+
+def corrected(engine: Engine, made: tuple[ProjectInventory, ProjectResult], old: int) -> int:
+    with session_scope(engine) as session:
+        return claim_period(session, SIGNER, *made, claimed_by="tester", corrects=old).period_id
+
+
+def test_an_unissued_period_is_corrected_once(engine: Engine) -> None:
+    """The corrected file replaces the period: its months pass to the correction, the old
+    period stays stored, the evidence names it, and it cannot be corrected twice."""
+    first = claim(engine, project())
+    inventory, _ = project()
+    frame = inventory.tables["grid_supply"]
+    changed = dataclasses.replace(
+        inventory, tables={"grid_supply": frame.with_columns(pl.col("export") * 0.5)}
+    )
+    second = corrected(engine, (changed, account_project(changed, register=REGISTER)), first)
+    with session_scope(engine) as session:
+        owners = set(session.scalars(select(ElectricityClaim.period_id)))
+        listed = list_periods(session)
+        entry = session.scalars(
+            select(EvidenceEntry).where(EvidenceEntry.subject == f"project_period:{second}")
+        ).first()
+    assert owners == {second}
+    assert [row.id for row in listed] == [second] and listed[0].corrects == first
+    assert entry is not None and json.loads(entry.content_json)["corrects"] == {
+        "period_id": first,
+        "sequence": 0,
+    }
+    assert "corrected already" in refused(lambda: corrected(engine, project(), first))
+
+
+def test_an_issued_period_cannot_be_corrected(engine: Engine) -> None:
+    first = claim(engine, project())
+    _issue(engine, 100.0)
+    assert "issued and locked" in refused(lambda: corrected(engine, project(), first))
+
+
+def test_a_correction_still_respects_other_claims(engine: Engine) -> None:
+    """Correcting P-1's January–March into January–April takes April only if no other claim
+    has it."""
+    first = claim(engine, project())
+    with session_scope(engine) as session:
+        owner = session.scalars(select(Organisation)).first()
+        assert owner is not None
+        claim_electricity(
+            session,
+            "P-1",
+            [(2025, 4, 10.0)],
+            scheme="gec",
+            subject="gec:X",
+            organisation_id=owner.id,
+        )
+    assert "2025-04 is claimed already under gec" in refused(
+        lambda: corrected(engine, project(months=4), first)
+    )

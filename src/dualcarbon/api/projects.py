@@ -59,6 +59,7 @@ class PeriodPublic(BaseModel):
     claimed_at: str
     issued_tco2e: float | None = None
     issuance_notice: str | None = None
+    corrects: int | None = Field(default=None, description="the period this one corrects")
 
 
 class ClaimOutcome(BaseModel):
@@ -88,9 +89,11 @@ def claim_upload(
     inventory: ProjectInventory,
     ledger: Signer,
     accept: Sequence[Acceptance] = (),
+    corrects: int | None = None,
 ) -> ClaimOutcome:
     """Account a monitoring period with the organisation's stored register and claim it; all or
-    nothing (problems 422, a period or a month claimed already 409)."""
+    nothing (problems 422, a period or a month claimed already 409). With ``corrects``, the
+    period replaces that unissued one of the project."""
     organisation = organisation_for(
         session, principal, organisation_id, Action.WRITE, Area.PROJECTS
     )
@@ -123,7 +126,9 @@ def claim_upload(
         )
     result = account_project(inventory, register=register, accept=accept)
     try:
-        claimed = claim_period(session, ledger, inventory, result, claimed_by=principal.email)
+        claimed = claim_period(
+            session, ledger, inventory, result, claimed_by=principal.email, corrects=corrects
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -150,6 +155,7 @@ def _public(row: PeriodRow) -> PeriodPublic:
         claimed_at=f"{row.claimed_at:%Y-%m-%d %H:%M}",
         issued_tco2e=row.issued_tco2e,
         issuance_notice=row.notice,
+        corrects=row.corrects,
     )
 
 
@@ -179,6 +185,16 @@ def period_for(session: Session, principal: Principal, period_id: int) -> Projec
     if not allowed(principal, Action.READ, Area.PROJECTS, project.organisation_id):
         raise NotFoundError("monitoring period", period_id)
     return period
+
+
+def writable_period_owner(session: Session, principal: Principal, period_id: int) -> int:
+    """The organisation of a period the principal may correct (404 unseen, 403 read-only)."""
+    period = period_for(session, principal, period_id)
+    project = session.get(ProjectRecord, period.project_id)
+    assert project is not None
+    require(principal, Action.WRITE, Area.PROJECTS, project.organisation_id)
+    session.commit()  # nothing written: end the reads before the body is received
+    return project.organisation_id
 
 
 def period_document(session: Session, principal: Principal, period_id: int) -> bytes:

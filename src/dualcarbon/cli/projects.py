@@ -266,6 +266,10 @@ def claim(
     register: RegisterOption,
     database: DatabaseOption = None,
     by: Annotated[str | None, typer.Option("--by", help="who claims (default: login name)")] = None,
+    corrects: Annotated[
+        int | None,
+        typer.Option(help="the id of an unissued period of the project this one corrects"),
+    ] = None,
     accept: AcceptOption = None,
     accept_reason: ReasonOption = None,
     accepted_by: ByOption = None,
@@ -285,6 +289,7 @@ def claim(
             read_project(project_file),
             result,
             claimed_by=(by or "").strip() or getpass.getuser(),
+            corrects=corrects,
             url=database,
         )
     rules = result.methodology.project

@@ -24,19 +24,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dualcarbon.errors import ClaimRefusedError
 from dualcarbon.ledger.canonical import canonical_bytes
-from dualcarbon.ledger.lodging import lodge_both
+from dualcarbon.ledger.lodging import lodge_both, organisation_log
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.metrology.register import Register
 from dualcarbon.projects.model import ProjectInventory
 from dualcarbon.projects.result import ProjectResult
 from dualcarbon.store.models import (
     ElectricityClaim,
+    EvidenceEntry,
     ProjectIssuance,
     ProjectPeriod,
     ProjectRecord,
@@ -104,18 +105,26 @@ def claim_period(
     result: ProjectResult,
     *,
     claimed_by: str,
+    corrects: int | None = None,
 ) -> Claimed:
     """Store and lodge a monitoring period's reductions, claiming its electricity; inside the
-    caller's transaction (nothing stays if anything is refused)."""
+    caller's transaction (nothing stays if anything is refused).
+
+    With ``corrects``, the new period replaces that claimed period of the project, which must
+    not be issued: its electricity claims are released, it stays stored, and the new entry in
+    the evidence log names it and its sequence."""
     header = result.header
     organisation = get_or_create_organisation(session, header.owner)
     project = _project(session, organisation.id, result)
     start, end = header.monitoring_period.start, header.monitoring_period.end
+    replaced = None if corrects is None else _correctable(session, project, corrects)
     overlapping = session.scalars(
         select(ProjectPeriod).where(
             ProjectPeriod.project_id == project.id,
             ProjectPeriod.period_start <= end,
             ProjectPeriod.period_end >= start,
+            ProjectPeriod.id.not_in(_replaced_ids(session, project.id)),
+            ProjectPeriod.id != (replaced.id if replaced is not None else -1),
         )
     ).first()
     if overlapping is not None:
@@ -129,8 +138,11 @@ def claim_period(
     uncertainty = result.uncertainty()
     payload = json.dumps(result.to_json(lang="zh", uncertainty=uncertainty), ensure_ascii=False)
     project_json = dump_project(inventory)
+    if replaced is not None:  # its months are free again, for this claim to take
+        session.execute(delete(ElectricityClaim).where(ElectricityClaim.period_id == replaced.id))
     period = ProjectPeriod(
         project_id=project.id,
+        corrects_id=None if replaced is None else replaced.id,
         period_start=start,
         period_end=end,
         methodology=result.methodology.ref,
@@ -145,7 +157,11 @@ def claim_period(
         claimed_by=claimed_by,
     )
     session.add(period)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # another correction of the same period was stored first
+        raise _corrected_already(corrects) from None
     months = monthly_supply(result)
     claim_electricity(
         session,
@@ -175,10 +191,56 @@ def claim_period(
         ],
         "claimed_by": claimed_by,
     }
+    if replaced is not None:
+        content["corrects"] = {
+            "period_id": replaced.id,
+            "sequence": session.scalar(
+                select(EvidenceEntry.sequence).where(
+                    EvidenceEntry.log_id == organisation_log(organisation.id),
+                    EvidenceEntry.subject == f"project_period:{replaced.id}",
+                )
+            ),
+        }
     lodged = lodge_both(
         session, signer, organisation.id, content, subject=f"project_period:{period.id}"
     )
     return Claimed(project.id, period.id, len(months), lodged[0].sequence)
+
+
+def _replaced_ids(session: Session, project_id: int) -> list[int]:
+    """The project's periods a later claim corrected."""
+    return list(
+        session.scalars(
+            select(ProjectPeriod.corrects_id).where(
+                ProjectPeriod.project_id == project_id, ProjectPeriod.corrects_id.is_not(None)
+            )
+        )
+    )
+
+
+def _correctable(session: Session, project: ProjectRecord, period_id: int) -> ProjectPeriod:
+    """The period a correction replaces: the project's, not issued, not corrected already."""
+    period = session.get(ProjectPeriod, period_id)
+    if period is None or period.project_id != project.id:
+        raise ClaimRefusedError(
+            f"项目 {project.reference} 没有编号为 {period_id} 的监测期",
+            f"project {project.reference} has no monitoring period {period_id}",
+        )
+    if session.scalar(select(ProjectIssuance.id).where(ProjectIssuance.period_id == period.id)):
+        raise ClaimRefusedError(
+            f"监测期 {period.id} 已签发，已锁定，不能更正",
+            f"period {period.id} is issued and locked: it cannot be corrected",
+        )
+    if period.id in _replaced_ids(session, project.id):
+        raise _corrected_already(period.id)
+    return period
+
+
+def _corrected_already(period_id: int | None) -> ClaimRefusedError:
+    return ClaimRefusedError(
+        f"监测期 {period_id} 已被更正，请更正其最新版本",
+        f"period {period_id} was corrected already: correct its latest version",
+    )
 
 
 def _project(session: Session, organisation_id: int, result: ProjectResult) -> ProjectRecord:
@@ -309,7 +371,13 @@ def issue_period(
     period = session.scalar(
         select(ProjectPeriod)
         .join(ProjectRecord, ProjectPeriod.project_id == ProjectRecord.id)
-        .where(ProjectRecord.reference == reference, ProjectPeriod.period_start == period_start)
+        .where(
+            ProjectRecord.reference == reference,
+            ProjectPeriod.period_start == period_start,
+            ProjectPeriod.id.not_in(
+                select(ProjectPeriod.corrects_id).where(ProjectPeriod.corrects_id.is_not(None))
+            ),
+        )
         .with_for_update()
     )
     if period is None:
@@ -367,6 +435,7 @@ def store_claim(
     result: ProjectResult,
     *,
     claimed_by: str,
+    corrects: int | None = None,
     url: str | None = None,
 ) -> Claimed:
     """:func:`claim_period` in a transaction of its own on the store at ``url`` (else
@@ -378,7 +447,14 @@ def store_claim(
     engine = make_engine(url)
     try:
         with session_scope(engine) as session:
-            return claim_period(session, load_signer(), inventory, result, claimed_by=claimed_by)
+            return claim_period(
+                session,
+                load_signer(),
+                inventory,
+                result,
+                claimed_by=claimed_by,
+                corrects=corrects,
+            )
     finally:
         engine.dispose()
 
@@ -429,6 +505,7 @@ class PeriodRow:
     claimed_at: Any
     issued_tco2e: float | None
     notice: str | None
+    corrects: int | None
 
 
 def list_periods(
@@ -437,12 +514,17 @@ def list_periods(
     *,
     organisations: Collection[int] | None = None,
 ) -> list[PeriodRow]:
-    """Every claimed monitoring period (of one project; of some organisations), oldest first,
-    with its issuance."""
+    """Every claimed monitoring period that stands (of one project; of some organisations),
+    oldest first, with its issuance; a corrected period is left out (its correction names it)."""
     query = (
         select(ProjectRecord, ProjectPeriod, ProjectIssuance)
         .join(ProjectPeriod, ProjectPeriod.project_id == ProjectRecord.id)
         .outerjoin(ProjectIssuance, ProjectIssuance.period_id == ProjectPeriod.id)
+        .where(
+            ProjectPeriod.id.not_in(
+                select(ProjectPeriod.corrects_id).where(ProjectPeriod.corrects_id.is_not(None))
+            )
+        )
         .order_by(ProjectRecord.reference, ProjectPeriod.period_start)
     )
     if reference is not None:
@@ -464,6 +546,7 @@ def list_periods(
             period.claimed_at,
             None if issuance is None else issuance.issued_tco2e,
             None if issuance is None else issuance.notice,
+            period.corrects_id,
         )
         for project, period, issuance in session.execute(query).all()
     ]

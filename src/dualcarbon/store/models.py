@@ -786,10 +786,11 @@ class ProjectPeriod(Base):
     Never updated or deleted (a database trigger refuses it)."""
 
     __tablename__ = "project_periods"
-    __table_args__ = (UniqueConstraint("project_id", "period_start"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("project_periods.id"), unique=True)
+    """The unissued period this one replaces (its claims released); a period is corrected once."""
     period_start: Mapped[dt.date] = mapped_column(Date)
     period_end: Mapped[dt.date] = mapped_column(Date)
     methodology: Mapped[str] = mapped_column(String(100))

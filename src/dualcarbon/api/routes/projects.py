@@ -83,6 +83,46 @@ async def claim_period(
     return await admission.in_turn(run)
 
 
+@router.post(
+    "/projects/periods/{period_id}/corrections",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **UPLOAD_RESPONSES,
+        409: {"model": ErrorBody, "description": "issued (locked) or corrected already"},
+    },
+)
+async def correct_period(
+    period_id: PathId,
+    request: Request,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    accept: AcceptQuery = None,
+    accept_reason: AcceptReasonQuery = None,
+) -> projects.ClaimOutcome:
+    """A corrected project file for an unissued period, sent as a claim is: the new period
+    replaces it, its months of electricity are released to the new one, and the evidence entry
+    names what it corrects."""
+    organisation_id = await run_in_threadpool(
+        projects.writable_period_owner, session, principal, period_id
+    )
+    given = services.acceptances(principal, accept or [], accept_reason)
+    read = await _project_reader(request, settings.max_upload_bytes)
+
+    def run() -> projects.ClaimOutcome:
+        return projects.claim_upload(
+            session,
+            principal,
+            organisation_id,
+            read(),
+            request.app.state.ledger,
+            given,
+            corrects=period_id,
+        )
+
+    return await admission.in_turn(run)
+
+
 @router.get(
     "/projects/periods/{period_id}",
     response_class=Response,

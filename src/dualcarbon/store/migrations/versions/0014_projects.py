@@ -116,6 +116,7 @@ def upgrade() -> None:
         "project_periods",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("corrects_id", sa.Integer(), nullable=True),
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("methodology", sa.String(100), nullable=False),
@@ -133,7 +134,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["project_id"], ["projects.id"], name="fk_project_periods_project_id_projects"
         ),
-        sa.UniqueConstraint("project_id", "period_start", name="uq_project_periods_project_id"),
+        sa.ForeignKeyConstraint(
+            ["corrects_id"],
+            ["project_periods.id"],
+            name="fk_project_periods_corrects_id_project_periods",
+        ),
+        sa.UniqueConstraint("corrects_id", name="uq_project_periods_corrects_id"),
     )
     op.create_index("ix_project_periods_project_id", "project_periods", ["project_id"])
     op.create_table(
