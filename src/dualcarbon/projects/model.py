@@ -75,7 +75,7 @@ class TypedMargins(_Frozen):
 
     om: float = Field(gt=0, le=2.0, description="EF_grid,OM,y [tCO2/MWh]")
     bm: float = Field(gt=0, le=2.0, description="EF_grid,BM,y [tCO2/MWh]")
-    source: str = Field(min_length=4, description="the published notice, edition and table")
+    source: str = Field(min_length=2, description="the published notice, edition and table")
 
 
 class ProjectHeader(_Frozen):
