@@ -11,15 +11,11 @@ drives the pages; screenshots are saved under test-output/screenshots/.
 from __future__ import annotations
 
 import base64
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
@@ -35,6 +31,8 @@ from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import Organisation, User, UserOrganisation
 from dualcarbon.store.repository import save_register
+
+from .conftest import login, serving
 
 PASSWORD = "e2e password 123"
 ORGANISATION = "示范能源集团有限公司"  # the demo plant's organisation
@@ -95,27 +93,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         seeder = Principal(user_id=0, email="seed", role=Role.ADMIN)
         year = peer_inventory(read_inventory(demo_inventory_path()), PEER, PEER_PLANT, PEER_SCALE)
         services.import_inventory(session, seeder, peer_id, year, app.state.ledger)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", plant_id, peer_id)
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield Site(url, plant_id, peer_id)
 
 
 def _login(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    login(page, base, email, PASSWORD)
 
 
 def test_upload_drill_down_and_sign_off(
