@@ -10,6 +10,11 @@ from dualcarbon.methodologies.project_rules import Applicability, Fact, ProjectR
 from dualcarbon.metrology.calibration import add_months
 from dualcarbon.projects.model import ProjectHeader
 
+LONGEST_PERIOD_MONTHS = 120
+"""A monitoring report covers at most ten years: a CCER crediting period is at most ten years
+(CCER-01-001/002-V01 5.2), and a storage chain reports yearly; a longer period is a typing
+mistake (and would list thousands of months)."""
+
 
 @dataclass(frozen=True)
 class ClauseOutcome:
@@ -120,6 +125,18 @@ def periods(header: ProjectHeader, rules: ProjectRules, source: str) -> list[Inp
     day; the monitoring period inside the crediting period, and after grid connection."""
     problems = []
     credit, monitored = header.crediting_period, header.monitoring_period
+    if len(monitored.months()) > LONGEST_PERIOD_MONTHS:
+        problems.append(
+            InputProblem(
+                source,
+                f"a monitoring period covers at most {LONGEST_PERIOD_MONTHS // 12} years "
+                f"(this one {monitored})",
+                field="monitoring_period",
+                sheet="project",
+                rule_zh=f"一个监测期最长 {LONGEST_PERIOD_MONTHS // 12} 年（本监测期 {monitored}）",
+            )
+        )
+        return problems
     earliest = rules.earliest_reduction
     if earliest is not None and monitored.start <= earliest:
         problems.append(

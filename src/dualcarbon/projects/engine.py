@@ -34,7 +34,7 @@ from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.methodologies.project_rules import ProjectRules
 from dualcarbon.metrology.register import Register
-from dualcarbon.projects.eligibility import applicability, periods
+from dualcarbon.projects.eligibility import LONGEST_PERIOD_MONTHS, applicability, periods
 from dualcarbon.projects.model import YEAR, ProjectInventory
 from dualcarbon.projects.monitoring import conservative_readings, plan_problems
 from dualcarbon.projects.result import ProjectResult
@@ -76,7 +76,8 @@ def account_project(
     header, source = inventory.header, inventory.source
     outcomes, problems = applicability(header, rules, source)
     problems += periods(header, rules, source)
-    problems += _records_in_period(inventory, methodology, rules)
+    if len(header.monitoring_period.months()) <= LONGEST_PERIOD_MONTHS:
+        problems += _records_in_period(inventory, methodology, rules)
     problems += plan_problems(inventory, rules, register)
     if problems:
         raise InputError(problems)

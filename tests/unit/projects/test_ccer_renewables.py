@@ -451,3 +451,10 @@ def test_a_failed_meter_without_a_stated_error_takes_its_class() -> None:
         source="meters.yaml",
     )
     assert run(wind(), reg=reg).total == pytest.approx((4500 * 0.995 - 35) * CM, rel=1e-12)
+
+
+def test_a_monitoring_period_of_centuries_is_refused_at_once() -> None:
+    document = wind(project={"monitoring_period": {"start": "2025-01-01", "end": "2999-12-31"}})
+    rules = rules_broken(document)
+    assert any("at most 10 years" in rule for rule in rules)
+    assert all(len(rule) < 500 for rule in rules)  # not thousands of months listed
