@@ -4,6 +4,7 @@ its monthly records (docs/projects.md)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Self
@@ -111,6 +112,14 @@ class ProjectHeader(_Frozen):
         if any(ord(c) < 32 for c in value):
             raise ValueError("control characters are not allowed in names")
         return value.strip()
+
+    @field_validator("facts")
+    @classmethod
+    def _finite_facts(cls, value: dict[str, float | bool]) -> dict[str, float | bool]:
+        for name, fact in value.items():
+            if not isinstance(fact, bool) and not math.isfinite(fact):
+                raise ValueError(f"fact {name} must be a finite number")
+        return value
 
     @field_validator("grid", mode="before")
     @classmethod

@@ -458,3 +458,8 @@ def test_a_monitoring_period_of_centuries_is_refused_at_once() -> None:
     rules = rules_broken(document)
     assert any("at most 10 years" in rule for rule in rules)
     assert all(len(rule) < 500 for rule in rules)  # not thousands of months listed
+
+
+def test_an_infinite_distance_is_not_a_fact() -> None:
+    rules = rules_broken(wind(project={"facts": {"distance_km": float("inf"), "depth_m": 5}}))
+    assert any("finite number" in rule for rule in rules)
