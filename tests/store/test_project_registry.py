@@ -311,3 +311,46 @@ def test_a_correction_still_respects_other_claims(engine: Engine) -> None:
     assert "2025-04 is claimed already under gec" in refused(
         lambda: corrected(engine, project(months=4), first)
     )
+
+
+def test_a_corrected_period_is_not_issued_under_its_old_id(engine: Engine) -> None:
+    first = claim(engine, project())
+    second = corrected(engine, project(), first)
+    with session_scope(engine) as session:
+        message = refused(
+            lambda: issue_period(
+                session,
+                SIGNER,
+                "P-1",
+                issued_tco2e=1.0,
+                notice="x",
+                issued_by="r",
+                period_id=first,
+            )
+        )
+    assert "uncorrected" in message
+    with session_scope(engine) as session:
+        issued = issue_period(
+            session, SIGNER, "P-1", issued_tco2e=1.0, notice="x", issued_by="r", period_id=second
+        )
+        assert issued.period_id == second
+
+
+def test_a_refused_claim_leaves_no_project_behind(engine: Engine) -> None:
+    """The claim of a new project refused for a month held by a certificate stores nothing,
+    not even the project (on SQLite a savepoint opened first would have committed it)."""
+    with session_scope(engine) as session:
+        owner = Organisation(name="绿证买方")
+        session.add(owner)
+        session.flush()
+        claim_electricity(
+            session,
+            "P-9",
+            [(2025, 1, 5.0)],
+            scheme="gec",
+            subject="gec:Y",
+            organisation_id=owner.id,
+        )
+    refused(lambda: claim(engine, project("P-9")))
+    with session_scope(engine) as session:
+        assert session.execute(text("SELECT COUNT(*) FROM projects")).scalar_one() == 0

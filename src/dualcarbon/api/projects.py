@@ -242,10 +242,10 @@ def record_issuance(
             session,
             ledger,
             project.reference,
-            period.period_start,
             issued_tco2e=body.issued_tco2e,
             notice=body.notice,
             issued_by=principal.email,
+            period_id=period.id,
         )
         session.commit()
     except BaseException:

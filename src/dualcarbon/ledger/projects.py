@@ -114,6 +114,7 @@ def claim_period(
     not be issued: its electricity claims are released, it stays stored, and the new entry in
     the evidence log names it and its sequence."""
     header = result.header
+    _writing(session)
     organisation = get_or_create_organisation(session, header.owner)
     project = _project(session, organisation.id, result)
     start, end = header.monitoring_period.start, header.monitoring_period.end
@@ -281,17 +282,32 @@ def _project(session: Session, organisation_id: int, result: ProjectResult) -> P
             f"period {found.crediting_start} – {found.crediting_end} and plant {found.plant}; "
             "this claim differs",
         )
-    # one claim of a project at a time: the second waits here, then sees the first's periods
-    # (a row lock on PostgreSQL; on SQLite the first write takes the database's write turn)
+    _lock(session, found)
+    return found
+
+
+def _lock(session: Session, project: ProjectRecord) -> None:
+    """One claim, correction or issuance of a project at a time: the second waits here, then
+    sees what the first stored (a row lock on PostgreSQL; on SQLite a write, which takes the
+    database's write turn)."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(
-            update(ProjectRecord).where(ProjectRecord.id == found.id).values(name=found.name)
+            update(ProjectRecord).where(ProjectRecord.id == project.id).values(name=project.name)
         )
     else:
         session.scalars(
-            select(ProjectRecord.id).where(ProjectRecord.id == found.id).with_for_update()
+            select(ProjectRecord.id).where(ProjectRecord.id == project.id).with_for_update()
         ).one()
-    return found
+
+
+def _writing(session: Session) -> None:
+    """Open the write transaction before any savepoint: Python's sqlite3 begins a transaction
+    only before a data change, so a savepoint opened first would be a transaction of its own,
+    committed on release whatever the outer transaction does. A change of nothing begins it."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(ProjectRecord).where(ProjectRecord.id == -1).values(name=ProjectRecord.name)
+        )
 
 
 def claim_electricity(
@@ -361,29 +377,35 @@ def issue_period(
     session: Session,
     signer: Signer,
     reference: str,
-    period_start: Any,
+    period_start: Any = None,
     *,
     issued_tco2e: float,
     notice: str,
     issued_by: str,
+    period_id: int | None = None,
 ) -> ProjectIssuance:
-    """Record the registry's issuance of a claimed period; the period is locked from then on."""
-    period = session.scalar(
-        select(ProjectPeriod)
-        .join(ProjectRecord, ProjectPeriod.project_id == ProjectRecord.id)
-        .where(
-            ProjectRecord.reference == reference,
-            ProjectPeriod.period_start == period_start,
-            ProjectPeriod.id.not_in(
-                select(ProjectPeriod.corrects_id).where(ProjectPeriod.corrects_id.is_not(None))
-            ),
-        )
-        .with_for_update()
+    """Record the registry's issuance of a claimed period (by its start, or its id); the period
+    is locked from then on. The project is locked first, as a claim or a correction locks it,
+    so an issuance and a correction of one period cannot both pass."""
+    _writing(session)
+    project = session.scalar(select(ProjectRecord).where(ProjectRecord.reference == reference))
+    if project is not None:
+        _lock(session, project)
+    query = select(ProjectPeriod).where(
+        ProjectPeriod.project_id == (project.id if project is not None else -1),
+        ProjectPeriod.id.not_in(_replaced_ids(session, project.id) if project else []),
     )
+    query = (
+        query.where(ProjectPeriod.id == period_id)
+        if period_id is not None
+        else query.where(ProjectPeriod.period_start == period_start)
+    )
+    period = session.scalar(query)
     if period is None:
         raise ClaimRefusedError(
-            f"项目 {reference} 没有自 {period_start} 开始的已申报监测期",
-            f"project {reference} has no claimed monitoring period starting {period_start}",
+            f"项目 {reference} 没有该已申报且未被更正的监测期（{period_id or period_start}）",
+            f"project {reference} has no claimed, uncorrected monitoring period "
+            f"{period_id or period_start}",
         )
     if session.scalar(select(ProjectIssuance).where(ProjectIssuance.period_id == period.id)):
         raise ClaimRefusedError(

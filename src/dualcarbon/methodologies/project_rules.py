@@ -136,6 +136,11 @@ class ProjectRules(_Frozen):
         "管理办法（试行） Art. 17: after 2020-09-22)",
     )
     earliest_reduction_clause: str = ""
+    period_within_year: bool = Field(
+        default=False,
+        description="a monitoring period lies inside one calendar year (a storage chain reports "
+        "yearly, and its grid electricity takes the factor of its year)",
+    )
     monthly_tables: tuple[str, ...] = Field(
         default=(), description="tables with a record for every month of the monitoring period"
     )

@@ -3,12 +3,13 @@ it, and the period sits inside a crediting period the methodology allows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from dualcarbon.errors import InputProblem
 from dualcarbon.methodologies.project_rules import Applicability, Fact, ProjectRules
 from dualcarbon.metrology.calibration import add_months
-from dualcarbon.projects.model import ProjectHeader
+from dualcarbon.projects.model import Period, ProjectHeader
 
 LONGEST_PERIOD_MONTHS = 120
 """A monitoring report covers at most ten years: a CCER crediting period is at most ten years
@@ -120,6 +121,46 @@ def _yes_no(value: object, lang: str) -> str:
     return str(value)
 
 
+def _month_bounds(monitored: Period, credit: Period | None, source: str) -> list[InputProblem]:
+    """A period starts on a month's first day and ends on its last, the records being monthly,
+    except where it starts or ends with the crediting period: a month cannot be split between
+    two periods (each claims its months of electricity whole)."""
+    found = []
+    starts_credit = credit is not None and monitored.start == credit.start
+    if monitored.start.day != 1 and not starts_credit:
+        found.append(
+            (
+                "monitoring_period.start",
+                str(monitored.start),
+                "start on a month's first day",
+                "须从某月 1 日开始",
+            )
+        )
+    next_day = monitored.end + dt.timedelta(days=1)
+    ends_credit = credit is not None and monitored.end == credit.end
+    if next_day.day != 1 and not ends_credit:
+        found.append(
+            (
+                "monitoring_period.end",
+                str(monitored.end),
+                "end on a month's last day",
+                "须在某月最后一日结束",
+            )
+        )
+    return [
+        InputProblem(
+            source,
+            f"a monitoring period must {rule} (its records are monthly, and a month is not "
+            "split between periods), unless it starts or ends with the crediting period",
+            field=field,
+            sheet="project",
+            value=value,
+            rule_zh=f"监测期{rule_zh}（数据按月记录，一个月不能分属两个监测期），与计入期起止相同者除外",
+        )
+        for field, value, rule, rule_zh in found
+    ]
+
+
 def periods(header: ProjectHeader, rules: ProjectRules, source: str) -> list[InputProblem]:
     """The crediting period within the methodology's maximum and after the earliest eligible
     day; the monitoring period inside the crediting period, and after grid connection."""
@@ -137,6 +178,18 @@ def periods(header: ProjectHeader, rules: ProjectRules, source: str) -> list[Inp
             )
         )
         return problems
+    problems += _month_bounds(monitored, credit, source)
+    if rules.period_within_year and monitored.start.year != monitored.end.year:
+        problems.append(
+            InputProblem(
+                source,
+                f"the monitoring period {monitored} lies inside one calendar year for this "
+                "methodology (reported yearly; each year's grid factor)",
+                field="monitoring_period",
+                sheet="project",
+                rule_zh=f"本方法学的监测期须在同一日历年内（按年报告，各年电网因子不同）：{monitored}",
+            )
+        )
     earliest = rules.earliest_reduction
     if earliest is not None and monitored.start <= earliest:
         problems.append(

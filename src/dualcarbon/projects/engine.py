@@ -33,6 +33,7 @@ from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.methodologies.project_rules import ProjectRules
+from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.metrology.register import Register
 from dualcarbon.projects.eligibility import LONGEST_PERIOD_MONTHS, applicability, periods
 from dualcarbon.projects.model import YEAR, ProjectInventory
@@ -185,9 +186,25 @@ def _records_in_period(
                 )
     for name in rules.monthly_tables:
         monthly = inventory.tables.get(name)
-        have = set() if monthly is None else set(monthly.select(YEAR, "month").iter_rows())
-        gaps = [f"{y}-{m:02d}" for y, m in wanted if (y, m) not in have]
+        problems += _repeated(inventory, name, monthly)
+        points = (
+            sorted(set(monthly["unit"].fill_null("all").to_list()))
+            if monthly is not None and monthly.height
+            else ["all"]
+        )
+        have = (
+            set()
+            if monthly is None
+            else set(monthly.select(YEAR, "month", pl.col("unit").fill_null("all")).iter_rows())
+        )
+        gaps = [
+            f"{y}-{m:02d}" + ("" if point == "all" else f" {point}")
+            for point in points
+            for y, m in wanted
+            if (y, m, point) not in have
+        ]
         if gaps:
+            gaps = gaps[:24] + ([f"… ({len(gaps)})"] if len(gaps) > 24 else [])
             problems.append(
                 InputProblem(
                     inventory.source,
@@ -201,6 +218,32 @@ def _records_in_period(
                 )
             )
     return problems
+
+
+def _repeated(
+    inventory: ProjectInventory, name: str, frame: pl.DataFrame | None
+) -> list[InputProblem]:
+    """A month of a metering point recorded twice (at one stage, for a CO2 stream) would be
+    counted twice."""
+    if frame is None or not frame.height:
+        return []
+    table = TABLES[name]
+    keys = [YEAR, "month", "unit"] + [
+        c.name for c in table.columns if c.required and c.choices and c.name in frame.columns
+    ]
+    counted = frame.with_columns(pl.col("unit").fill_null("all"))
+    twice = counted.filter(pl.struct(keys).is_duplicated())
+    return [
+        InputProblem(
+            inventory.source,
+            f"{row[YEAR]}-{row['month']:02d} of {row['unit']} is recorded more than once",
+            field="month",
+            sheet=inventory.sheets.get(name, name),
+            row=row[ROW],
+            rule_zh=f"{row['unit']} 的 {row[YEAR]}年{row['month']}月重复记录",
+        )
+        for row in twice.iter_rows(named=True)
+    ]
 
 
 def _margins(

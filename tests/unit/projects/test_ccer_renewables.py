@@ -463,3 +463,24 @@ def test_a_monitoring_period_of_centuries_is_refused_at_once() -> None:
 def test_an_infinite_distance_is_not_a_fact() -> None:
     rules = rules_broken(wind(project={"facts": {"distance_km": float("inf"), "depth_m": 5}}))
     assert any("finite number" in rule for rule in rules)
+
+
+def test_a_month_recorded_twice_is_refused() -> None:
+    document = wind()
+    document["grid_supply"].append(dict(document["grid_supply"][0]))
+    assert any("recorded more than once" in rule for rule in rules_broken(document))
+
+
+def test_every_metering_point_has_every_month() -> None:
+    document = wind()
+    document["grid_supply"].append(
+        {"year": 2025, "month": 1, "unit": "关口2", "export": 10, "import": 0, "export_ref": "x"}
+    )
+    rules = rules_broken(document)
+    assert any("2025-02 关口2" in rule and "2025-03 关口2" in rule for rule in rules)
+
+
+def test_a_period_does_not_split_a_month() -> None:
+    """Records are monthly: a period ending on the 27th would share its month with the next."""
+    document = wind(project={"monitoring_period": {"start": "2025-01-01", "end": "2025-03-27"}})
+    assert any("end on a month's last day" in rule for rule in rules_broken(document))

@@ -210,3 +210,12 @@ def test_the_report_shows_iso_storage_beside_the_net_and_every_reading() -> None
     assert "m_stored" in page and "全链条净封存量" in page
     assert "FT-2" in page and "990.000" in page  # the custody meter's reading, as read
     assert "本方法学未规定适用条件" in page
+
+
+def test_a_chain_reports_within_one_calendar_year() -> None:
+    """Its grid electricity takes the factor of its year: a period across two years is refused."""
+    document = chain()
+    document["project"]["monitoring_period"] = {"start": "2025-12-01", "end": "2026-01-31"}
+    with pytest.raises(InputError) as caught:
+        run(document)
+    assert any("one calendar year" in p.rule for p in caught.value.problems)
