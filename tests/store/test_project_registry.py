@@ -31,7 +31,7 @@ from dualcarbon.projects.engine import account_project
 from dualcarbon.projects.model import ProjectInventory
 from dualcarbon.projects.result import ProjectResult
 from dualcarbon.store import make_engine, session_scope
-from dualcarbon.store.models import ElectricityClaim, EvidenceEntry, Organisation
+from dualcarbon.store.models import ElectricityClaim, EvidenceEntry, Organisation, ProjectPeriod
 
 SIGNER = Signer.generate()
 
@@ -354,3 +354,15 @@ def test_a_refused_claim_leaves_no_project_behind(engine: Engine) -> None:
     refused(lambda: claim(engine, project("P-9")))
     with session_scope(engine) as session:
         assert session.execute(text("SELECT COUNT(*) FROM projects")).scalar_one() == 0
+
+
+def test_the_report_as_claimed_names_the_lodged_digest(engine: Engine) -> None:
+    claim(engine, project())
+    with session_scope(engine) as session:
+        period = session.scalars(select(ProjectPeriod)).one()
+        entry = session.scalars(
+            select(EvidenceEntry).where(EvidenceEntry.subject == f"project_period:{period.id}")
+        ).first()
+        assert entry is not None
+        lodged = json.loads(entry.content_json)["data_digest"]
+        assert lodged == period.digest and lodged in period.report_zh and lodged in period.report_en

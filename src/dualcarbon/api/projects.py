@@ -5,9 +5,7 @@ verifiers and regulators read it; an admin records the registry's issuance (docs
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -34,11 +32,8 @@ from dualcarbon.io.project_yaml import project_from_mapping
 from dualcarbon.ledger.projects import PeriodRow, claim_period, issue_period
 from dualcarbon.ledger.projects import list_periods as ledger_periods
 from dualcarbon.ledger.signing import Signer
-from dualcarbon.metrology.register import Register
 from dualcarbon.projects.engine import account_project
 from dualcarbon.projects.model import ProjectInventory
-from dualcarbon.projects.result import ProjectResult
-from dualcarbon.reports.monitoring_report import render_monitoring_report
 from dualcarbon.store.models import ProjectPeriod, ProjectRecord
 from dualcarbon.store.repository import load_register
 
@@ -202,31 +197,10 @@ def period_document(session: Session, principal: Principal, period_id: int) -> b
     return period_for(session, principal, period_id).result_json.encode()
 
 
-def recomputed(period: ProjectPeriod) -> ProjectResult:
-    """The period accounted again from its stored project file and meters."""
-    inventory = project_from_mapping(json.loads(period.project_json), source=period.source)
-    register = Register.model_validate_json(period.register_json)
-    return account_project(inventory, register=register, accept=_accepted(period))
-
-
-def _accepted(period: ProjectPeriod) -> list[Acceptance]:
-    """The acknowledgements the claim carried (they are in its result)."""
-    findings: list[dict[str, Any]] = json.loads(period.result_json)["accounting"].get(
-        "findings", []
-    )
-    found = []
-    for finding in findings:
-        given = finding.get("accepted")
-        if given:
-            key = f"{finding['code']}:{finding['key']}" if finding.get("key") else finding["code"]
-            found.append(Acceptance.parse(key, by=given["by"], reason=given["reason"]))
-    return found
-
-
 def period_report(session: Session, principal: Principal, period_id: int, lang: str) -> str:
+    """The monitoring report as claimed."""
     period = period_for(session, principal, period_id)
-    result = recomputed(period)
-    return render_monitoring_report(result, lang=lang, uncertainty=result.uncertainty())
+    return period.report_en if lang == "en" else period.report_zh
 
 
 def record_issuance(

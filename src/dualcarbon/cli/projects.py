@@ -235,7 +235,7 @@ def account(
         json_out.write_text(text, encoding="utf-8")
         errors.print(pick(language, f"JSON 已写入 {json_out}", f"JSON written to {json_out}"))
     if html:
-        _write_report(result, spread, html, written, language)
+        _write_report(project_file, result, spread, html, written, language)
 
 
 @app.command()
@@ -251,7 +251,7 @@ def report(
     """The monitoring report of a project's monitoring period (HTML, Chinese by default)."""
     language = terminal_lang(lang)
     result = _run(project_file, register, accept, accept_reason, accepted_by, language)
-    _write_report(result, result.uncertainty(), output, file_lang(lang), language)
+    _write_report(project_file, result, result.uncertainty(), output, file_lang(lang), language)
 
 
 DatabaseOption = Annotated[
@@ -391,15 +391,21 @@ def list_(
 
 
 def _write_report(
+    source: Path,
     result: ProjectResult,
     spread: AccountingUncertainty,
     path: Path,
     written: Lang,
     language: Lang,
 ) -> None:
+    import hashlib
+
+    from dualcarbon.io.project_files import read_project
+    from dualcarbon.ledger.projects import dump_project
     from dualcarbon.reports.monitoring_report import write_monitoring_report
 
-    write_monitoring_report(result, path, lang=written, uncertainty=spread)
+    digest = hashlib.sha256(dump_project(read_project(source)).encode()).hexdigest()
+    write_monitoring_report(result, path, lang=written, uncertainty=spread, digest=digest)
     errors.print(pick(language, f"监测报告已写入 {path}", f"monitoring report written to {path}"))
 
 

@@ -35,6 +35,7 @@ from dualcarbon.ledger.signing import Signer
 from dualcarbon.metrology.register import Register
 from dualcarbon.projects.model import ProjectInventory
 from dualcarbon.projects.result import ProjectResult
+from dualcarbon.reports.monitoring_report import render_monitoring_report
 from dualcarbon.store.models import (
     ElectricityClaim,
     EvidenceEntry,
@@ -139,6 +140,11 @@ def claim_period(
     uncertainty = result.uncertainty()
     payload = json.dumps(result.to_json(lang="zh", uncertainty=uncertainty), ensure_ascii=False)
     project_json = dump_project(inventory)
+    digest = hashlib.sha256(project_json.encode()).hexdigest()
+    reports = {
+        lang: render_monitoring_report(result, lang=lang, uncertainty=uncertainty, digest=digest)
+        for lang in ("zh", "en")
+    }
     if replaced is not None:  # its months are free again, for this claim to take
         session.execute(delete(ElectricityClaim).where(ElectricityClaim.period_id == replaced.id))
     period = ProjectPeriod(
@@ -149,7 +155,9 @@ def claim_period(
         methodology=result.methodology.ref,
         source=result.accounting.meta.inventory_source,
         project_json=project_json,
-        digest=hashlib.sha256(project_json.encode()).hexdigest(),
+        digest=digest,
+        report_zh=reports["zh"],
+        report_en=reports["en"],
         result_json=payload,
         result_sha256=hashlib.sha256(payload.encode()).hexdigest(),
         register_json=meters_register(result).model_dump_json(),

@@ -68,6 +68,7 @@ class CalibrationRecord(BaseModel):
     error_found: float | None = Field(
         default=None,
         ge=0.0,
+        le=100.0,
         description="the largest basic error the calibration found, % of the reading: a meter "
         "out of tolerance (result fail) is corrected by it where a methodology says so "
         "(CCER-01-001/002-V01 7.3.4)",

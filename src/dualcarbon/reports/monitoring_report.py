@@ -93,7 +93,7 @@ WORDS: dict[str, dict[str, str]] = {
         "share": "方差占比",
         "without": "{n} 个输入量未给出不确定度，按准确值计（如公布的因子与权重）。",
         "s_evidence": "八、数据与证据",
-        "digest": "监测数据摘要（SHA-256）",
+        "digest": "项目文件摘要（SHA-256，即证据链中的 data_digest）",
         "source_file": "数据文件",
         "factors": "所用因子",
         "footer": "由 {engine} 生成。每个数字可追溯到计量器具读数与凭证；"
@@ -169,7 +169,7 @@ WORDS: dict[str, dict[str, str]] = {
         "without": "{n} input(s) state no uncertainty and count as exact (published factors "
         "and weights).",
         "s_evidence": "8. Data and evidence",
-        "digest": "Monitoring data digest (SHA-256)",
+        "digest": "Project file digest (SHA-256, the evidence log's data_digest)",
         "source_file": "Data file",
         "factors": "Factors used",
         "footer": "Written by {engine}. Every figure traces to a meter reading and its voucher; "
@@ -179,8 +179,14 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def render_monitoring_report(
-    result: ProjectResult, *, lang: str = "zh", uncertainty: AccountingUncertainty | None = None
+    result: ProjectResult,
+    *,
+    lang: str = "zh",
+    uncertainty: AccountingUncertainty | None = None,
+    digest: str | None = None,
 ) -> str:
+    """The report page; ``digest`` is the SHA-256 of the project file as the registry stores and
+    lodges it (``data_digest``), else the accounting's own digest of the data."""
     lang = check_lang(lang)
     w = WORDS[lang]
     header, methodology = result.header, result.methodology
@@ -304,7 +310,7 @@ def render_monitoring_report(
         "uncertainty": None
         if uncertainty is None
         else _uncertainty(uncertainty, w, lang, total_name),
-        "digest": result.accounting.meta.inventory_digest,
+        "digest": digest or result.accounting.meta.inventory_digest,
         "source_file": result.accounting.meta.inventory_source,
         "factors": list(result.accounting.meta.factors),
         "footer": w["footer"].format(
@@ -394,6 +400,8 @@ def write_monitoring_report(
     *,
     lang: str = "zh",
     uncertainty: AccountingUncertainty | None = None,
+    digest: str | None = None,
 ) -> Path:
     """Render the report and write it in one step (no half-written file)."""
-    return write_page(render_monitoring_report(result, lang=lang, uncertainty=uncertainty), path)
+    page = render_monitoring_report(result, lang=lang, uncertainty=uncertainty, digest=digest)
+    return write_page(page, path)

@@ -800,8 +800,11 @@ class ProjectPeriod(Base):
     result_json: Mapped[str] = mapped_column(Text)
     result_sha256: Mapped[str] = mapped_column(String(64))
     register_json: Mapped[str] = mapped_column(Text)
-    """The plan's meters and their calibrations as they stood at the claim: the period is
+    """The plan's meters and their calibrations as they stood at the claim: the period can be
     accounted again from these two and its project file alone."""
+    report_zh: Mapped[str] = mapped_column(Text)
+    report_en: Mapped[str] = mapped_column(Text)
+    """The monitoring report as claimed (the factors of a later catalogue do not change it)."""
     total_tco2e: Mapped[float] = mapped_column(Double)
     expanded_u_tco2e: Mapped[float] = mapped_column(Double)
     claimed_by: Mapped[str] = mapped_column(String(320))

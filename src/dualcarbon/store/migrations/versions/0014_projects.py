@@ -126,6 +126,8 @@ def upgrade() -> None:
         sa.Column("result_json", sa.Text(), nullable=False),
         sa.Column("result_sha256", sa.String(64), nullable=False),
         sa.Column("register_json", sa.Text(), nullable=False),
+        sa.Column("report_zh", sa.Text(), nullable=False),
+        sa.Column("report_en", sa.Text(), nullable=False),
         sa.Column("total_tco2e", sa.Double(), nullable=False),
         sa.Column("expanded_u_tco2e", sa.Double(), nullable=False),
         sa.Column("claimed_by", sa.String(320), nullable=False),
