@@ -663,7 +663,7 @@ def create_web(api: FastAPI) -> FastAPI:
 
     @web.get("/projects/periods/{period_id}", response_model=None)
     def period_page(request: Request, period_id: PathId) -> Response:
-        """A claimed monitoring period's report, accounted again from what was stored."""
+        """A claimed monitoring period's report, as claimed."""
         with _session(request) as session:
             principal = _principal(request, session)
             if principal is None:

@@ -143,7 +143,7 @@ def get_period(period_id: PathId, principal: CurrentUser, session: SessionDep) -
 def period_report(
     period_id: PathId, principal: CurrentUser, session: SessionDep, lang: Lang = "zh"
 ) -> HTMLResponse:
-    """The monitoring report, accounted again from the stored project file and meters."""
+    """The monitoring report as claimed (rendered and stored at the claim)."""
     return HTMLResponse(projects.period_report(session, principal, period_id, lang))
 
 
