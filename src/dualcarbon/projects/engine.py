@@ -283,7 +283,19 @@ def _margins(
         else:
             chosen[year] = {}
     typed_on_rows = frame["om"].is_not_null() & frame["bm"].is_not_null()
-    for row, year in frame.filter(~typed_on_rows).select(ROW, YEAR).iter_rows():
+    half = frame["om"].is_not_null() ^ frame["bm"].is_not_null()
+    for row, om in frame.filter(half).select(ROW, "om").iter_rows():
+        problems.append(
+            InputProblem(
+                inventory.source,
+                "give both margins of the row (OM and BM, from one notice) or neither",
+                field="bm" if om is not None else "om",
+                sheet=sheet,
+                row=row,
+                rule_zh="本行的 OM 与 BM 须同时填写（取自同一发布文件），或都不填",
+            )
+        )
+    for row, year in frame.filter(~typed_on_rows & ~half).select(ROW, YEAR).iter_rows():
         if not chosen.get(year):
             problems.append(
                 InputProblem(

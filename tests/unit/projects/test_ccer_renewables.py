@@ -484,3 +484,9 @@ def test_a_period_does_not_split_a_month() -> None:
     """Records are monthly: a period ending on the 27th would share its month with the next."""
     document = wind(project={"monitoring_period": {"start": "2025-01-01", "end": "2025-03-27"}})
     assert any("end on a month's last day" in rule for rule in rules_broken(document))
+
+
+def test_a_row_typing_one_margin_only_is_refused() -> None:
+    document = wind()
+    document["grid_supply"][0] |= {"om": 0.9, "om_ref": "某公告"}
+    assert any("both margins" in rule for rule in rules_broken(document))
