@@ -7,6 +7,7 @@ contract says it must be there. Screenshots go to test-output/screenshots/.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import socket
@@ -20,6 +21,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from dualcarbon.api.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parents[2] / "test-output" / "screenshots"
@@ -47,6 +50,18 @@ def browser() -> Iterator[Browser]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def site_settings(url: str) -> Settings:
+    """A test site's settings: the store at ``url``, fixed keys, plain HTTP, quick hashing."""
+    return Settings(
+        database_url=url,
+        secret_key="e2e-secret",  # type: ignore[arg-type]
+        ledger_key=base64.b64encode(bytes(32)).decode(),  # type: ignore[arg-type]
+        cookie_secure=False,
+        password_memory_kib=64,
+        password_time_cost=1,
+    )
 
 
 @contextmanager

@@ -4,7 +4,6 @@ opened, and a second claim of the same period refused on the page."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -12,13 +11,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from dualcarbon.api.settings import Settings
 from dualcarbon.security import Passwords
 from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import Organisation, User
 
-from .conftest import login, serving
+from .conftest import login, serving, site_settings
 
 OWNER = "示例海上风电有限公司"  # the example project's owner
 PASSWORD = "e2e password 123"
@@ -30,15 +28,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, P
     folder = tmp_path_factory.mktemp("projects-web")
     url = f"sqlite:///{folder / 'store.sqlite'}"
     upgrade(url)
-    settings = Settings(
-        database_url=url,
-        secret_key="e2e-secret",  # type: ignore[arg-type]
-        ledger_key=base64.b64encode(bytes(32)).decode(),  # type: ignore[arg-type]
-        cookie_secure=False,
-        password_memory_kib=64,
-        password_time_cost=1,
-    )
-    app = create_app(settings)
+    app = create_app(site_settings(url))
     with session_scope(app.state.engine) as session:
         owner = Organisation(name=OWNER)
         session.add(owner)

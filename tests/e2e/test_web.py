@@ -10,7 +10,6 @@ drives the pages; screenshots are saved under test-output/screenshots/.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from dualcarbon.api import services
 from dualcarbon.api.scope import Principal, Role
-from dualcarbon.api.settings import Settings
 from dualcarbon.demo import demo_footprint_path, demo_inventory_path, demo_register_path
 from dualcarbon.demo.platform import PEERS, peer_inventory
 from dualcarbon.io import read_inventory
@@ -32,7 +30,7 @@ from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import Organisation, User, UserOrganisation
 from dualcarbon.store.repository import save_register
 
-from .conftest import login, serving
+from .conftest import login, serving, site_settings
 
 PASSWORD = "e2e password 123"
 ORGANISATION = "示范能源集团有限公司"  # the demo plant's organisation
@@ -53,15 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("web")
     url = f"sqlite:///{folder / 'store.sqlite'}"
     upgrade(url)
-    settings = Settings(
-        database_url=url,
-        secret_key="e2e-secret",  # type: ignore[arg-type]
-        ledger_key=base64.b64encode(bytes(32)).decode(),  # type: ignore[arg-type]
-        cookie_secure=False,
-        password_memory_kib=64,
-        password_time_cost=1,
-    )
-    app = create_app(settings)
+    app = create_app(site_settings(url))
     passwords = Passwords(memory_kib=64, time_cost=1)
     with session_scope(app.state.engine) as session:
         organisation, peer = Organisation(name=ORGANISATION), Organisation(name=PEER)

@@ -156,7 +156,8 @@ def _public(row: PeriodRow) -> PeriodPublic:
 
 def _one(session: Session, period_id: int) -> PeriodPublic:
     """One stored period as the platform lists it."""
-    return next(_public(r) for r in ledger_periods(session) if r.id == period_id)
+    (row,) = ledger_periods(session, period_id=period_id)
+    return _public(row)
 
 
 def list_periods(

@@ -21,6 +21,7 @@ from dualcarbon.i18n import Lang, pick
 
 if TYPE_CHECKING:
     from dualcarbon.accounting.uncertainty import AccountingUncertainty
+    from dualcarbon.projects.model import ProjectInventory
     from dualcarbon.projects.result import ProjectResult
 
 app = typer.Typer(
@@ -97,7 +98,9 @@ def _run(
     accept_reason: str | None,
     accepted_by: str | None,
     language: Lang,
-) -> ProjectResult:
+) -> tuple[ProjectInventory, ProjectResult]:
+    """The project file read and accounted (the file kept: a claim stores it, a report prints
+    its digest)."""
     from dualcarbon.io.project_files import read_project
     from dualcarbon.io.register_files import read_register
     from dualcarbon.projects.engine import account_project
@@ -106,7 +109,7 @@ def _run(
     with refusals_exit(language):
         inventory = read_project(project_file)
         instruments = read_register(register)
-        return account_project(inventory, register=instruments, accept=acceptances)
+        return inventory, account_project(inventory, register=instruments, accept=acceptances)
     raise AssertionError("unreachable")  # refusals_exit raises on every refusal
 
 
@@ -181,7 +184,7 @@ def check(
 ) -> None:
     """Check a project file: applicability, periods, monitoring plan, meters, records."""
     language = terminal_lang(lang)
-    result = _run(project_file, register, accept, accept_reason, accepted_by, language)
+    _, result = _run(project_file, register, accept, accept_reason, accepted_by, language)
     _print_checks(result, language)
     console.print(
         pick(
@@ -214,7 +217,7 @@ def account(
     language = terminal_lang(lang)
     if uncertainty not in ("gum", "mcm"):
         raise typer.BadParameter("use gum or mcm", param_hint="--uncertainty")
-    result = _run(project_file, register, accept, accept_reason, accepted_by, language)
+    inventory, result = _run(project_file, register, accept, accept_reason, accepted_by, language)
     spread = result.uncertainty("mcm" if uncertainty == "mcm" else "gum")
     if as_json:
         print_json(result.to_json(lang=language, uncertainty=spread))
@@ -235,7 +238,7 @@ def account(
         json_out.write_text(text, encoding="utf-8")
         errors.print(pick(language, f"JSON 已写入 {json_out}", f"JSON written to {json_out}"))
     if html:
-        _write_report(project_file, result, spread, html, written, language)
+        _write_report(inventory, result, spread, html, written, language)
 
 
 @app.command()
@@ -250,8 +253,8 @@ def report(
 ) -> None:
     """The monitoring report of a project's monitoring period (HTML, Chinese by default)."""
     language = terminal_lang(lang)
-    result = _run(project_file, register, accept, accept_reason, accepted_by, language)
-    _write_report(project_file, result, result.uncertainty(), output, file_lang(lang), language)
+    inventory, result = _run(project_file, register, accept, accept_reason, accepted_by, language)
+    _write_report(inventory, result, result.uncertainty(), output, file_lang(lang), language)
 
 
 DatabaseOption = Annotated[
@@ -279,14 +282,13 @@ def claim(
     once across the platform, and lodged in the evidence log with every meter reading."""
     import getpass
 
-    from dualcarbon.io.project_files import read_project
     from dualcarbon.ledger.projects import store_claim
 
     language = terminal_lang(lang)
-    result = _run(project_file, register, accept, accept_reason, accepted_by, language)
+    inventory, result = _run(project_file, register, accept, accept_reason, accepted_by, language)
     with refusals_exit(language):
         claimed = store_claim(
-            read_project(project_file),
+            inventory,
             result,
             claimed_by=(by or "").strip() or getpass.getuser(),
             corrects=corrects,
@@ -391,20 +393,17 @@ def list_(
 
 
 def _write_report(
-    source: Path,
+    inventory: ProjectInventory,
     result: ProjectResult,
     spread: AccountingUncertainty,
     path: Path,
     written: Lang,
     language: Lang,
 ) -> None:
-    import hashlib
-
-    from dualcarbon.io.project_files import read_project
-    from dualcarbon.ledger.projects import dump_project
+    from dualcarbon.ledger.projects import data_digest
     from dualcarbon.reports.monitoring_report import write_monitoring_report
 
-    digest = hashlib.sha256(dump_project(read_project(source)).encode()).hexdigest()
+    digest = data_digest(inventory)
     write_monitoring_report(result, path, lang=written, uncertainty=spread, digest=digest)
     errors.print(pick(language, f"监测报告已写入 {path}", f"monitoring report written to {path}"))
 

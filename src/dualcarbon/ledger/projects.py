@@ -65,6 +65,12 @@ def dump_project(inventory: ProjectInventory) -> str:
     return canonical_bytes(document).decode("utf-8")
 
 
+def data_digest(inventory: ProjectInventory) -> str:
+    """SHA-256 of the project file as the registry stores it (:func:`dump_project`): the
+    ``data_digest`` a claim is lodged with and its report prints."""
+    return hashlib.sha256(dump_project(inventory).encode()).hexdigest()
+
+
 def monthly_supply(result: ProjectResult) -> list[tuple[int, int, float]]:
     """(year, month, net supply MWh) of every month of the period's baseline lines."""
     lines = result.accounting.lines.filter(
@@ -140,7 +146,7 @@ def claim_period(
     uncertainty = result.uncertainty()
     payload = json.dumps(result.to_json(lang="zh", uncertainty=uncertainty), ensure_ascii=False)
     project_json = dump_project(inventory)
-    digest = hashlib.sha256(project_json.encode()).hexdigest()
+    digest = data_digest(inventory)
     reports = {
         lang: render_monitoring_report(result, lang=lang, uncertainty=uncertainty, digest=digest)
         for lang in ("zh", "en")
@@ -543,6 +549,7 @@ def list_periods(
     reference: str | None = None,
     *,
     organisations: Collection[int] | None = None,
+    period_id: int | None = None,
 ) -> list[PeriodRow]:
     """Every claimed monitoring period that stands (of one project; of some organisations),
     oldest first, with its issuance; a corrected period is left out (its correction names it)."""
@@ -561,6 +568,8 @@ def list_periods(
         query = query.where(ProjectRecord.reference == reference)
     if organisations is not None:
         query = query.where(ProjectRecord.organisation_id.in_(list(organisations)))
+    if period_id is not None:
+        query = query.where(ProjectPeriod.id == period_id)
     return [
         PeriodRow(
             period.id,
