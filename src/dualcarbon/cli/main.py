@@ -9,6 +9,7 @@ import typer
 
 from dualcarbon.cli import (
     cems,
+    energy,
     evidence,
     factors,
     footprint,
@@ -43,6 +44,7 @@ app.add_typer(instruments.app, name="instruments")
 app.add_typer(footprint.app, name="footprint")
 app.add_typer(cems.app, name="cems")
 app.add_typer(projects.app, name="projects")
+app.add_typer(energy.app, name="energy")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
 
