@@ -40,6 +40,8 @@ TABLES = {
     "project_periods",
     "project_issuances",
     "electricity_claims",
+    "certificate_batches",
+    "certificate_claims",
 }
 
 

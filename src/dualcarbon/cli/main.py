@@ -9,6 +9,7 @@ import typer
 
 from dualcarbon.cli import (
     cems,
+    certificates,
     energy,
     evidence,
     factors,
@@ -45,6 +46,7 @@ app.add_typer(footprint.app, name="footprint")
 app.add_typer(cems.app, name="cems")
 app.add_typer(projects.app, name="projects")
 app.add_typer(energy.app, name="energy")
+app.add_typer(certificates.app, name="certificates")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
 

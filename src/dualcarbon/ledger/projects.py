@@ -171,9 +171,11 @@ def claim_period(
         expanded_u_tco2e=uncertainty.U,
         claimed_by=claimed_by,
     )
-    session.add(period)
+    # added inside the savepoint: begin_nested() flushes what is pending before it opens, and a
+    # refused row flushed there would end the whole transaction instead of the savepoint
     try:
         with session.begin_nested():
+            session.add(period)
             session.flush()
     except IntegrityError:  # another correction of the same period was stored first
         raise _corrected_already(corrects) from None
@@ -272,9 +274,9 @@ def _project(session: Session, organisation_id: int, result: ProjectResult) -> P
             crediting_start=credit.start if credit else None,
             crediting_end=credit.end if credit else None,
         )
-        session.add(found)
         try:
             with session.begin_nested():
+                session.add(found)
                 session.flush()
         except IntegrityError:  # registered at the same moment by another claim
             found = session.scalars(
@@ -342,21 +344,22 @@ def claim_electricity(
         taken = _claimed(session, plant, year, month)
         if taken is not None:
             raise _taken(plant, year, month, taken)
-    for year, month, mwh in months:
-        session.add(
-            ElectricityClaim(
-                plant=plant,
-                year=year,
-                month=month,
-                mwh=mwh,
-                scheme=scheme,
-                subject=subject,
-                organisation_id=organisation_id,
-                period_id=period_id,
-            )
+    rows = [
+        ElectricityClaim(
+            plant=plant,
+            year=year,
+            month=month,
+            mwh=mwh,
+            scheme=scheme,
+            subject=subject,
+            organisation_id=organisation_id,
+            period_id=period_id,
         )
+        for year, month, mwh in months
+    ]
     try:
         with session.begin_nested():
+            session.add_all(rows)
             session.flush()
     except IntegrityError:  # a claim of the same plant-month stored in between: name it
         for year, month, _ in months:
@@ -435,9 +438,9 @@ def issue_period(
     issuance = ProjectIssuance(
         period_id=period.id, issued_tco2e=issued_tco2e, notice=notice, issued_by=issued_by
     )
-    session.add(issuance)
     try:
         with session.begin_nested():
+            session.add(issuance)
             session.flush()
     except IntegrityError:
         raise ClaimRefusedError(

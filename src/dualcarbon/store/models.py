@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Dialect,
@@ -842,4 +844,66 @@ class ElectricityClaim(Base):
     subject: Mapped[str] = mapped_column(String(64))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     period_id: Mapped[int | None] = mapped_column(ForeignKey("project_periods.id"), index=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CertificateBatchRecord(Base):
+    """Consecutive green certificates of one plant's production month, held by one organisation
+    (:mod:`dualcarbon.certificates.model`). ``remaining`` falls as claims cancel certificates and
+    never rises; the check keeps it between 0 and ``quantity`` whatever races, and triggers keep
+    every other column as imported."""
+
+    __tablename__ = "certificate_batches"
+    __table_args__ = (
+        UniqueConstraint("serial_prefix", "serial_first"),
+        CheckConstraint(
+            "remaining >= 0 AND remaining <= quantity", name="ck_certificate_batches_remaining"
+        ),
+        CheckConstraint("quantity > 0", name="ck_certificate_batches_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    serial_from: Mapped[str] = mapped_column(String(40))
+    serial_to: Mapped[str] = mapped_column(String(40))
+    serial_prefix: Mapped[str] = mapped_column(String(40))
+    serial_first: Mapped[int] = mapped_column(BigInteger)
+    serial_last: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    remaining: Mapped[int] = mapped_column(Integer)
+    plant: Mapped[str] = mapped_column(String(100), index=True)
+    plant_name: Mapped[str] = mapped_column(String(200))
+    technology: Mapped[str] = mapped_column(String(20))
+    production_year: Mapped[int] = mapped_column(Integer)
+    production_month: Mapped[int] = mapped_column(Integer)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    tradable: Mapped[bool] = mapped_column(Boolean)
+    origin: Mapped[str] = mapped_column(String(20))
+    contract: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(200))
+    """The file the batch was imported from (its name) and its SHA-256."""
+    imported_by: Mapped[str] = mapped_column(String(320))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CertificateClaim(Base):
+    """A declaration of green-electricity consumption: certificates of one batch cancelled for
+    an enterprise's electricity, a product's footprint or a park, for a consumption period.
+    Kept as made."""
+
+    __tablename__ = "certificate_claims"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_certificate_claims_quantity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("certificate_batches.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40), index=True)
+    """The claim as the claimant cites it (``GEC-C-<n>``): one reference for all the batches a
+    claim cancels."""
+    quantity: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    consumption_from: Mapped[dt.date] = mapped_column(Date)
+    consumption_to: Mapped[dt.date] = mapped_column(Date)
+    claimed_by: Mapped[str] = mapped_column(String(320))
     claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

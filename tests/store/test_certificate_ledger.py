@@ -1,0 +1,308 @@
+"""The certificate ledger on every backend: a certificate is recorded once, claimed once, only by
+its holder, never with a CCER reduction of the same electricity, even when requests race; and
+batches and claims are kept as made."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
+
+from dualcarbon.certificates.model import CertificateBatch, Origin, Purpose, Technology
+from dualcarbon.errors import ClaimRefusedError
+from dualcarbon.ledger.certificates import (
+    batches_of,
+    claim_certificates,
+    claims_of,
+    import_batches,
+)
+from dualcarbon.ledger.lodging import audit_store
+from dualcarbon.ledger.projects import claim_electricity
+from dualcarbon.ledger.signing import Signer
+from dualcarbon.store import make_engine, session_scope
+from dualcarbon.store.models import (
+    CertificateBatchRecord,
+    CertificateClaim,
+    ElectricityClaim,
+    EvidenceEntry,
+    Organisation,
+)
+
+SIGNER = Signer.generate()
+ON = dt.date(2025, 12, 15)
+YEAR_2025 = {"consumption_from": dt.date(2025, 1, 1), "consumption_to": dt.date(2025, 12, 31)}
+
+
+def batch(
+    first: int = 1, count: int = 1000, plant: str = "W-PLANT-01", **kwargs: Any
+) -> CertificateBatch:
+    values: dict[str, Any] = {
+        "serial_from": f"GEC2025W{first:010d}",
+        "serial_to": f"GEC2025W{first + count - 1:010d}",
+        "quantity": count,
+        "plant": plant,
+        "plant_name": "示例风电场",
+        "technology": Technology.WIND,
+        "production_year": 2025,
+        "production_month": 3,
+        **kwargs,
+    }
+    return CertificateBatch(**values)
+
+
+def organisation(engine: Engine, name: str) -> int:
+    with session_scope(engine) as session:
+        found = Organisation(name=name)
+        session.add(found)
+        session.flush()
+        return found.id
+
+
+def imported(engine: Engine, holder: int, *batches: CertificateBatch) -> tuple[int, ...]:
+    with session_scope(engine) as session:
+        return import_batches(
+            session, SIGNER, holder, batches, source="绿证.csv sha256:00", imported_by="tester"
+        ).batches
+
+
+def claim(engine: Engine, holder: int, quantity: int, **kwargs: Any) -> str:
+    arguments: dict[str, Any] = {
+        "purpose": Purpose.ENTERPRISE,
+        "subject": "2025 年度用电",
+        "claimed_by": "tester",
+        "on": ON,
+        **YEAR_2025,
+        **kwargs,
+    }
+    with session_scope(engine) as session:
+        return claim_certificates(session, SIGNER, holder, quantity, **arguments).reference
+
+
+def refused(call: Callable[[], object]) -> str:
+    with pytest.raises(ClaimRefusedError) as caught:
+        call()
+    return caught.value.message_en
+
+
+def test_a_claim_cancels_certificates_expiring_first_and_is_lodged(engine: Engine) -> None:
+    holder = organisation(engine, "示例铝业")
+    older, newer = imported(
+        engine,
+        holder,
+        batch(1, 600, production_month=5),
+        batch(5001, 400, production_month=2),  # expires earlier: taken first
+    )
+    reference = claim(engine, holder, 700, purpose=Purpose.PRODUCT, subject="product:AL-INGOT")
+    with session_scope(engine) as session:
+        remaining = {b.id: b.remaining for b in batches_of(session, holder)}
+        claims = claims_of(session, holder, reference=reference)
+        lodged = session.scalars(
+            select(EvidenceEntry.subject).where(EvidenceEntry.subject.like("certificate_claim:%"))
+        ).all()
+    assert remaining == {newer: 0, older: 300}
+    assert [(c.batch_id, c.quantity) for c, _ in claims] == [(newer, 400), (older, 300)]
+    assert f"certificate_claim:{reference}" in lodged
+    assert "only 300 certificate(s)" in refused(lambda: claim(engine, holder, 301))
+
+
+def test_a_certificate_is_recorded_once_whoever_imports_it(engine: Engine) -> None:
+    first, second = organisation(engine, "甲"), organisation(engine, "乙")
+    imported(engine, first, batch(1, 1000))
+    assert "overlap the batch" in refused(lambda: imported(engine, second, batch(500, 10)))
+    assert "imported by this organisation" in refused(lambda: imported(engine, first, batch(1, 1)))
+    with session_scope(engine) as session:
+        assert len(session.scalars(select(CertificateBatchRecord)).all()) == 1
+
+
+def test_only_the_holder_claims_its_certificates(engine: Engine) -> None:
+    holder, other = organisation(engine, "持有方"), organisation(engine, "他方")
+    imported(engine, holder, batch(1, 100))
+    assert "only 0 certificate(s)" in refused(lambda: claim(engine, other, 1))
+
+
+def test_expired_and_later_certificates_are_not_used(engine: Engine) -> None:
+    holder = organisation(engine, "持有方")
+    imported(engine, holder, batch(1, 100, production_year=2023, production_month=6))
+    # 2023 electricity: valid to the end of 2025 (67号), so not on 2026-01-05
+    assert "only 0" in refused(lambda: claim(engine, holder, 1, on=dt.date(2026, 1, 5)))
+    imported(engine, holder, batch(200, 100, production_year=2025, production_month=11))
+    # November 2025 electricity cannot cover consumption that ended in October
+    assert "only 100" in refused(
+        lambda: claim(
+            engine,
+            holder,
+            150,
+            consumption_from=dt.date(2025, 1, 1),
+            consumption_to=dt.date(2025, 10, 31),
+        )
+    )
+
+
+def test_certificates_and_a_ccer_claim_of_one_plant_month_exclude_each_other(
+    engine: Engine,
+) -> None:
+    holder = organisation(engine, "持有方")
+    imported(engine, holder, batch(1, 100, plant="OW-1", production_month=4))
+    with session_scope(engine) as session:
+        taken = lambda: claim_electricity(  # noqa: E731
+            session, "OW-1", [(2025, 4, 900.0)], scheme="ccer", subject="p", organisation_id=holder
+        )
+        assert "claimed already under gec" in refused(taken)
+    with session_scope(engine) as session:
+        claim_electricity(
+            session,
+            "OW-2",
+            [(2025, 6, 900.0)],
+            scheme="ccer",
+            subject="project_period:7",
+            organisation_id=holder,
+        )
+    message = refused(
+        lambda: imported(engine, holder, batch(900, 5, plant="OW-2", production_month=6))
+    )
+    assert "claimed under ccer (project_period:7)" in message
+    # certificates of a green-power trade and plain certificates share a plant-month
+    imported(
+        engine,
+        holder,
+        batch(
+            2000, 5, plant="OW-1", production_month=4, origin=Origin.GREEN_POWER, contract="LD-1"
+        ),
+    )
+
+
+def test_batches_and_claims_are_kept_as_made(engine: Engine) -> None:
+    holder = organisation(engine, "持有方")
+    (batch_id,) = imported(engine, holder, batch(1, 100))
+    claim(engine, holder, 10)
+    for statement in (
+        f"UPDATE certificate_batches SET remaining = 100 WHERE id = {batch_id}",
+        f"UPDATE certificate_batches SET quantity = 200 WHERE id = {batch_id}",
+        f"UPDATE certificate_batches SET plant = 'X' WHERE id = {batch_id}",
+        f"DELETE FROM certificate_batches WHERE id = {batch_id}",
+        "UPDATE certificate_claims SET quantity = 1",
+        "DELETE FROM certificate_claims",
+        f"UPDATE certificate_batches SET remaining = -1 WHERE id = {batch_id}",
+    ):
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(text(statement))
+    with session_scope(engine) as session:
+        assert session.get(CertificateBatchRecord, batch_id).remaining == 90  # type: ignore[union-attr]
+
+
+def test_racing_claims_for_the_last_certificates_make_one(db_url: str, engine: Engine) -> None:
+    """A product claim and an enterprise claim for all that remains arrive at once: one is made,
+    the other refused, and no more is cancelled than was held (SQLite and PostgreSQL)."""
+    holder = organisation(engine, "持有方")
+    imported(engine, holder, batch(1, 500))
+    workers = make_engine(db_url, pool_size=4, max_overflow=0)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run(purpose: Purpose) -> None:
+        start.wait()
+        try:
+            claim(workers, holder, 500, purpose=purpose, subject=f"{purpose.value}:x")
+            outcomes.append("made")
+        except ClaimRefusedError:
+            outcomes.append("refused")
+        except DBAPIError:  # a serialisation failure is a refusal too, never a double
+            outcomes.append("refused")
+
+    threads = [
+        threading.Thread(target=run, args=(p,)) for p in (Purpose.PRODUCT, Purpose.ENTERPRISE)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    workers.dispose()
+    assert sorted(outcomes) == ["made", "refused"]
+    with session_scope(engine) as session:
+        cancelled = sum(c.quantity for c in session.scalars(select(CertificateClaim)))
+        remaining = session.scalars(select(CertificateBatchRecord.remaining)).one()
+    assert (cancelled, remaining) == (500, 0)
+
+
+def test_racing_imports_of_one_batch_by_two_holders_record_one(db_url: str, engine: Engine) -> None:
+    first, second = organisation(engine, "甲"), organisation(engine, "乙")
+    workers = make_engine(db_url, pool_size=4, max_overflow=0)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run(holder: int, first_serial: int) -> None:
+        start.wait()
+        try:
+            imported(workers, holder, batch(first_serial, 100))
+            outcomes.append("stored")
+        except (ClaimRefusedError, DBAPIError):
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=run, args=a) for a in ((first, 1), (second, 50))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    workers.dispose()
+    assert sorted(outcomes) == ["refused", "stored"]
+    with session_scope(engine) as session:
+        assert len(session.scalars(select(CertificateBatchRecord)).all()) == 1
+        assert len(session.scalars(select(ElectricityClaim)).all()) == 1
+
+
+def test_a_certificate_import_and_a_ccer_claim_racing_for_one_month_store_one(
+    db_url: str, engine: Engine
+) -> None:
+    holder = organisation(engine, "持有方")
+    workers = make_engine(db_url, pool_size=4, max_overflow=0)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def certificates() -> None:
+        start.wait()
+        try:
+            imported(workers, holder, batch(1, 100, plant="CSP-1", production_month=7))
+            outcomes.append("stored")
+        except (ClaimRefusedError, DBAPIError):
+            outcomes.append("refused")
+
+    def reduction() -> None:
+        start.wait()
+        try:
+            with session_scope(workers) as session:
+                claim_electricity(
+                    session,
+                    "CSP-1",
+                    [(2025, 7, 80.0)],
+                    scheme="ccer",
+                    subject="project_period:1",
+                    organisation_id=holder,
+                )
+            outcomes.append("stored")
+        except (ClaimRefusedError, DBAPIError):
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=f) for f in (certificates, reduction)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    workers.dispose()
+    assert sorted(outcomes) == ["refused", "stored"]
+    with session_scope(engine) as session:
+        claimed = session.scalars(select(ElectricityClaim)).all()
+    assert len(claimed) == 1
+
+
+def test_the_evidence_log_audits_clean_after_imports_and_claims(engine: Engine) -> None:
+    holder = organisation(engine, "持有方")
+    imported(engine, holder, batch(1, 100))
+    claim(engine, holder, 40)
+    with session_scope(engine) as session:
+        reports = audit_store(session, SIGNER.public_key)
+    assert reports and all(report.ok for report in reports), reports
