@@ -219,3 +219,57 @@ def list_command(
                 str(row["batch_id"]),
             )
         console.print(claims)
+
+
+@app.command()
+def verify(
+    product_file: Annotated[
+        Path, typer.Argument(help="product system (.yaml or .xlsx)", exists=True, dir_okay=False)
+    ],
+    holder: HolderOption,
+    database: DatabaseOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Check a footprint's green-certificate electricity against the ledger: each names a claim
+    of the holder's certificates for this product and conveys its generation's life-cycle
+    factor; prints the market-based and the location-based footprint side by side."""
+    from dualcarbon.cli.footprint import read_system
+    from dualcarbon.footprint.footprint import compute_footprint
+    from dualcarbon.ledger.certificates import store_check_footprint
+
+    language = terminal_lang(lang)
+    with refusals_exit(language):
+        result = compute_footprint(read_system(product_file))
+        checks = store_check_footprint(holder.strip(), result, url=database)
+    console.print(
+        pick(
+            language,
+            f"碳足迹：按合同 {result.total:,.4g} kgCO2e；按所在电网（基于位置）"
+            f"{result.location_based_total:,.4g} kgCO2e",
+            f"footprint: {result.total:,.4g} kgCO2e market-based, "
+            f"{result.location_based_total:,.4g} kgCO2e location-based",
+        ),
+        highlight=False,
+    )
+    if not checks:
+        console.print(pick(language, "未使用绿证电力。", "No green-certificate electricity."))
+        return
+    failed = False
+    for check in checks:
+        if check.ok:
+            console.print(
+                pick(
+                    language,
+                    f"[green]✓[/] {check.process}: 申报 {check.instrument} 已核销 "
+                    f"{check.mwh_claimed:,.0f} MWh（{', '.join(check.technologies)}）",
+                    f"[green]✓[/] {check.process}: claim {check.instrument} cancelled "
+                    f"{check.mwh_claimed:,.0f} MWh ({', '.join(check.technologies)})",
+                ),
+                highlight=False,
+            )
+            continue
+        failed = True
+        for problem in check.problems_zh if language == "zh" else check.problems_en:
+            errors.print(f"[red]✗ {check.process}: {problem}[/]", highlight=False)
+    if failed:
+        raise typer.Exit(1)

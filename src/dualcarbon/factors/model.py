@@ -22,6 +22,7 @@ FactorKind = Literal[
     "density",
     "process_emission_factor",
     "process_parameter",
+    "carbon_footprint_factor",
 ]
 
 # Two-sided normal coverage factors for the coverage probabilities that sources print.

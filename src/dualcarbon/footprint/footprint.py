@@ -21,9 +21,15 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from dualcarbon.factors.catalogue import FactorCatalogue
-from dualcarbon.footprint.matrices import CutOffInput, SystemMatrices, build_matrices
+from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
+from dualcarbon.footprint.matrices import (
+    CutOffInput,
+    SystemMatrices,
+    build_matrices,
+    electricity_fold,
+)
 from dualcarbon.footprint.model import (
+    ElectricityBasis,
     ElectricityChoice,
     ExchangeKind,
     FlowOrigin,
@@ -33,6 +39,7 @@ from dualcarbon.footprint.model import (
 )
 from dualcarbon.footprint.montecarlo import MonteCarloResult, monte_carlo
 from dualcarbon.footprint.solver import TechnosphereSolver, Vector
+from dualcarbon.units import conversion_factor
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,10 @@ class ElectricityUse:
     factor: float | None
     factor_ref: str
     contribution: float
+    location_contribution: float
+    """What it would contribute at its grid's factor: the same as ``contribution`` for grid and
+    on-site electricity, ``amount`` × the ``location_factor`` for a contractual instrument."""
+    location_factor_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,16 @@ class FootprintResult:
     matrices: SystemMatrices
     components: GhgComponents
     overrides: dict[str, float]
+
+    @property
+    def location_based_total(self) -> float:
+        """The footprint with every contractual electricity instrument replaced by its grid's
+        factor: shown beside the (market-based) total whenever an instrument is used."""
+        return self.total + sum(u.location_contribution - u.contribution for u in self.electricity)
+
+    @property
+    def contractual(self) -> bool:
+        return any(u.choice.basis.contractual for u in self.electricity)
 
 
 def compute_footprint(
@@ -205,6 +226,12 @@ def compute_footprint(
                 continue
             used = [t for t in trace if t.process == process.id and t.exchange_index == index + 1]
             scaled = _scaled_amount(matrices, supply, process.id, index + 1)
+            contribution = sum(t.contribution for t in used)
+            location, location_ref = contribution, ""
+            if exchange.electricity.basis.contractual:
+                location, location_ref = _at_grid(
+                    exchange.electricity, scaled, exchange.unit, exchange.target, catalogue
+                )
             electricity.append(
                 ElectricityUse(
                     process=process.id,
@@ -215,7 +242,9 @@ def compute_footprint(
                     unit=exchange.unit,
                     factor=used[0].factor if used else None,
                     factor_ref=used[0].factor_ref if used else "",
-                    contribution=sum(t.contribution for t in used),
+                    contribution=contribution,
+                    location_contribution=location,
+                    location_factor_ref=location_ref,
                 )
             )
 
@@ -240,6 +269,22 @@ def compute_footprint(
         components=GhgComponents.of(tuple(trace)),
         overrides=dict(overrides or {}),
     )
+
+
+def _at_grid(
+    choice: ElectricityChoice,
+    amount: float,
+    unit: str,
+    product: str,
+    catalogue: FactorCatalogue | None,
+) -> tuple[float, str]:
+    """kgCO2e of ``amount`` (in ``unit``) at the contractual choice's ``location_factor``."""
+    assert choice.location_factor is not None
+    grid = ElectricityChoice(
+        basis=ElectricityBasis.LOCATION_BASED, grid_factor=choice.location_factor
+    )
+    folded = electricity_fold(product, grid, catalogue or default_catalogue())
+    return amount * conversion_factor(unit, folded.unit) * folded.factor, folded.ref
 
 
 def footprint_monte_carlo(

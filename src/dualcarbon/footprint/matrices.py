@@ -251,7 +251,7 @@ def _background_fold(supply: BackgroundSupply) -> _Folded:
     )
 
 
-def _electricity_fold(
+def electricity_fold(
     product: str, choice: ElectricityChoice, catalogue: FactorCatalogue
 ) -> _Folded:
     if choice.basis is ElectricityBasis.LOCATION_BASED:
@@ -315,7 +315,7 @@ def build_matrices(
     folded: dict[str, _Folded] = {s.product: _background_fold(s) for s in system.background}
     for product, choice in system.electricity_choices().items():
         if choice.basis is not ElectricityBasis.ON_SITE:
-            folded[product] = _electricity_fold(product, choice, catalogue)
+            folded[product] = electricity_fold(product, choice, catalogue)
 
     rows: list[BiosphereRow] = []
     for flow in system.flows:

@@ -410,7 +410,9 @@ class ElectricityChoice(_Frozen):
 
     ``location_based``: the grid factor from the catalogue (``grid_factor``, a factor id).
     ``supplier_specific`` / ``green_certificate``: a contractual instrument (``instrument``: the
-    contract or certificate id) with its ``evidence`` and the ``emission_factor`` it conveys.
+    contract, or the claim reference of the certificate ledger) with its ``evidence``, the
+    ``emission_factor`` it conveys, and the ``location_factor`` (a factor id of the grid it is
+    drawn from) by which the location-based figure is computed and shown beside it.
     ``on_site``: own generation, modelled by a process of the system that makes this product.
     """
 
@@ -420,6 +422,7 @@ class ElectricityChoice(_Frozen):
     emission_factor_unit: str | None = None
     instrument: str | None = None
     evidence: str | None = None
+    location_factor: str | None = None
     data_quality: PedigreeScores | None = None
     basic_uncertainty: float | None = Field(default=None, ge=1.0)
     uncertainty: Uncertainty | None = Field(
@@ -457,6 +460,15 @@ class ElectricityChoice(_Frozen):
                             name,
                         )
                     )
+            if blank(self.location_factor):
+                problems.append(
+                    problem(
+                        f"{basis.value} electricity names the location_factor of its grid "
+                        "(a factor id): the location-based figure is shown beside the "
+                        "contractual one",
+                        "location_factor",
+                    )
+                )
             if self.emission_factor is None or self.emission_factor_unit is None:
                 problems.append(
                     problem(
@@ -465,10 +477,15 @@ class ElectricityChoice(_Frozen):
                         "emission_factor",
                     )
                 )
-        elif self.emission_factor is not None or self.instrument is not None:
+        elif (
+            self.emission_factor is not None
+            or self.instrument is not None
+            or self.location_factor is not None
+        ):
             problems.append(
                 problem(
-                    f"{basis.value} electricity takes no emission_factor or instrument",
+                    f"{basis.value} electricity takes no emission_factor, instrument or "
+                    "location_factor",
                     "emission_factor",
                 )
             )

@@ -45,6 +45,7 @@ def footprint_json(
         "gwp_set": result.gwp_set,
         "unit": "kgCO2e",
         "total": result.total,
+        "location_based_total": result.location_based_total,
         "components": {
             "fossil": parts.fossil,
             "biogenic_emissions": parts.biogenic_emissions,
@@ -70,6 +71,8 @@ def footprint_json(
                 "factor": use.factor,
                 "factor_ref": use.factor_ref,
                 "contribution": use.contribution,
+                "location_factor": use.choice.location_factor,
+                "location_contribution": use.location_contribution,
             }
             for use in result.electricity
         ],

@@ -341,38 +341,53 @@ def _check_gwp(
             )
 
 
+GRID_KINDS = ("co2_emission_factor", "carbon_footprint_factor")
+
+
 def _check_electricity(
     system: ProductSystem, catalogue: FactorCatalogue, problems: list[InputProblem]
 ) -> None:
+    """A grid factor (and a contractual instrument's location factor) is a grid's CO2 emission
+    factor (MEE/NBS) or its life-cycle footprint factor (MEE/NBS/NEA) from the catalogue."""
     for process in system.processes:
         for index, exchange in enumerate(process.exchanges):
             choice = exchange.electricity
-            if choice is None or choice.grid_factor is None:
+            if choice is None:
                 continue
             sheet, row = process_sheet(process.id), index + 1
-            try:
-                factor = catalogue.get(choice.grid_factor)
-            except LookupError:
-                problems.append(
-                    problem(
-                        "no factor with this id in the catalogue",
-                        "electricity.grid_factor",
-                        choice.grid_factor,
-                        sheet=sheet,
-                        row=row,
+            for field, key in (
+                ("electricity.grid_factor", choice.grid_factor),
+                ("electricity.location_factor", choice.location_factor),
+            ):
+                if key is None:
+                    continue
+                try:
+                    factor = catalogue.get(key)
+                except LookupError:
+                    problems.append(
+                        problem(
+                            "no factor with this id in the catalogue",
+                            field,
+                            key,
+                            sheet=sheet,
+                            row=row,
+                        )
                     )
+                    continue
+                grid = factor.subject == "grid" or (
+                    factor.kind == "co2_emission_factor" and factor.subject.startswith("grid")
                 )
-                continue
-            if factor.kind != "co2_emission_factor" or not factor.subject.startswith("grid"):
-                problems.append(
-                    problem(
-                        f"not a grid electricity factor (it is {factor.kind} of {factor.subject})",
-                        "electricity.grid_factor",
-                        choice.grid_factor,
-                        sheet=sheet,
-                        row=row,
+                if factor.kind not in GRID_KINDS or not grid:
+                    problems.append(
+                        problem(
+                            f"not a grid electricity factor (it is {factor.kind} of "
+                            f"{factor.subject})",
+                            field,
+                            key,
+                            sheet=sheet,
+                            row=row,
+                        )
                     )
-                )
 
 
 def _check_recycling(system: ProductSystem, problems: list[InputProblem]) -> None:

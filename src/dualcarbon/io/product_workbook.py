@@ -256,6 +256,9 @@ EXCHANGE_COLUMNS = (
     Column("instrument", "合同/证书编号", "contractual instrument"),
     Column("evidence", "证明材料", "evidence"),
     Column(
+        "location_factor", "所在电网因子 ID（并列基于位置的结果）", "location factor id", width=28
+    ),
+    Column(
         "electricity_data_quality",
         "电力因子数据质量（五个分数）",
         "electricity factor DQ (five scores)",
@@ -582,6 +585,7 @@ def _exchange_cells(process: Process, index: int) -> dict[str, Any]:
             "emission_factor_unit": choice.emission_factor_unit,
             "instrument": choice.instrument,
             "evidence": choice.evidence,
+            "location_factor": choice.location_factor,
             "electricity_data_quality": ", ".join(map(str, scores)) if scores else None,
             "electricity_basic_uncertainty": choice.basic_uncertainty,
         }
@@ -719,6 +723,7 @@ _FIELD_COLUMNS: dict[str, str] = {
     "electricity.emission_factor_unit": "emission_factor_unit",
     "electricity.instrument": "instrument",
     "electricity.evidence": "evidence",
+    "electricity.location_factor": "location_factor",
     "electricity.data_quality": "electricity_data_quality",
     "electricity.basic_uncertainty": "electricity_basic_uncertainty",
     "electricity.uncertainty": "electricity_basic_uncertainty",
@@ -926,6 +931,7 @@ _ELECTRICITY = {
     "emission_factor_unit": "emission_factor_unit",
     "instrument": "instrument",
     "evidence": "evidence",
+    "location_factor": "location_factor",
     "electricity_data_quality": "data_quality",
     "electricity_basic_uncertainty": "basic_uncertainty",
 }

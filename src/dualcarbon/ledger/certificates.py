@@ -27,7 +27,7 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +44,11 @@ from dualcarbon.store.models import (
     ElectricityClaim,
     Organisation,
 )
+
+if TYPE_CHECKING:
+    from dualcarbon.factors.catalogue import FactorCatalogue
+    from dualcarbon.factors.model import Factor
+    from dualcarbon.footprint.footprint import FootprintResult
 
 CERTIFICATE_SUBJECT = "green_certificates"
 """The ``subject`` of a plant-month in the electricity claims that certificates hold."""
@@ -481,3 +486,115 @@ def _holder(session: Session, name: str) -> int:
             f"账本中没有单位“{name}”持有的绿证", f"the ledger holds no certificates of {name!r}"
         )
     return int(found)
+
+
+@dataclass(frozen=True)
+class FootprintClaimCheck:
+    """One green-certificate electricity input of a footprint, checked against the ledger."""
+
+    process: str
+    instrument: str
+    mwh_claimed: float
+    technologies: tuple[str, ...]
+    problems_zh: tuple[str, ...]
+    problems_en: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems_en
+
+
+def check_footprint_claims(
+    session: Session,
+    organisation_id: int,
+    result: FootprintResult,
+    *,
+    catalogue: FactorCatalogue | None = None,
+) -> list[FootprintClaimCheck]:
+    """Each ``green_certificate`` electricity input of ``result`` must name (``instrument``) a
+    claim of the holder's certificates made for this product (purpose ``product``, subject the
+    product system's id), and convey no less than the life-cycle factor the MEE publishes for
+    the certificates' generation type (a certificate carries its generation's footprint, not
+    zero: ISO 14067 6.4.9.4 counts the instrument's emissions)."""
+    from dualcarbon.factors.catalogue import default_catalogue
+    from dualcarbon.units import conversion_factor
+
+    catalogue = catalogue or default_catalogue()
+    checks: list[FootprintClaimCheck] = []
+    for use in result.electricity:
+        choice = use.choice
+        if choice.basis.value != "green_certificate":
+            continue
+        reference = choice.instrument or ""
+        claims = claims_of(session, organisation_id, reference=reference)
+        zh: list[str] = []
+        en: list[str] = []
+        if not claims:
+            zh.append(f"账本中没有本单位编号为 {reference} 的绿证核销申报")
+            en.append(f"the ledger holds no claim {reference} of this organisation")
+        for claim, _ in claims[:1]:
+            if claim.purpose != Purpose.PRODUCT.value or claim.subject != result.system_id:
+                zh.append(
+                    f"申报 {reference} 用于“{claim.purpose}: {claim.subject}”，不是产品 "
+                    f"{result.system_id}"
+                )
+                en.append(
+                    f"claim {reference} is for {claim.purpose} {claim.subject!r}, not the "
+                    f"product {result.system_id!r}"
+                )
+        technologies = tuple(sorted({batch.technology for _, batch in claims}))
+        conveyed = (choice.emission_factor or 0.0) * conversion_factor(
+            choice.emission_factor_unit or "kgCO2e/kWh", "kgCO2e/kWh"
+        )
+        for _, batch in claims:
+            floor = _footprint_factor(catalogue, batch.technology, batch.production_year)
+            if floor is not None and conveyed < floor.value - 1e-12:
+                zh.append(
+                    f"{batch.technology} 绿证对应的电力碳足迹因子为 {floor.value} kgCO2e/kWh"
+                    f"（{floor.citation('zh')}），合同因子 {conveyed:g} 不应低于此值"
+                )
+                en.append(
+                    f"{batch.technology} certificates convey the generation's footprint, "
+                    f"{floor.value} kgCO2e/kWh ({floor.citation('en')}), not the {conveyed:g} given"
+                )
+                break
+        checks.append(
+            FootprintClaimCheck(
+                process=use.process,
+                instrument=reference,
+                mwh_claimed=float(sum(claim.quantity for claim, _ in claims)),
+                technologies=technologies,
+                problems_zh=tuple(zh),
+                problems_en=tuple(en),
+            )
+        )
+    return checks
+
+
+def _footprint_factor(catalogue: FactorCatalogue, technology: str, year: int) -> Factor | None:
+    """The MEE life-cycle factor of ``technology`` for ``year``, else the latest before it,
+    else the earliest published."""
+    found = catalogue.search(kind="carbon_footprint_factor", subject=technology, region="CN")
+    if not found:
+        return None
+    earlier = [f for f in found if (f.year or 0) <= year]
+    return (
+        max(earlier, key=lambda f: f.year or 0)
+        if earlier
+        else min(found, key=lambda f: f.year or 0)
+    )
+
+
+def store_check_footprint(
+    holder: str, result: FootprintResult, *, url: str | None = None
+) -> list[FootprintClaimCheck]:
+    """:func:`check_footprint_claims` on the store at ``url``."""
+    from dualcarbon.store import make_engine, session_scope, upgrade
+
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return check_footprint_claims(session, _holder(session, holder), result)
+    finally:
+        engine.dispose()

@@ -950,6 +950,12 @@ class _FootprintReport:
             )
         else:
             notes.append(w["no_electricity"])
+        if self.result.contractual:
+            notes.append(
+                w["location_based"].format(
+                    market=kg(self.total), location=kg(self.result.location_based_total)
+                )
+            )
         if self.co2_only_grid():
             notes.append(w["grid_limitation"])
         return notes

@@ -620,6 +620,9 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "on_site_instrument": "系统内自发电过程",
         "on_site_evidence": "按自发电过程直接建模",
         "electricity_share": "外购电力合计 {value} kgCO2e，占碳足迹的 {share}。",
+        "location_based": "含合同电力工具（绿证、绿电交易或供应商特定电力）：按合同计的碳足迹为 "
+        "{market} kgCO2e；同一产品系统按所在电网因子（基于位置）计为 {location} kgCO2e，"
+        "两者并列报告（ISO 14067 6.4.9.4）。",
         "no_electricity": "本研究未使用外购电力。",
         "grid_limitation": (
             "所用电网排放因子为生态环境部/国家统计局发布的仅含 CO2 的发电侧因子，"
@@ -925,6 +928,10 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "on_site_instrument": "on-site generation process of the system",
         "on_site_evidence": "modelled directly as a process",
         "electricity_share": "Purchased electricity: {value} kgCO2e, {share} of the footprint.",
+        "location_based": "Contractual electricity instruments (certificates, green-power trades "
+        "or supplier-specific electricity) are used: the footprint is {market} kgCO2e with them "
+        "and {location} kgCO2e at the grid's factor (location-based); both are reported "
+        "(ISO 14067 6.4.9.4).",
         "no_electricity": "The study uses no purchased electricity.",
         "grid_limitation": (
             "The grid factor used is the MEE/NBS CO2-only, generation-side factor, without "

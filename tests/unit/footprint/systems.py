@@ -114,6 +114,7 @@ def tiny_raw() -> dict[str, Any]:
                         "electricity": {
                             "basis": "supplier_specific",
                             "instrument": "PPA-1",
+                            "location_factor": "cn-grid-ef-2022/co2_emission_factor/grid/CN",
                             "evidence": "contract 2024",
                             "emission_factor": 0.4,
                             "emission_factor_unit": "kgCO2e/kWh",

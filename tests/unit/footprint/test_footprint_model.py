@@ -544,6 +544,7 @@ def test_contractual_electricity_is_visible() -> None:
     choice = {
         "basis": "green_certificate",
         "instrument": "GEC-2024-000123",
+        "location_factor": "cn-electricity-cfp-2023/carbon_footprint_factor/grid/CN",
         "evidence": "certificate redemption record (illustrative)",
         "emission_factor": 0.0,
         "emission_factor_unit": "kgCO2e/kWh",

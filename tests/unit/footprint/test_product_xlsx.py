@@ -484,7 +484,7 @@ PLACES: dict[type, tuple[tuple[Any, ...], Mapping[str, str | None]]] = {
     model.ElectricityChoice: (
         EXCHANGE_COLUMNS,
         dict.fromkeys(("grid_factor", "emission_factor", "emission_factor_unit"), SAME)
-        | dict.fromkeys(("instrument", "evidence"), SAME)
+        | dict.fromkeys(("instrument", "evidence", "location_factor"), SAME)
         | {"basis": "electricity_basis", "data_quality": "electricity_data_quality"}
         | {"basic_uncertainty": "electricity_basic_uncertainty"}
         | {"uncertainty": None},  # no column: the writer refuses it (test above)

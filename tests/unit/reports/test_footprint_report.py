@@ -540,6 +540,7 @@ def _pv_variant() -> ProductSystem:
         {"kind": "technosphere", "product": "air_freight", "amount": 0.5, "unit": "t*km"},
         {"kind": "technosphere", "product": "ppa_power", "amount": 2, "unit": "kWh",
          "electricity": {"basis": "supplier_specific", "instrument": "PPA-2024-017",
+                         "location_factor": "cn-grid-ef-2022/co2_emission_factor/grid/CN",
                          "evidence": "绿电交易合同 2024-017 及结算单", "emission_factor": 0.1,
                          "emission_factor_unit": "kgCO2e/kWh"}},
     ]  # fmt: skip
