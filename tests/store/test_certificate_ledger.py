@@ -306,3 +306,15 @@ def test_the_evidence_log_audits_clean_after_imports_and_claims(engine: Engine) 
     with session_scope(engine) as session:
         reports = audit_store(session, SIGNER.public_key)
     assert reports and all(report.ok for report in reports), reports
+
+
+def test_an_enterprise_reads_its_year_of_claims(db_url: str, engine: Engine) -> None:
+    from dualcarbon.ledger.certificates import enterprise_claims
+
+    holder = organisation(engine, "示例水泥有限公司")
+    imported(engine, holder, batch(1, 100))
+    claim(engine, holder, 60, subject="示例水泥有限公司 2025")
+    claim(engine, holder, 10, subject="示例水泥有限公司 2024", consumption_from=dt.date(2025, 1, 1))
+    found = enterprise_claims("示例水泥有限公司", 2025, url=db_url)
+    assert [(c.mwh, c.technology, c.production) for c in found] == [(60.0, "wind", "2025-03")]
+    assert enterprise_claims("无此单位", 2025, url=db_url) == []

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dualcarbon.energy.assessment import EnergyAssessment
     from dualcarbon.energy.balance import EqualValue
     from dualcarbon.energy.grade import GradeResult
+    from dualcarbon.energy.green_electricity import ClaimedCertificates
 
 app = typer.Typer(
     help="Energy: comprehensive energy consumption (GB/T 2589-2020) and quota grades.",
@@ -42,6 +43,14 @@ EqualValueOption = Annotated[
 EqualValueRefOption = Annotated[
     str | None,
     typer.Option("--equal-value-ref", help="where the equal value is published / 等价值来源"),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="certificate ledger to read the year's green-electricity claims from "
+        "(subject '<organisation> <year>')",
+    ),
 ]
 RegisterOption = Annotated[
     Path | None,
@@ -113,6 +122,7 @@ def _assess(
     equal_value_ref: str | None,
     standards: tuple[str, ...],
     language: Lang,
+    database: str | None = None,
 ) -> EnergyAssessment:
     from dualcarbon.accounting.engine import account as run
     from dualcarbon.energy.assessment import assess
@@ -133,6 +143,12 @@ def _assess(
         # the energy balance reads the same lines the emissions come from; the emissions'
         # plausibility findings are `dualcarbon account`'s business
         result = run(inventory, register=instruments, plausibility=False)
+        claimed: tuple[ClaimedCertificates, ...] = ()
+        if database is not None:
+            from dualcarbon.ledger.certificates import enterprise_claims
+
+            header = inventory.header
+            claimed = tuple(enterprise_claims(header.organisation, header.year, url=database))
         return assess(
             inventory,
             result,
@@ -140,6 +156,7 @@ def _assess(
             equal_value=_equal_value(equal_value, equal_value_ref),
             standard_ids=standards,
             conditions_source=str(conditions) if conditions else "--conditions",
+            claimed=claimed,
         )
 
 
@@ -161,13 +178,17 @@ def account_command(
     register: RegisterOption = None,
     equal_value: EqualValueOption = None,
     equal_value_ref: EqualValueRefOption = None,
+    database: DatabaseOption = None,
     html: Annotated[Path | None, typer.Option(help="write the energy report (HTML)")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     lang: LangOption = None,
 ) -> None:
-    """Comprehensive energy consumption of an inventory by GB/T 2589-2020."""
+    """Comprehensive energy consumption of an inventory by GB/T 2589-2020, and its green
+    electricity when a certificate ledger is given."""
     language = terminal_lang(lang)
-    assessment = _assess(inventory_file, register, None, equal_value, equal_value_ref, (), language)
+    assessment = _assess(
+        inventory_file, register, None, equal_value, equal_value_ref, (), language, database
+    )
     if as_json:
         document = assessment.to_json()
         document.pop("grades")
@@ -175,6 +196,7 @@ def account_command(
         print_json(document)
     else:
         _print_balance(assessment, language)
+        _print_green(assessment, language)
     _write_report(assessment, html, file_lang(lang))
 
 
@@ -383,3 +405,43 @@ def _print_grades(results: list[tuple[str, GradeResult]], lang: Lang) -> None:
         notes.update(dict.fromkeys(result.notes_zh if lang == "zh" else result.notes_en))
     for note in notes:
         console.print(f"[yellow]  {note}[/]", highlight=False)
+
+
+def _print_green(assessment: EnergyAssessment, lang: Lang) -> None:
+    green = assessment.green
+    if green is None or (green.purchased_mwh == 0 and not green.claimed):
+        return
+    console.print(
+        pick(
+            lang,
+            f"购入电力 {green.purchased_mwh:,.2f} MWh，已核销绿证 {green.claimed_mwh:,.0f} MWh，"
+            f"绿电占比 {green.share:.1%}；基于位置的间接排放 {green.location_tco2:,.2f} tCO2",
+            f"electricity bought {green.purchased_mwh:,.2f} MWh, certificates claimed "
+            f"{green.claimed_mwh:,.0f} MWh, green share {green.share:.1%}; location-based "
+            f"indirect emissions {green.location_tco2:,.2f} tCO2",
+        ),
+        highlight=False,
+    )
+    if green.market_tco2 is not None:
+        console.print(
+            pick(
+                lang,
+                f"基于市场的间接排放 {green.market_tco2:,.2f} tCO2",
+                f"market-based indirect emissions {green.market_tco2:,.2f} tCO2",
+            )
+        )
+    elif green.rule is not None:
+        console.print(
+            f"[dim]{pick(lang, green.rule.note_zh, green.rule.note_en)}（{green.rule.clause}）[/]",
+            highlight=False,
+        )
+    if green.over_claimed_mwh:
+        errors.print(
+            pick(
+                lang,
+                f"[yellow]核销的绿证比购入电量多 {green.over_claimed_mwh:,.0f} MWh，"
+                "多出部分不对应本年用电[/]",
+                f"[yellow]{green.over_claimed_mwh:,.0f} MWh of certificates claimed beyond the "
+                "electricity bought cover nothing here[/]",
+            )
+        )

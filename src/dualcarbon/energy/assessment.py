@@ -11,6 +11,11 @@ from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.energy.balance import EnergyBalance, EqualValue, energy_balance
 from dualcarbon.energy.conditions import GradingConditions
 from dualcarbon.energy.grade import GradeResult, grade
+from dualcarbon.energy.green_electricity import (
+    ClaimedCertificates,
+    GreenElectricity,
+    green_electricity,
+)
 from dualcarbon.energy.indicators import IndicatorValue, indicator_values
 from dualcarbon.energy.quotas import QuotaStandard, standards_for_sector
 from dualcarbon.errors import InputError, InputProblem
@@ -33,6 +38,7 @@ class EnergyAssessment:
     not_computed: tuple[tuple[str, str, str, str], ...]
     """(standard, indicator, why in Chinese, why in English) for indicators of the sector's
     standards the inventory cannot give (graded from a given value with ``energy grade``)."""
+    green: GreenElectricity | None = None
 
     def to_json(self) -> dict[str, Any]:
         balance = self.balance
@@ -57,11 +63,28 @@ class EnergyAssessment:
             },
             "lines": balance.lines.to_dicts(),
             "grades": [grade_json(g.result, g.value) for g in self.grades],
+            "green_electricity": None if self.green is None else green_json(self.green),
             "not_computed": [
                 {"standard": s, "indicator": i, "why_zh": zh, "why_en": en}
                 for s, i, zh, en in self.not_computed
             ],
         }
+
+
+def green_json(green: GreenElectricity) -> dict[str, Any]:
+    rule = green.rule
+    return {
+        "purchased_mwh": green.purchased_mwh,
+        "claimed_mwh": green.claimed_mwh,
+        "share": green.share,
+        "over_claimed_mwh": green.over_claimed_mwh,
+        "location_based_tco2": green.location_tco2,
+        "market_based_tco2": green.market_tco2,
+        "grid_factor": {"value": green.grid_factor, "ref": green.grid_factor_ref},
+        "contractual_allowed": green.allowed,
+        "rule": None if rule is None else rule.model_dump(),
+        "claims": [c.__dict__ for c in green.claimed],
+    }
 
 
 def grade_json(result: GradeResult, value: IndicatorValue | None = None) -> dict[str, Any]:
@@ -119,6 +142,7 @@ def assess(
     equal_value: EqualValue | None = None,
     standard_ids: tuple[str, ...] = (),
     conditions_source: str = "--conditions",
+    claimed: tuple[ClaimedCertificates, ...] = (),
 ) -> EnergyAssessment:
     """The balance, then every computable indicator of the sector's standards, per scope.
 
@@ -127,7 +151,8 @@ def assess(
     """
     conditions = conditions or GradingConditions()
     balance = energy_balance(inventory, result, equal_value=equal_value)
-    sector = get_methodology(inventory.header.methodology).sector
+    methodology = get_methodology(inventory.header.methodology)
+    sector = methodology.sector
     standards = [
         s for s in standards_for_sector(sector) if not standard_ids or s.id in standard_ids
     ]
@@ -171,7 +196,13 @@ def assess(
                 grades.append(ScopedGrade(value, graded))
     if problems:
         raise InputError(_once(problems))
-    return EnergyAssessment(balance, tuple(grades), tuple(standards), tuple(skipped))
+    return EnergyAssessment(
+        balance,
+        tuple(grades),
+        tuple(standards),
+        tuple(skipped),
+        green=green_electricity(result, methodology, claimed),
+    )
 
 
 def _once(problems: list[InputProblem]) -> list[InputProblem]:

@@ -46,6 +46,7 @@ from dualcarbon.store.models import (
 )
 
 if TYPE_CHECKING:
+    from dualcarbon.energy.green_electricity import ClaimedCertificates
     from dualcarbon.factors.catalogue import FactorCatalogue
     from dualcarbon.factors.model import Factor
     from dualcarbon.footprint.footprint import FootprintResult
@@ -596,5 +597,37 @@ def store_check_footprint(
     try:
         with session_scope(engine) as session:
             return check_footprint_claims(session, _holder(session, holder), result)
+    finally:
+        engine.dispose()
+
+
+def enterprise_claims(
+    organisation: str, year: int, *, url: str | None = None
+) -> list[ClaimedCertificates]:
+    """The certificates ``organisation`` claimed for its electricity of ``year`` (purpose
+    ``enterprise``, subject ``"<organisation> <year>"``); none when the ledger does not know it."""
+    from dualcarbon.energy.green_electricity import ENTERPRISE_SUBJECT, ClaimedCertificates
+    from dualcarbon.store import make_engine, session_scope, upgrade
+
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            found = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+            if found is None:
+                return []
+            subject = ENTERPRISE_SUBJECT.format(organisation=organisation, year=year)
+            return [
+                ClaimedCertificates(
+                    reference=claim.reference,
+                    mwh=float(claim.quantity),
+                    technology=batch.technology,
+                    plant=batch.plant,
+                    production=f"{batch.production_year}-{batch.production_month:02d}",
+                )
+                for claim, batch in claims_of(
+                    session, int(found), purpose=Purpose.ENTERPRISE, subject=subject
+                )
+            ]
     finally:
         engine.dispose()

@@ -72,6 +72,17 @@ class FuelRules(_Frozen):
     oxidation_rate: ParameterRule
 
 
+class ContractualRule(_Frozen):
+    """Whether green certificates or green-power trades may lower a purchased-electricity source
+    (the market-based figure), by the methodology's own clause. The location-based figure is
+    always computed."""
+
+    allowed: bool
+    clause: str
+    note_zh: str
+    note_en: str
+
+
 class SourceRule(_Frozen):
     """One emission source of a methodology: the calculator that computes it and what it reads."""
 
@@ -112,6 +123,10 @@ class SourceRule(_Frozen):
         default_factory=dict,
         description="slot → factor id giving its default when the row has no value; ``{column}`` "
         "is replaced by the row's value (cn-mee-cement-2024/clinker/{clinker_type})",
+    )
+    contractual: ContractualRule | None = Field(
+        default=None,
+        description="purchased electricity: whether certificates may lower it, and the clause",
     )
 
     @model_validator(mode="after")

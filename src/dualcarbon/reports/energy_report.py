@@ -67,6 +67,18 @@ WORDS: dict[str, dict[str, str]] = {
         "confidence": "数值可信度",
         "notes": "说明",
         "not_computed": "未由清单计算的指标（可用 dualcarbon energy grade --value 按数值评级）",
+        "s_green": "三、绿色电力消费",
+        "purchased": "购入电力",
+        "claimed": "已核销绿证",
+        "green_share": "绿电占比",
+        "location_tco2": "间接排放（基于位置）",
+        "market_tco2": "间接排放（基于市场）",
+        "not_allowed": "不适用",
+        "reference": "申报编号",
+        "technology": "类型",
+        "plant": "电站",
+        "production": "生产月份",
+        "no_claims": "未在证书账本中查到本单位本年度的绿电消费申报（主体“单位名称 年度”）。",
         "footer": "由 dualcarbon {version} 生成。限额数值的可信度：VERIFIED 已与标准原文核对；"
         "CORROBORATED 两份独立公开资料一致；"
         "TRANSCRIBED 仅一份自称依据标准原文的转录，未与原文核对；"
@@ -122,6 +134,19 @@ WORDS: dict[str, dict[str, str]] = {
         "notes": "Notes",
         "not_computed": "Indicators not computed from the inventory (grade a value with "
         "dualcarbon energy grade --value)",
+        "s_green": "3. Green electricity",
+        "purchased": "Electricity bought",
+        "claimed": "Certificates claimed",
+        "green_share": "Green share",
+        "location_tco2": "Indirect emissions (location-based)",
+        "market_tco2": "Indirect emissions (market-based)",
+        "not_allowed": "not applicable",
+        "reference": "Claim",
+        "technology": "Technology",
+        "plant": "Plant",
+        "production": "Produced",
+        "no_claims": "The certificate ledger holds no green-electricity claim of this "
+        "organisation for this year (subject '<organisation> <year>').",
         "footer": "Made by dualcarbon {version}. Confidence of quota numbers: VERIFIED read in "
         "the standard; CORROBORATED two independent public copies agree; TRANSCRIBED one public "
         "transcription that states it was taken from the standard, not read against it; "
@@ -241,9 +266,47 @@ def render_energy_report(assessment: EnergyAssessment, *, lang: str = "zh") -> s
         "coefficients": coefficients,
         "grades": grades,
         "grade_chart": grade_chart(chart_rows, lang),
+        "green": _green(assessment, w, zh),
         "not_computed": [
             (s, zh_why if zh else en_why) for s, _, zh_why, en_why in assessment.not_computed
         ],
         "footer": w["footer"].format(version=__version__),
     }
     return templates().get_template("energy_report.html.j2").render(**context)
+
+
+def _green(assessment: EnergyAssessment, w: dict[str, str], zh: bool) -> dict[str, Any] | None:
+    green = assessment.green
+    if green is None:
+        return None
+    rule = green.rule
+    return {
+        "facts": [
+            (w["purchased"], f"{fmt(green.purchased_mwh, 2)} MWh"),
+            (w["claimed"], f"{fmt(green.claimed_mwh, 0)} MWh"),
+            (w["green_share"], f"{100 * green.share:.1f} %"),
+            (
+                w["location_tco2"],
+                f"{fmt(green.location_tco2, 2)} tCO2（{green.grid_factor:g} tCO2/MWh）",
+            ),
+            (
+                w["market_tco2"],
+                w["not_allowed"]
+                if green.market_tco2 is None
+                else f"{fmt(green.market_tco2, 2)} tCO2",
+            ),
+        ],
+        "rule": None
+        if rule is None
+        else f"{rule.note_zh if zh else rule.note_en}（{rule.clause}）",
+        "claims": [
+            {
+                "reference": c.reference,
+                "mwh": fmt(c.mwh, 0),
+                "technology": c.technology,
+                "plant": c.plant,
+                "production": c.production,
+            }
+            for c in green.claimed
+        ],
+    }
