@@ -17,6 +17,7 @@ from dualcarbon.energy.green_electricity import (
     green_electricity,
 )
 from dualcarbon.energy.indicators import IndicatorValue, indicator_values
+from dualcarbon.energy.metrology import KEY_UNIT_CLAUSE, EnergyMetrology, energy_metrology
 from dualcarbon.energy.quotas import QuotaStandard, standards_for_sector
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.methodologies.definition import get_methodology
@@ -39,6 +40,7 @@ class EnergyAssessment:
     """(standard, indicator, why in Chinese, why in English) for indicators of the sector's
     standards the inventory cannot give (graded from a given value with ``energy grade``)."""
     green: GreenElectricity | None = None
+    metrology: EnergyMetrology | None = None
 
     def to_json(self) -> dict[str, Any]:
         balance = self.balance
@@ -64,6 +66,21 @@ class EnergyAssessment:
             "lines": balance.lines.to_dicts(),
             "grades": [grade_json(g.result, g.value) for g in self.grades],
             "green_electricity": None if self.green is None else green_json(self.green),
+            "metrology": None
+            if self.metrology is None
+            else {
+                "key_energy_using_unit": self.metrology.status,
+                "clause": KEY_UNIT_CLAUSE,
+                "by_tier": [
+                    {"tier": t, "tce": tce, "share": share}
+                    for t, tce, share in self.metrology.by_tier
+                ],
+                "measured_ncv_share": self.metrology.measured_coefficient_share,
+                "unmeasured": [
+                    {"carrier": c, "unit": u, "month": m, "tier": t}
+                    for c, u, m, t in self.metrology.unmeasured
+                ],
+            },
             "not_computed": [
                 {"standard": s, "indicator": i, "why_zh": zh, "why_en": en}
                 for s, i, zh, en in self.not_computed
@@ -202,6 +219,7 @@ def assess(
         tuple(standards),
         tuple(skipped),
         green=green_electricity(result, methodology, claimed),
+        metrology=energy_metrology(balance),
     )
 
 

@@ -14,6 +14,7 @@ import polars as pl
 from dualcarbon import __version__
 from dualcarbon.energy.assessment import EnergyAssessment
 from dualcarbon.energy.balance import BASIS_EN, BASIS_ZH
+from dualcarbon.energy.metrology import KEY_UNIT_CLAUSE
 from dualcarbon.reports.energy_charts import grade_chart, monthly_energy_chart
 from dualcarbon.reports.html import fmt, fmt_sig, templates
 from dualcarbon.reports.i18n import check_lang
@@ -79,6 +80,16 @@ WORDS: dict[str, dict[str, str]] = {
         "plant": "电站",
         "production": "生产月份",
         "no_claims": "未在证书账本中查到本单位本年度的绿电消费申报（主体“单位名称 年度”）。",
+        "s_metrology": "四、能源计量",
+        "key": "重点用能单位（年综合能源消费量 ≥ 1 万吨标准煤）",
+        "designatable": "可被指定为重点用能单位（5 000 – 10 000 吨标准煤）",
+        "other": "非重点用能单位（< 5 000 吨标准煤）",
+        "status": "用能单位类别",
+        "tier": "实物量数据来源",
+        "measured_ncv": "燃料按实测低位发热量折标的比例",
+        "unmeasured": "实物量非计量所得的行",
+        "review_hint": "计量器具配备率、准确度等级与检定状态按 GB 17167 审查："
+        "dualcarbon instruments review 台账.xlsx",
         "footer": "由 dualcarbon {version} 生成。限额数值的可信度：VERIFIED 已与标准原文核对；"
         "CORROBORATED 两份独立公开资料一致；"
         "TRANSCRIBED 仅一份自称依据标准原文的转录，未与原文核对；"
@@ -147,6 +158,16 @@ WORDS: dict[str, dict[str, str]] = {
         "production": "Produced",
         "no_claims": "The certificate ledger holds no green-electricity claim of this "
         "organisation for this year (subject '<organisation> <year>').",
+        "s_metrology": "4. Energy metering",
+        "key": "key energy-using unit (10 000 tce a year or more)",
+        "designatable": "may be designated a key energy-using unit (5 000 – 10 000 tce)",
+        "other": "not a key energy-using unit (below 5 000 tce)",
+        "status": "Organisation",
+        "tier": "Quantity source",
+        "measured_ncv": "Share of fuel energy on a measured calorific value",
+        "unmeasured": "Lines whose quantity was not metered",
+        "review_hint": "Meter coverage, accuracy classes and calibration against GB 17167: "
+        "dualcarbon instruments review register.xlsx",
         "footer": "Made by dualcarbon {version}. Confidence of quota numbers: VERIFIED read in "
         "the standard; CORROBORATED two independent public copies agree; TRANSCRIBED one public "
         "transcription that states it was taken from the standard, not read against it; "
@@ -267,6 +288,7 @@ def render_energy_report(assessment: EnergyAssessment, *, lang: str = "zh") -> s
         "grades": grades,
         "grade_chart": grade_chart(chart_rows, lang),
         "green": _green(assessment, w, zh),
+        "metrology": _metrology(assessment, w),
         "not_computed": [
             (s, zh_why if zh else en_why) for s, _, zh_why, en_why in assessment.not_computed
         ],
@@ -309,4 +331,18 @@ def _green(assessment: EnergyAssessment, w: dict[str, str], zh: bool) -> dict[st
             }
             for c in green.claimed
         ],
+    }
+
+
+def _metrology(assessment: EnergyAssessment, w: dict[str, str]) -> dict[str, Any] | None:
+    found = assessment.metrology
+    if found is None:
+        return None
+    return {
+        "status": f"{w[found.status]}（{KEY_UNIT_CLAUSE}）",
+        "tiers": [
+            (tier, fmt(tce, 2), f"{100 * share:.1f} %") for tier, tce, share in found.by_tier
+        ],
+        "measured_ncv": f"{100 * found.measured_coefficient_share:.1f} %",
+        "unmeasured": [f"{c} {u} {m}月 {t}".strip() for c, u, m, t in found.unmeasured],
     }

@@ -90,3 +90,35 @@ def test_every_missing_class_is_reported_at_once() -> None:
         assess(inventory, account(inventory, plausibility=False))
     places = {(p.file, p.field) for p in caught.value.problems}
     assert places == {("--conditions: #1", "class"), ("--conditions: #2", "class")}
+
+
+def test_the_energy_side_of_the_metering_review() -> None:
+    """《重点用能单位节能管理办法》(2018) Art. 2: 10 000 tce a year makes a key energy-using unit;
+    a line typed as calculated is listed as not metered."""
+    from dualcarbon.energy.metrology import energy_metrology
+    from dualcarbon.io.yaml_inventory import inventory_from_mapping
+
+    raw = {
+        "inventory": {"organisation": "示例", "year": 2024, "methodology": "gbt-32150-2015"},
+        "fuel": [
+            {"month": 1, "fuel": "diesel", "consumption": 3000, "consumption_ref": "油罐 D-1"},
+            {"month": 2, "fuel": "diesel", "consumption": 1000, "consumption_tier": "calculated"},
+        ],
+    }
+    inventory = inventory_from_mapping(raw, source="x.yaml")
+    found = assess(inventory, account(inventory, plausibility=False)).metrology
+    assert found is not None
+    total = 4_000_000 * 1.4571 / 1000  # GB/T 2589-2020 Appendix A: diesel 1.4571 kgce/kg
+    assert found.total_tce == pytest.approx(total) and found.status == "designatable"
+    shares = {tier: share for tier, _, share in found.by_tier}
+    assert shares == pytest.approx({"measured": 3 / 4, "calculated": 1 / 4})
+    assert found.unmeasured == (("diesel", "all", 2, "calculated"),)
+    demo = read_yaml_inventory(demo_inventory_path())
+    balance = assess(
+        demo,
+        account(demo, plausibility=False),
+        GradingConditions(
+            units={"#1": UnitConditions("subc_600"), "#2": UnitConditions("subc_600")}
+        ),
+    ).balance
+    assert energy_metrology(balance).status == "key"
