@@ -29,6 +29,8 @@ from dualcarbon.server import create_app
 from dualcarbon.store import session_scope, upgrade
 from dualcarbon.store.models import (
     ApiKey,
+    CertificateBatchRecord,
+    CertificateClaim,
     ElectricityClaim,
     EvidenceEntry,
     Facility,
@@ -191,6 +193,16 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/projects/periods/{period_id}/report"): Rule(PROJECT_READERS, READERS_OF_ALL),
     ("POST", "/api/projects/periods/{period_id}/issuance"): Rule(ADMIN, ADMIN),
     ("POST", "/api/projects/periods/{period_id}/corrections"): Rule(ADMIN, ADMIN),
+    # certificates: the holder's enterprise (or project developer) imports and claims
+    ("GET", "/api/organisations/{organisation_id}/certificates"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
+    ("POST", "/api/organisations/{organisation_id}/certificates"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
+    ("POST", "/api/organisations/{organisation_id}/certificates/claims"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
 }
 
 
@@ -268,6 +280,8 @@ def _snapshot(world: World) -> dict[str, int]:
         ProjectPeriod,
         ProjectIssuance,
         ElectricityClaim,
+        CertificateBatchRecord,
+        CertificateClaim,
     )
     with session_scope(world.engine) as session:
         counts = {
@@ -395,6 +409,25 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "/api/organisations/{organisation_id}/projects/periods": {"project": {"id": "x"}},
         "/api/projects/periods/{period_id}/issuance": {"issued_tco2e": 1.0, "notice": "scope"},
         "/api/projects/periods/{period_id}/corrections": {"project": {"id": "x"}},
+        "/api/organisations/{organisation_id}/certificates": {
+            "certificates": [
+                {
+                    "serial_from": "SCOPE0001",
+                    "serial_to": "SCOPE0010",
+                    "quantity": 10,
+                    "plant": "SCOPE-PLANT",
+                    "technology": "wind",
+                    "production_month": "2026-10",
+                }
+            ]
+        },
+        "/api/organisations/{organisation_id}/certificates/claims": {
+            "quantity": 1,
+            "purpose": "enterprise",
+            "subject": "scope",
+            "consumption_from": "2026-01-01",
+            "consumption_to": "2026-12-31",
+        },
         "/api/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint": {
             "event_url": "https://buyer.example/3/events"
         },

@@ -56,6 +56,8 @@ class Area(StrEnum):
     INSTRUMENTS = "instruments"
     PROJECTS = "projects"
     """Emission-reduction projects: monitoring periods claimed, their results and reports."""
+    CERTIFICATES = "certificates"
+    """Green certificates held and claims of green-electricity consumption."""
 
 
 @dataclass(frozen=True)
@@ -83,17 +85,20 @@ _IN_OWN: dict[Role, dict[Area, frozenset[Action]]] = {
         Area.ORGANISATION: frozenset({Action.READ}),
         Area.ACCOUNTING: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
         Area.INSTRUMENTS: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
+        Area.CERTIFICATES: frozenset({Action.READ, Action.WRITE}),
     },
     Role.PROJECT_DEVELOPER: {
         Area.ORGANISATION: frozenset({Action.READ}),
         Area.PROJECTS: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
         Area.INSTRUMENTS: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
+        Area.CERTIFICATES: frozenset({Action.READ, Action.WRITE}),
     },
     Role.VERIFIER: {
         Area.ORGANISATION: frozenset({Action.READ}),
         Area.ACCOUNTING: frozenset({Action.READ, Action.COMMENT, Action.SIGN_OFF}),
         Area.INSTRUMENTS: frozenset({Action.READ}),
         Area.PROJECTS: frozenset({Action.READ, Action.COMMENT}),
+        Area.CERTIFICATES: frozenset({Action.READ}),
     },
     Role.METROLOGY_REVIEWER: {
         Area.ORGANISATION: frozenset({Action.READ}),

@@ -29,6 +29,7 @@ from dualcarbon.api.pact import create_pact_app, mount_pact, pact_options
 from dualcarbon.api.protection import protect
 from dualcarbon.api.routes import (
     accounts,
+    certificates,
     evidence,
     footprints,
     instruments,
@@ -262,6 +263,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         overview,
         footprints,
         projects,
+        certificates,
     ):
         app.include_router(module.router, prefix="/api")
     pact = create_pact_app(

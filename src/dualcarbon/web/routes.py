@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from dualcarbon.accounting.engine import production_table
 from dualcarbon.accounting.findings import Acceptance, Finding, FindingsError, Severity
 from dualcarbon.accounting.power import monthly_supply_intensity
+from dualcarbon.api import certificates as certificate_services
 from dualcarbon.api import checklist, principals, registers, services
 from dualcarbon.api import projects as project_services
 from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
@@ -354,6 +355,9 @@ def create_web(api: FastAPI) -> FastAPI:
                 }
                 for p in project_services.list_periods(session, principal, organisation_id)
             ]
+        holdings = None
+        if allowed(principal, Action.READ, Area.CERTIFICATES, organisation_id):
+            holdings = certificate_services.holdings(session, principal, organisation_id)
         due = []
         can_instruments = allowed(principal, Action.READ, Area.INSTRUMENTS, organisation_id)
         register = load_register(session, organisation.name) if can_instruments else None
@@ -387,6 +391,9 @@ def create_web(api: FastAPI) -> FastAPI:
             periods=periods,
             can_claim=allowed(principal, Action.WRITE, Area.PROJECTS, organisation_id),
             project_done=_project_done(request),
+            holdings=holdings,
+            can_certify=allowed(principal, Action.WRITE, Area.CERTIFICATES, organisation_id),
+            certificates_done=_certificates_done(request),
         )
 
     def _finding_row(finding: Finding, page_lang: str) -> dict[str, Any]:
@@ -430,6 +437,12 @@ def create_web(api: FastAPI) -> FastAPI:
         if not published:
             return None
         return WORDS[_lang(request)]["footprint_done"].format(id=published)
+
+    def _certificates_done(request: Request) -> str | None:
+        count = request.query_params.get("certificates", "")
+        if not count.isdigit():
+            return None
+        return WORDS[_lang(request)]["certificates_done"].format(count=int(count))
 
     def _project_done(request: Request) -> str | None:
         claimed = request.query_params.get("claimed", "")
@@ -658,6 +671,24 @@ def create_web(api: FastAPI) -> FastAPI:
                 session, principal, organisation_id, inventory, request.app.state.ledger, given
             )
             return f"/organisations/{organisation_id}?claimed={outcome.period.id}&"
+
+        return await _submit(request, organisation_id, store)
+
+    @web.post("/organisations/{organisation_id}/certificates")
+    async def certificates_upload(request: Request, organisation_id: PathId) -> Response:
+        """Record the posted certificate batches (the API's import route); back to the
+        organisation page with how many were recorded."""
+
+        def store(session: Session, principal: Principal, received: Received) -> str:
+            outcome = certificate_services.import_upload(
+                session,
+                principal,
+                organisation_id,
+                received.filename,
+                received.content,
+                request.app.state.ledger,
+            )
+            return f"/organisations/{organisation_id}?certificates={outcome.certificates}&"
 
         return await _submit(request, organisation_id, store)
 
