@@ -135,3 +135,10 @@ def test_a_value_and_an_inventory_together_are_a_usage_error() -> None:
         ],
     )
     assert out.exit_code == 2
+
+
+def test_account_works_on_a_power_plant_without_conditions() -> None:
+    out = runner.invoke(app, ["energy", "account", str(demo_inventory_path()), "--json"])
+    assert out.exit_code == 0, out.output
+    document = json.loads(out.stdout)
+    assert document["exported_tce"] > 0  # the net power and heat supplied

@@ -318,3 +318,99 @@ def test_an_enterprise_reads_its_year_of_claims(db_url: str, engine: Engine) -> 
     found = enterprise_claims("示例水泥有限公司", 2025, url=db_url)
     assert [(c.mwh, c.technology, c.production) for c in found] == [(60.0, "wind", "2025-03")]
     assert enterprise_claims("无此单位", 2025, url=db_url) == []
+
+
+def test_certificates_of_a_month_to_come_and_consumption_to_come_are_refused(
+    engine: Engine,
+) -> None:
+    holder = organisation(engine, "持有方")
+    with session_scope(engine) as session:
+        message = refused(
+            lambda: import_batches(
+                session, SIGNER, holder, [batch(1, 10, production_year=2026, production_month=9)],
+                source="s", imported_by="t", on=dt.date(2026, 8, 31),
+            )
+        )  # fmt: skip
+    assert "electricity not yet produced" in message
+    imported(engine, holder, batch(1, 100))
+    assert "not yet used" in refused(
+        lambda: claim(
+            engine, holder, 1, consumption_from=dt.date(2026, 1, 1),
+            consumption_to=dt.date(2026, 12, 31),
+        )
+    )  # fmt: skip
+    assert "within one year" in refused(
+        lambda: claim(
+            engine, holder, 1, consumption_from=dt.date(2024, 6, 1),
+            consumption_to=dt.date(2025, 5, 31),
+        )
+    )  # fmt: skip
+
+
+def test_the_same_certificates_in_another_case_or_plant_are_refused(engine: Engine) -> None:
+    first, second = organisation(engine, "甲"), organisation(engine, "乙")
+    imported(engine, first, batch(1, 100))
+    lower = batch(1, 100, plant="other-plant")
+    lower = CertificateBatch(**{**lower.__dict__, "serial_from": lower.serial_from.lower()})
+    assert "overlap the batch" in refused(lambda: imported(engine, second, lower))
+
+
+def test_a_ccer_claim_of_the_plant_code_in_another_case_is_refused(engine: Engine) -> None:
+    holder = organisation(engine, "持有方")
+    imported(engine, holder, batch(1, 100, plant="OW-9", production_month=4))
+    with session_scope(engine) as session:
+        taken = lambda: claim_electricity(  # noqa: E731
+            session, " ow-9", [(2025, 4, 900.0)], scheme="ccer", subject="p", organisation_id=holder
+        )
+        assert "claimed already under gec" in refused(taken)
+
+
+def test_racing_imports_of_overlapping_runs_of_two_plants_record_one(
+    db_url: str, engine: Engine
+) -> None:
+    """Overlapping serials under different plant codes and months: the plant-month locks do
+    not meet, the per-prefix turn does (PostgreSQL advisory lock; SQLite's single writer)."""
+    first, second = organisation(engine, "甲"), organisation(engine, "乙")
+    workers = make_engine(db_url, pool_size=4, max_overflow=0)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run(holder: int, first_serial: int, plant: str, month: int) -> None:
+        start.wait()
+        try:
+            imported(workers, holder, batch(first_serial, 100, plant=plant, production_month=month))
+            outcomes.append("stored")
+        except (ClaimRefusedError, DBAPIError):
+            outcomes.append("refused")
+
+    arguments = ((first, 1, "P-A", 3), (second, 50, "P-B", 4))
+    threads = [threading.Thread(target=run, args=a) for a in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    workers.dispose()
+    assert sorted(outcomes) == ["refused", "stored"]
+    with session_scope(engine) as session:
+        assert len(session.scalars(select(CertificateBatchRecord)).all()) == 1
+
+
+def test_a_claim_written_past_the_ledger_shows_in_the_audit(engine: Engine) -> None:
+    """B2 of the review: the database accepts a claim row inserted directly; the audit of the
+    evidence log names the batch whose cancelled certificates no longer match."""
+    holder = organisation(engine, "持有方")
+    (batch_id,) = imported(engine, holder, batch(1, 100))
+    claim(engine, holder, 40)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO certificate_claims (batch_id, organisation_id, reference, quantity, "
+                "purpose, subject, consumption_from, consumption_to, claimed_by, claimed_at) "
+                f"VALUES ({batch_id}, {holder}, 'FORGED', 60, 'product', 'x', '2025-01-01', "
+                "'2025-12-31', 'someone', '2025-12-31 00:00:00')"
+            )
+        )
+    with session_scope(engine) as session:
+        reports = audit_store(session, SIGNER.public_key)
+    details = [p.detail for r in reports for p in r.problems]
+    assert any(f"batch {batch_id}: 40 cancelled, 100 in stored claims" in d for d in details)

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
 from dualcarbon.api.scope import Action, Area, Principal
-from dualcarbon.api.services import organisation_for, read_upload
+from dualcarbon.api.services import REQUEST, json_object, organisation_for, read_upload
 from dualcarbon.certificates.model import Purpose
-from dualcarbon.io.certificate_files import read_certificates
+from dualcarbon.io.certificate_files import certificates_from_mapping, read_certificates
 from dualcarbon.ledger.certificates import (
     batches_of,
     claim_certificates,
@@ -138,7 +138,10 @@ def import_upload(
     ledger: Signer,
 ) -> ImportOutcome:
     organisation_for(session, principal, organisation_id, Action.WRITE, Area.CERTIFICATES)
-    batches = read_upload(filename, data, SUFFIXES, read_certificates)
+    if filename is None:  # a JSON body shaped as the YAML format
+        batches = certificates_from_mapping(json_object(data), source=REQUEST)
+    else:
+        batches = read_upload(filename, data, SUFFIXES, read_certificates)
     try:
         done = import_batches(
             session,

@@ -34,7 +34,9 @@ TRANSITION_EXPIRY = dt.date(2025, 12, 31)
 
 VALIDITY_MONTHS = 24
 
-_SERIAL = re.compile(r"^(?P<prefix>[0-9A-Za-z-]*?)(?P<number>\d{1,18})$")
+_SERIAL = re.compile(r"^(?P<prefix>[0-9A-Z-]*?)(?P<number>\d+)$")
+MAX_DIGITS = 18
+"""The trailing number of a serial fits a 64-bit integer."""
 
 
 class Technology(StrEnum):
@@ -94,6 +96,8 @@ class Purpose(StrEnum):
 @dataclass(frozen=True)
 class SerialRange:
     prefix: str
+    """What precedes the trailing number, upper-cased, and the number's width (``GEC2025W/10``):
+    ``GEC001`` and ``GEC1`` are different certificates, ``gec001`` and ``GEC001`` the same."""
     first: int
     last: int
 
@@ -105,20 +109,34 @@ class SerialRange:
         return self.prefix == other.prefix and self.first <= other.last and other.first <= self.last
 
 
+def normal_plant(code: str) -> str:
+    """A plant's code as the ledger compares it (certificates and CCER claims alike): no outer
+    spaces, upper case."""
+    return code.strip().upper()
+
+
+def normal_serial(serial: str) -> str:
+    """A serial as compared and stored: no outer spaces, upper case."""
+    return serial.strip().upper()
+
+
 def serial_range(serial_from: str, serial_to: str) -> SerialRange:
     """The run of serials from ``serial_from`` to ``serial_to`` inclusive; raises ValueError
     (with the rule) when they do not make one run."""
-    first, last = _SERIAL.match(serial_from.strip()), _SERIAL.match(serial_to.strip())
+    low_text, high_text = normal_serial(serial_from), normal_serial(serial_to)
+    first, last = _SERIAL.match(low_text), _SERIAL.match(high_text)
     if first is None or last is None:
         raise ValueError("a serial number ends in digits (letters, digits and '-' before them)")
-    if len(serial_from.strip()) != len(serial_to.strip()):
+    if len(low_text) != len(high_text):
         raise ValueError("the first and last serial numbers are of different lengths")
     if first["prefix"] != last["prefix"]:
         raise ValueError("the first and last serial numbers differ before their trailing digits")
+    if len(first["number"]) > MAX_DIGITS:
+        raise ValueError(f"the trailing number of a serial has at most {MAX_DIGITS} digits")
     low, high = int(first["number"]), int(last["number"])
     if high < low:
         raise ValueError("the last serial number comes before the first")
-    return SerialRange(first["prefix"], low, high)
+    return SerialRange(f"{first['prefix']}/{len(first['number'])}", low, high)
 
 
 def valid_until(year: int, month: int) -> dt.date:

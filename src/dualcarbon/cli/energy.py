@@ -123,6 +123,8 @@ def _assess(
     standards: tuple[str, ...],
     language: Lang,
     database: str | None = None,
+    *,
+    with_grades: bool = True,
 ) -> EnergyAssessment:
     from dualcarbon.accounting.engine import account as run
     from dualcarbon.energy.assessment import assess
@@ -157,6 +159,7 @@ def _assess(
             standard_ids=standards,
             conditions_source=str(conditions) if conditions else "--conditions",
             claimed=claimed,
+            with_grades=with_grades,
         )
 
 
@@ -187,7 +190,15 @@ def account_command(
     electricity when a certificate ledger is given."""
     language = terminal_lang(lang)
     assessment = _assess(
-        inventory_file, register, None, equal_value, equal_value_ref, (), language, database
+        inventory_file,
+        register,
+        None,
+        equal_value,
+        equal_value_ref,
+        (),
+        language,
+        database,
+        with_grades=False,
     )
     if as_json:
         document = assessment.to_json()
@@ -196,6 +207,7 @@ def account_command(
         print_json(document)
     else:
         _print_balance(assessment, language)
+        _print_notes(assessment, language)
         _print_green(assessment, language)
     _write_report(assessment, html, file_lang(lang))
 
@@ -275,6 +287,7 @@ def grade_command(
         print_json(assessment.to_json())
     else:
         _print_balance(assessment, language)
+        _print_notes(assessment, language)
         _print_grades([(g.value.scope, g.result) for g in assessment.grades], language)
         for number, _, why_zh, why_en in assessment.not_computed:
             console.print(f"[dim]{number}: {pick(language, why_zh, why_en)}[/]", highlight=False)
@@ -353,6 +366,11 @@ def _print_balance(assessment: EnergyAssessment, lang: Lang) -> None:
         ),
         highlight=False,
     )
+
+
+def _print_notes(assessment: EnergyAssessment, lang: Lang) -> None:
+    for note in assessment.balance.notes_zh if lang == "zh" else assessment.balance.notes_en:
+        errors.print(f"[yellow]{note}[/]", highlight=False)
 
 
 def _print_grades(results: list[tuple[str, GradeResult]], lang: Lang) -> None:

@@ -160,6 +160,7 @@ def assess(
     standard_ids: tuple[str, ...] = (),
     conditions_source: str = "--conditions",
     claimed: tuple[ClaimedCertificates, ...] = (),
+    with_grades: bool = True,
 ) -> EnergyAssessment:
     """The balance, then every computable indicator of the sector's standards, per scope.
 
@@ -168,10 +169,15 @@ def assess(
     """
     conditions = conditions or GradingConditions()
     balance = energy_balance(inventory, result, equal_value=equal_value)
+    # the quotas computed here (cement, coal units) state their limits with electricity at its
+    # calorific equivalent; an equal value declared for the balance does not move them
+    grade_balance = balance if equal_value is None else energy_balance(inventory, result)
     methodology = get_methodology(inventory.header.methodology)
     sector = methodology.sector
     standards = [
-        s for s in standards_for_sector(sector) if not standard_ids or s.id in standard_ids
+        s
+        for s in (standards_for_sector(sector) if with_grades else [])
+        if not standard_ids or s.id in standard_ids
     ]
     grades: list[ScopedGrade] = []
     skipped: list[tuple[str, str, str, str]] = []
@@ -191,7 +197,7 @@ def assess(
                 )
                 continue
             try:
-                values = indicator_values(indicator, balance, inventory)
+                values = indicator_values(indicator, grade_balance, inventory)
             except InputError as exc:
                 problems += exc.problems
                 continue

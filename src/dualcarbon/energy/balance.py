@@ -22,9 +22,9 @@ sold or delivered outside the boundary is subtracted: the comprehensive consumpt
 already out of it), so nothing is counted twice; electricity a plant generates itself from those
 fuels is not a purchase and appears nowhere else.
 
-The standard uncertainty of each line combines its meter's and its analysis's relative
-uncertainties, u(E_i)/E_i = √((u_q/q)² + (u_k/k)²); the total's assumes the lines independent
-(JCGM 100 5.1.2 with no covariances).
+The standard uncertainty of each line combines its meter's and its analysis's,
+u(E_i) = √((k_i·u(q_i))² + (q_i·u(k_i))²); the total's assumes the lines independent (JCGM 100
+5.1.2 with no covariances).
 """
 
 from __future__ import annotations
@@ -144,6 +144,9 @@ class EnergyBalance:
     calibre: Calibre
     lines: pl.DataFrame
     coefficients: Mapping[str, Factor] = field(default_factory=dict)
+    notes_zh: tuple[str, ...] = ()
+    notes_en: tuple[str, ...] = ()
+    """What the balance leaves out, said where the figure is shown."""
 
     @property
     def consumed_tce(self) -> float:
@@ -211,6 +214,8 @@ def energy_balance(
     for table, carrier in (("electricity", "electricity"), ("heat", "heat")):
         if table in inventory.tables:
             parts.append(_metered_lines(ctx, table, carrier, catalogue, equal_value, used))
+    if "production" in inventory.tables and "power_unit" in methodology.indicators:
+        parts.append(_supplied_lines(ctx, catalogue, equal_value, used))
     if ctx.problems:
         raise InputError(ctx.problems)
     frames = [p for p in parts if p.height]
@@ -234,7 +239,20 @@ def energy_balance(
         .with_columns(pl.int_range(1, pl.len() + 1).alias("line"))
         .select([pl.col(k).cast(v) for k, v in ENERGY_SCHEMA.items()])
     )
+    notes_zh: list[str] = []
+    notes_en: list[str] = []
+    if "carbon_flows" in inventory.tables:
+        notes_zh.append(
+            "清单的含碳物料表（carbon_flows，如入炉焦炭、喷吹煤、外供煤气）尚未计入能源平衡，"
+            "钢铁企业的综合能耗因此偏低"
+        )
+        notes_en.append(
+            "the inventory's carbon-flow materials (coke and coal fed to a blast furnace, gas "
+            "sold) are not in the balance yet, so a steelworks' energy is understated"
+        )
     return EnergyBalance(
+        notes_zh=tuple(notes_zh),
+        notes_en=tuple(notes_en),
         organisation=inventory.header.organisation,
         facility=inventory.header.facility,
         year=inventory.header.year,
@@ -247,15 +265,12 @@ def energy_balance(
 
 
 def _line_u() -> pl.Expr:
-    """u(E) from the relative uncertainties of quantity and coefficient that are known."""
-    rel_q = (pl.col("quantity_u") / pl.col("quantity")).fill_null(0.0)
-    rel_k = (pl.col("coefficient_u") / pl.col("coefficient")).fill_null(0.0)
+    """u(E) = √((k·u_q)² + (q·u_k)²) from what is known (no division: a zero reading has
+    u = k·u_q, not NaN)."""
+    from_quantity = (pl.col("coefficient") * pl.col("quantity_u")).fill_null(0.0)
+    from_coefficient = (pl.col("quantity") * pl.col("coefficient_u")).fill_null(0.0)
     known = pl.col("quantity_u").is_not_null() | pl.col("coefficient_u").is_not_null()
-    return (
-        pl.when(known)
-        .then(pl.col("energy_kgce").abs() * (rel_q**2 + rel_k**2).sqrt())
-        .otherwise(None)
-    )
+    return pl.when(known).then((from_quantity**2 + from_coefficient**2).sqrt()).otherwise(None)
 
 
 def _factor(catalogue: FactorCatalogue, key: str, used: dict[str, Factor]) -> Factor:
@@ -331,6 +346,59 @@ def _fuel_lines(
         .otherwise(None)
         .alias("coefficient_u"),
     )
+
+
+def _supplied_lines(
+    ctx: RunContext,
+    catalogue: FactorCatalogue,
+    equal_value: EqualValue | None,
+    used: dict[str, Factor],
+) -> pl.DataFrame:
+    """A power plant's net supply of electricity (MWh) and heat (GJ) from its production table:
+    energy delivered out of the boundary, subtracted (GB/T 2589-2020 deducts energy supplied
+    outside; docs/energy.md says how sure we are of the clause)."""
+    frame = ctx.table("production")
+    parts = []
+    for column, carrier, target, per in (
+        ("supply", "electricity", "kWh", 1000.0),
+        ("heat_supply", "heat", "GJ", 1.0),
+    ):
+        rows = frame.filter(pl.col(column).is_not_null() & (pl.col(column) != 0))
+        if not rows.height:
+            continue
+        if carrier == "electricity" and equal_value is not None:
+            coefficient, ref, basis = (
+                equal_value.gce_per_kwh / 1000.0,
+                equal_value.reference,
+                "declared",
+            )
+        else:
+            factor = _factor(catalogue, COEFFICIENT.format(carrier=carrier), used)
+            coefficient = factor.value * conversion_factor(factor.unit, f"kgce/{target}")
+            ref, basis = factor.ref, "gbt_2589"
+        parts.append(
+            rows.select(
+                "facility",
+                "unit",
+                "month",
+                pl.lit("production").alias("table"),
+                pl.col(ROW).alias("input_row"),
+                pl.lit(carrier).alias("carrier"),
+                pl.lit(CARRIER_ZH[carrier]).alias("carrier_zh"),
+                pl.lit("exported").alias("flow"),
+                (pl.col(column) * per).alias("quantity"),
+                pl.lit(target).alias("quantity_unit"),
+                pl.lit("measured").alias("quantity_tier"),
+                pl.lit(f"production.{column}").alias("quantity_ref"),
+                pl.lit(None, pl.Float64).alias("quantity_u"),
+                pl.lit(coefficient).alias("coefficient"),
+                pl.lit(f"kgce/{target}").alias("coefficient_unit"),
+                pl.lit(basis).alias("coefficient_basis"),
+                pl.lit(ref).alias("coefficient_ref"),
+                pl.lit(None, pl.Float64).alias("coefficient_u"),
+            )
+        )
+    return pl.concat(parts) if parts else pl.DataFrame()
 
 
 def _metered_lines(

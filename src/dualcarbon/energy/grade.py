@@ -261,15 +261,18 @@ def _condition_problems(
                     f"（{correction.clause}）需要当地大气压 pressure_pa（Pa）",
                 )
             ]
-        if not 40_000 <= pressure <= 101_325:
+        expected = standard_pressure(altitude)
+        if not 0.85 * expected <= pressure <= 1.15 * expected:
             return [
                 InputProblem(
                     source,
-                    "the atmospheric pressure of a site above 1500 m is between 40 000 and "
-                    "101 325 Pa",
+                    f"an atmospheric pressure of {pressure:g} Pa does not fit an altitude of "
+                    f"{altitude:g} m (the standard atmosphere gives about {expected:,.0f} Pa): "
+                    "check both",
                     field="pressure_pa",
                     value=pressure,
-                    rule_zh="海拔 1500 m 以上厂址的大气压应在 40 000–101 325 Pa 之间",
+                    rule_zh=f"大气压 {pressure:g} Pa 与海拔 {altitude:g} m 不符（标准大气约 "
+                    f"{expected:,.0f} Pa），请核对两者",
                 )
             ]
         return []
@@ -303,6 +306,13 @@ def _out_of_bounds(correction: Correction, value: float, source: str) -> InputPr
         rule_zh=f"{correction.condition} = {value:g} 超出合理范围 {low:g}–{high:g} "
         f"{correction.condition_unit}（{correction.name_zh}）",
     )
+
+
+def standard_pressure(altitude_m: float) -> float:
+    """The pressure of the ICAO standard atmosphere at ``altitude_m`` (ISO 2533:1975, troposphere:
+    p = 101 325 × (1 − 2.25577 × 10⁻⁵ h)^5.25588 Pa), to catch a pressure typed for the wrong
+    site or in the wrong unit."""
+    return float(101_325.0 * (1.0 - 2.25577e-5 * altitude_m) ** 5.25588)
 
 
 def altitude_factor(correction: Correction, pressure_pa: float) -> float:

@@ -66,9 +66,14 @@ class GreenElectricity:
 
     @property
     def market_tco2(self) -> float | None:
+        """The electricity not covered at the average factor the accounting applied (several
+        grid factors over the year weigh by their MWh)."""
         if not self.allowed:
             return None
-        return max(self.purchased_mwh - self.claimed_mwh, 0.0) * self.grid_factor
+        if self.purchased_mwh <= 0:
+            return 0.0
+        average = self.location_tco2 / self.purchased_mwh
+        return max(self.purchased_mwh - self.claimed_mwh, 0.0) * average
 
 
 def green_electricity(

@@ -123,6 +123,19 @@ def indicator_values(
         in_scope_products = products if not per_unit else products.filter(pl.col("unit") == scope)
         numerator = float(in_scope_lines["_amount"].sum())
         denominator = float(in_scope_products[denominator_spec.column].sum())
+        if not in_scope_lines.height:
+            raise InputError(
+                [
+                    InputProblem(
+                        inventory.source,
+                        f"{scope or 'the facility'} has {denominator_spec.name_en} but no energy "
+                        f"line for {indicator.name_en}: a missing record would grade as zero",
+                        field=numerator_spec.carriers,
+                        rule_zh=f"{scope or '全厂'}有{denominator_spec.name_zh}，但没有"
+                        f"{indicator.name_zh}所需的能源记录：缺失的记录会被当作零能耗评级",
+                    )
+                ]
+            )
         if denominator <= 0:
             raise InputError(
                 [

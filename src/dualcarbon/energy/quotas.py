@@ -31,7 +31,7 @@ read against it. UNVERIFIED: background knowledge only."""
 GRADES = (1, 2, 3)
 
 
-class QuotaDataError(DualcarbonError):
+class QuotaDataError(DualcarbonError, ValueError):
     def __init__(self, file: str, rule: str) -> None:
         super().__init__(f"{file}: {rule}")
         self.file = file

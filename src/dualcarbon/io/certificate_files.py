@@ -31,7 +31,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dualcarbon.certificates.model import CertificateBatch, Origin, Technology, serial_range
+from dualcarbon.certificates.model import (
+    CertificateBatch,
+    Origin,
+    Technology,
+    normal_plant,
+    normal_serial,
+    serial_range,
+)
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.guards.yaml_file import read_yaml_mapping
 from dualcarbon.i18n import yes_no
@@ -73,14 +80,7 @@ def read_certificates(path: Path) -> list[CertificateBatch]:
     suffix = path.suffix.lower()
     source = str(path)
     if suffix in (".yaml", ".yml"):
-        raw = read_yaml_mapping(path)
-        records = raw.get("certificates")
-        if not isinstance(records, list):
-            raise InputError(
-                [InputProblem(source, "needs a list under certificates:", field="certificates")]
-            )
-        rows = [(n, r) for n, r in enumerate(records, start=1)]
-        return batches_from_records(rows, source=source, sheet=SHEET)
+        return certificates_from_mapping(read_yaml_mapping(path), source=source)
     if suffix == ".csv":
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -102,6 +102,23 @@ def read_certificates(path: Path) -> list[CertificateBatch]:
     if problems:
         raise InputError(problems)
     return batches_from_records(found.rows, source=source, sheet=SHEET)
+
+
+def certificates_from_mapping(raw: Mapping[str, Any], *, source: str) -> list[CertificateBatch]:
+    """The YAML shape, ``{certificates: [{serial_from: …, …}, …]}`` (also a JSON body)."""
+    records = raw.get("certificates")
+    if not isinstance(records, list):
+        raise InputError(
+            [InputProblem(source, "needs a list under certificates:", field="certificates")]
+        )
+    unknown = [str(key) for key in raw if key != "certificates"]
+    if unknown:
+        raise InputError(
+            [InputProblem(source, "unknown key (known: certificates)", field=k) for k in unknown]
+        )
+    if len(records) > MAX_ROWS:
+        raise InputError([InputProblem(source, f"more than {MAX_ROWS} rows")])
+    return batches_from_records(list(enumerate(records, start=1)), source=source, sheet=SHEET)
 
 
 def batches_from_records(
@@ -153,7 +170,18 @@ def _batch(record: Mapping[str, Any], problem: Any) -> CertificateBatch | None:
             ok = False
     if not ok:
         return None
-    serial_from, serial_to = text["serial_from"], text["serial_to"]
+    for field in ("serial_from", "serial_to"):
+        if isinstance(record.get(field), float):
+            problem(
+                "a serial is text: a number cell keeps only 15 digits (format the column as "
+                "text and type the serials again)",
+                field,
+                record.get(field),
+                "证书编号须为文本：数字单元格只保留 15 位有效数字"
+                "（请将该列设为文本格式后重新录入）",
+            )
+            return None
+    serial_from, serial_to = normal_serial(text["serial_from"]), normal_serial(text["serial_to"])
     if len(serial_from) > 40 or len(serial_to) > 40:
         problem("a serial number has at most 40 characters", "serial_from")
         return None
@@ -210,7 +238,7 @@ def _batch(record: Mapping[str, Any], problem: Any) -> CertificateBatch | None:
             zh="绿电交易所得绿证须注明交易合同",
         )
         return None
-    plant = text["plant"]
+    plant = normal_plant(text["plant"])
     if len(plant) > 100 or len(contract) > 100:
         problem("at most 100 characters", "plant")
         return None
@@ -235,24 +263,27 @@ def _repeated(
     sheet: str,
     problems: list[InputProblem],
 ) -> None:
-    """Two rows of one file overlapping each other."""
-    seen: list[CertificateBatch] = []
-    for number, batch in batches:
-        for earlier in seen:
-            if earlier.serials.overlaps(batch.serials):
-                problems.append(
-                    InputProblem(
-                        source,
-                        f"overlaps the certificates {earlier.serial_from} – {earlier.serial_to} "
-                        "of another row",
-                        field="serial_from",
-                        sheet=sheet,
-                        row=number,
-                        value=batch.serial_from,
-                        rule_zh=f"与另一行的证书 {earlier.serial_from} – {earlier.serial_to} 重叠",
-                    )
+    """Two rows of one file overlapping each other (sorted by serial: each run is compared with
+    the furthest-reaching run before it, so a file of 100 000 rows is checked in n log n)."""
+    ordered = sorted(batches, key=lambda item: (item[1].serials.prefix, item[1].serials.first))
+    reach: CertificateBatch | None = None
+    for number, batch in ordered:
+        run = batch.serials
+        if reach is not None and reach.serials.overlaps(run):
+            problems.append(
+                InputProblem(
+                    source,
+                    f"overlaps the certificates {reach.serial_from} – {reach.serial_to} "
+                    "of another row",
+                    field="serial_from",
+                    sheet=sheet,
+                    row=number,
+                    value=batch.serial_from,
+                    rule_zh=f"与另一行的证书 {reach.serial_from} – {reach.serial_to} 重叠",
                 )
-        seen.append(batch)
+            )
+        if reach is None or reach.serials.prefix != run.prefix or run.last > reach.serials.last:
+            reach = batch
 
 
 def example_rows(year: int) -> list[list[object]]:

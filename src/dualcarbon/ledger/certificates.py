@@ -29,11 +29,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dualcarbon.certificates.model import CertificateBatch, Origin, Purpose
+from dualcarbon.certificates.model import (
+    CertificateBatch,
+    Origin,
+    Purpose,
+    normal_plant,
+    normal_serial,
+)
 from dualcarbon.errors import ClaimRefusedError
 from dualcarbon.ledger.lodging import lodge_both
 from dualcarbon.ledger.projects import SCHEMES
@@ -79,13 +85,25 @@ def import_batches(
     *,
     source: str,
     imported_by: str,
+    on: dt.date | None = None,
 ) -> Imported:
     """Store the holder's batches and mark their plant-months as certificate electricity, in
-    the caller's transaction; nothing stays if one batch is refused."""
+    the caller's transaction; nothing stays if one batch is refused. Certificates of a month
+    after ``on`` (today) are refused: electricity not yet produced has none."""
+    on = on or dt.date.today()
     _writing(session)
+    _take_turns(session, sorted({batch.serials.prefix for batch in batches}))
     stored: list[CertificateBatchRecord] = []
+    months: set[tuple[str, int, int]] = set()
     for batch in batches:
         serials = batch.serials
+        if (batch.production_year, batch.production_month) > (on.year, on.month):
+            raise ClaimRefusedError(
+                f"证书 {batch.serial_from} 的生产月份 {batch.production_year}-"
+                f"{batch.production_month:02d} 晚于 {on}：尚未发出的电量没有绿证",
+                f"certificates {batch.serial_from} are of {batch.production_year}-"
+                f"{batch.production_month:02d}, after {on}: electricity not yet produced has none",
+            )
         if serials.count != batch.quantity:
             raise ClaimRefusedError(
                 f"证书 {batch.serial_from} – {batch.serial_to} 共 {serials.count} 张，"
@@ -93,26 +111,34 @@ def import_batches(
                 f"certificates {batch.serial_from} – {batch.serial_to} are {serials.count}, "
                 f"not the {batch.quantity} given",
             )
-        _certificate_month(session, batch, organisation_id)
+        month = (normal_plant(batch.plant), batch.production_year, batch.production_month)
+        if month not in months:  # each plant-month checked (and locked) once per import
+            _certificate_month(session, batch, organisation_id)
+            months.add(month)
+        # stored runs never overlap, so sorted by first serial they are sorted by last too: the
+        # one run that could overlap is the last to start at or before this one's end (an
+        # index lookup on (prefix, first), whatever the ledger's size)
         overlapping = session.scalar(
-            select(CertificateBatchRecord).where(
+            select(CertificateBatchRecord)
+            .where(
                 CertificateBatchRecord.serial_prefix == serials.prefix,
                 CertificateBatchRecord.serial_first <= serials.last,
-                CertificateBatchRecord.serial_last >= serials.first,
             )
+            .order_by(CertificateBatchRecord.serial_first.desc())
+            .limit(1)
         )
-        if overlapping is not None:
+        if overlapping is not None and overlapping.serial_last >= serials.first:
             raise _overlap(batch, overlapping, organisation_id)
         record = CertificateBatchRecord(
             organisation_id=organisation_id,
-            serial_from=batch.serial_from,
-            serial_to=batch.serial_to,
+            serial_from=normal_serial(batch.serial_from),
+            serial_to=normal_serial(batch.serial_to),
             serial_prefix=serials.prefix,
             serial_first=serials.first,
             serial_last=serials.last,
             quantity=batch.quantity,
             remaining=batch.quantity,
-            plant=batch.plant,
+            plant=normal_plant(batch.plant),
             plant_name=batch.plant_name,
             technology=batch.technology.value,
             production_year=batch.production_year,
@@ -183,6 +209,18 @@ def claim_certificates(
             "消费期的结束早于开始", "the consumption period ends before it starts"
         )
     on = on or dt.date.today()
+    if consumption_from > on:
+        raise ClaimRefusedError(
+            f"消费期自 {consumption_from} 开始，尚未开始的用电不能声明",
+            f"the consumption starts on {consumption_from}, after {on}: electricity not yet "
+            "used cannot be declared",
+        )
+    if purpose is Purpose.ENTERPRISE and consumption_from.year != consumption_to.year:
+        raise ClaimRefusedError(
+            "企业绿色电力消费按年度声明：消费期须在同一年内",
+            "an enterprise declares green electricity by year: the consumption period lies "
+            "within one year",
+        )
     _writing(session)
     last = consumption_to.year * 12 + consumption_to.month
     query = (
@@ -307,7 +345,7 @@ def _certificate_month(session: Session, batch: CertificateBatch, organisation_i
     """The plant-month is certificate electricity: recorded here on first import, refused when a
     CCER period claims it; imports of one plant-month take turns on its row."""
     key = (
-        ElectricityClaim.plant == batch.plant,
+        ElectricityClaim.plant == normal_plant(batch.plant),
         ElectricityClaim.year == batch.production_year,
         ElectricityClaim.month == batch.production_month,
     )
@@ -316,7 +354,7 @@ def _certificate_month(session: Session, batch: CertificateBatch, organisation_i
     found = session.scalar(query.with_for_update() if locking else query)
     if found is None:
         row = ElectricityClaim(
-            plant=batch.plant,
+            plant=normal_plant(batch.plant),
             year=batch.production_year,
             month=batch.production_month,
             mwh=batch.mwh,
@@ -383,6 +421,19 @@ def _new_reference(session: Session) -> str:
             is None
         ):
             return reference
+
+
+def _take_turns(session: Session, prefixes: list[str]) -> None:
+    """Imports of certificates of one serial prefix take turns (PostgreSQL: a transaction-level
+    advisory lock per prefix, taken in order; SQLite: one writer at a time anyway), so two
+    imports of overlapping runs cannot both find no overlap."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    for prefix in prefixes:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"dualcarbon.certificates:{prefix}"},
+        )
 
 
 def _writing(session: Session) -> None:
@@ -628,6 +679,7 @@ def enterprise_claims(
                 for claim, batch in claims_of(
                     session, int(found), purpose=Purpose.ENTERPRISE, subject=subject
                 )
+                if claim.consumption_from.year == year and claim.consumption_to.year == year
             ]
     finally:
         engine.dispose()

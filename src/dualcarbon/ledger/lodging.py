@@ -37,6 +37,8 @@ from dualcarbon.ledger.audit import (
 from dualcarbon.ledger.canonical import canonical_bytes
 from dualcarbon.ledger.signing import SignedTreeHead, Signer, TreeHead
 from dualcarbon.store.models import (
+    CertificateBatchRecord,
+    CertificateClaim,
     EvidenceEntry,
     EvidenceHead,
     EvidenceLog,
@@ -506,6 +508,7 @@ def audit_store(
             report.problems.extend(_result_problems(session, entries))
             report.problems.extend(_signoff_problems(session, entries))
             report.problems.extend(_unlodged_problems(session, log_id, entries))
+            report.problems.extend(_certificate_problems(session, log_id, entries))
         for signed in kept:
             problem = check_kept_head(report, signed, public_key)
             if problem is not None:
@@ -747,6 +750,71 @@ def _signoff_problems(session: Session, entries: list[StoredEntry]) -> list[Audi
             f"stored: {row.decision}) "
         ),
     )
+
+
+def _certificate_problems(
+    session: Session, log_id: str, entries: list[StoredEntry]
+) -> list[AuditProblem]:
+    """The organisation's certificate batches and claims against what was lodged: every batch
+    lodged with its quantity, every batch's cancelled certificates (quantity − remaining) equal to
+    its claims and to the claims lodged, every claim the holder's. A row written past the
+    ledger (a claim inserted, ``remaining`` lowered, a batch added) shows here."""
+    organisation_id = int(log_id.removeprefix("org:"))
+    lodged_batches: dict[int, int] = {}
+    lodged_claimed: dict[int, int] = {}
+    for entry in entries:
+        kind = entry.content.get("kind")
+        if kind == "certificates_imported":
+            for batch in entry.content.get("batches", []):
+                lodged_batches[int(batch["batch_id"])] = int(batch["quantity"])
+        elif kind == "certificate_claim":
+            for taken in entry.content.get("taken", []):
+                batch_id = int(taken["batch_id"])
+                lodged_claimed[batch_id] = lodged_claimed.get(batch_id, 0) + int(taken["claimed"])
+    problems: list[AuditProblem] = []
+    batches = session.scalars(
+        select(CertificateBatchRecord).where(
+            CertificateBatchRecord.organisation_id == organisation_id
+        )
+    ).all()
+    for batch in batches:
+        claimed = sum(
+            session.scalars(
+                select(CertificateClaim.quantity).where(CertificateClaim.batch_id == batch.id)
+            )
+        )
+        cancelled = batch.quantity - batch.remaining
+        if lodged_batches.get(batch.id) != batch.quantity:
+            problems.append(
+                AuditProblem(
+                    "unlodged",
+                    None,
+                    f"certificate batch {batch.id} ({batch.quantity}) is not as lodged "
+                    f"({lodged_batches.get(batch.id)})",
+                )
+            )
+        if not cancelled == claimed == lodged_claimed.get(batch.id, 0):
+            problems.append(
+                AuditProblem(
+                    "altered",
+                    None,
+                    f"certificate batch {batch.id}: {cancelled} cancelled, {claimed} in stored "
+                    f"claims, {lodged_claimed.get(batch.id, 0)} in lodged claims",
+                )
+            )
+    foreign = session.scalars(
+        select(CertificateClaim.id)
+        .join(CertificateBatchRecord, CertificateBatchRecord.id == CertificateClaim.batch_id)
+        .where(
+            CertificateClaim.organisation_id == organisation_id,
+            CertificateBatchRecord.organisation_id != organisation_id,
+        )
+    ).all()
+    problems.extend(
+        AuditProblem("altered", None, f"certificate claim {claim} is of another's batch")
+        for claim in foreign
+    )
+    return problems
 
 
 def _calibration_problems(session: Session, entries: list[StoredEntry]) -> list[AuditProblem]:

@@ -28,6 +28,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dualcarbon.certificates.model import normal_plant
 from dualcarbon.errors import ClaimRefusedError
 from dualcarbon.ledger.canonical import canonical_bytes
 from dualcarbon.ledger.lodging import lodge_both, organisation_log
@@ -337,9 +338,11 @@ def claim_electricity(
     period_id: int | None = None,
 ) -> None:
     """Claim each (year, month, MWh) of a plant under ``scheme`` (``ccer``, ``gec``,
-    ``green_power``), refusing a plant-month claimed already under any scheme."""
+    ``green_power``), refusing a plant-month claimed already under any scheme. Plant codes are
+    compared without outer spaces and case (``normal_plant``), as the certificate ledger does."""
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}")
+    plant = normal_plant(plant)
     for year, month, _ in months:
         taken = _claimed(session, plant, year, month)
         if taken is not None:

@@ -14,7 +14,9 @@ import polars as pl
 from dualcarbon import __version__
 from dualcarbon.energy.assessment import EnergyAssessment
 from dualcarbon.energy.balance import BASIS_EN, BASIS_ZH
+from dualcarbon.energy.grade import GradeResult
 from dualcarbon.energy.metrology import KEY_UNIT_CLAUSE
+from dualcarbon.energy.quotas import get_quota_standard
 from dualcarbon.reports.energy_charts import grade_chart, monthly_energy_chart
 from dualcarbon.reports.html import fmt, fmt_sig, templates
 from dualcarbon.reports.i18n import check_lang
@@ -69,6 +71,7 @@ WORDS: dict[str, dict[str, str]] = {
         "notes": "说明",
         "not_computed": "未由清单计算的指标（可用 dualcarbon energy grade --value 按数值评级）",
         "s_green": "三、绿色电力消费",
+        "over_claimed": "超出购入电量的核销（不对应本年用电）",
         "purchased": "购入电力",
         "claimed": "已核销绿证",
         "green_share": "绿电占比",
@@ -146,6 +149,7 @@ WORDS: dict[str, dict[str, str]] = {
         "not_computed": "Indicators not computed from the inventory (grade a value with "
         "dualcarbon energy grade --value)",
         "s_green": "3. Green electricity",
+        "over_claimed": "Claimed beyond the electricity bought (covers nothing here)",
         "purchased": "Electricity bought",
         "claimed": "Certificates claimed",
         "green_share": "Green share",
@@ -258,7 +262,8 @@ def render_energy_report(assessment: EnergyAssessment, *, lang: str = "zh") -> s
                     if limit.steps
                 ],
                 "confidence": result.confidence,
-                "notes": list(result.notes_zh if zh else result.notes_en)
+                "notes": _numerator_note(result, zh)
+                + list(result.notes_zh if zh else result.notes_en)
                 + (
                     [value.scope_note_zh if zh else value.scope_note_en]
                     if value.scope_note_en
@@ -278,6 +283,7 @@ def render_energy_report(assessment: EnergyAssessment, *, lang: str = "zh") -> s
             (w["digest"], balance.inventory_digest),
         ],
         "total": fmt(total, 2),
+        "balance_notes": list(balance.notes_zh if zh else balance.notes_en),
         "consumed": fmt(balance.consumed_tce, 2),
         "exported": fmt(balance.exported_tce, 2),
         "u": None if balance.total_u_tce is None else fmt(balance.total_u_tce, 2),
@@ -288,7 +294,7 @@ def render_energy_report(assessment: EnergyAssessment, *, lang: str = "zh") -> s
         "grades": grades,
         "grade_chart": grade_chart(chart_rows, lang),
         "green": _green(assessment, w, zh),
-        "metrology": _metrology(assessment, w),
+        "metrology": _metrology(assessment, w, zh),
         "not_computed": [
             (s, zh_why if zh else en_why) for s, _, zh_why, en_why in assessment.not_computed
         ],
@@ -307,6 +313,11 @@ def _green(assessment: EnergyAssessment, w: dict[str, str], zh: bool) -> dict[st
             (w["purchased"], f"{fmt(green.purchased_mwh, 2)} MWh"),
             (w["claimed"], f"{fmt(green.claimed_mwh, 0)} MWh"),
             (w["green_share"], f"{100 * green.share:.1f} %"),
+            *(
+                [(w["over_claimed"], f"{fmt(green.over_claimed_mwh, 0)} MWh")]
+                if green.over_claimed_mwh
+                else []
+            ),
             (
                 w["location_tco2"],
                 f"{fmt(green.location_tco2, 2)} tCO2（{green.grid_factor:g} tCO2/MWh）",
@@ -334,7 +345,15 @@ def _green(assessment: EnergyAssessment, w: dict[str, str], zh: bool) -> dict[st
     }
 
 
-def _metrology(assessment: EnergyAssessment, w: dict[str, str]) -> dict[str, Any] | None:
+def _numerator_note(result: GradeResult, zh: bool) -> list[str]:
+    """What the indicator's numerator holds, as its quota file says (e.g. cement grinding)."""
+    numerator = get_quota_standard(result.standard).indicator(result.indicator).numerator
+    if numerator is None or not numerator.note_en:
+        return []
+    return [numerator.note_zh if zh else numerator.note_en]
+
+
+def _metrology(assessment: EnergyAssessment, w: dict[str, str], zh: bool) -> dict[str, Any] | None:
     found = assessment.metrology
     if found is None:
         return None
@@ -344,5 +363,8 @@ def _metrology(assessment: EnergyAssessment, w: dict[str, str]) -> dict[str, Any
             (tier, fmt(tce, 2), f"{100 * share:.1f} %") for tier, tce, share in found.by_tier
         ],
         "measured_ncv": f"{100 * found.measured_coefficient_share:.1f} %",
-        "unmeasured": [f"{c} {u} {m}月 {t}".strip() for c, u, m, t in found.unmeasured],
+        "unmeasured": [
+            (f"{c} {u} {m}月 {t}" if zh else f"{c} {u} month {m} {t}").strip()
+            for c, u, m, t in found.unmeasured
+        ],
     }

@@ -30,7 +30,7 @@ def test_validity_is_two_years_from_the_production_month(
 
 def test_a_run_of_serials_counts_its_certificates() -> None:
     run = serial_range("GEC2025W0000000101", "GEC2025W0000001100")
-    assert (run.prefix, run.first, run.last, run.count) == ("GEC2025W", 101, 1100, 1000)
+    assert (run.prefix, run.first, run.last, run.count) == ("GEC2025W/10", 101, 1100, 1000)
     assert run.overlaps(serial_range("GEC2025W0000001100", "GEC2025W0000001200"))
     assert not run.overlaps(serial_range("GEC2025P0000000101", "GEC2025P0000000200"))
 
@@ -47,3 +47,16 @@ def test_a_run_of_serials_counts_its_certificates() -> None:
 def test_serials_that_do_not_make_one_run_are_refused(first: str, last: str, rule: str) -> None:
     with pytest.raises(ValueError, match=rule):
         serial_range(first, last)
+
+
+def test_serials_compare_without_case_and_with_their_width() -> None:
+    assert serial_range("gec2025w0001", "gec2025w0002") == serial_range(
+        " GEC2025W0001", "GEC2025W0002 "
+    )
+    # GEC001 and GEC1 are different certificates: the number's width is part of the identity
+    assert not serial_range("GEC001", "GEC009").overlaps(serial_range("GEC1", "GEC9"))
+
+
+def test_a_trailing_number_beyond_64_bits_is_refused() -> None:
+    with pytest.raises(ValueError, match="at most 18 digits"):
+        serial_range("Z" + "0" * 18 + "1", "Z" + "0" * 18 + "9")

@@ -170,3 +170,35 @@ def test_a_heat_purchase_converts_at_the_appendix_coefficient() -> None:
     }
     balance = balance_of(raw)
     assert balance.total_tce == pytest.approx(500_000 * 0.03412 / 1000)  # MJ × kgce/MJ
+
+
+def test_a_zero_reading_with_a_meter_has_an_uncertainty_not_nan() -> None:
+    raw = cement_plant(
+        electricity=[
+            {"month": 1, "amount": 0, "amount_ref": "表 E-1", "amount_mpe": 0.5},
+            {"month": 2, "amount": 1000, "amount_ref": "表 E-1", "amount_mpe": 0.5},
+        ]
+    )
+    balance = balance_of(raw)
+    assert balance.total_u_tce == pytest.approx(1_000_000 * 0.1229 * 0.005 / math.sqrt(3) / 1000)
+
+
+def test_a_power_plant_subtracts_what_it_supplies() -> None:
+    """GB/T 2589-2020 deducts energy delivered outside the boundary: net power and heat
+    supplied (the production table) at 0.1229 kgce/kWh and 0.03412 kgce/MJ."""
+    raw = {
+        "inventory": {"organisation": "示例电厂", "year": 2024, "methodology": "cn-mee-power-2022"},
+        "fuel": [
+            {"unit": "#1", "month": 1, "fuel": "coal", "consumption": 1000, "consumption_ref": "秤",
+             "ncv": 22.0, "ncv_ref": "热值", "carbon_content": 55.0, "carbon_content_ref": "碳"},
+        ],
+        "production": [
+            {"unit": "#1", "month": 1, "generation": 2200, "supply": 2100, "heat_supply": 500,
+             "heat_ratio": 0.02},
+        ],
+    }  # fmt: skip
+    balance = balance_of(raw)
+    coal = 1000 * 22.0e6 / KJ_PER_KGCE
+    supplied = 2_100_000 * 0.1229 + 500_000 * 0.03412
+    assert balance.exported_tce == pytest.approx(supplied / 1000)
+    assert balance.total_tce == pytest.approx((coal - supplied) / 1000)

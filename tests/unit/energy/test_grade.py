@@ -144,3 +144,12 @@ def test_an_unknown_indicator_names_the_known_ones() -> None:
     with pytest.raises(InputError) as caught:
         grade(CEMENT, "clinker", 100.0)
     assert "clinker_energy" in caught.value.problems[0].rule
+
+
+def test_a_pressure_that_does_not_fit_the_altitude_is_refused() -> None:
+    # sea-level pressure at 2 000 m would make K < 1 and tighten grade 3 instead of relaxing it
+    with pytest.raises(InputError) as caught:
+        grade(
+            CEMENT, "clinker_energy", 110, conditions={"altitude_m": 2000, "pressure_pa": 101_325}
+        )
+    assert "about 79,495 Pa" in caught.value.problems[0].rule

@@ -122,3 +122,26 @@ def test_the_energy_side_of_the_metering_review() -> None:
         ),
     ).balance
     assert energy_metrology(balance).status == "key"
+
+
+def test_an_equal_value_does_not_move_a_quota_stated_at_the_calorific_equivalent() -> None:
+    from dualcarbon.energy.balance import EqualValue
+
+    inventory = read_yaml_inventory(EXAMPLES / "cement-2025.yaml")
+    result = account(inventory, plausibility=False)
+    plain = assess(inventory, result)
+    declared = assess(inventory, result, equal_value=EqualValue(300.0, "统计年鉴"))
+    assert declared.balance.total_tce > plain.balance.total_tce
+    values = {(g.value.indicator, g.value.scope): g.value.value for g in plain.grades}
+    assert {(g.value.indicator, g.value.scope): g.value.value for g in declared.grades} == values
+
+
+def test_a_line_with_clinker_but_no_fuel_is_refused_not_graded_zero() -> None:
+    from dualcarbon.io.yaml_inventory import inventory_from_mapping
+
+    raw = safe_load((EXAMPLES / "cement-2025.yaml").read_text(encoding="utf-8"))
+    raw["fuel"] = [row for row in raw["fuel"] if row["unit"] != "2#线"]
+    inventory = inventory_from_mapping(raw, source="cement.yaml")
+    with pytest.raises(InputError) as caught:
+        assess(inventory, account(inventory, plausibility=False))
+    assert any("2#线" in p.rule for p in caught.value.problems)

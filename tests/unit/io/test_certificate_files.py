@@ -70,3 +70,29 @@ def test_an_unknown_column_and_a_missing_one_are_named(tmp_path: Path) -> None:
         read_certificates(path)
     rules = " ".join(p.rule for p in caught.value.problems)
     assert "unknown column" in rules and "required column is missing" in rules
+
+
+def test_a_serial_typed_as_a_number_in_excel_is_refused(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(
+        ["serial_from", "serial_to", "quantity", "plant", "technology", "production_month"]
+    )
+    sheet.append([100000000000000001.0, 100000000000000010.0, 10, "w-1", "wind", "2025-03"])
+    sheet.append(["A0001", "A0010", 10, " w-1 ", "wind", "2025-03"])
+    path = tmp_path / "绿证.xlsx"
+    book.save(path)
+    with pytest.raises(InputError) as caught:
+        read_certificates(path)
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.field) == (2, "serial_from") and "text" in problem.rule
+
+
+def test_plant_codes_and_serials_are_read_in_one_form(tmp_path: Path) -> None:
+    path = tmp_path / "绿证.csv"
+    path.write_text(HEADER + "gec-a0001,gec-a0010,10, w-1 ,,wind,2025-03,,,\n", encoding="utf-8")
+    (batch,) = read_certificates(path)
+    assert (batch.serial_from, batch.plant) == ("GEC-A0001", "W-1")

@@ -41,7 +41,8 @@ def holdings(
     status_code=status.HTTP_201_CREATED,
     openapi_extra=upload_body(
         "certificate batches (.csv, .xlsx or .yaml; docs/energy.md)",
-        "not accepted: upload a file",
+        "the YAML format's shape as JSON: {certificates: [{serial_from, serial_to, quantity, "
+        "plant, technology, production_month, …}]}",
     ),
     responses={**UPLOAD_RESPONSES, **REFUSED},
 )
@@ -64,7 +65,7 @@ async def import_certificates(
             session,
             principal,
             organisation_id,
-            body.filename or "certificates.yaml",
+            body.filename,
             body.content,
             request.app.state.ledger,
         )
