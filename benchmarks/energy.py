@@ -100,6 +100,9 @@ def by_hand(document: dict[str, Any]) -> tuple[float, dict[str, float]]:
         kgce[(row["unit"], row["month"])] += value
         total += value
     total += sum(r["amount"] for r in document["electricity"]) * 1000 * 0.1229
+    # the plant's net supply of power and heat leaves the boundary (GB/T 2589: subtracted)
+    total -= sum(r["supply"] for r in document["production"]) * 1000 * 0.1229
+    total -= sum(r["heat_supply"] for r in document["production"]) * 1000 * 0.03412
     rates: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for row in document["production"]:
         sums = rates[row["unit"]]
