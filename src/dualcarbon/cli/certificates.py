@@ -271,5 +271,13 @@ def verify(
         failed = True
         for problem in check.problems_zh if language == "zh" else check.problems_en:
             errors.print(f"[red]✗ {check.process}: {problem}[/]", highlight=False)
+    console.print(
+        pick(
+            language,
+            "[dim]注意：未核对申报的 MWh 是否覆盖该产品全年产量所用的电量（账本不知道产量）。[/]",
+            "[dim]Note: whether the MWh claimed cover the electricity of the product's whole "
+            "output is not checked (the ledger does not know the output).[/]",
+        )
+    )
     if failed:
         raise typer.Exit(1)

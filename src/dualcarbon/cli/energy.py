@@ -326,6 +326,7 @@ def _grade_value(
             conditions=parsed.numbers,
             declared_clauses=parsed.clauses,
             source="--condition",
+            strict=True,
         )
 
 

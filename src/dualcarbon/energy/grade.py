@@ -99,6 +99,7 @@ def grade(
     conditions: Mapping[str, float] | None = None,
     declared_clauses: Mapping[str, str] | None = None,
     source: str = "grade",
+    strict: bool = False,
 ) -> GradeResult:
     """Grade ``value`` (in the indicator's unit) for the plant's ``conditions``.
 
@@ -129,14 +130,27 @@ def grade(
         problems.append(
             InputProblem(
                 source,
-                f"the value of {indicator.name_en} must be a finite number",
+                f"the value of {indicator.name_en} must be a finite number, not negative",
                 field="value",
                 value=value,
-                rule_zh=f"{indicator.name_zh} 的值须为有限数值",
+                rule_zh=f"{indicator.name_zh} 的值须为有限的非负数值",
             )
         )
     limits, class_name = _limits(indicator, quota_class, source, problems)
     corrections = [standard.correction(c) for c in indicator.corrections]
+    if strict:  # one value graded: a condition no correction of it reads is a typing mistake
+        read = {c.condition for c in corrections} | {"altitude_m", "pressure_pa"}
+        for name in sorted(set(conditions) - read):
+            problems.append(
+                InputProblem(
+                    source,
+                    f"{indicator.name_en} has no correction reading {name!r} "
+                    f"(it reads: {', '.join(sorted(read))})",
+                    field=name,
+                    rule_zh=f"{indicator.name_zh} 没有读取 {name!r} 的修正"
+                    f"（可用：{', '.join(sorted(read))}）",
+                )
+            )
     for correction in corrections:
         problems += _condition_problems(correction, conditions, declared_clauses, source)
     if problems or limits is None:
@@ -197,8 +211,11 @@ def _used(correction: Correction, graded: list[GradeLimit]) -> bool:
 
 
 def _lowest(indicator: Indicator) -> float:
-    # converter steelmaking's limits are negative (energy recovered exceeds energy used)
-    return -math.inf if indicator.unit.startswith("kgce/t") else 0.0
+    """Values may be negative only where the standard's limits are (converter steelmaking
+    recovers more energy than it uses)."""
+    limits = [indicator.limits] if indicator.limits else [c.limits for c in indicator.classes]
+    negative = any(value < 0 for limit in limits for value in limit.grades.values())
+    return -math.inf if negative else 0.0
 
 
 def _limits(
@@ -393,6 +410,13 @@ def _apply(
 def _not_applied(correction: Correction, conditions: Mapping[str, float]) -> tuple[str, str] | None:
     if correction.kind == "altitude":
         altitude = conditions.get("altitude_m")
+        if altitude is not None and altitude <= (correction.threshold_m or 0):
+            return (
+                f"厂址海拔 {altitude:g} m，不高于 {correction.threshold_m:g} m："
+                f"{correction.name_zh}（{correction.clause}）不适用",
+                f"site altitude {altitude:g} m, not above {correction.threshold_m:g} m: "
+                f"{correction.name_en} ({correction.clause}) does not apply",
+            )
         if altitude is None:
             return (
                 f"未给出厂址海拔：{correction.name_zh}（{correction.clause}，海拔高于 "

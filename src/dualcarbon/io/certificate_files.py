@@ -25,6 +25,7 @@ Every problem is reported at once with file, row and column; nothing is imported
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Mapping, Sequence
@@ -192,10 +193,11 @@ def _batch(record: Mapping[str, Any], problem: Any) -> CertificateBatch | None:
         return None
     raw_quantity = record.get("quantity")
     try:
-        quantity = int(str(raw_quantity).replace(",", "").strip())
-        if quantity != float(str(raw_quantity).replace(",", "").strip()):
+        number = float(str(raw_quantity).replace(",", "").strip())
+        if not number.is_integer():
             raise ValueError
-    except ValueError:
+        quantity = int(number)
+    except (ValueError, OverflowError):
         problem("must be a whole number of certificates", "quantity", raw_quantity)
         return None
     if quantity <= 0 or quantity != serials.count:
@@ -212,6 +214,9 @@ def _batch(record: Mapping[str, Any], problem: Any) -> CertificateBatch | None:
             f"one of {', '.join(t.value for t in Technology)}", "technology", text["technology"]
         )
         return None
+    produced = record.get("production_month")
+    if isinstance(produced, dt.date):  # Excel turns a typed 2026-01 into a date
+        text["production_month"] = f"{produced.year}-{produced.month:02d}"
     month = _MONTH.match(text["production_month"].replace(" ", ""))
     if month is None or not 1 <= int(month[2]) <= 12 or not 2015 <= int(month[1]) <= 2100:
         problem("a month as YYYY-MM", "production_month", record.get("production_month"))

@@ -47,6 +47,31 @@ def conditions_from_mapping(raw: Mapping[str, Any], *, source: str) -> GradingCo
         units[str(name)] = unit_conditions(
             block, file=source, where=f"units.{name}", problems=problems
         )
+    problems += _unknown_names(site, units, source)
     if problems:
         raise InputError(problems)
     return GradingConditions(site=site, units=units)
+
+
+def _unknown_names(
+    site: UnitConditions, units: Mapping[str, UnitConditions], source: str
+) -> list[InputProblem]:
+    """A condition no quota standard reads is a typing mistake (``table2_incremnt``): refused,
+    since a correction silently not applied looks like one applied."""
+    from dualcarbon.energy.quotas import quota_standards
+
+    known = {"altitude_m", "pressure_pa"} | {
+        c.condition for s in quota_standards().values() for c in s.corrections
+    }
+    problems = []
+    for where, block in (("site", site), *((f"units.{n}", u) for n, u in units.items())):
+        for name in sorted({*block.numbers, *block.clauses} - known):
+            problems.append(
+                InputProblem(
+                    source,
+                    f"no quota correction reads {name!r} (known: {', '.join(sorted(known))})",
+                    field=f"{where}.{name}",
+                    rule_zh=f"没有任何限额修正读取 {name!r}（可用：{', '.join(sorted(known))}）",
+                )
+            )
+    return problems

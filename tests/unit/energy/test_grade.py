@@ -153,3 +153,14 @@ def test_a_pressure_that_does_not_fit_the_altitude_is_refused() -> None:
             CEMENT, "clinker_energy", 110, conditions={"altitude_m": 2000, "pressure_pa": 101_325}
         )
     assert "about 79,495 Pa" in caught.value.problems[0].rule
+
+
+def test_a_condition_no_correction_reads_is_refused_when_grading_a_value() -> None:
+    with pytest.raises(InputError) as caught:
+        grade(CEMENT, "clinker_energy", 110, conditions={"clinker_ratio": 80}, strict=True)
+    assert caught.value.problems[0].field == "clinker_ratio"
+
+
+def test_a_negative_value_is_refused_where_no_limit_is_negative() -> None:
+    with pytest.raises(InputError):
+        grade(CEMENT, "clinker_energy", -50.0)

@@ -96,3 +96,13 @@ def test_plant_codes_and_serials_are_read_in_one_form(tmp_path: Path) -> None:
     path.write_text(HEADER + "gec-a0001,gec-a0010,10, w-1 ,,wind,2025-03,,,\n", encoding="utf-8")
     (batch,) = read_certificates(path)
     assert (batch.serial_from, batch.plant) == ("GEC-A0001", "W-1")
+
+
+def test_a_misspelt_condition_in_a_conditions_file_is_refused() -> None:
+    from dualcarbon.io.energy_conditions import conditions_from_mapping
+
+    with pytest.raises(InputError) as caught:
+        conditions_from_mapping(
+            {"units": {"#1": {"class": "subc_600", "table2_incremnt": 4}}}, source="c.yaml"
+        )
+    assert caught.value.problems[0].field == "units.#1.table2_incremnt"
