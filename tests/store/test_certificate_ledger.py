@@ -89,6 +89,30 @@ def refused(call: Callable[[], object]) -> str:
     return caught.value.message_en
 
 
+def race(db_url: str, *works: Callable[[Engine], object]) -> list[str]:
+    """Run ``works`` at the same moment, each on its own connection of a fresh engine: which
+    were stored, which refused (a serialisation failure is a refusal too, never a double)."""
+    workers = make_engine(db_url, pool_size=4, max_overflow=0)
+    start = threading.Barrier(len(works))
+    outcomes: list[str] = []
+
+    def run(work: Callable[[Engine], object]) -> None:
+        start.wait()
+        try:
+            work(workers)
+            outcomes.append("stored")
+        except (ClaimRefusedError, DBAPIError):
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    workers.dispose()
+    return sorted(outcomes)
+
+
 def test_a_claim_cancels_certificates_expiring_first_and_is_lodged(engine: Engine) -> None:
     holder = organisation(engine, "示例铝业")
     older, newer = imported(
@@ -200,29 +224,14 @@ def test_racing_claims_for_the_last_certificates_make_one(db_url: str, engine: E
     the other refused, and no more is cancelled than was held (SQLite and PostgreSQL)."""
     holder = organisation(engine, "持有方")
     imported(engine, holder, batch(1, 500))
-    workers = make_engine(db_url, pool_size=4, max_overflow=0)
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def run(purpose: Purpose) -> None:
-        start.wait()
-        try:
-            claim(workers, holder, 500, purpose=purpose, subject=f"{purpose.value}:x")
-            outcomes.append("made")
-        except ClaimRefusedError:
-            outcomes.append("refused")
-        except DBAPIError:  # a serialisation failure is a refusal too, never a double
-            outcomes.append("refused")
-
-    threads = [
-        threading.Thread(target=run, args=(p,)) for p in (Purpose.PRODUCT, Purpose.ENTERPRISE)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    workers.dispose()
-    assert sorted(outcomes) == ["made", "refused"]
+    outcomes = race(
+        db_url,
+        *(
+            lambda workers, p=purpose: claim(workers, holder, 500, purpose=p, subject=p.value)
+            for purpose in (Purpose.PRODUCT, Purpose.ENTERPRISE)
+        ),
+    )
+    assert outcomes == ["refused", "stored"]
     with session_scope(engine) as session:
         cancelled = sum(c.quantity for c in session.scalars(select(CertificateClaim)))
         remaining = session.scalars(select(CertificateBatchRecord.remaining)).one()
@@ -231,25 +240,12 @@ def test_racing_claims_for_the_last_certificates_make_one(db_url: str, engine: E
 
 def test_racing_imports_of_one_batch_by_two_holders_record_one(db_url: str, engine: Engine) -> None:
     first, second = organisation(engine, "甲"), organisation(engine, "乙")
-    workers = make_engine(db_url, pool_size=4, max_overflow=0)
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def run(holder: int, first_serial: int) -> None:
-        start.wait()
-        try:
-            imported(workers, holder, batch(first_serial, 100))
-            outcomes.append("stored")
-        except (ClaimRefusedError, DBAPIError):
-            outcomes.append("refused")
-
-    threads = [threading.Thread(target=run, args=a) for a in ((first, 1), (second, 50))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    workers.dispose()
-    assert sorted(outcomes) == ["refused", "stored"]
+    outcomes = race(
+        db_url,
+        lambda workers: imported(workers, first, batch(1, 100)),
+        lambda workers: imported(workers, second, batch(50, 100)),
+    )
+    assert outcomes == ["refused", "stored"]
     with session_scope(engine) as session:
         assert len(session.scalars(select(CertificateBatchRecord)).all()) == 1
         assert len(session.scalars(select(ElectricityClaim)).all()) == 1
@@ -259,44 +255,22 @@ def test_a_certificate_import_and_a_ccer_claim_racing_for_one_month_store_one(
     db_url: str, engine: Engine
 ) -> None:
     holder = organisation(engine, "持有方")
-    workers = make_engine(db_url, pool_size=4, max_overflow=0)
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def certificates() -> None:
-        start.wait()
-        try:
-            imported(workers, holder, batch(1, 100, plant="CSP-1", production_month=7))
-            outcomes.append("stored")
-        except (ClaimRefusedError, DBAPIError):
-            outcomes.append("refused")
+    def reduction(workers: Engine) -> None:
+        with session_scope(workers) as session:
+            claim_electricity(
+                session, "CSP-1", [(2025, 7, 80.0)], scheme="ccer", subject="project_period:1",
+                organisation_id=holder,
+            )  # fmt: skip
 
-    def reduction() -> None:
-        start.wait()
-        try:
-            with session_scope(workers) as session:
-                claim_electricity(
-                    session,
-                    "CSP-1",
-                    [(2025, 7, 80.0)],
-                    scheme="ccer",
-                    subject="project_period:1",
-                    organisation_id=holder,
-                )
-            outcomes.append("stored")
-        except (ClaimRefusedError, DBAPIError):
-            outcomes.append("refused")
-
-    threads = [threading.Thread(target=f) for f in (certificates, reduction)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    workers.dispose()
-    assert sorted(outcomes) == ["refused", "stored"]
+    outcomes = race(
+        db_url,
+        lambda workers: imported(workers, holder, batch(1, 100, plant="CSP-1", production_month=7)),
+        reduction,
+    )
+    assert outcomes == ["refused", "stored"]
     with session_scope(engine) as session:
-        claimed = session.scalars(select(ElectricityClaim)).all()
-    assert len(claimed) == 1
+        assert len(session.scalars(select(ElectricityClaim)).all()) == 1
 
 
 def test_the_evidence_log_audits_clean_after_imports_and_claims(engine: Engine) -> None:
@@ -371,26 +345,12 @@ def test_racing_imports_of_overlapping_runs_of_two_plants_record_one(
     """Overlapping serials under different plant codes and months: the plant-month locks do
     not meet, the per-prefix turn does (PostgreSQL advisory lock; SQLite's single writer)."""
     first, second = organisation(engine, "甲"), organisation(engine, "乙")
-    workers = make_engine(db_url, pool_size=4, max_overflow=0)
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def run(holder: int, first_serial: int, plant: str, month: int) -> None:
-        start.wait()
-        try:
-            imported(workers, holder, batch(first_serial, 100, plant=plant, production_month=month))
-            outcomes.append("stored")
-        except (ClaimRefusedError, DBAPIError):
-            outcomes.append("refused")
-
-    arguments = ((first, 1, "P-A", 3), (second, 50, "P-B", 4))
-    threads = [threading.Thread(target=run, args=a) for a in arguments]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    workers.dispose()
-    assert sorted(outcomes) == ["refused", "stored"]
+    outcomes = race(
+        db_url,
+        lambda w: imported(w, first, batch(1, 100, plant="P-A", production_month=3)),
+        lambda w: imported(w, second, batch(50, 100, plant="P-B", production_month=4)),
+    )
+    assert outcomes == ["refused", "stored"]
     with session_scope(engine) as session:
         assert len(session.scalars(select(CertificateBatchRecord)).all()) == 1
 

@@ -348,6 +348,21 @@ def _fuel_lines(
     )
 
 
+def _carrier_coefficient(
+    carrier: str,
+    target: str,
+    catalogue: FactorCatalogue,
+    equal_value: EqualValue | None,
+    used: dict[str, Factor],
+) -> tuple[float, str, str]:
+    """kgce per ``target`` unit of electricity or heat, its reference and its basis: a declared
+    equal value for electricity, else GB/T 2589 Appendix A."""
+    if carrier == "electricity" and equal_value is not None:
+        return equal_value.gce_per_kwh / 1000.0, equal_value.reference, "declared"
+    factor = _factor(catalogue, COEFFICIENT.format(carrier=carrier), used)
+    return factor.value * conversion_factor(factor.unit, f"kgce/{target}"), factor.ref, "gbt_2589"
+
+
 def _supplied_lines(
     ctx: RunContext,
     catalogue: FactorCatalogue,
@@ -366,16 +381,9 @@ def _supplied_lines(
         rows = frame.filter(pl.col(column).is_not_null() & (pl.col(column) != 0))
         if not rows.height:
             continue
-        if carrier == "electricity" and equal_value is not None:
-            coefficient, ref, basis = (
-                equal_value.gce_per_kwh / 1000.0,
-                equal_value.reference,
-                "declared",
-            )
-        else:
-            factor = _factor(catalogue, COEFFICIENT.format(carrier=carrier), used)
-            coefficient = factor.value * conversion_factor(factor.unit, f"kgce/{target}")
-            ref, basis = factor.ref, "gbt_2589"
+        coefficient, ref, basis = _carrier_coefficient(
+            carrier, target, catalogue, equal_value, used
+        )
         parts.append(
             rows.select(
                 "facility",
@@ -414,16 +422,7 @@ def _metered_lines(
     frame = ctx.table(table)
     if not frame.height:
         return pl.DataFrame()
-    if carrier == "electricity" and equal_value is not None:
-        coefficient, ref, basis = (
-            equal_value.gce_per_kwh / 1000.0,
-            equal_value.reference,
-            "declared",
-        )
-    else:
-        factor = _factor(catalogue, COEFFICIENT.format(carrier=carrier), used)
-        coefficient = factor.value * conversion_factor(factor.unit, f"kgce/{target}")
-        ref, basis = factor.ref, "gbt_2589"
+    coefficient, ref, basis = _carrier_coefficient(carrier, target, catalogue, equal_value, used)
     multiplier = ctx.converted(table, frame, "amount_unit", target, "amount")
     mpe = pl.col("amount_mpe") if "amount_mpe" in frame.columns else pl.lit(None, pl.Float64)
     return frame.select(
