@@ -4,8 +4,9 @@ One MWh is claimed once across the platform, and the ledger says no in each way 
 claimed twice (each refusal a :class:`ClaimRefusedError` naming what stands in the way):
 
 * **the same certificates twice** — a batch whose serials overlap a batch in the ledger is
-  refused at import, whoever imports it (the unique constraint on a batch's first serial decides
-  a race between two imports of the same batch; imports of one plant-month take turns);
+  refused at import, whoever imports it and under whatever plant code (serials compared
+  upper-cased, by prefix and the width of their number; imports of one serial prefix take turns,
+  and the unique constraint on a batch's first serial backs them);
 * **more certificates than remain** — a claim takes certificates from the claimant's own
   batches only, under a lock on those batches, and ``remaining`` never falls below 0 (a check
   constraint on both backends): of two claims arriving at once for the last certificates, one is
@@ -14,8 +15,12 @@ claimed twice (each refusal a :class:`ClaimRefusedError` naming what stands in t
   plant-month marks that month of the plant as certificate electricity in the platform-wide table
   of electricity claims, which a CCER monitoring period claims as well (one row per plant-month:
   国能综通新能〔2024〕124号 §2); whichever comes second is refused;
-* **expired certificates** (two years from the production month, 67号) and certificates of
-  electricity produced after the consumption they would cover.
+* **expired certificates** (two years from the production month, 67号), certificates of
+  electricity produced after the consumption they would cover or of a month still to come, and
+  declarations of consumption not yet begun.
+
+Nothing in the database alone keeps claims and ``remaining`` in step if rows are written past
+this module; the evidence-log audit compares them (:mod:`dualcarbon.ledger.lodging`).
 
 Batches and claims are kept as made (database triggers; a batch's ``remaining`` only falls), and
 every import and claim is lodged in the holder's and the platform's evidence logs.
