@@ -297,6 +297,13 @@ def import_olca(
         str | None, typer.Option(help="ISO 3166 code, when the package names none")
     ] = None,
     gwp_set: Annotated[str | None, typer.Option(help="GWP set (default AR6)")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="the period the data represent, START:END (YYYY-MM-DD), when the package "
+            "names none"
+        ),
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """Read an openLCA JSON-LD package into a product-system YAML file (all or nothing)."""
@@ -304,9 +311,19 @@ def import_olca(
     from dualcarbon.io.product_yaml import write_product_system
 
     language = terminal_lang(lang)
+    span = None
+    if period is not None:
+        start, sep, end = period.partition(":")
+        if not sep or not start.strip() or not end.strip():
+            raise typer.BadParameter("START:END, e.g. 2024-01-01:2024-12-31", param_hint="--period")
+        span = {"start": start.strip(), "end": end.strip()}
     try:
         system = read_olca_package(
-            package, product_system=product_system, geography=geography, gwp_set=gwp_set
+            package,
+            product_system=product_system,
+            geography=geography,
+            gwp_set=gwp_set,
+            period=span,
         )
     except DualcarbonError as exc:
         raise _fail(exc, language) from None

@@ -653,8 +653,14 @@ class _Reader:
             }
             if flow.cas and flow.cas.strip().lstrip("0") in GAS_BY_CAS:
                 item["cas"] = flow.cas.strip().lstrip("0")
+            named = gas_of(flow.cas, flow.name or "")
+            biogenic = named in ("CO2", "CH4_non_fossil") and is_biogenic(flow.name or "")
             if "gas" in stash:
                 gas = stash["gas"]
+            elif biogenic:
+                # biogenic CO2 is reported apart (ISO 14067 6.4.9.2), whatever factor a climate
+                # method gives it (often 0): its gas is its gas, its origin biogenic
+                gas = named if named in gwps else None
             elif method is not None:
                 gas = self.gas_by_factor(flow, method, gwps, unit, directions, entry, what)
             else:
@@ -782,10 +788,13 @@ def read_olca_package(
         "background": background,
         "processes": processes,
     }
-    for key in ("period", "geography"):
-        if raw.get(key) is None:
-            rule = f"the package does not give the {key}; pass {key}=…"
-            raise InputError([InputProblem(str(path), rule, field=key)])
+    missing = [
+        InputProblem(str(path), f"the package does not give the {key}; pass {key}=…", field=key)
+        for key in ("period", "geography")
+        if raw.get(key) is None
+    ]
+    if missing:  # both at once, so a user gives both in one go
+        raise InputError(missing)
     entries = {
         p["id"]: pkg.entry("processes", pid) for p, pid in zip(processes, foreground, strict=True)
     }

@@ -750,3 +750,50 @@ def test_dq_entry() -> None:
 
 def test_gas_cas_numbers_have_valid_check_digits() -> None:
     assert all(cas_is_valid(cas) for cas in CAS_BY_GAS.values())
+
+
+@pytest.mark.parametrize("with_method", [True, False], ids=["lcia-method", "by-cas"])
+def test_biogenic_co2_is_co2_of_biogenic_origin_whatever_the_method(
+    with_method: bool, tmp_path: Path
+) -> None:
+    """ISO 14067 6.4.9.2 reports biogenic emissions apart: "Carbon dioxide, biogenic" keeps its
+    gas and its origin, whether or not the package's climate method gives it a factor (IPCC 2021
+    in openLCA gives it 0), so the total no longer depends on which the package carries."""
+    entities = _foreign(with_method)
+    mass = entities["mass"]
+    bio = olca.new_elementary_flow("Carbon dioxide, biogenic", mass)
+    bio.cas, bio.category = "124-38-9", "Elementary flows/Emission to air/unspecified"
+    olca.new_output(entities["mill"], bio, 0.4, _ref(olca.RefType.Unit, KG, "kg"))
+    entities["bio"] = bio
+    if with_method:
+        olca.new_impact_factor(entities["category"], bio, 0.0)
+    system = _read_foreign(_write(entities, tmp_path / "steel.zip"))
+    flow = next(f for f in system.flows if f.name == "Carbon dioxide, biogenic")
+    assert (flow.gas, flow.origin.value) == ("CO2", "biogenic")
+    result = compute_footprint(system)
+    assert result.components.biogenic_emissions == pytest.approx(0.4, rel=1e-12)
+    assert result.components.fossil == pytest.approx(FOREIGN_TOTAL, rel=1e-12)
+
+
+def test_import_olca_takes_the_period_from_the_command_line(tmp_path: Path) -> None:
+    """A package that names no period (openLCA's own export of a process without validity)
+    imports with --period; without it, both missing fields are named at once."""
+    from typer.testing import CliRunner
+
+    from dualcarbon.cli.main import app
+
+    runner = CliRunner()
+    package = _write(_foreign(), tmp_path / "steel.zip")
+    target = tmp_path / "steel.yaml"
+    refused = runner.invoke(app, ["footprint", "import-olca", str(package), str(target)])
+    assert refused.exit_code == 1
+    assert "period" in refused.output and "geography" in refused.output
+    done = runner.invoke(
+        app,
+        [
+            "footprint", "import-olca", str(package), str(target),
+            "--period", "2024-01-01:2024-12-31", "--geography", "CN",
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "2024-12-31" in target.read_text(encoding="utf-8")
