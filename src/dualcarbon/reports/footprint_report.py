@@ -940,6 +940,15 @@ class _FootprintReport:
                 return True
         return False
 
+    def electricity_as_products(self) -> bool:
+        """Electricity bought as an ordinary product (an openLCA package's grid process, a
+        background supply in kWh) rather than with a sourcing choice: the study does use it."""
+        for process in self.system.processes:
+            for exchange in process.exchanges:
+                if exchange.kind is ExchangeKind.TECHNOSPHERE and _is_electric(exchange.unit):
+                    return True
+        return any(_is_electric(supply.unit) for supply in self.system.background)
+
     def electricity_notes(self) -> list[str]:
         w = self.w
         notes = []
@@ -948,6 +957,8 @@ class _FootprintReport:
             notes.append(
                 w["electricity_share"].format(value=kg(total), share=share(total, self.total))
             )
+        elif self.electricity_as_products():
+            notes.append(w["electricity_as_products"])
         else:
             notes.append(w["no_electricity"])
         if self.result.contractual:
@@ -1137,3 +1148,8 @@ class _FootprintReport:
         footer = [Cell(""), Cell(w["total"])] + [Cell("") for _ in range(6)]
         footer.append(Cell(kg(sum(line.contribution for line in self.result.trace)), True))
         return Table(headers, rows, footer)
+
+
+def _is_electric(unit: str) -> bool:
+    """kWh and its multiples: the unit electricity is metered and sold in (MJ is heat as often)."""
+    return unit.replace(" ", "") in ("Wh", "kWh", "MWh", "GWh", "TWh", "wan_kWh")

@@ -624,6 +624,8 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "{market} kgCO2e；同一产品系统按所在电网因子（基于位置）计为 {location} kgCO2e，"
         "两者并列报告（ISO 14067 6.4.9.4）。",
         "no_electricity": "本研究未使用外购电力。",
+        "electricity_as_products": "外购电力以一般产品（过程或背景数据）建模，未标注电力来源"
+        "（基于位置或合同），其贡献计入相应过程；请在模型中为电力输入标注来源。",
         "grid_limitation": (
             "所用电网排放因子为生态环境部/国家统计局发布的仅含 CO2 的发电侧因子，"
             "不含上游燃料开采运输与输配损耗；GB/T 24067 要求电力采用全生命周期排放，"
@@ -933,6 +935,10 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "and {location} kgCO2e at the grid's factor (location-based); both are reported "
         "(ISO 14067 6.4.9.4).",
         "no_electricity": "The study uses no purchased electricity.",
+        "electricity_as_products": "Purchased electricity is modelled as an ordinary product (a "
+        "process or a background supply) with no sourcing choice (location-based or "
+        "contractual); its contribution is in its provider's. Mark the electricity inputs' "
+        "sourcing in the model.",
         "grid_limitation": (
             "The grid factor used is the MEE/NBS CO2-only, generation-side factor, without "
             "upstream fuel supply or grid losses; GB/T 24067 asks for life-cycle electricity "

@@ -587,3 +587,25 @@ def test_write_footprint_report(tmp_path: Path, result: FootprintResult) -> None
     target = write_footprint_report(result, tmp_path / "cfp.html", lang="en")
     assert target.read_text(encoding="utf-8") == render_footprint_report(result, lang="en")
     assert [p.name for p in tmp_path.iterdir()] == ["cfp.html"]
+
+
+def test_grid_power_bought_as_a_product_is_not_called_no_electricity() -> None:
+    """An openLCA package brings grid power as a process or a background supply in kWh, with no
+    sourcing choice: the report says so instead of "the study uses no purchased electricity"
+    (issue 17, item 4)."""
+    raw = yaml.safe_load(PV.read_text(encoding="utf-8"))
+    for process in raw["processes"]:
+        for exchange in process["exchanges"]:
+            exchange.pop("electricity", None)
+    raw.setdefault("background", []).append(
+        {
+            "product": "electricity_cn_grid",
+            "unit": "kWh",
+            "emission_factor": 0.5366,
+            "emission_factor_unit": "kgCO2e/kWh",
+            "source": "grid power as an openLCA package brings it (a process of its own)",
+        }
+    )
+    page = render_footprint_report(compute_footprint(validate_product_system(raw)), lang="en")
+    assert "uses no purchased electricity" not in page
+    assert "ordinary product" in page
