@@ -142,19 +142,16 @@ def import_upload(
         batches = certificates_from_mapping(json_object(data), source=REQUEST)
     else:
         batches = read_upload(filename, data, SUFFIXES, read_certificates)
-    try:
-        done = import_batches(
-            session,
-            ledger,
-            organisation_id,
-            batches,
-            source=f"{filename or 'upload'} sha256:{hashlib.sha256(data).hexdigest()}",
-            imported_by=principal.email,
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    # a refusal leaves the transaction open: the request's session rolls it back (api.deps)
+    done = import_batches(
+        session,
+        ledger,
+        organisation_id,
+        batches,
+        source=f"{filename or 'upload'} sha256:{hashlib.sha256(data).hexdigest()}",
+        imported_by=principal.email,
+    )
+    session.commit()
     return ImportOutcome(
         batches=len(done.batches), certificates=done.certificates, evidence_sequence=done.sequence
     )
@@ -168,23 +165,19 @@ def claim(
     ledger: Signer,
 ) -> ClaimOutcome:
     organisation_for(session, principal, organisation_id, Action.WRITE, Area.CERTIFICATES)
-    try:
-        made = claim_certificates(
-            session,
-            ledger,
-            organisation_id,
-            body.quantity,
-            purpose=body.purpose,
-            subject=body.subject,
-            consumption_from=body.consumption_from,
-            consumption_to=body.consumption_to,
-            claimed_by=principal.email,
-            plant=body.plant,
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    made = claim_certificates(
+        session,
+        ledger,
+        organisation_id,
+        body.quantity,
+        purpose=body.purpose,
+        subject=body.subject,
+        consumption_from=body.consumption_from,
+        consumption_to=body.consumption_to,
+        claimed_by=principal.email,
+        plant=body.plant,
+    )
+    session.commit()
     return ClaimOutcome(
         reference=made.reference,
         quantity=made.quantity,

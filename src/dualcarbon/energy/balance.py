@@ -46,7 +46,6 @@ from dualcarbon.factors.model import Factor
 from dualcarbon.methodologies.definition import get_methodology
 from dualcarbon.units import conversion_factor
 
-STANDARD = "GB/T 2589-2020"
 COEFFICIENT = "gbt-2589-2020/standard_coal_coefficient/{carrier}"
 STANDARD_COAL_NCV = "gbt-2589-2020/net_calorific_value/standard_coal"
 
@@ -183,13 +182,6 @@ class EnergyBalance:
             self.lines.group_by("facility", "unit")
             .agg((pl.col("energy_kgce").sum() / 1000).alias("tce"))
             .sort("facility", "unit")
-        )
-
-    def by_month(self) -> pl.DataFrame:
-        return (
-            self.lines.group_by("month")
-            .agg((pl.col("energy_kgce").sum() / 1000).alias("tce"))
-            .sort("month")
         )
 
     def _sum(self, where: pl.Expr) -> float:

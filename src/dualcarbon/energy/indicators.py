@@ -16,7 +16,6 @@ meter cannot be split between lines without a rule the standard gives).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -108,7 +107,7 @@ def indicator_values(
         and line_units <= product_units
         and not product_units & set(FACILITY_LEVEL)
     )
-    to_unit = _scale(numerator_spec.measure, amount_unit, denominator_spec.unit, indicator.unit)
+    to_unit = conversion_factor(f"{amount_unit}/{denominator_spec.unit}", indicator.unit)
     results: list[IndicatorValue] = []
     scopes = sorted(product_units) if per_unit else [""]
     note_zh = note_en = ""
@@ -167,10 +166,6 @@ def indicator_values(
     return results
 
 
-def _scale(measure: str, amount_unit: str, product_unit: str, indicator_unit: str) -> float:
-    return conversion_factor(f"{amount_unit}/{product_unit}", indicator_unit)
-
-
 def _shared(lines: pl.DataFrame, production: pl.DataFrame, share: str) -> pl.DataFrame:
     """Each line's part for power (1 − α) or heat (α), α the unit's heat-supply ratio in the
     month; a month without heat supply has α = 0."""
@@ -182,7 +177,3 @@ def _shared(lines: pl.DataFrame, production: pl.DataFrame, share: str) -> pl.Dat
     )
     part = (1 - pl.col("_alpha")) if share == "power" else pl.col("_alpha")
     return joined.with_columns((pl.col("_amount") * part).alias("_amount"))
-
-
-def values_by_scope(values: list[IndicatorValue]) -> Mapping[str, IndicatorValue]:
-    return {v.scope: v for v in values}

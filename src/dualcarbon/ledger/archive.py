@@ -7,7 +7,7 @@ from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.errors import AlreadyStoredError
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.lodging import evidence_of_inventory, lodge_inventory, lodge_results
-from dualcarbon.store import make_engine, save_inventory, save_result, session_scope, upgrade
+from dualcarbon.store import save_inventory, save_result, stored_session
 from dualcarbon.store.repository import stored_inventory, sync_factors
 
 
@@ -19,24 +19,17 @@ def store_result(inventory: Inventory, result: AccountingResult, url: str | None
     organisation, facility and year) is refused with :class:`AlreadyStoredError`, as the web
     refuses it.
     """
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            sync_factors(session)
-            facility = inventory.header.facility or inventory.header.organisation
-            already = stored_inventory(session, inventory.header.organisation, facility, inventory)
-            if already is not None:
-                raise AlreadyStoredError(already.id, already.source)
-            stored = save_inventory(session, inventory.header.organisation, facility, inventory)
-            organisation_id = stored.facility.organisation_id
-            signer = load_signer()
-            if not evidence_of_inventory(session, stored.id):
-                lodge_inventory(
-                    session, signer, organisation_id, stored, inventory, submitted_by="cli"
-                )
-            row = save_result(session, stored, result)
-            lodge_results(session, signer, organisation_id, submitted_by="cli")
-            return int(row.id)
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        sync_factors(session)
+        facility = inventory.header.facility or inventory.header.organisation
+        already = stored_inventory(session, inventory.header.organisation, facility, inventory)
+        if already is not None:
+            raise AlreadyStoredError(already.id, already.source)
+        stored = save_inventory(session, inventory.header.organisation, facility, inventory)
+        organisation_id = stored.facility.organisation_id
+        signer = load_signer()
+        if not evidence_of_inventory(session, stored.id):
+            lodge_inventory(session, signer, organisation_id, stored, inventory, submitted_by="cli")
+        row = save_result(session, stored, result)
+        lodge_results(session, signer, organisation_id, submitted_by="cli")
+        return int(row.id)

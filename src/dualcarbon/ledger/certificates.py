@@ -463,24 +463,19 @@ def store_import(
     """:func:`import_batches` for the organisation named ``holder``, in a transaction of its own
     on the store at ``url`` (else ``DUALCARBON_DATABASE_URL``, else the SQLite file)."""
     from dualcarbon.ledger.keys import load_signer
-    from dualcarbon.store import make_engine, session_scope, upgrade
+    from dualcarbon.store import stored_session
     from dualcarbon.store.repository import get_or_create_organisation
 
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            organisation = get_or_create_organisation(session, holder)
-            return import_batches(
-                session,
-                load_signer(),
-                organisation.id,
-                batches,
-                source=source,
-                imported_by=imported_by,
-            )
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        organisation = get_or_create_organisation(session, holder)
+        return import_batches(
+            session,
+            load_signer(),
+            organisation.id,
+            batches,
+            source=source,
+            imported_by=imported_by,
+        )
 
 
 def store_claim_certificates(
@@ -489,51 +484,41 @@ def store_claim_certificates(
     """:func:`claim_certificates` by the organisation named ``holder``, in a transaction of its
     own; refused when the ledger knows no such holder."""
     from dualcarbon.ledger.keys import load_signer
-    from dualcarbon.store import make_engine, session_scope, upgrade
+    from dualcarbon.store import stored_session
 
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            organisation_id = _holder(session, holder)
-            return claim_certificates(session, load_signer(), organisation_id, quantity, **claim)
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        organisation_id = _holder(session, holder)
+        return claim_certificates(session, load_signer(), organisation_id, quantity, **claim)
 
 
 def holdings(
     holder: str, *, url: str | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The holder's batches and claims as plain rows."""
-    from dualcarbon.store import make_engine, session_scope, upgrade
+    from dualcarbon.store import stored_session
 
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            organisation_id = _holder(session, holder)
-            held = [
-                {**_batch_json(b), "remaining": b.remaining, "plant_name": b.plant_name}
-                for b in batches_of(session, organisation_id)
-            ]
-            made = [
-                {
-                    "reference": c.reference,
-                    "batch_id": c.batch_id,
-                    "quantity": c.quantity,
-                    "purpose": c.purpose,
-                    "subject": c.subject,
-                    "consumption": f"{c.consumption_from} – {c.consumption_to}",
-                    "technology": b.technology,
-                    "plant": b.plant,
-                    "claimed_by": c.claimed_by,
-                    "claimed_at": c.claimed_at.isoformat(),
-                }
-                for c, b in claims_of(session, organisation_id)
-            ]
-            return held, made
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        organisation_id = _holder(session, holder)
+        held = [
+            {**_batch_json(b), "remaining": b.remaining, "plant_name": b.plant_name}
+            for b in batches_of(session, organisation_id)
+        ]
+        made = [
+            {
+                "reference": c.reference,
+                "batch_id": c.batch_id,
+                "quantity": c.quantity,
+                "purpose": c.purpose,
+                "subject": c.subject,
+                "consumption": f"{c.consumption_from} – {c.consumption_to}",
+                "technology": b.technology,
+                "plant": b.plant,
+                "claimed_by": c.claimed_by,
+                "claimed_at": c.claimed_at.isoformat(),
+            }
+            for c, b in claims_of(session, organisation_id)
+        ]
+        return held, made
 
 
 def _holder(session: Session, name: str) -> int:
@@ -646,15 +631,10 @@ def store_check_footprint(
     holder: str, result: FootprintResult, *, url: str | None = None
 ) -> list[FootprintClaimCheck]:
     """:func:`check_footprint_claims` on the store at ``url``."""
-    from dualcarbon.store import make_engine, session_scope, upgrade
+    from dualcarbon.store import stored_session
 
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            return check_footprint_claims(session, _holder(session, holder), result)
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        return check_footprint_claims(session, _holder(session, holder), result)
 
 
 def enterprise_claims(
@@ -663,28 +643,23 @@ def enterprise_claims(
     """The certificates ``organisation`` claimed for its electricity of ``year`` (purpose
     ``enterprise``, subject ``"<organisation> <year>"``); none when the ledger does not know it."""
     from dualcarbon.energy.green_electricity import ENTERPRISE_SUBJECT, ClaimedCertificates
-    from dualcarbon.store import make_engine, session_scope, upgrade
+    from dualcarbon.store import stored_session
 
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            found = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
-            if found is None:
-                return []
-            subject = ENTERPRISE_SUBJECT.format(organisation=organisation, year=year)
-            return [
-                ClaimedCertificates(
-                    reference=claim.reference,
-                    mwh=float(claim.quantity),
-                    technology=batch.technology,
-                    plant=batch.plant,
-                    production=f"{batch.production_year}-{batch.production_month:02d}",
-                )
-                for claim, batch in claims_of(
-                    session, int(found), purpose=Purpose.ENTERPRISE, subject=subject
-                )
-                if claim.consumption_from.year == year and claim.consumption_to.year == year
-            ]
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        found = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+        if found is None:
+            return []
+        subject = ENTERPRISE_SUBJECT.format(organisation=organisation, year=year)
+        return [
+            ClaimedCertificates(
+                reference=claim.reference,
+                mwh=float(claim.quantity),
+                technology=batch.technology,
+                plant=batch.plant,
+                production=f"{batch.production_year}-{batch.production_month:02d}",
+            )
+            for claim, batch in claims_of(
+                session, int(found), purpose=Purpose.ENTERPRISE, subject=subject
+            )
+            if claim.consumption_from.year == year and claim.consumption_to.year == year
+        ]

@@ -483,22 +483,17 @@ def store_claim(
     """:func:`claim_period` in a transaction of its own on the store at ``url`` (else
     ``DUALCARBON_DATABASE_URL``, else the embedded SQLite file), upgraded first."""
     from dualcarbon.ledger.keys import load_signer
-    from dualcarbon.store import make_engine, session_scope, upgrade
+    from dualcarbon.store import stored_session
 
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            return claim_period(
-                session,
-                load_signer(),
-                inventory,
-                result,
-                claimed_by=claimed_by,
-                corrects=corrects,
-            )
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        return claim_period(
+            session,
+            load_signer(),
+            inventory,
+            result,
+            claimed_by=claimed_by,
+            corrects=corrects,
+        )
 
 
 def store_issuance(
@@ -512,24 +507,19 @@ def store_issuance(
 ) -> int:
     """:func:`issue_period` in a transaction of its own; the issuance id."""
     from dualcarbon.ledger.keys import load_signer
-    from dualcarbon.store import make_engine, session_scope, upgrade
+    from dualcarbon.store import stored_session
 
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            issuance = issue_period(
-                session,
-                load_signer(),
-                reference,
-                period_start,
-                issued_tco2e=issued_tco2e,
-                notice=notice,
-                issued_by=issued_by,
-            )
-            return int(issuance.id)
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        issuance = issue_period(
+            session,
+            load_signer(),
+            reference,
+            period_start,
+            issued_tco2e=issued_tco2e,
+            notice=notice,
+            issued_by=issued_by,
+        )
+        return int(issuance.id)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dualcarbon.store.database import (
     head_revision,
     make_engine,
     session_scope,
+    stored_session,
     upgrade,
 )
 from dualcarbon.store.models import (
@@ -57,6 +58,7 @@ __all__ = [
     "save_inventory",
     "save_result",
     "session_scope",
+    "stored_session",
     "sync_factors",
     "upgrade",
 ]

@@ -170,6 +170,20 @@ def current_revision(url: str | URL | None = None) -> str | None:
 
 
 @contextmanager
+def stored_session(url: str | URL | None = None) -> Iterator[Session]:
+    """:func:`session_scope` on the store at ``url`` (else ``DUALCARBON_DATABASE_URL``, else the
+    embedded SQLite file), upgraded first, its engine disposed after: what a command that writes
+    once to the store needs."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises: all or nothing.
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.metrology.register import Register
-from dualcarbon.store import make_engine, session_scope, upgrade
+from dualcarbon.store.database import stored_session
 from dualcarbon.store.repository import (
     RegisterSync,
     load_register,
@@ -43,29 +43,19 @@ def import_register(
     name = (organisation or register.organisation or "").strip()
     if not name:
         raise RegisterNotFoundError(None, ())
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            return name, save_register(session, name, register)
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        return name, save_register(session, name, register)
 
 
 def stored_register(organisation: str | None = None, url: str | None = None) -> Register:
     """The stored register of ``organisation``; without one, the only organisation's register."""
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            available = register_organisations(session)
-            if organisation is None:
-                if len(available) != 1:
-                    raise RegisterNotFoundError(None, available)
-                organisation = available[0]
-            register = load_register(session, organisation)
-            if register is None:
-                raise RegisterNotFoundError(organisation, available)
-            return register
-    finally:
-        engine.dispose()
+    with stored_session(url) as session:
+        available = register_organisations(session)
+        if organisation is None:
+            if len(available) != 1:
+                raise RegisterNotFoundError(None, available)
+            organisation = available[0]
+        register = load_register(session, organisation)
+        if register is None:
+            raise RegisterNotFoundError(organisation, available)
+        return register
