@@ -79,13 +79,24 @@ def conversion_factor(from_unit: str, to_unit: str, *, quantity_name: str = "val
     Raises :class:`UnitMismatchError` when the dimensions differ (t where GJ is required), so a unit
     mistake is never silently turned into a wrong number.
     """
+    factor = _factor(from_unit, to_unit)
+    if factor is None:
+        raise UnitMismatchError(quantity_name, from_unit, to_unit)
+    return factor
+
+
+@lru_cache(maxsize=8192)
+def _factor(from_unit: str, to_unit: str) -> float | None:
+    """The multiplier, or None across dimensions; cached, since pint's conversion costs tens of
+    microseconds and a large product system converts the same few pairs thousands of times."""
     source = parse_unit(from_unit)
     target = parse_unit(to_unit)
     if source.dimensionality != target.dimensionality:
-        raise UnitMismatchError(quantity_name, from_unit, to_unit)
+        return None
     return float(ureg.Quantity(1.0, source).to(target).magnitude)
 
 
+@lru_cache(maxsize=8192)
 def same_dimension(unit_a: str, unit_b: str) -> bool:
     """True when the two units measure the same kind of quantity."""
     return bool(parse_unit(unit_a).dimensionality == parse_unit(unit_b).dimensionality)

@@ -133,6 +133,10 @@ def test_label_json_and_its_rules() -> None:
     assert record["value"] == pytest.approx(PV_TOTAL, rel=1e-12)
     assert record["standard"] == "GB/T 24067-2024"
     assert record["verification"]["status"] == "not_verified"
+    interval = record["uncertainty"]  # 1 000 draws by default
+    assert interval["draws"] == 1000 and interval["coverage"] == 0.95
+    assert interval["low"] < record["value"] < interval["high"]
+    assert 1 <= record["data_quality"]["temporal"] <= 5
     out = runner.invoke(
         app,
         ["footprint", "label", str(PV), "--label-id", "CFP-PV-1",

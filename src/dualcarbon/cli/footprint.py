@@ -340,6 +340,7 @@ def _label_of(
     status: str,
     verifier: str | None,
     verified_on: datetime | None,
+    monte_carlo: MonteCarloResult | None = None,
 ) -> CarbonLabel | None:
     """The carbon label the options describe, or None when no label id is given."""
     from dualcarbon.footprint.label import Verification, VerificationStatus, carbon_label
@@ -362,6 +363,7 @@ def _label_of(
             valid_until=valid_until.date(),
             issued=date.today(),
             verification=verification,
+            monte_carlo=monte_carlo,
         )
     except ValueError as exc:  # pydantic's ValidationError is one
         raise typer.BadParameter(str(exc)) from None
@@ -407,10 +409,10 @@ def report(
         result = _computed(system, set_)
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
-    label = _label_of(
-        result, system, label_id, valid_from, valid_until, status, verifier, verified_on
-    )
+    options = (label_id, valid_from, valid_until, status, verifier, verified_on)
+    _label_of(result, system, *options)  # a bad option fails before the draws
     mc = run_monte_carlo(result, draws, seed, language)
+    label = _label_of(result, system, *options, mc)
     write_footprint_report(result, html, lang=file_lang(lang), monte_carlo=mc, label=label)
     console.print(pick(language, f"已写出 {html}", f"wrote {html}"))
 
@@ -424,18 +426,22 @@ def label(
     status: Status = "not_verified",
     verifier: Verifier = None,
     verified_on: VerifiedOn = None,
+    draws: DrawsOption = 1000,
+    seed: SeedOption = 0,
     set_: SetOption = None,
     lang: LangOption = None,
 ) -> None:
-    """The carbon-label record (JSON): value, unit, scope, verification status, validity."""
+    """The carbon-label record (JSON): value with its Monte Carlo interval, data quality, scope,
+    verification status, validity."""
     language = terminal_lang(lang)
     try:
         system = read_system(system_file)
         result = _computed(system, set_)
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
-    record = _label_of(
-        result, system, label_id, valid_from, valid_until, status, verifier, verified_on
-    )
+    options = (label_id, valid_from, valid_until, status, verifier, verified_on)
+    _label_of(result, system, *options)  # a bad option fails before the draws
+    mc = run_monte_carlo(result, draws, seed, language)
+    record = _label_of(result, system, *options, mc)
     assert record is not None
     print(record.to_json())

@@ -9,6 +9,10 @@ label id, the verification, the validity). The record carries:
 * the scope: boundary (cradle to gate / grave) and the life-cycle stages covered;
 * the GWP set (catalogue id, e.g. ``gwp-ipcc-ar6``) and the standard (GB/T 24067-2024);
 * the ISO 14067 6.4.9 components (fossil, biogenic emissions and removals, dLUC, aircraft);
+* its uncertainty, when a Monte Carlo run is given: the coverage interval, draws and seed;
+* its data quality: the technological, geographical and temporal DQRs (1 good – 5 poor), weighted
+  by emissions, and the share of the emissions they cover
+  (:mod:`dualcarbon.footprint.data_quality`, as PACT v3 carries them);
 * the verification: not verified, self-declared, or third-party verified (then with verifier and
   date);
 * the validity (from, until; until must come after from) and the issue date;
@@ -29,12 +33,15 @@ from typing import Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dualcarbon.footprint.data_quality import weighted_dqr
 from dualcarbon.footprint.footprint import FootprintResult
 from dualcarbon.footprint.model import Boundary, ProductSystem, Stage
+from dualcarbon.footprint.montecarlo import MonteCarloResult
 
 STANDARD: Final = "GB/T 24067-2024"
-LABEL_FORMAT: Final = "dualcarbon.carbon-label/1"
-"""The record's format and version, written into every JSON record."""
+LABEL_FORMAT: Final = "dualcarbon.carbon-label/2"
+"""The record's format and version, written into every JSON record. Version 2 added the
+uncertainty and the data quality; a version 1 record still reads (without them)."""
 
 
 class VerificationStatus(StrEnum):
@@ -95,10 +102,36 @@ class LabelComponents(_Frozen):
     aircraft: float
 
 
+class LabelUncertainty(_Frozen):
+    """The value's coverage interval from a Monte Carlo run [kgCO2e per unit]."""
+
+    method: Literal["monte_carlo"] = "monte_carlo"
+    coverage: float = Field(gt=0.0, lt=1.0, description="e.g. 0.95")
+    low: float
+    high: float
+    draws: int = Field(ge=1)
+    seed: int
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        if self.high < self.low:
+            raise ValueError(f"the interval's high ({self.high}) is below its low ({self.low})")
+        return self
+
+
+class LabelDataQuality(_Frozen):
+    """Emission-weighted DQRs [1 good – 5 poor] and the share of the emissions scored [%]."""
+
+    technological: float = Field(ge=1.0, le=5.0)
+    geographical: float = Field(ge=1.0, le=5.0)
+    temporal: float = Field(ge=1.0, le=5.0)
+    coverage_percent: float = Field(ge=0.0, le=100.0)
+
+
 class CarbonLabel(_Frozen):
     """A product's carbon label (module docstring)."""
 
-    format: Literal["dualcarbon.carbon-label/1"] = LABEL_FORMAT
+    format: Literal["dualcarbon.carbon-label/1", "dualcarbon.carbon-label/2"] = LABEL_FORMAT
     label_id: str = Field(min_length=1)
     product: str = Field(min_length=1, description="the product's name")
     product_system: str = Field(min_length=1, description="the product system's id")
@@ -110,6 +143,12 @@ class CarbonLabel(_Frozen):
     stages: tuple[Stage, ...] = Field(min_length=1)
     components: LabelComponents
     primary_data_share: float = Field(ge=0.0, le=100.0, description="[%]")
+    uncertainty: LabelUncertainty | None = Field(
+        default=None, description="None: no Monte Carlo run was given, the label says so"
+    )
+    data_quality: LabelDataQuality | None = Field(
+        default=None, description="None: no line of the footprint carries pedigree scores"
+    )
     gwp_set: str = Field(min_length=1)
     standard: Literal["GB/T 24067-2024"] = STANDARD
     period_start: dt.date
@@ -165,6 +204,8 @@ def carbon_label(
     valid_until: dt.date,
     issued: dt.date,
     verification: Verification | None = None,
+    monte_carlo: MonteCarloResult | None = None,
+    coverage: float = 0.95,
 ) -> CarbonLabel:
     """The label of ``result``, which must be the footprint of ``system`` (its digest covers the
     parameter overrides the result was computed with).
@@ -172,9 +213,32 @@ def carbon_label(
     Raises :class:`ValueError` when the result belongs to another system, and
     :class:`pydantic.ValidationError` (a ValueError) when the facts break a rule of
     :class:`CarbonLabel` (validity until ≤ from, a third-party verification without verifier).
+    ``monte_carlo``, a run of the same system, gives the label its ``coverage`` interval.
     """
     if result.matrices.system != system:
         raise ValueError(f"the result is the footprint of {result.system_id!r}, not of this system")
+    uncertainty = None
+    if monte_carlo is not None:
+        if abs(monte_carlo.deterministic - result.total) > 1e-6 * max(1.0, abs(result.total)):
+            raise ValueError(
+                f"the Monte Carlo run scores {monte_carlo.deterministic} without draws, the "
+                f"footprint is {result.total}: it belongs to another system"
+            )
+        low, high = monte_carlo.interval(coverage)
+        uncertainty = LabelUncertainty(
+            coverage=coverage, low=low, high=high, draws=monte_carlo.draws, seed=monte_carlo.seed
+        )
+    dqr = weighted_dqr(system, result)
+    data_quality = (
+        None
+        if dqr is None
+        else LabelDataQuality(
+            technological=dqr.technological,
+            geographical=dqr.geographical,
+            temporal=dqr.temporal,
+            coverage_percent=dqr.coverage_percent,
+        )
+    )
     parts = result.components
     return CarbonLabel(
         label_id=label_id,
@@ -193,6 +257,8 @@ def carbon_label(
             aircraft=parts.aircraft,
         ),
         primary_data_share=result.primary_data_share,
+        uncertainty=uncertainty,
+        data_quality=data_quality,
         gwp_set=system.gwp_set,
         period_start=system.period.start,
         period_end=system.period.end,

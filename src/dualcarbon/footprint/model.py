@@ -62,6 +62,7 @@ import keyword
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -992,16 +993,26 @@ class ProductSystem(_Frozen):
     # -- look-ups ---------------------------------------------------------------------------
 
     def process(self, process_id: str) -> Process:
-        for process in self.processes:
-            if process.id == process_id:
-                return process
-        raise KeyError(f"no process {process_id!r}")
+        try:
+            return self._processes_by_id[process_id]
+        except KeyError:
+            raise KeyError(f"no process {process_id!r}") from None
 
     def flow(self, flow_id: str) -> Flow:
-        for flow in self.flows:
-            if flow.id == flow_id:
-                return flow
-        raise KeyError(f"no flow {flow_id!r}")
+        try:
+            return self._flows_by_id[flow_id]
+        except KeyError:
+            raise KeyError(f"no flow {flow_id!r}") from None
+
+    # Indexes for the look-ups above: a system of thousands of processes is looked up per
+    # exchange. The first of duplicate ids wins, as the linear search did (ids are checked unique).
+    @cached_property
+    def _processes_by_id(self) -> dict[str, Process]:
+        return {p.id: p for p in reversed(self.processes)}
+
+    @cached_property
+    def _flows_by_id(self) -> dict[str, Flow]:
+        return {f.id: f for f in reversed(self.flows)}
 
     def providers(self) -> dict[str, Provider]:
         """The provider of every product made, bought or used in the system."""

@@ -4,7 +4,7 @@ Each part of a system checks itself when it is built; these run once every part 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,7 @@ def check_product_system(
 
 
 def _duplicates(values: Sequence[str]) -> list[str]:
-    return sorted({v for v in values if values.count(v) > 1})
+    return sorted(v for v, n in Counter(values).items() if n > 1)
 
 
 def _check_ids(system: ProductSystem, problems: list[InputProblem]) -> None:

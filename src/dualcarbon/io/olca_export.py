@@ -27,13 +27,14 @@ study metadata) goes under ``otherProperties.dualcarbon``; the importer reads it
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import olca_schema as olca  # type: ignore[import-untyped]
-from olca_schema import zipio
 
 from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
@@ -652,7 +653,7 @@ class _Writer:
         system = self.product_system()
         if self.problems:
             raise InputError(self.problems)
-        return [
+        entities = [
             *self.unit_entities(),
             *self.entities,
             *globals_,
@@ -660,6 +661,18 @@ class _Writer:
             *methods,
             system,
         ]
+        stamp = self.last_change()
+        for entity in entities:
+            entity.last_change = stamp
+            for parameter in getattr(entity, "parameters", None) or ():  # a process's own
+                parameter.last_change = stamp
+        return entities
+
+    def last_change(self) -> str:
+        """When the data last changed, as the study says it: its report date, else the end of
+        its period. Never the clock, so the same system gives the same package byte for byte."""
+        day = self.system.study.report_date or self.system.period.end
+        return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).isoformat()
 
 
 def _reference_unit(unit: OlcaUnit) -> OlcaUnit:
@@ -713,8 +726,34 @@ def write_olca_package(
 ) -> Path:
     """Write ``system`` as an openLCA JSON-LD zip at ``path`` (replaced if it exists)."""
     entities = olca_entities(system, catalogue=catalogue)
+    stamp = dt.datetime.fromisoformat(entities[0].last_change)
+    members = [("olca-schema.json", '{"version": 2}')]
+    members += [(f"{_folder(entity)}/{entity.id}.json", entity.to_json()) for entity in entities]
     path.unlink(missing_ok=True)
-    with zipio.ZipWriter(str(path)) as writer:
-        for entity in entities:
-            writer.write(entity)
+    # written here rather than by olca_schema's ZipWriter, which stamps each member with the
+    # clock: fixed member times and order make the zip reproducible
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members:
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, text)
     return path
+
+
+_FOLDERS: dict[type, str] = {
+    olca.UnitGroup: "unit_groups",
+    olca.FlowProperty: "flow_properties",
+    olca.Flow: "flows",
+    olca.DQSystem: "dq_systems",
+    olca.Parameter: "parameters",
+    olca.Process: "processes",
+    olca.ImpactCategory: "lcia_categories",
+    olca.ImpactMethod: "lcia_methods",
+    olca.ProductSystem: "product_systems",
+}
+
+
+def _folder(entity: Any) -> str:
+    """The package folder of a root entity (openLCA JSON-LD's folder names)."""
+    return _FOLDERS[type(entity)]

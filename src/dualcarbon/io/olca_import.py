@@ -37,7 +37,7 @@ from typing import Any
 
 import olca_schema as olca  # type: ignore[import-untyped]
 
-from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.errors import DualcarbonError, InputError, InputProblem
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.footprint.matrices import build_matrices
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
@@ -151,16 +151,18 @@ class _Reader:
         self.product_ids: dict[str, str] = {}
         self.flow_ids: dict[str, str] = {}
         self.used_flows: dict[str, set[bool]] = {}
+        self.taken: dict[int, set[str]] = {}  # names given, per table of _unique
 
     # -- naming -----------------------------------------------------------------------------
 
     def _unique(self, table: dict[str, str], uid: str, wanted: str) -> str:
         if uid not in table:
-            taken = set(table.values())
+            taken = self.taken.setdefault(id(table), set())
             name, n = wanted, 2
             while name in taken:
                 name, n = f"{wanted}_{n}", n + 1
             table[uid] = name
+            taken.add(name)
         return table[uid]
 
     def product_id(self, flow: Any) -> str:
@@ -291,12 +293,16 @@ class _Reader:
     # -- exchanges --------------------------------------------------------------------------
 
     def exchange(
-        self, process: Any, raw: dict[str, Any], stash: dict[str, Any], provider_stash: Any
+        self,
+        process: Any,
+        exchange: Any,
+        raw: dict[str, Any],
+        stash: dict[str, Any],
+        provider_stash: Any,
     ) -> dict[str, Any] | None:
         pkg = self.pkg
         entry = pkg.entry("processes", process.id)
         what = f"process {process.name!r}"
-        exchange = olca.Exchange.from_dict(raw)
         iid = exchange.internal_id
         before = len(pkg.problems)
 
@@ -349,7 +355,8 @@ class _Reader:
                 "unknown unit (not an openLCA reference unit, and pint cannot read it)",
                 unit,
             )
-        out["unit"] = spelled
+        kept = stash.get(str(iid), {}).get("unit")
+        out["unit"] = kept if spelled and kept and _same_unit(kept, spelled) else spelled
         if exchange.amount_formula:
             out["formula"] = from_olca_formula(exchange.amount_formula)
         else:
@@ -510,12 +517,15 @@ class _Reader:
         raw = self.pkg.raw["processes"][pid][1]
         stash = (process.other_properties or {}).get(STASH, {})
         exchanges = []
-        for raw_exchange in raw.get("exchanges", []):
+        # olca-schema parsed each exchange with its process, in order: no second parse
+        for raw_exchange, parsed in zip(
+            raw.get("exchanges", []), process.exchanges or [], strict=True
+        ):
             iid = raw_exchange.get("internalId")
             provider = providers.get(iid) if isinstance(iid, int) else None
             role = secondary.get(provider or "")
             choice = role["choice"] if role and role.get("role") == "electricity" else None
-            item = self.exchange(process, raw_exchange, stash.get("exchanges", {}), choice)
+            item = self.exchange(process, parsed, raw_exchange, stash.get("exchanges", {}), choice)
             if item is not None:
                 exchanges.append(item)
         out: dict[str, Any] = {
@@ -892,6 +902,15 @@ def _check_solvable(
                 )
             ]
         ) from None
+
+
+def _same_unit(spelling: str, unit: str) -> bool:
+    """Whether our exporter's ``spelling`` (``piece``) names the unit openLCA's package gives
+    (``Item(s)``, read as ``count``): then the spelling is kept, so a round trip keeps it."""
+    try:
+        return math.isclose(conversion_factor(spelling, unit), 1.0, rel_tol=1e-12)
+    except DualcarbonError:
+        return False
 
 
 def _without_implied_loc(dist: dict[str, Any], amount: float | None) -> dict[str, Any]:

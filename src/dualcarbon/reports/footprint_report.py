@@ -66,6 +66,7 @@ from markupsafe import Markup
 import dualcarbon
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
+from dualcarbon.footprint.cut_off import BASIS_UNIT, check_cut_off
 from dualcarbon.footprint.footprint import ContributionLine, FootprintResult, GhgComponents
 from dualcarbon.footprint.label import CarbonLabel, study_digest
 from dualcarbon.footprint.model import (
@@ -107,6 +108,16 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Status:
+    """How a checklist element stands: stated or not, with a note (not applicable, partly
+    covered) or a breach of the study's own rule."""
+
+    stated: bool
+    note: str = ""
+    breached: bool = False
+
+
+@dataclass(frozen=True)
 class Item:
     """A row of the element checklist."""
 
@@ -114,6 +125,8 @@ class Item:
     clause: str
     anchor: str
     stated: bool
+    note: str = ""
+    breached: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,6 +235,7 @@ class _FootprintReport:
         self.result = result
         self.system = result.matrices.system
         self.study = self.system.study
+        self.cut_off_check = check_cut_off(result)
         self.lang = lang
         self.w = footprint_text(lang)
         self.catalogue = catalogue
@@ -268,6 +282,7 @@ class _FootprintReport:
             "process_table": self.process_table(),
             "cutoff": self.cutoff(),
             "cutoff_table": self.cutoff_table(),
+            "cutoff_breach": self.cutoff_breach(),
             "data": self.data_facts(),
             "dqr_table": self.dqr_table(),
             "background_table": self.background_table(),
@@ -317,12 +332,29 @@ class _FootprintReport:
         ]
 
     def checklist(self, has_monte_carlo: bool) -> list[Item]:
-        w, study = self.w, self.study
-        rows = [
+        """Each element clause 7 asks for, ticked only when the study gives it: an element the
+        study leaves open shows "not stated", one that fails its own rule shows the failure."""
+        w, study, system = self.w, self.study, self.system
+        in_use = system.boundary is not Boundary.CRADLE_TO_GATE
+        rows: list[tuple[str, str, str, bool | Status]] = [
             ("cl_unit", "ISO 14067 6.3.3; 7", "scope", True),
             ("cl_boundary", "ISO 14067 6.3.4; 7", "scope", True),
-            ("cl_cutoff", "ISO 14067 6.3.4; 7", "cutoff", True),
+            ("cl_capital", "ISO 14067 6.3.4; 7", "scope", bool(study.capital_goods.strip())),
+            (
+                "cl_scenarios",
+                "ISO 14067 6.3; 7",
+                "scope",
+                bool(study.scenarios) if in_use else Status(True, w["not_applicable_gate"]),
+            ),
+            ("cl_cutoff", "ISO 14067 6.3.4; 7", "cutoff", self.cutoff_status()),
             ("cl_data", "ISO 14067 6.3.5; 7", "data", True),
+            (
+                "cl_collection",
+                "ISO 14067 6.3.5; 7",
+                "data",
+                bool(study.data_collection.strip() and study.missing_data.strip()),
+            ),
+            ("cl_dqr", "ISO 14067 6.3.5; 7", "data", self.activity_dqr_status()),
             ("cl_allocation", "ISO 14067 6.4.6; ISO 14044 4.3.4; 7", "allocation", True),
             ("cl_period", "ISO 14067 6.3.4; 7; GB/T 24067", "period", True),
             ("cl_stages", "ISO 14067 7", "results", True),
@@ -331,11 +363,18 @@ class _FootprintReport:
                 "cl_carbon",
                 "ISO 14067 6.4.9; 7",
                 "results",
-                bool(self.system.product.model_fields_set),
+                bool(system.product.model_fields_set),
             ),
             ("cl_gwp", "ISO 14067 7", "gwp", True),
             ("cl_electricity", "ISO 14067 6.4.9.4; 7", "electricity", True),
             ("cl_uncertainty", "ISO 14067 7", "uncertainty", has_monte_carlo),
+            ("cl_sensitivity", "ISO 14067 7", "uncertainty", bool(self.result.trace)),
+            (
+                "cl_assumptions",
+                "ISO 14067 7",
+                "interpretation",
+                bool(study.assumptions and study.value_choices),
+            ),
             ("cl_interpretation", "ISO 14067 7", "interpretation", True),
             ("cl_pcr", "ISO 14067 7", "review", bool(study.pcr.strip())),
             (
@@ -360,7 +399,51 @@ class _FootprintReport:
             ("cl_declaration", "GB/T 24067", "label", True),
             ("cl_trace", "ISO 14067 7", "trace", True),
         ]
-        return [Item(w[key], clause, anchor, stated) for key, clause, anchor, stated in rows]
+        items = []
+        for key, clause, anchor, status in rows:
+            if isinstance(status, bool):
+                status = Status(status)
+            items.append(Item(w[key], clause, anchor, status.stated, status.note, status.breached))
+        return items
+
+    def cutoff_status(self) -> bool | Status:
+        """Stated, or the breach when a measured share exceeds the rule
+        (:mod:`dualcarbon.footprint.cut_off`)."""
+        check = self.cut_off_check
+        if not check.breached:
+            return True
+        w = self.w
+        parts = [
+            w["cutoff_over_threshold"].format(
+                product=e.product,
+                share=f"{fmt_sig(e.measured_percent or 0.0, 3)}%",
+                threshold=f"{fmt_sig(check.threshold_percent)}%",
+            )
+            for e in check.over_threshold
+        ]
+        if check.over_total:
+            parts.append(
+                w["cutoff_over_total"].format(
+                    share=f"{fmt_sig(check.measured_total_percent or 0.0, 3)}%",
+                    cap=f"{fmt_sig(check.total_percent)}%",
+                )
+            )
+        return Status(False, "; ".join(parts), breached=True)
+
+    def activity_dqr_status(self) -> bool | Status:
+        """Stated when data-quality scores cover the activity data of every line that
+        contributes; otherwise the share they cover, or not stated."""
+        weight = sum(abs(line.contribution) for line in self.result.trace)
+        covered = sum(
+            abs(line.contribution)
+            for line in self.result.trace
+            if line.contribution and line_scores(self.system, line) is not None
+        )
+        if not covered:
+            return False
+        if covered >= weight * (1 - 1e-9):
+            return True
+        return Status(False, self.w["dqr_partial"].format(share=share(covered, weight)))
 
     # -- summary ----------------------------------------------------------------------------
 
@@ -423,6 +506,8 @@ class _FootprintReport:
                 (w["standard"], Fact(label.standard)),
                 (w["boundary"], Fact(self.boundary_label(label.boundary))),
                 (w["gwp_set"], Fact(label.gwp_set)),
+                (w["label_interval"], self.label_interval(label)),
+                (w["label_dqr"], self.label_dqr(label)),
                 (w["verification"], Fact(status)),
                 (
                     w["validity"],
@@ -431,6 +516,29 @@ class _FootprintReport:
                 (w["label_issued"], Fact(label.issued.isoformat())),
                 (w["inputs_digest"], Fact(label.inputs_digest[:23] + "…")),
             ],
+        )
+
+    def label_interval(self, label: CarbonLabel) -> Fact:
+        u = label.uncertainty
+        if u is None:
+            return Fact(missing=True)
+        return Fact(
+            self.w["label_interval_value"].format(
+                coverage=f"{100 * u.coverage:g}%", low=kg(u.low), high=kg(u.high), draws=u.draws
+            )
+        )
+
+    def label_dqr(self, label: CarbonLabel) -> Fact:
+        q = label.data_quality
+        if q is None:
+            return Fact(missing=True)
+        return Fact(
+            self.w["label_dqr_value"].format(
+                technological=f"{q.technological:.1f}",
+                geographical=f"{q.geographical:.1f}",
+                temporal=f"{q.temporal:.1f}",
+                coverage=f"{q.coverage_percent:.0f}%",
+            )
         )
 
     def boundary_label(self, boundary: Boundary) -> str:
@@ -499,8 +607,14 @@ class _FootprintReport:
             (w["justification"], Fact.of(rule.justification)),
         ]
 
+    def cutoff_breach(self) -> str:
+        status = self.cutoff_status()
+        return status.note if isinstance(status, Status) else ""
+
     def cutoff_table(self) -> Table:
         w, result = self.w, self.result
+        measured = {e.product: e.measured_percent for e in self.cut_off_check.exclusions}
+        unit = BASIS_UNIT.get(self.cut_off_check.criterion)
         rows = []
         for exclusion in self.system.cut_off.exclusions:
             uses = [c for c in result.cut_off if c.product == exclusion.product]
@@ -514,6 +628,7 @@ class _FootprintReport:
                     Cell(exclusion.reason),
                     Cell(where) if where else self.missing_cell(),
                     Cell(f"{fmt_sig(exclusion.estimated_share_percent)}%", numeric=True),
+                    self.measured_cell(measured.get(exclusion.product)),
                 ]
             )
         estimated = sum(e.estimated_share_percent for e in self.system.cut_off.exclusions)
@@ -522,9 +637,24 @@ class _FootprintReport:
             Cell(w["reason"]),
             Cell(w["where_used"]),
             Cell(w["estimated_share"], numeric=True),
+            Cell(
+                w["measured_share"].format(unit=unit) if unit else w["measured_share_none"],
+                numeric=True,
+            ),
         ]
-        footer = [Cell(w["sum"]), Cell(""), Cell(""), Cell(f"{fmt_sig(estimated)}%", numeric=True)]
+        footer = [
+            Cell(w["sum"]),
+            Cell(""),
+            Cell(""),
+            Cell(f"{fmt_sig(estimated)}%", numeric=True),
+            self.measured_cell(self.cut_off_check.measured_total_percent),
+        ]
         return Table(headers, rows, footer if rows else [])
+
+    def measured_cell(self, percent: float | None) -> Cell:
+        if percent is None:
+            return Cell("—", numeric=True)
+        return Cell(f"{fmt_sig(percent, 3)}%", numeric=True)
 
     # -- data and data quality --------------------------------------------------------------
 
@@ -1092,10 +1222,29 @@ class _FootprintReport:
             engine.append(w["limit_cutoff"].format(share=f"{fmt_sig(estimated)}%"))
         if self.co2_only_grid():
             engine.append(w["grid_limitation"])
-        engine.append(w["limit_monte_carlo"])
-        if any(s.data_quality is None and s.uncertainty is None for s in system.background):
-            engine.append(w["limit_background_sigma"])
+        exact = self.exact_factors()
+        if exact:
+            engine.append(w["limit_exact_factors"].format(names=", ".join(exact)))
         return found + [Fact(f"{w['engine_note']} {text}") for text in engine]
+
+    def exact_factors(self) -> list[str]:
+        """The background and electricity factors the Monte Carlo run holds exact (no law of
+        their own, no published uncertainty), as :mod:`~dualcarbon.footprint.matrices` folds
+        them."""
+        matrices = self.result.matrices
+        spread = matrices.factors
+        return [
+            row.ref
+            for row, kind, sigma, low, high in zip(
+                matrices.biosphere_rows,
+                spread.kind,
+                spread.sigma,
+                spread.low,
+                spread.high,
+                strict=True,
+            )
+            if row.kind != "flow" and (kind in (0, 1) or (sigma == 0 and low == high))
+        ]
 
     def review(self) -> list[tuple[str, Fact]]:
         w, study = self.w, self.study

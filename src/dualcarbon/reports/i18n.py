@@ -418,6 +418,19 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "toc": "目录",
         "not_stated": "未说明",
         "stated": "已说明",
+        "breached": "不符合",
+        "label_interval": "不确定性",
+        "label_interval_value": "{coverage} 区间 {low} – {high} kgCO2e（蒙特卡洛 {draws} 次）",
+        "label_dqr": "数据质量（DQR，1 优 – 5 差）",
+        "label_dqr_value": (
+            "技术 {technological} · 地理 {geographical} · 时间 {temporal}（覆盖 {coverage} 排放）"
+        ),
+        "not_applicable_gate": "从摇篮到大门：不含使用与生命末期阶段，不适用",
+        "cutoff_over_threshold": "排除的“{product}”实测占 {share}，超过单项阈值 {threshold}",
+        "cutoff_over_total": "排除项实测合计占 {share}，超过总量上限 {cap}",
+        "dqr_partial": "数据质量评分仅覆盖 {share} 的排放",
+        "measured_share": "实测占比（按 {unit}）",
+        "measured_share_none": "实测占比（排放准则：无法实测）",
         "none_in_study": "本研究无此项。",
         "caption_sep": "。",
         "product": "产品",
@@ -444,8 +457,12 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "status": "状态",
         "cl_unit": "功能单位/声明单位及基准流",
         "cl_boundary": "系统边界及生命周期阶段",
-        "cl_cutoff": "取舍准则，排除的阶段与过程及其理由",
-        "cl_data": "数据来源、数据质量及初级数据占比",
+        "cl_capital": "资本货物是否纳入及理由",
+        "cl_scenarios": "使用阶段与生命末期情景",
+        "cl_cutoff": "取舍准则，排除的阶段与过程及其理由（实测占比不超过准则）",
+        "cl_data": "数据来源及初级数据占比",
+        "cl_collection": "数据收集方式及缺失数据的处理",
+        "cl_dqr": "活动数据的数据质量评分（覆盖全部排放）",
         "cl_allocation": "分配程序（共生产品、回收）",
         "cl_period": "时间范围与地理范围",
         "cl_stages": "各生命周期阶段的结果",
@@ -453,7 +470,9 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "cl_carbon": "产品中的碳含量（单独记录，不扣减）",
         "cl_gwp": "所用 GWP 值及 IPCC 报告版本",
         "cl_electricity": "电力的处理",
-        "cl_uncertainty": "不确定性与敏感性评估",
+        "cl_uncertainty": "不确定性评估（蒙特卡洛）",
+        "cl_sensitivity": "敏感性分析",
+        "cl_assumptions": "假设与价值选择",
         "cl_interpretation": "结果解释：重要问题、假设、局限与结论",
         "cl_pcr": "所用的产品碳足迹类别规则（CFP-PCR）",
         "cl_review": "鉴定性评审",
@@ -643,7 +662,8 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
             "方法：蒙特卡洛模拟。每次抽样对技术矩阵 A 与环境矩阵 B 的每个不确定交换按对数正态分布"
             "（以其数值为中位数，σ 来自谱系矩阵评分与基本不确定度或给定分布）重新取值，"
             "求解 A s = f "
-            "并计算 cᵀ B s；同一种子得到相同结果（两条 PCG64 随机数流）。"
+            "并计算 cᵀ B s；每个背景与电力因子每次抽样只取一次值，用到它的各处一起变动；"
+            "同一种子得到相同结果（三条 PCG64 随机数流）。"
         ),
         "sensitivity": "排放因子的敏感性",
         "sensitivity_note": (
@@ -667,11 +687,7 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "engine_note": "［计算程序提示］",
         "limit_partial": "本研究为产品部分碳足迹（从摇篮到大门），不含分销、使用与生命末期阶段。",
         "limit_cutoff": "按取舍准则排除的输入估计占 {share}，未计入碳足迹。",
-        "limit_monte_carlo": (
-            "蒙特卡洛分析中电网与合同电力因子尚无不确定度，且同一背景因子在各处独立抽样，"
-            "区间可能偏窄。"
-        ),
-        "limit_background_sigma": "部分背景数据未给出数据质量或不确定度，按准确值计入。",
+        "limit_exact_factors": "蒙特卡洛分析中以下因子未给出不确定度，按准确值计入：{names}。",
         "review": "类别规则、鉴定性评审与报告信息",
         "pcr": "产品碳足迹类别规则（CFP-PCR）",
         "critical_review": "鉴定性评审",
@@ -717,6 +733,21 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "toc": "Contents",
         "not_stated": "not stated",
         "stated": "stated",
+        "breached": "breached",
+        "label_interval": "Uncertainty",
+        "label_interval_value": (
+            "{coverage} interval {low} – {high} kgCO2e (Monte Carlo, {draws} draws)"
+        ),
+        "label_dqr": "Data quality (DQR, 1 good – 5 poor)",
+        "label_dqr_value": (
+            "technological {technological} · geographical {geographical} · temporal {temporal} "
+            "(covering {coverage} of emissions)"
+        ),
+        "not_applicable_gate": "cradle to gate: no use or end-of-life stage, not applicable",
+        "cutoff_over_threshold": "excluded {product!r} measures {share}, above the {threshold} "
+        "threshold per input",
+        "cutoff_over_total": "the exclusions measure {share} together, above the {cap} cap",
+        "dqr_partial": "data-quality scores cover only {share} of the emissions",
         "none_in_study": "None in this study.",
         "caption_sep": ". ",
         "product": "Product",
@@ -742,8 +773,15 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "status": "Status",
         "cl_unit": "Functional or declared unit, and reference flow",
         "cl_boundary": "System boundary and life-cycle stages",
-        "cl_cutoff": "Cut-off criteria; excluded stages and processes with reasons",
-        "cl_data": "Data sources, data quality, primary-data share",
+        "cl_capital": "Capital goods: included or not, and why",
+        "cl_scenarios": "Use-stage and end-of-life scenarios",
+        "cl_cutoff": (
+            "Cut-off criteria; excluded stages and processes with reasons (measured shares "
+            "within the criteria)"
+        ),
+        "cl_data": "Data sources and primary-data share",
+        "cl_collection": "How data were collected and missing data treated",
+        "cl_dqr": "Data-quality ratings of the activity data (covering every emission)",
         "cl_allocation": "Allocation procedures (co-products, recycling)",
         "cl_period": "Time period and geography",
         "cl_stages": "Results per life-cycle stage",
@@ -753,7 +791,9 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "cl_carbon": "Carbon in the product (documented, not subtracted)",
         "cl_gwp": "GWP values used and IPCC report version",
         "cl_electricity": "Treatment of electricity",
-        "cl_uncertainty": "Uncertainty and sensitivity assessment",
+        "cl_uncertainty": "Uncertainty assessment (Monte Carlo)",
+        "cl_sensitivity": "Sensitivity analysis",
+        "cl_assumptions": "Assumptions and value choices",
         "cl_interpretation": "Interpretation: significant issues, assumptions, limitations",
         "cl_pcr": "CFP-PCR used",
         "cl_review": "Critical review",
@@ -824,6 +864,8 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         ),
         "where_used": "Where used (process #exchange: amount)",
         "estimated_share": "Estimated share",
+        "measured_share": "Measured share (by {unit})",
+        "measured_share_none": "Measured share (emission criterion: not measurable)",
         "sum": "Sum",
         "data": "Data sources and data quality",
         "data_collection": "Data collection",
@@ -956,7 +998,9 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
             "Method: Monte Carlo. Each draw resamples every uncertain exchange of the "
             "technosphere A and the biosphere B, lognormal about its amount (its median; σ from "
             "the pedigree scores and basic uncertainty, or a given distribution), solves A s = f "
-            "and scores cᵀ B s. The same seed gives the same draws (two PCG64 streams)."
+            "and scores cᵀ B s. Each background and electricity factor is drawn once per draw and "
+            "moves as one number wherever it is used. The same seed gives the same draws (three "
+            "PCG64 streams)."
         ),
         "sensitivity": "Sensitivity to the factors",
         "sensitivity_note": (
@@ -990,13 +1034,9 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "limit_cutoff": (
             "Inputs excluded by the cut-off rule, estimated at {share}, are not counted."
         ),
-        "limit_monte_carlo": (
-            "In the Monte Carlo analysis grid and contract electricity factors carry no "
-            "uncertainty yet, and each use of a background factor is drawn independently: the "
-            "interval may be too narrow."
-        ),
-        "limit_background_sigma": (
-            "Some background supplies give no data quality or uncertainty and count as exact."
+        "limit_exact_factors": (
+            "In the Monte Carlo analysis these factors state no uncertainty and count as "
+            "exact: {names}."
         ),
         "review": "PCR, critical review and report identity",
         "pcr": "CFP-PCR",

@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 from systems import PV
 
-from dualcarbon.footprint.footprint import FootprintResult, compute_footprint
+from dualcarbon.footprint.data_quality import weighted_dqr
+from dualcarbon.footprint.footprint import FootprintResult, compute_footprint, footprint_monte_carlo
 from dualcarbon.footprint.label import (
     LABEL_FORMAT,
     CarbonLabel,
@@ -130,7 +131,7 @@ def test_json_round_trip(result: FootprintResult, system: ProductSystem) -> None
     text = label.to_json()
     assert "示例认证中心" in text  # Chinese kept readable
     data = json.loads(text)
-    assert data["format"] == "dualcarbon.carbon-label/1"
+    assert data["format"] == "dualcarbon.carbon-label/2"
     assert data["valid_until"] == "2028-02-29"
     assert data["verification"]["status"] == "third_party_verified"
     assert data["stages"] == ["raw_material_acquisition", "production"]
@@ -166,3 +167,53 @@ def test_the_result_must_be_the_systems(result: FootprintResult, system: Product
     label = _label(overridden, system)  # the result carries its overrides
     assert label.inputs_digest == study_digest(system, {"cell_yield": 0.95})
     assert label.value == overridden.total != result.total
+
+
+def test_label_carries_the_interval_of_its_monte_carlo_run(
+    result: FootprintResult, system: ProductSystem
+) -> None:
+    """The value with its 95 % interval, draws and seed: the run's own quantiles, copied."""
+    run = footprint_monte_carlo(result.matrices, 300, seed=5)
+    label = _label(result, system, monte_carlo=run)
+    assert label.uncertainty is not None
+    low, high = run.interval(0.95)
+    assert (label.uncertainty.low, label.uncertainty.high) == (low, high)
+    assert low < label.value < high
+    assert (label.uncertainty.draws, label.uncertainty.seed, label.uncertainty.coverage) == (
+        300,
+        5,
+        0.95,
+    )
+    assert CarbonLabel.from_json(label.to_json()) == label
+    assert _label(result, system).uncertainty is None  # no run, no interval invented
+
+
+def test_label_refuses_a_run_of_another_system(
+    result: FootprintResult, system: ProductSystem
+) -> None:
+    other = compute_footprint(system, overrides={next(iter(system.parameter_values())): 99.0})
+    run = footprint_monte_carlo(other.matrices, 50, seed=1)
+    with pytest.raises(ValueError, match="another system"):
+        _label(result, system, monte_carlo=run)
+
+
+def test_label_carries_the_emission_weighted_dqr(
+    result: FootprintResult, system: ProductSystem
+) -> None:
+    """The PV example scores its exchanges; the label's DQRs are the footprint's PACT v3 DQRs
+    (their weighting is tested in tests/pact/test_mapping.py)."""
+    label = _label(result, system)
+    dqr = weighted_dqr(system, result)
+    assert dqr is not None and label.data_quality is not None
+    assert label.data_quality.technological == dqr.technological
+    assert label.data_quality.temporal == dqr.temporal
+    assert label.data_quality.coverage_percent == dqr.coverage_percent
+    assert 1.0 <= label.data_quality.geographical <= 5.0
+
+
+def test_a_version_one_record_still_reads(result: FootprintResult, system: ProductSystem) -> None:
+    data = json.loads(_label(result, system).to_json())
+    data["format"] = "dualcarbon.carbon-label/1"
+    del data["uncertainty"], data["data_quality"]
+    old = CarbonLabel.model_validate(data)
+    assert old.uncertainty is None and old.value == result.total

@@ -94,6 +94,40 @@ def test_round_trip(make: Callable[[], ProductSystem], tmp_path: Path) -> None:
     assert again == system
 
 
+def test_round_trip_keeps_unit_spellings(tmp_path: Path) -> None:
+    """openLCA knows pieces as Item(s), which reads back as pint's ``count``: the spelling the
+    system used (``piece``, ``pcs``) comes back, and the system compares equal."""
+    raw = tiny_raw()
+    raw["cut_off"]["exclusions"].append(
+        {"product": "label", "reason": "printed label", "estimated_share_percent": 0.1}
+    )
+    make = raw["processes"][0]
+    make["exchanges"].append(
+        {"kind": "technosphere", "product": "label", "amount": 2, "unit": "piece"}
+    )
+    system = validate_product_system(raw)
+    again = read_olca_package(write_olca_package(system, tmp_path / "package.zip"))
+    assert again.process("make").exchanges[-1].unit == "piece"
+    assert again == system
+
+
+def test_export_is_reproducible(tmp_path: Path) -> None:
+    """The same system gives the same zip, byte for byte: every lastChange is the study's date
+    (here the period's end, no report date being given), never the clock; members are stamped
+    with it too."""
+    first = write_olca_package(_pv(), tmp_path / "a.zip").read_bytes()
+    second = write_olca_package(_pv(), tmp_path / "b.zip").read_bytes()
+    assert first == second
+    package = _package(tmp_path / "a.zip")
+    end = _pv().period.end.isoformat()
+    stamps = {d["lastChange"] for objects in package.values() for d in objects.values()} | {
+        p["lastChange"] for d in package["processes"].values() for p in d.get("parameters", [])
+    }
+    assert stamps == {f"{end}T00:00:00+00:00"}
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        assert {i.date_time[:3] for i in archive.infolist()} == {_pv().period.end.timetuple()[:3]}
+
+
 def test_round_trip_from_a_folder(tmp_path: Path) -> None:
     system = tiny()
     path = write_olca_package(system, tmp_path / "package.zip")

@@ -265,7 +265,8 @@ def test_cut_off_exclusions_with_reasons_and_shares(zh: Page, system: ProductSys
         row = zh.row("cutoff", exclusion.product)
         assert row[1] == exclusion.reason
         assert row[3] == f"{exclusion.estimated_share_percent:g}%"
-    assert zh.row("cutoff", "合计")[-1] == "1.8%"
+    assert zh.row("cutoff", "合计")[3] == "1.8%"
+    assert zh.row("cutoff", "合计")[4] == "—"  # the emission criterion cannot be measured
     assert "module_assembly #7: 1 count" in zh.row("cutoff", "junction_box")[2]
     assert "温室气体排放" in zh.section_text("cutoff")  # criterion: emission
 
@@ -375,7 +376,7 @@ def test_uncertainty_interval_median_method_and_seed(zh: Page, mc: MonteCarloRes
 def test_uncertainty_not_stated_without_monte_carlo(en: Page) -> None:
     assert "No Monte Carlo uncertainty analysis" in en.section_text("uncertainty")
     assert en.not_stated["uncertainty"] == 2
-    assert en.row("checklist", "Uncertainty and sensitivity assessment")[-1] == "not stated"
+    assert en.row("checklist", "Uncertainty assessment (Monte Carlo)")[-1] == "not stated"
 
 
 def test_sensitivity_coefficients_are_shares_of_the_factors(
