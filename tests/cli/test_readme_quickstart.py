@@ -5,6 +5,7 @@ own tests start and stop them (tests/cli/test_cems_receive.py, tests/api/test_cl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -34,22 +35,47 @@ def test_the_quick_start_is_found() -> None:
     assert any(line.startswith("dualcarbon cems examples") for line in lines)
 
 
+RUNNER = """
+import json, sys, traceback
+import typer
+from typer.testing import CliRunner
+from dualcarbon.cli.main import app
+
+runner = CliRunner()
+report = []
+for argv in json.load(sys.stdin):
+    done = runner.invoke(app, argv, catch_exceptions=True)
+    failure = ""
+    if done.exception is not None and not isinstance(done.exception, (SystemExit, typer.Exit)):
+        failure = "".join(traceback.format_exception(*done.exc_info))
+    report.append({"code": done.exit_code, "traceback": failure, "output": done.output[-600:]})
+print(json.dumps(report))
+"""
+
+
 def test_every_quick_start_line_runs_as_written(tmp_path: Path) -> None:
+    """Every line, in order, with the words as printed (``shlex``), in one child interpreter
+    started in a fresh folder: starting an interpreter per line cost more than half the time of
+    the test, and a line cannot lean on what the test process imported."""
     for name in ("examples", "src"):
         (tmp_path / name).symlink_to(ROOT / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DUALCARBON_")}
     env.update(DUALCARBON_HOME=str(tmp_path / "home"), DUALCARBON_LANG="zh", COLUMNS="120")
-    failed = []
-    for line in quick_start_lines():
-        if any(server in f" {line}" for server in SERVERS):
-            continue
-        done = subprocess.run(
-            [sys.executable, "-m", "dualcarbon.cli.main", *shlex.split(line)[1:]],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0 or "Traceback" in done.stderr:
-            failed.append(f"{line}\n  → exit {done.returncode}: {done.stderr[-600:]}")
+    lines = [line for line in quick_start_lines() if not any(s in f" {line}" for s in SERVERS)]
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER],
+        input=json.dumps([shlex.split(line)[1:] for line in lines]),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert len(report) == len(lines)
+    failed = [
+        f"{line}\n  → exit {run['code']}: {run['traceback'] or run['output']}"
+        for line, run in zip(lines, report, strict=True)
+        if run["code"] != 0 or run["traceback"]
+    ]
     assert failed == [], "\n".join(failed)
