@@ -56,8 +56,8 @@ def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyP
                 StoredProductFootprint,
             )
         ]
-    organisations = 1 + len(PEERS)  # that account; the manufacturer publishes footprints,
-    # the project developer claims a monitoring period
+    organisations = 1 + len(PEERS) + 1  # that account (the plant, its peers, the cement
+    # plant); the manufacturer publishes footprints, the project developer claims a period
     certificates = counts[3]
     assert certificates
     # every submission, its result, every certificate, the sign-off and the project claim is
@@ -69,7 +69,7 @@ def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyP
         certificates,
         1,
         2 * (2 * organisations + certificates + 1 + 1),
-        len(PRODUCTS),
+        len(PRODUCTS) + 1,  # and the cement plant's clinker, built on its inventory
     ]
     with session_scope(app.state.engine) as session:
         (claimed,) = session.scalars(select(ProjectPeriod)).all()

@@ -39,6 +39,7 @@ from dualcarbon.pact.decimals import decimal_string
 from dualcarbon.pact.dqr import weighted_dqr
 from dualcarbon.pact.mapping import (
     PactMappingError,
+    declared_quantity,
     declared_unit,
     geography,
     ipcc_reports,
@@ -174,6 +175,25 @@ def test_declared_units(ours: str, pact: str) -> None:
 def test_unknown_unit_is_refused() -> None:
     with pytest.raises(PactMappingError, match="none of PACT's declared units"):
         declared_unit("t")
+    with pytest.raises(PactMappingError, match="none of PACT's declared units"):
+        declared_quantity("K", 1.0)  # a temperature converts to none of them
+
+
+@pytest.mark.parametrize(
+    ("ours", "amount", "pact", "declared"),
+    [
+        ("t", 1, "kilogram", 1000.0),
+        ("MWh", 2, "kilowatt hour", 2000.0),
+        ("GJ", 1, "megajoule", 1000.0),
+    ],
+)
+def test_other_units_convert_to_a_declared_one(
+    ours: str, amount: float, pact: str, declared: float
+) -> None:
+    """A tonne of clinker is declared as 1000 kilogram: the footprint per declared unit is the
+    same number (PACT v3 ``declaredUnitAmount``)."""
+    unit, value = declared_quantity(ours, amount)
+    assert (unit, value) == (pact, pytest.approx(declared, rel=1e-12))
 
 
 @pytest.mark.parametrize(

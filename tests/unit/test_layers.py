@@ -19,6 +19,7 @@ ROOT = Path(dualcarbon.__file__).parent
 WEB = ("api", "web", "server", "cli", "demo")
 DOMAIN = (
     "accounting",
+    "attribution",
     "methodologies",
     "factors",
     "footprint",
@@ -36,6 +37,7 @@ DOMAIN = (
 )
 CORE = (
     "accounting",
+    "attribution",
     "methodologies",
     "factors",
     "footprint",

@@ -236,6 +236,15 @@ class ImportOutcome(BaseModel):
         default_factory=list,
         description="the evidence entries (log, sequence, leaf hash) the inventory was lodged as",
     )
+    footprints: list[str] = Field(
+        default_factory=list,
+        description="new versions of the product footprints built on this facility's inventory "
+        "(gate_to_gate), published because the inventory changed",
+    )
+    footprints_not_followed: list[str] = Field(
+        default_factory=list,
+        description="footprints built on it that could not be generated again, with the reason",
+    )
 
 
 # -- reference data ------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ from dualcarbon.ledger.lodging import (
 )
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.definition import all_methodologies
+from dualcarbon.pact.follow import follow_inventory
 from dualcarbon.security import (
     Passwords,
     new_api_key,
@@ -625,6 +626,8 @@ def _store_submission(
             "this inventory was submitted already by a concurrent request; to change it, "
             "submit a corrected inventory"
         ) from None
+    followed = follow_inventory(session, organisation.id, facility, inventory.header.year)
+    session.commit()
     saved = get_result(session, row.id)
     assert saved is not None
     return ImportOutcome(
@@ -632,6 +635,8 @@ def _store_submission(
         result=result_summary(saved, commitments.of_results(session, [saved])[saved.id]),
         corrects=None if corrects is None else corrects.id,
         evidence=evidence_of_inventory(session, stored.id),
+        footprints=list(followed.published),
+        footprints_not_followed=list(followed.refused),
     )
 
 

@@ -16,16 +16,23 @@ from dualcarbon.api import registers, services
 from dualcarbon.api.schemas import SignOffCreate
 from dualcarbon.api.scope import Principal
 from dualcarbon.api.settings import Settings
-from dualcarbon.demo import demo_footprint_path, demo_inventory_path, demo_register_path
+from dualcarbon.demo import (
+    demo_cement_inventory_path,
+    demo_footprint_path,
+    demo_inventory_path,
+    demo_register_path,
+)
 from dualcarbon.footprint.model import validate_product_system
 from dualcarbon.guards.yaml_file import read_yaml_mapping
 from dualcarbon.io import read_inventory
+from dualcarbon.io.gate_to_gate import resolve_gate_to_gate
 from dualcarbon.io.product_yaml import dump_product_system, resolve_background
 from dualcarbon.io.project_files import read_project
 from dualcarbon.io.register_files import read_register
 from dualcarbon.ledger.keys import load_signer
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.pact import repository
+from dualcarbon.pact.follow import platform_loader
 from dualcarbon.pact.publication import Publication
 from dualcarbon.security import Passwords
 from dualcarbon.store import make_engine, session_scope, upgrade
@@ -41,12 +48,26 @@ USERS = (
     ("admin@demo.cn", "admin", "管理员 / administrator"),
     ("maker@demo.cn", "enterprise", "产品碳足迹管理员（示范制造商） / product footprint manager"),
     ("developer@demo.cn", "project_developer", "项目业主（示例海上风电） / project developer"),
+    ("cement@demo.cn", "enterprise", "碳排放与产品碳足迹管理员（示例水泥） / cement manufacturer"),
 )
 
 DEVELOPER = "示例海上风电有限公司"
 """The demo project developer: owner of the example offshore wind project (CCER-01-002-V01),
 whose 2025 monitoring period the demo claims."""
 
+CEMENT = "示例水泥有限公司"
+"""The demo cement manufacturer: its 2025 inventory for the carbon market, and the clinker
+footprint whose gate-to-gate stage is generated from it (a correction of the inventory publishes
+a new version, announced to PACT clients)."""
+CEMENT_FACILITY = "示例熟料基地"
+CLINKER_PUBLICATION = {
+    "company_name": CEMENT,
+    "company_ids": ["urn:uuid:8d0c2f4e-1a3b-4c5d-9e6f-7a8b9c0d1e2f"],
+    "product_ids": ["urn:gtin:6901234567878"],
+    "classifications": ["urn:pact:productclassification:hs:252310"],
+}
+"""Publication facts of the demo clinker footprint (invented identifiers; HS 2523.10, cement
+clinkers)."""
 MAKER = "示范光伏储能制造有限公司"
 """The demo manufacturer: publishes the worked PV module and LFP battery pack footprints."""
 PACT_CLIENT = ("demo-pact-client", "dualcarbon-demo-pact-secret")
@@ -133,7 +154,8 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
             peers = [Organisation(name=peer) for peer, _, _ in PEERS]
             maker = Organisation(name=MAKER)
             developer = Organisation(name=DEVELOPER)
-            session.add_all([organisation, *peers, maker, developer])
+            cement = Organisation(name=CEMENT)
+            session.add_all([organisation, *peers, maker, developer, cement])
             session.flush()
             passwords = Passwords(settings.password_memory_kib, settings.password_time_cost)
             users: dict[str, int] = {}
@@ -143,7 +165,7 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
                     name=label,
                     password_hash=passwords.hash(PASSWORD),
                     role=role,
-                    organisation_id=_own(email, organisation, maker, developer).id
+                    organisation_id=_own(email, organisation, maker, developer, cement).id
                     if role in ("enterprise", "project_developer")
                     else None,
                 )
@@ -168,6 +190,7 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
                     ledger,
                 )
             _publish_demo_footprints(session, maker.id, passwords)
+            _seed_cement_plant(session, admin, cement.id, ledger)
             _claim_demo_project(session, admin, users["project_developer"], developer.id, ledger)
             verifier = services.principal_of(services.get_user(session, users["verifier"]))
             first_peer = services.organisation_results(session, verifier, peers[0].id)[-1]
@@ -186,9 +209,11 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
 
 def _own(email: str, *organisations: Organisation) -> Organisation:
     """The organisation a demo user of an organisation-bound role belongs to."""
-    plant, maker, developer = organisations
+    plant, maker, developer, cement = organisations
     if email.startswith("maker"):
         return maker
+    if email.startswith("cement"):
+        return cement
     return developer if email.startswith("developer") else plant
 
 
@@ -256,6 +281,31 @@ def _publish_demo_footprints(session: Session, organisation_id: int, passwords: 
         )
     repository.create_client(
         session, passwords, organisation_id, "演示合作方 / demo partner", credentials=PACT_CLIENT
+    )
+    session.commit()
+
+
+def _seed_cement_plant(
+    session: Session, admin: Principal, organisation_id: int, ledger: Signer
+) -> None:
+    """The cement plant's 2025 inventory stored and lodged, then its clinker footprint published
+    with the gate-to-gate stage generated from that stored result."""
+    services.import_inventory(
+        session, admin, organisation_id, read_inventory(demo_cement_inventory_path()), ledger
+    )
+    path = demo_footprint_path("cement-clinker.yaml")
+    raw = resolve_background(read_yaml_mapping(path), source=str(path))
+    raw["gate_to_gate"] = {**raw["gate_to_gate"], "inventory": CEMENT_FACILITY}
+    resolved = resolve_gate_to_gate(
+        raw, source=str(path), load=platform_loader(session, organisation_id, 2025)
+    )
+    system = validate_product_system(resolved, source=str(path))
+    repository.publish(
+        session,
+        organisation_id,
+        system,
+        dump_product_system(system),
+        Publication.model_validate(CLINKER_PUBLICATION),
     )
     session.commit()
 

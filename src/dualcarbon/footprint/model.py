@@ -68,6 +68,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
+from dualcarbon.footprint.gate_to_gate import GateToGate
 from dualcarbon.footprint.parameters import evaluate
 from dualcarbon.footprint.pedigree import PedigreeScores, basic_variance, lognormal_sigma
 from dualcarbon.footprint.problems import (
@@ -965,6 +966,11 @@ class ProductSystem(_Frozen):
     reference_flow: ReferenceFlow
     product: ProductProperties = ProductProperties()
     study: StudyInfo = StudyInfo()
+    gate_to_gate: GateToGate | None = Field(
+        default=None,
+        description="where the gate-to-gate process comes from: the enterprise's inventory "
+        "(footprint.gate_to_gate); that process is generated, never typed",
+    )
     boundary: Boundary
     stages: tuple[Stage, ...] = Field(min_length=1)
     stage_exclusions: tuple[StageExclusion, ...] = ()

@@ -32,6 +32,7 @@ def check_product_system(
     catalogue = catalogue or default_catalogue()
     problems: list[InputProblem] = []
     _check_ids(system, problems)
+    _check_gate_to_gate(system, problems)
     _check_reference(system, problems)
     _check_stages(system, problems)
     _check_links(system, problems)
@@ -67,6 +68,21 @@ def _check_ids(system: ProductSystem, problems: list[InputProblem]) -> None:
                         sheet=process_sheet(process.id),
                     )
                 )
+
+
+def _check_gate_to_gate(system: ProductSystem, problems: list[InputProblem]) -> None:
+    spec = system.gate_to_gate
+    if spec is None:
+        return
+    if spec.digest is None or all(p.id != spec.into for p in system.processes):
+        problems.append(
+            problem(
+                "the gate-to-gate process is generated from the inventory: read the file with "
+                "its inventory beside it (dualcarbon footprint …) or publish it on the platform",
+                "gate_to_gate",
+                spec.inventory,
+            )
+        )
 
 
 def _check_reference(system: ProductSystem, problems: list[InputProblem]) -> None:

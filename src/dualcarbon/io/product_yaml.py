@@ -54,6 +54,7 @@ from dualcarbon.footprint.background import (
 )
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
 from dualcarbon.guards.yaml_file import read_yaml_mapping
+from dualcarbon.io.gate_to_gate import file_loader, resolve_gate_to_gate
 
 
 def read_product_system(path: Path, library: BackgroundLibrary | None = None) -> ProductSystem:
@@ -62,6 +63,7 @@ def read_product_system(path: Path, library: BackgroundLibrary | None = None) ->
     ``background`` entries with ``use:`` are taken from ``library`` (the shipped one if None)."""
     raw = read_yaml_mapping(path, what="a product system (a mapping)")
     resolved = resolve_background(raw, source=str(path), library=library)
+    resolved = resolve_gate_to_gate(resolved, source=str(path), load=file_loader(path.parent))
     return validate_product_system(resolved, source=str(path))
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from dualcarbon.datum import Tier
 from dualcarbon.errors import FactorDataError, MethodologyNotFoundError
 from dualcarbon.guards.safe_yaml import safe_load
+from dualcarbon.methodologies.processes import ProductionProcess, SharedLineRule
 from dualcarbon.methodologies.project_rules import ProjectRules
 from dualcarbon.methodologies.registry import (
     IDENTIFIER,
@@ -219,6 +220,35 @@ class Methodology(_Frozen):
         description="a project methodology's applicability, crediting period and monitoring "
         "(sector `project`); None for an enterprise guideline",
     )
+    processes: tuple[ProductionProcess, ...] = Field(
+        default=(),
+        description="the guideline's process levels and their products, for attributing the "
+        "inventory to products (methodologies.processes)",
+    )
+    shared_lines: SharedLineRule | None = Field(
+        default=None, description="how facility-level lines are split between processes"
+    )
+
+    @model_validator(mode="after")
+    def _processes_fit(self) -> Self:
+        kinds = {source.kind for source in self.sources}
+        seen: set[str] = set()
+        for process in self.processes:
+            if process.id in seen:
+                raise ValueError(f"process {process.id} is declared twice")
+            seen.add(process.id)
+            unknown = [kind for kind in process.sources if kind not in kinds]
+            if unknown:
+                raise ValueError(f"process {process.id}: no source {unknown} in `sources`")
+            product = process.product
+            table = TABLES.get(product.table)
+            if table is None or not table.has(product.column):
+                raise ValueError(
+                    f"process {process.id}: no column {product.column} in table {product.table}"
+                )
+        if self.processes and self.shared_lines is None:
+            raise ValueError("a methodology with `processes` says how shared lines are split")
+        return self
 
     @model_validator(mode="after")
     def _project_rules_fit(self) -> Self:

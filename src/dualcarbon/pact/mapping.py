@@ -43,10 +43,12 @@ from typing import Any
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.footprint.footprint import FootprintResult
 from dualcarbon.footprint.model import ProductSystem, primary_data_share
+from dualcarbon.footprint.problems import unit_parses
 from dualcarbon.pact.decimals import decimal_string, places_string
 from dualcarbon.pact.dqr import V3_INDICATORS, is_biogenic_uptake, weighted_dqr
 from dualcarbon.pact.publication import Publication
 from dualcarbon.pact.schema import openapi_document, validate_product_footprint
+from dualcarbon.units import conversion_factor, same_dimension
 
 SPEC_VERSION = "3.0.0"
 """The PACT Technical Specifications version our documents conform to (``specVersion``)."""
@@ -106,6 +108,34 @@ def declared_unit(unit: str) -> str:
     return DECLARED_UNITS[key]
 
 
+_CONVERTIBLE = (
+    ("kg", "kilogram"),
+    ("l", "liter"),
+    ("m**3", "cubic meter"),
+    ("MJ", "megajoule"),
+    ("kWh", "kilowatt hour"),
+    ("t*km", "ton kilometer"),
+    ("m**2", "square meter"),
+    ("h", "hour"),
+)
+"""PACT's declared units a unit of the same dimension is converted to (t → kilogram)."""
+
+
+def declared_quantity(unit: str, amount: float) -> tuple[str, float]:
+    """PACT's declared unit and amount for ``amount`` ``unit``: as it is where PACT names the
+    unit, else converted (1 t → 1000 kilogram, 1 MWh → 1000 kilowatt hour); the footprint is
+    per declared unit either way."""
+    try:
+        return declared_unit(unit), amount
+    except PactMappingError:
+        # energy in watt-hours stays in watt-hours (MWh → kilowatt hour), other energy in joules
+        candidates = sorted(_CONVERTIBLE, key=lambda c: c[0] != "kWh" or not unit.endswith("Wh"))
+        for ours, pact in candidates:
+            if unit_parses(unit) and same_dimension(unit, ours):
+                return pact, amount * conversion_factor(unit, ours)
+        raise
+
+
 def _pact_units() -> list[str]:
     schema = openapi_document()["components"]["schemas"]["CarbonFootprint"]
     units: list[str] = schema["properties"]["declaredUnitOfMeasurement"]["enum"]
@@ -158,8 +188,10 @@ def _non_negative(field: str, value: float) -> str:
 
 def carbon_footprint(system: ProductSystem, result: FootprintResult) -> dict[str, Any]:
     """The ``pcf`` object (module docstring's table)."""
-    unit = declared_unit(system.functional_unit.unit)
+    unit, amount = declared_quantity(system.functional_unit.unit, system.functional_unit.amount)
     mass = system.product.mass
+    if mass is None and unit == "kilogram":
+        mass = amount  # a declared unit of mass is its own mass
     if mass is None and unit not in MASSLESS_UNITS:
         raise PactMappingError(
             "productMassPerDeclaredUnit",
@@ -171,7 +203,7 @@ def carbon_footprint(system: ProductSystem, result: FootprintResult) -> dict[str
     exempted = sum(e.estimated_share_percent for e in system.cut_off.exclusions)
     pcf: dict[str, Any] = {
         "declaredUnitOfMeasurement": unit,
-        "declaredUnitAmount": decimal_string(system.functional_unit.amount),
+        "declaredUnitAmount": decimal_string(amount),
         "productMassPerDeclaredUnit": decimal_string(mass or 0.0),
         "referencePeriodStart": _midnight(system.period.start),
         "referencePeriodEnd": _midnight(system.period.end + dt.timedelta(days=1)),

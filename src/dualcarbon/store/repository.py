@@ -423,6 +423,36 @@ def load_result(row: StoredResult, catalogue: FactorCatalogue | None = None) -> 
     )
 
 
+def latest_account(
+    session: Session, organisation_id: int, facility: str, year: int
+) -> tuple[Inventory, AccountingResult] | None:
+    """The newest stored inventory of the organisation's ``facility`` for ``year`` (a
+    correction is newer than what it corrects) with its newest result; None when there is none.
+    """
+    inventory_row = session.scalar(
+        select(StoredInventory)
+        .join(StoredInventory.facility)
+        .where(
+            Facility.organisation_id == organisation_id,
+            Facility.name == facility,
+            StoredInventory.year == year,
+        )
+        .order_by(StoredInventory.id.desc())
+        .limit(1)
+    )
+    if inventory_row is None:
+        return None
+    result_row = session.scalar(
+        select(StoredResult)
+        .where(StoredResult.inventory_id == inventory_row.id)
+        .order_by(StoredResult.id.desc())
+        .limit(1)
+    )
+    if result_row is None:
+        return None
+    return load_inventory(inventory_row), load_result(result_row)
+
+
 # -- factor versions -----------------------------------------------------------------------------
 
 

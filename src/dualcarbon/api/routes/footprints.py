@@ -4,6 +4,7 @@ PACT clients (partner systems) allowed to read them."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Self
 
 import yaml
@@ -23,9 +24,11 @@ from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
 from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.guards.yaml_file import read_yaml_mapping
+from dualcarbon.io.gate_to_gate import Loader, resolve_gate_to_gate
 from dualcarbon.io.product_yaml import dump_product_system, resolve_background
 from dualcarbon.pact import outbox, repository
 from dualcarbon.pact.events import published_event
+from dualcarbon.pact.follow import platform_loader
 from dualcarbon.pact.mapping import PactMappingError
 from dualcarbon.pact.outbound import TargetRefusedError, check_url
 from dualcarbon.pact.publication import Publication
@@ -164,9 +167,13 @@ def _request_problem(rule: str, field: str | None = None) -> InputError:
     return InputError([InputProblem(services.REQUEST, rule, field=field)])
 
 
-def read_submission(filename: str | None, content: bytes) -> tuple[ProductSystem, Publication]:
+def read_submission(
+    filename: str | None, content: bytes, load: Callable[[int], Loader] | None = None
+) -> tuple[ProductSystem, Publication]:
     """``{publication: {...}, product_system: {...} | "<YAML text>"}`` from a JSON body or an
-    uploaded YAML file; every problem as an InputError."""
+    uploaded YAML file; every problem as an InputError. ``load`` gives, for the system's year,
+    the reader of the inventory a ``gate_to_gate`` names (:func:`~dualcarbon.pact.follow.
+    platform_loader`)."""
     if filename is None:
         raw = services.json_object(content)
         name = services.REQUEST
@@ -202,8 +209,20 @@ def read_submission(filename: str | None, content: bytes) -> tuple[ProductSystem
                 for error in exc.errors()
             ]
         ) from None
-    system = validate_product_system(resolve_background(system_raw, source=name), source=name)
+    resolved = resolve_background(system_raw, source=name)
+    if "gate_to_gate" in resolved:
+        year = _period_year(resolved)
+        resolved = resolve_gate_to_gate(
+            resolved, source=name, load=None if load is None or year is None else load(year)
+        )
+    system = validate_product_system(resolved, source=name)
     return system, publication
+
+
+def _period_year(raw: dict[str, Any]) -> int | None:
+    period = raw.get("period")
+    start = str(period.get("start", "")) if isinstance(period, dict) else ""
+    return int(start[:4]) if start[:4].isdigit() else None
 
 
 def publish_submission(
@@ -211,7 +230,9 @@ def publish_submission(
 ) -> FootprintPublic:
     """Read a submission, compute its footprint and store it as a new published version
     (committed); every problem as one InputError, nothing stored then."""
-    system, publication = read_submission(filename, content)
+    system, publication = read_submission(
+        filename, content, lambda year: platform_loader(session, organisation_id, year)
+    )
     try:
         row = repository.publish(
             session, organisation_id, system, dump_product_system(system), publication

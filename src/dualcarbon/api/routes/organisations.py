@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -172,6 +172,7 @@ async def import_inventory(
     principal: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    background: BackgroundTasks,
     accept: AcceptQuery = None,
     accept_reason: AcceptReasonQuery = None,
 ) -> ImportOutcome:
@@ -191,7 +192,9 @@ async def import_inventory(
             session, principal, organisation_id, read(), request.app.state.ledger, given
         )
 
-    return await admission.in_turn(run)  # a few at once per process, the rest in order
+    outcome = await admission.in_turn(run)  # a few at once per process, the rest in order
+    await _announce(request, session, background, organisation_id, outcome)
+    return outcome
 
 
 @router.post(
@@ -211,6 +214,7 @@ async def correct_inventory(
     principal: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    background: BackgroundTasks,
     accept: AcceptQuery = None,
     accept_reason: AcceptReasonQuery = None,
 ) -> ImportOutcome:
@@ -232,4 +236,23 @@ async def correct_inventory(
             given,
         )
 
-    return await admission.in_turn(run)  # a few at once per process, the rest in order
+    outcome = await admission.in_turn(run)  # a few at once per process, the rest in order
+    await _announce(request, session, background, organisation_id, outcome)
+    return outcome
+
+
+async def _announce(
+    request: Request,
+    session: SessionDep,
+    background: BackgroundTasks,
+    organisation_id: int,
+    outcome: ImportOutcome,
+) -> None:
+    """The footprint versions the inventory brought (``outcome.footprints``), announced to the
+    organisation's PACT clients as a publication is."""
+    if outcome.footprints:
+        from dualcarbon.api.routes.footprints import announce
+
+        await run_in_threadpool(
+            announce, request, session, background, organisation_id, outcome.footprints
+        )
