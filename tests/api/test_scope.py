@@ -203,6 +203,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/organisations/{organisation_id}/certificates/claims"): Rule(
         frozenset({"enterprise", "admin"}), ADMIN
     ),
+    # CBAM: computed from the organisation's stored results, so read like them
+    ("POST", "/api/organisations/{organisation_id}/cbam"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
 }
 
 
@@ -430,6 +432,11 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         },
         "/api/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint": {
             "event_url": "https://buyer.example/3/events"
+        },
+        "/api/organisations/{organisation_id}/cbam": {
+            "installation": {"name": "scope works"},
+            "year": 2026,
+            "goods": [{"id": "clinker", "good": "clinker"}],
         },
     }
     body = valid.get(_plain(path)) if method != "GET" else None

@@ -5,14 +5,15 @@ each process the inventory's output table gives the instances (the distinct ``un
 the product's output column) and their output per month. Each line of the result then goes:
 
 * whole (share 1) to the instance whose ``unit`` it carries, when the process lists its source;
-* split, when it is a facility-level line (a unit no process has: ``all``, a fence meter) whose
-  source some process lists: to instance :math:`i` of those processes, in month :math:`m`,
+* split, when it is a facility-level line (unit ``all``, the tables' default: a fence meter)
+  whose source some process lists: to instance :math:`i` of those processes, in month :math:`m`,
 
   .. math:: s_{i,m} = \frac{Q_{i,m}}{\sum_j Q_{j,m}}
 
   with :math:`Q` the product's output in month :math:`m` (the methodology's ``shared_lines``:
   physical, by output; ISO 14044:2006 4.3.4.2);
-* nowhere otherwise: listed in :attr:`Attribution.unattributed` with the reason.
+* nowhere otherwise — a unit that is no instance (an aluminium smelter's casting shop), a source
+  no process lists: listed in :attr:`Attribution.unattributed` with the reason.
 
 An attributed line keeps its line number, source, gas, sign, whether the guideline counts it,
 and the references of its inputs: the evidence (meters, lab reports, settlement bills) and the
@@ -36,6 +37,9 @@ from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.methodologies.processes import ProductionProcess
 from dualcarbon.methodologies.tables import TABLES
 from dualcarbon.units import conversion_factor
+
+FACILITY_UNITS = frozenset({"all", ""})
+"""The ``unit`` of a facility-level line: the tables' default ``all`` (a fence meter)."""
 
 
 class AttributionError(DualcarbonError, ValueError):
@@ -140,8 +144,14 @@ class Attribution:
         return math.fsum(i.output for i in self.instances_of(process, instance))
 
     def direct(self, process: str, instance: str | None = None) -> float:
-        """The counted emissions attributed [tCO2e], deductions subtracted."""
-        return math.fsum(a.signed_co2e for a in self.lines_of(process, instance) if a.counted)
+        """The counted direct emissions attributed [tCO2e], deductions subtracted (purchased
+        electricity and heat are indirect, whether the guideline counts them or not)."""
+        indirect = indirect_sources(self.methodology)
+        return math.fsum(
+            a.signed_co2e
+            for a in self.lines_of(process, instance)
+            if a.counted and a.source not in indirect
+        )
 
 
 def attribute(
@@ -161,7 +171,7 @@ def attribute(
     by_name: dict[str, list[ProcessInstance]] = defaultdict(list)
     for found in instances:
         by_name[found.instance].append(found)
-    references = _references(result)
+    references = line_references(result)
     lines: list[AttributedLine] = []
     unattributed: list[Unattributed] = []
     for row in result.lines.iter_rows(named=True):
@@ -175,6 +185,11 @@ def attribute(
                 Unattributed(
                     row["line"], source, unit, "the process of this unit does not list the source"
                 )
+            )
+            continue
+        if unit not in FACILITY_UNITS:
+            unattributed.append(
+                Unattributed(row["line"], source, unit, "the unit is no instance of a process")
             )
             continue
         takers = [i for i in instances if source in _process(methodology, i).sources]
@@ -206,6 +221,13 @@ def attribute(
         instances=tuple(instances),
         lines=tuple(lines),
         unattributed=tuple(unattributed),
+    )
+
+
+def indirect_sources(methodology: Methodology) -> frozenset[str]:
+    """The source kinds of bought energy (electricity and heat tables): indirect emissions."""
+    return frozenset(
+        rule.kind for rule in methodology.sources if rule.table_name in ("electricity", "heat")
     )
 
 
@@ -246,7 +268,7 @@ def _instances(
     return out
 
 
-def _references(result: AccountingResult) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+def line_references(result: AccountingResult) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Per line: (evidence refs of measured and analysed inputs, factor refs of defaults)."""
     inputs = result.inputs.filter(~pl.col("derived") & pl.col("reference").is_not_null())
     found: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
@@ -287,3 +309,14 @@ def _attributed(
         evidence=evidence,
         factors=factors,
     )
+
+
+def line_ranges(numbers: Iterable[int]) -> str:
+    """Line numbers as a reader cites them: ``37–48, 61–72``."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)

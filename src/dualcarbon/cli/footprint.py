@@ -261,6 +261,9 @@ def workbook(
         write_product_workbook(read_system(system_file), output, lang=file_lang(lang))
     except DualcarbonError as exc:
         raise _fail(exc, language) from None
+    except ValueError as exc:  # what the workbook has no place for
+        errors.print(f"[bold red]{exc}[/]", highlight=False)
+        raise typer.Exit(1) from None
     console.print(pick(language, f"已写出 {output}", f"wrote {output}"))
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dualcarbon.cli import (
+    cbam,
     cems,
     certificates,
     energy,
@@ -47,6 +48,7 @@ app.add_typer(cems.app, name="cems")
 app.add_typer(projects.app, name="projects")
 app.add_typer(energy.app, name="energy")
 app.add_typer(certificates.app, name="certificates")
+app.add_typer(cbam.app, name="cbam")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
 

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.attribution import AttributedLine, Attribution
+from dualcarbon.attribution.attribute import indirect_sources, line_ranges
 from dualcarbon.attribution.uncertainty import activity_uncertainty, source_uncertainty
 from dualcarbon.footprint.vocabulary import Stage
 
@@ -127,7 +128,8 @@ def gate_to_gate_process(
     ]
     flows: dict[str, dict[str, Any]] = {}
     exchanges += _fuels(lines, attribution, label)
-    exchanges += _emissions(lines, result, label, flows)
+    indirect = indirect_sources(attribution.methodology)
+    exchanges += _emissions([a for a in lines if a.source not in indirect], result, label, flows)
     exchanges += _electricity(lines, result, attribution, label)
     exchanges += [
         {
@@ -293,22 +295,9 @@ def _cite(label: str, what: str, members: list[AttributedLine]) -> str:
     numbers = sorted({a.line for a in members})
     evidence = list(dict.fromkeys(e for a in members for e in a.evidence))
     factors = list(dict.fromkeys(f for a in members for f in a.factors))
-    text = f"{label}: {what}, lines {_ranges(numbers)}"
+    text = f"{label}: {what}, lines {line_ranges(numbers)}"
     if evidence:
         text += f"; evidence {'; '.join(evidence)}"
     if factors:
         text += f"; factors {', '.join(factors)}"
     return text
-
-
-def _ranges(numbers: list[int]) -> str:
-    parts: list[str] = []
-    start = previous = numbers[0] if numbers else 0
-    for n in numbers[1:]:
-        if n != previous + 1:
-            parts.append(f"{start}" if start == previous else f"{start}–{previous}")
-            start = n
-        previous = n
-    if numbers:
-        parts.append(f"{start}" if start == previous else f"{start}–{previous}")
-    return ", ".join(parts)

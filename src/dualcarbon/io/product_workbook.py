@@ -421,6 +421,11 @@ def write_product_workbook(system: ProductSystem, path: Path, lang: Lang = "zh")
     """Write ``system`` as a workbook a carbon manager can fill in (labels in ``lang``)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    if system.gate_to_gate is not None:
+        raise ValueError(
+            "the gate-to-gate process is generated from the inventory (gate_to_gate), which "
+            "has no place in the workbook: keep this product system as YAML"
+        )
     workbook = openpyxl.Workbook()
     system_sheet = workbook.active
     assert system_sheet is not None

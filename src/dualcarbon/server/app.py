@@ -29,6 +29,7 @@ from dualcarbon.api.pact import create_pact_app, mount_pact, pact_options
 from dualcarbon.api.protection import protect
 from dualcarbon.api.routes import (
     accounts,
+    cbam,
     certificates,
     evidence,
     footprints,
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         footprints,
         projects,
         certificates,
+        cbam,
     ):
         app.include_router(module.router, prefix="/api")
     pact = create_pact_app(

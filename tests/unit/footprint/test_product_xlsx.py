@@ -448,6 +448,15 @@ def test_electricity_uncertainty_has_no_column(tmp_path: Path) -> None:
         write(tmp_path, validate_product_system(raw))
 
 
+def test_a_system_built_on_an_inventory_stays_yaml(tmp_path: Path) -> None:
+    from dualcarbon.demo import demo_footprint_path
+    from dualcarbon.io.product_yaml import read_product_system
+
+    clinker = read_product_system(demo_footprint_path("cement-clinker.yaml"))
+    with pytest.raises(ValueError, match="keep this product system as YAML"):
+        write(tmp_path, clinker)
+
+
 # Where each field of the model lives in the workbook: a column key (or a system-sheet key), or
 # a sheet. A field added to the model fails here until the workbook learns it; otherwise a round
 # trip would drop it without a word.
@@ -458,7 +467,8 @@ PLACES: dict[type, tuple[tuple[Any, ...], Mapping[str, str | None]]] = {
         (),
         dict.fromkeys({c.key.split(".")[0] for c in SYSTEM_KEYS}, "system")
         | {"parameters": "parameters", "flows": "flows", "background": "background"}
-        | {"processes": "processes"},
+        | {"processes": "processes"}
+        | {"gate_to_gate": None},  # no place: the writer refuses it (test below)
     ),
     model.Process: (
         PROCESS_COLUMNS,
