@@ -20,6 +20,7 @@ WEB = ("api", "web", "server", "cli", "demo")
 DOMAIN = (
     "accounting",
     "attribution",
+    "cbam",
     "methodologies",
     "factors",
     "footprint",
@@ -38,6 +39,7 @@ DOMAIN = (
 CORE = (
     "accounting",
     "attribution",
+    "cbam",
     "methodologies",
     "factors",
     "footprint",

@@ -5,6 +5,8 @@ that facility for the declaration's year, with its newest result, is used."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,6 +20,7 @@ from dualcarbon.io.cbam_files import declaration_from_mapping, sources
 from dualcarbon.pact.follow import platform_loader
 
 SUFFIXES = (".yaml", ".yml")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cbam_communication(
@@ -40,3 +43,12 @@ def cbam_communication(
     load = platform_loader(session, organisation_id, declaration.year)
     report = embedded_emissions(declaration, sources(load))
     return communication(report)
+
+
+def communication_workbook(record: dict[str, Any]) -> bytes:
+    """The communication filled into the Commission's template, as the file's bytes."""
+    from dualcarbon.io.cbam_export import write_communication_workbook
+
+    with tempfile.TemporaryDirectory(prefix="dualcarbon-cbam-") as folder:
+        path = write_communication_workbook(record, Path(folder) / "communication.xlsx")
+        return path.read_bytes()

@@ -170,6 +170,11 @@ WORDS: dict[str, dict[str, str]] = {
         "certificates_done": "已登记 {count} 张绿证，证据已记入证据链。",
         "cert_help": "每张绿证只能登记一次、核销一次；其电站当月电量不能再申报 CCER。"
         "格式见 docs/energy.md；核销（绿色电力消费声明）用 API 或 dualcarbon certificates claim。",
+        "cbam": "欧盟 CBAM 通报",
+        "cbam_upload": "设施的 CBAM 申报文件（YAML）",
+        "cbam_button": "生成通报（Excel）",
+        "cbam_help": "隐含排放由本单位已存储的最新核算结果计算（actual.inventory 填设施名称）；"
+        "得到按欧盟委员会通报模板填写的工作簿，交给欧盟进口商。格式见 docs/cbam.md。",
     },
     "en": {
         "app": "dualcarbon",
@@ -330,6 +335,12 @@ WORDS: dict[str, dict[str, str]] = {
         "cert_help": "A certificate is recorded once and claimed once; its plant-month can no "
         "longer be claimed for CCER. Format: docs/energy.md; claims through the API or "
         "dualcarbon certificates claim.",
+        "cbam": "EU CBAM communication",
+        "cbam_upload": "The installation's CBAM declaration (YAML)",
+        "cbam_button": "Make the communication (Excel)",
+        "cbam_help": "Embedded emissions come from the organisation's newest stored results "
+        "(actual.inventory names the facility); the workbook fills the Commission's "
+        "communication template, for the EU importer. Format: docs/cbam.md.",
         "footprint_product": "product system",
         "footprint_version": "version",
         "footprint_status": "status",

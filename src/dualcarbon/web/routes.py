@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from dualcarbon.accounting.engine import production_table
 from dualcarbon.accounting.findings import Acceptance, Finding, FindingsError, Severity
 from dualcarbon.accounting.power import monthly_supply_intensity
+from dualcarbon.api import cbam as cbam_services
 from dualcarbon.api import certificates as certificate_services
 from dualcarbon.api import checklist, principals, registers, services
 from dualcarbon.api import projects as project_services
@@ -691,6 +692,45 @@ def create_web(api: FastAPI) -> FastAPI:
             return f"/organisations/{organisation_id}?certificates={outcome.certificates}&"
 
         return await _submit(request, organisation_id, store)
+
+    @web.post("/organisations/{organisation_id}/cbam", response_model=None)
+    async def cbam_export(request: Request, organisation_id: PathId) -> Response:
+        """The CBAM communication of the posted declaration, from the organisation's stored
+        results, as the Commission's template filled in (a download); problems are shown on
+        the organisation page."""
+        received, refused, status = await _posted_file(request)
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            try:
+                if refused is not None:
+                    raise refused
+                assert received is not None
+                record = await run_in_threadpool(
+                    cbam_services.cbam_communication,
+                    session,
+                    principal,
+                    organisation_id,
+                    received.filename,
+                    received.content,
+                )
+            except InputError as exc:
+                session.rollback()
+                return _organisation_page(
+                    request,
+                    session,
+                    principal,
+                    organisation_id,
+                    list(exc.problems),
+                    status if refused is not None else UNPROCESSABLE,
+                )
+        content = await run_in_threadpool(cbam_services.communication_workbook, record)
+        return Response(
+            content,
+            media_type=cbam_services.XLSX,
+            headers={"Content-Disposition": 'attachment; filename="cbam-communication.xlsx"'},
+        )
 
     @web.get("/projects/periods/{period_id}", response_model=None)
     def period_page(request: Request, period_id: PathId) -> Response:

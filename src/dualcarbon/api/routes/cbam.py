@@ -3,8 +3,6 @@ inventories, as JSON or in the Commission's template."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -20,7 +18,6 @@ router = APIRouter(
     tags=["cbam"],
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
 )
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post(
@@ -32,7 +29,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ),
     responses={
         **UPLOAD_RESPONSES,
-        200: {"content": {XLSX: {}}, "description": "the communication (JSON, or ?format=xlsx)"},
+        200: {
+            "content": {cbam.XLSX: {}},
+            "description": "the communication (JSON, or ?format=xlsx)",
+        },
     },
 )
 async def cbam_communication(
@@ -53,15 +53,7 @@ async def cbam_communication(
     if format == "json":
         return record
     return Response(
-        await run_in_threadpool(_workbook, record),
-        media_type=XLSX,
+        await run_in_threadpool(cbam.communication_workbook, record),
+        media_type=cbam.XLSX,
         headers={"Content-Disposition": 'attachment; filename="cbam-communication.xlsx"'},
     )
-
-
-def _workbook(record: dict[str, Any]) -> bytes:
-    from dualcarbon.io.cbam_export import write_communication_workbook
-
-    with tempfile.TemporaryDirectory(prefix="dualcarbon-cbam-") as folder:
-        path = write_communication_workbook(record, Path(folder) / "communication.xlsx")
-        return path.read_bytes()
