@@ -205,6 +205,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ),
     # CBAM: computed from the organisation's stored results, so read like them
     ("POST", "/api/organisations/{organisation_id}/cbam"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
+    ("GET", "/api/organisations/{organisation_id}/disclosure/climate"): Rule(
+        ACCOUNTING_READERS, READERS_OF_ALL
+    ),
 }
 
 
@@ -339,6 +342,8 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         return str(values[name])
 
     url = re.sub(r"\{(\w+)(?::\w+)?\}", fill, path)
+    if path.endswith("/disclosure/climate"):
+        url += "?year=2024"  # the year of the world's stored inventories
     valid: dict[str, Any] = {
         "/api/keys": {"name": "scope test"},
         "/api/users": {

@@ -11,6 +11,7 @@ from dualcarbon.cli import (
     cbam,
     cems,
     certificates,
+    disclosure,
     energy,
     evidence,
     factors,
@@ -49,6 +50,7 @@ app.add_typer(projects.app, name="projects")
 app.add_typer(energy.app, name="energy")
 app.add_typer(certificates.app, name="certificates")
 app.add_typer(cbam.app, name="cbam")
+app.add_typer(disclosure.app, name="disclosure")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
 

@@ -642,24 +642,32 @@ def enterprise_claims(
 ) -> list[ClaimedCertificates]:
     """The certificates ``organisation`` claimed for its electricity of ``year`` (purpose
     ``enterprise``, subject ``"<organisation> <year>"``); none when the ledger does not know it."""
-    from dualcarbon.energy.green_electricity import ENTERPRISE_SUBJECT, ClaimedCertificates
     from dualcarbon.store import stored_session
 
     with stored_session(url) as session:
         found = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
         if found is None:
             return []
-        subject = ENTERPRISE_SUBJECT.format(organisation=organisation, year=year)
-        return [
-            ClaimedCertificates(
-                reference=claim.reference,
-                mwh=float(claim.quantity),
-                technology=batch.technology,
-                plant=batch.plant,
-                production=f"{batch.production_year}-{batch.production_month:02d}",
-            )
-            for claim, batch in claims_of(
-                session, int(found), purpose=Purpose.ENTERPRISE, subject=subject
-            )
-            if claim.consumption_from.year == year and claim.consumption_to.year == year
-        ]
+        return enterprise_claims_in(session, int(found), organisation, year)
+
+
+def enterprise_claims_in(
+    session: Session, organisation_id: int, organisation: str, year: int
+) -> list[ClaimedCertificates]:
+    """:func:`enterprise_claims` inside an open session, the organisation known by its id."""
+    from dualcarbon.energy.green_electricity import ENTERPRISE_SUBJECT, ClaimedCertificates
+
+    subject = ENTERPRISE_SUBJECT.format(organisation=organisation, year=year)
+    return [
+        ClaimedCertificates(
+            reference=claim.reference,
+            mwh=float(claim.quantity),
+            technology=batch.technology,
+            plant=batch.plant,
+            production=f"{batch.production_year}-{batch.production_month:02d}",
+        )
+        for claim, batch in claims_of(
+            session, organisation_id, purpose=Purpose.ENTERPRISE, subject=subject
+        )
+        if claim.consumption_from.year == year and claim.consumption_to.year == year
+    ]

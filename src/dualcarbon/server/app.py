@@ -31,6 +31,7 @@ from dualcarbon.api.routes import (
     accounts,
     cbam,
     certificates,
+    disclosure,
     evidence,
     footprints,
     instruments,
@@ -266,6 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         projects,
         certificates,
         cbam,
+        disclosure,
     ):
         app.include_router(module.router, prefix="/api")
     pact = create_pact_app(

@@ -1,6 +1,7 @@
-"""CBAM on the platform (issue 17, item 2): the manufacturer's declaration names its facility, and
-the communication comes from that facility's stored inventory — the same numbers as from the file,
-as JSON or in the Commission's template; another organisation's user sees nothing."""
+"""CBAM and the climate disclosure on the platform (issue 17, items 2 and 3): the manufacturer's
+declaration names its facility, and the communication comes from that facility's stored inventory
+— the same numbers as from the file, as JSON or in the Commission's template; another
+organisation's user sees nothing. The disclosure sums the facilities' newest stored results."""
 
 from __future__ import annotations
 
@@ -76,3 +77,24 @@ def test_the_communication_from_the_stored_inventory(client: TestClient, world: 
         headers=world.bearer("enterprise"),
     )
     assert other.status_code == 404
+
+
+def test_the_climate_disclosure_from_the_stored_results(client: TestClient, world: World) -> None:
+    """Scope 1 of the organisation's 2025 is its facilities' newest stored results; a year with
+    nothing stored is named."""
+    url = f"/api/organisations/{world.org_a}/disclosure/climate"
+    missing = client.get(url, params={"year": 2025}, headers=world.bearer("enterprise"))
+    assert missing.status_code == 422 and "2025" in missing.text
+    _store_inventory(client, world)
+    answer = client.get(
+        url, params={"year": 2025, "revenue": 2.5e9}, headers=world.bearer("enterprise")
+    )
+    assert answer.status_code == 200, answer.text
+    record = answer.json()
+    stored = client.get(
+        f"/api/organisations/{world.org_a}/results", headers=world.bearer("enterprise")
+    ).json()
+    cement = [r for r in stored if r["year"] == 2025]
+    assert record["scope1_tco2e"] == pytest.approx(sum(r["total_tco2e"] for r in cement), rel=1e-12)
+    assert record["contractual_instruments"]["green_certificates_mwh"] == 0
+    assert [f["facility"] for f in record["facilities"]] == [FACILITY]
