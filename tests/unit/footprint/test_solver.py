@@ -135,3 +135,22 @@ def test_iterative_scores_agree_with_a_direct_solve_on_a_wide_system() -> None:
     supply = TechnosphereSolver(technosphere).solve(demand)
     score, expected = float(emissions @ supply), float(emissions @ exact)
     assert score == pytest.approx(expected, rel=1e-9)
+
+
+def test_each_column_of_a_block_meets_the_criteria_on_its_own() -> None:
+    """A block of demands on the chain above, entering it at every link: columns need from a
+    handful to all the sweeps. Each is set aside when it meets the componentwise test, so each
+    column scores the length of its chain below the entry, as it does alone (by hand: n − k)."""
+    n = 10
+    technosphere = sparse.csr_matrix(
+        sparse.identity(n) - sparse.diags([1e-3] * (n - 1), offsets=-1)
+    )
+    demands = np.eye(n)
+    solver = TechnosphereSolver(technosphere)
+    block = solver.solve(demands)
+    assert solver.backend == "iterative"
+    emissions = np.array([1e3**i for i in range(n)])
+    for k in range(n):
+        # entering at link k: supplies 1e-3^(i−k) for i ≥ k, each contributing 1e3^k
+        assert float(emissions @ block[:, k]) == pytest.approx((n - k) * 1e3**k, rel=1e-12)
+        assert block[:, k] == pytest.approx(solver.solve(demands[:, k]), rel=1e-12, abs=0)
