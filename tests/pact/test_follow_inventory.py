@@ -105,3 +105,24 @@ def test_a_correction_publishes_the_next_version(db_url: str, tmp_path: Path) ->
     assert len(partner.received) == 1
     validate("PublishedEvent", partner.received[0])
     assert partner.received[0]["data"]["pfIds"] == [new_id]
+
+
+def test_the_next_version_keeps_the_publication_facts() -> None:
+    """What a version was published with — validity included — is what the next carries."""
+    from dualcarbon.pact.follow import publication_of
+
+    document = {
+        "companyName": ORG_A,
+        "companyIds": ["urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"],
+        "productIds": ["urn:gtin:6901234567878"],
+        "productNameCompany": "clinker",
+        "productDescription": "grey clinker",
+        "productClassifications": ["urn:pact:productclassification:hs:252310"],
+        "validityPeriodStart": "2026-01-01T00:00:00Z",
+        "validityPeriodEnd": "2027-06-30T00:00:00Z",
+        "pcf": {"crossSectoralStandards": ["ISO14067"]},
+    }
+    publication = publication_of(document)
+    assert publication.validity_end is not None
+    assert publication.validity_end.isoformat() == "2027-06-30T00:00:00+00:00"
+    assert publication.classifications == ("urn:pact:productclassification:hs:252310",)

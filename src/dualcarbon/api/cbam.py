@@ -41,7 +41,7 @@ def cbam_communication(
         name = filename
     declaration = declaration_from_mapping(raw, source=name)
     load = platform_loader(session, organisation_id, declaration.year)
-    report = embedded_emissions(declaration, sources(load))
+    report = embedded_emissions(declaration, sources(load, declaration.year))
     return communication(report)
 
 

@@ -146,18 +146,26 @@ class Attribution:
     def direct(self, process: str, instance: str | None = None) -> float:
         """The counted direct emissions attributed [tCO2e], deductions subtracted (purchased
         electricity and heat are indirect, whether the guideline counts them or not)."""
-        indirect = indirect_sources(self.methodology)
+        energy = indirect_sources(self.methodology) | exported_sources(self.methodology)
         return math.fsum(
             a.signed_co2e
             for a in self.lines_of(process, instance)
-            if a.counted and a.source not in indirect
+            if a.counted and a.source not in energy
         )
 
 
 def attribute(
-    inventory: Inventory, result: AccountingResult, methodology: Methodology | None = None
+    inventory: Inventory,
+    result: AccountingResult,
+    methodology: Methodology | None = None,
+    *,
+    shared_units: Iterable[str] = (),
 ) -> Attribution:
-    """Attribute ``result``, the account of ``inventory``, to its methodology's processes."""
+    """Attribute ``result``, the account of ``inventory``, to its methodology's processes.
+
+    ``shared_units`` are units of the inventory that serve every instance (an aluminium
+    smelter's casting shop, which IR 2025/2547 Annex I 3.17.2 puts inside the aluminium
+    boundary): their lines are split by output as the facility's are."""
     if result.meta.inventory_digest != inventory.digest():
         raise AttributionError(
             "the result was not computed from this inventory (digests differ): account it again"
@@ -165,8 +173,10 @@ def attribute(
     methodology = methodology or get_methodology(result.meta.methodology.split("@", 1)[0])
     if not methodology.processes:
         raise AttributionError(
-            f"methodology {methodology.id} declares no production processes to attribute to"
+            f"methodology {methodology.id} declares no production processes to attribute to; "
+            "for a single-process installation leave `process` out (the whole inventory)"
         )
+    facility_units = FACILITY_UNITS | frozenset(shared_units)
     instances = _instances(inventory, methodology.processes)
     by_name: dict[str, list[ProcessInstance]] = defaultdict(list)
     for found in instances:
@@ -187,7 +197,7 @@ def attribute(
                 )
             )
             continue
-        if unit not in FACILITY_UNITS:
+        if unit not in facility_units:
             unattributed.append(
                 Unattributed(row["line"], source, unit, "the unit is no instance of a process")
             )
@@ -225,9 +235,30 @@ def attribute(
 
 
 def indirect_sources(methodology: Methodology) -> frozenset[str]:
-    """The source kinds of bought energy (electricity and heat tables): indirect emissions."""
+    """The source kinds of bought energy (purchased electricity and heat): indirect emissions."""
+    return _energy_sources(methodology, "purchased")
+
+
+def exported_sources(methodology: Methodology) -> frozenset[str]:
+    """The source kinds of energy sold (a deduction where a guideline counts it): no emission
+    of the process's own."""
+    return _energy_sources(methodology, "exported")
+
+
+def heat_sources(methodology: Methodology) -> frozenset[str]:
+    """The source kinds of purchased heat."""
     return frozenset(
-        rule.kind for rule in methodology.sources if rule.table_name in ("electricity", "heat")
+        rule.kind
+        for rule in methodology.sources
+        if rule.table_name == "heat" and rule.direction == "purchased"
+    )
+
+
+def _energy_sources(methodology: Methodology, direction: str) -> frozenset[str]:
+    return frozenset(
+        rule.kind
+        for rule in methodology.sources
+        if rule.table_name in ("electricity", "heat") and rule.direction == direction
     )
 
 

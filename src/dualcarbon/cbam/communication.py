@@ -70,9 +70,15 @@ def _good(good: EmbeddedEmissions, report: CbamReport) -> dict[str, Any]:
         "electricity_emission_factor": good.electricity_factor,
         "electricity_emission_factor_source": good.electricity_factor_source,
         "embedded_electricity_mwh_per_unit": good.embedded_electricity,
-        "see_direct_per_t_product": good.see_direct_product,
-        "see_indirect_per_t_product": good.see_indirect_product,
-        "embedded_electricity_mwh_per_t_product": good.embedded_electricity_product,
+        "see_direct_per_t_product": good.see_direct_product if good.per_t_product_known else None,
+        "see_indirect_per_t_product": good.see_indirect_product
+        if good.per_t_product_known
+        else None,
+        "embedded_electricity_mwh_per_t_product": good.embedded_electricity_product
+        if good.per_t_product_known
+        else None,
+        "heat_imported_direct_t": good.heat_direct,
+        "warnings": list(good.warnings),
         "activity_level_t": good.activity_level,
         "attributed_direct_emissions_t": good.attributed_direct,
         "electricity_consumed_mwh": good.electricity_mwh,
@@ -104,8 +110,12 @@ def _good(good: EmbeddedEmissions, report: CbamReport) -> dict[str, Any]:
             "price": price.price,
             "currency": price.currency,
             "source": price.source,
+            "covers": "direct emissions",
             "share_covered_by_free_allocation": price.free_allocation_share,
             "price_due_per_unit": price.due_per_unit(good.see_direct),
+            "price_due_per_t_product": price.due_per_unit(good.see_direct_product)
+            if good.per_t_product_known
+            else None,
             "note": "information only: not deducted (Reg. 2023/956 Art. 9 as replaced by Reg. "
             "2025/2083 needs certified proof of payment net of free allocation)",
         }

@@ -68,6 +68,12 @@ class Actual(_Frozen):
         "process (a single-process installation, e.g. a re-rolling mill)",
     )
     instance: str | None = None
+    shared_units: tuple[str, ...] = Field(
+        default=(),
+        description="units serving every instance, inside the good's boundary (an aluminium "
+        "smelter's casting shop, IR 2025/2547 Annex I 3.17.2): split by output as the "
+        "facility's lines are",
+    )
 
 
 class ElectricityFactor(_Frozen):
@@ -146,6 +152,7 @@ class Declaration(_Frozen):
     @model_validator(mode="after")
     def _ids(self) -> Self:
         ids = [g.id for g in self.goods]
-        if len(set(ids)) != len(ids):
-            raise ValueError("a good id is declared twice")
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"good id {', '.join(repeated)} is declared twice")
         return self

@@ -32,10 +32,20 @@ from dataclasses import dataclass
 
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.attribution import AttributedLine, Attribution
-from dualcarbon.attribution.attribute import indirect_sources
+from dualcarbon.attribution.attribute import (
+    exported_sources,
+    heat_sources,
+    indirect_sources,
+)
 from dualcarbon.cbam.catalogue import Good, defaults, goods
-from dualcarbon.cbam.declaration import Actual, Declaration, GoodDeclaration, Measured
-from dualcarbon.errors import DualcarbonError
+from dualcarbon.cbam.declaration import (
+    Actual,
+    Declaration,
+    GoodDeclaration,
+    Measured,
+    PrecursorUse,
+)
+from dualcarbon.errors import InputError, InputProblem, UnitMismatchError, UnknownUnitError
 from dualcarbon.methodologies.definition import Methodology, get_methodology
 from dualcarbon.units import conversion_factor
 
@@ -43,8 +53,11 @@ Source = tuple[Attribution | None, AccountingResult]
 """The attribution of an inventory (None for a whole-inventory process) and its result."""
 
 
-class CbamError(DualcarbonError, ValueError):
-    """The declaration cannot be computed as it stands."""
+class CbamError(InputError):
+    """The declaration cannot be computed as it stands: one problem, naming its field."""
+
+    def __init__(self, rule: str, field: str | None = None, value: object = None) -> None:
+        super().__init__([InputProblem("declaration", rule, field=field, value=value)])
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,8 @@ class PrecursorLine:
     """``installation`` (made here), ``supplier`` (its producer's values) or ``default``."""
     evidence: str
     electricity_per_t: float = 0.0
+    default_share: float = 0.0
+    """The part of its SEE that rests on default values (1 for a default precursor)."""
     """Embedded electricity [MWh per t of precursor]: its own where made here, else its indirect
     SEE over the country's factor."""
 
@@ -96,6 +111,13 @@ class EmbeddedEmissions:
     factors: tuple[str, ...]
     lines: tuple[int, ...]
     """The inventory lines the attributed emissions come from."""
+    per_t_product_known: bool = True
+    """False for a good on its defaults whose functional unit is not the tonne of product
+    (cement: the clinker ratio is not known)."""
+    warnings: tuple[str, ...] = ()
+    """Inventory lines left out of the process (a unit no instance, a month without output)."""
+    heat_direct: float = 0.0
+    """Of ``attributed_direct``: emissions of the heat bought in (eq. 55, Em_H,imp) [tCO2e]."""
 
     @property
     def per_functional_unit(self) -> float:
@@ -175,7 +197,7 @@ def embedded_emissions(declaration: Declaration, source: Callable[[Actual], Sour
         if item.id in done:
             return done[item.id]
         if item.id in visiting:
-            raise CbamError(f"good {item.id!r} is its own precursor")
+            raise CbamError(f"{item.id!r} is its own precursor", f"goods[{item.id}].precursors")
         visiting.add(item.id)
         good = catalogue.get(item.good)
         if good is None:
@@ -226,6 +248,7 @@ def _on_defaults(item: GoodDeclaration, good: Good, country: str, year: int) -> 
         see_indirect_product=value.indirect or 0.0,
         clinker_ratio=None,
         default_share=1.0,
+        per_t_product_known=good.functional_unit == "t",
         mark_up=table.mark_up_of(year),
         evidence=(f"{table.act}: {good.cn} {whose} ({value.where})",),
         factors=(),
@@ -242,76 +265,93 @@ def _actual(
     country: str,
 ) -> EmbeddedEmissions:
     table = defaults()
-    direct, mwh, output = 0.0, 0.0, None
+    where = f"goods[{item.id}]"
+    direct, heat, mwh, output = 0.0, 0.0, 0.0, None
     evidence: list[str] = []
     factors: list[str] = []
     lines: list[int] = []
+    warnings: list[str] = []
     output_evidence: tuple[str, ...] = ()
     electricity_evidence: list[str] = []
     if item.actual is not None:
         attribution, result = source(item.actual)
+        methodology = _methodology(result, attribution)
         if item.actual.process is None or attribution is None:
             chosen = _whole(result)
-            indirect = indirect_sources(_methodology(result, attribution))
-            direct = math.fsum(
-                a.signed_co2e for a in chosen if a.counted and a.source not in indirect
-            )
         else:
-            direct = attribution.direct(item.actual.process, item.actual.instance)
             chosen = attribution.lines_of(item.actual.process, item.actual.instance)
             instances = attribution.instances_of(item.actual.process, item.actual.instance)
             output = math.fsum(i.output for i in instances)
             output_evidence = tuple(dict.fromkeys(e for i in instances for e in i.evidence))
             product_unit = instances[0].unit if instances else "t"
-            output *= conversion_factor(product_unit, "t", quantity_name="output")
-        bought = _purchased_electricity(result, attribution)
-        indirect = indirect_sources(_methodology(result, attribution))
+            output *= _factor(product_unit, "t", f"{where}.actual")
+            warnings = [
+                f"line {u.line} ({u.source}, unit {u.unit}): {u.reason}"
+                for u in attribution.unattributed
+            ]
+        bought = _purchased_electricity(methodology)
+        heat_kinds = heat_sources(methodology)
+        energy = indirect_sources(methodology) | exported_sources(methodology)
         for a in chosen:
             if a.source in bought and a.activity is not None:
-                mwh += a.activity * conversion_factor(a.activity_unit or "MWh", "MWh")
+                mwh += a.activity * _factor(a.activity_unit or "MWh", "MWh", f"{where}.actual")
                 electricity_evidence += list(a.evidence)
-            elif a.counted and a.source not in indirect:
+            elif a.source in heat_kinds:
+                # heat bought in counts among the direct emissions (IR 2025/2547 eq. 55)
+                heat += a.signed_co2e
                 evidence += list(a.evidence)
                 factors += list(a.factors)
                 lines.append(a.line)
-        direct = max(direct, 0.0)  # eq. 55: never below zero
+            elif a.counted and a.source not in energy:
+                direct += a.signed_co2e
+                evidence += list(a.evidence)
+                factors += list(a.factors)
+                lines.append(a.line)
+        direct = max(direct + heat, 0.0)  # eq. 55: never below zero
     if item.output is not None:
-        output = _tonnes(item.output, f"{item.id}.output")
+        output = _tonnes(item.output, f"{where}.output")
         output_evidence = (item.output.evidence,)
     if item.electricity is not None:
-        mwh = item.electricity.amount * conversion_factor(
-            item.electricity.unit, "MWh", quantity_name=f"{item.id}.electricity"
+        mwh = item.electricity.amount * _factor(
+            item.electricity.unit, "MWh", f"{where}.electricity.unit"
         )
         electricity_evidence = [item.electricity.evidence]
     if output is None or output <= 0:
-        raise CbamError(f"good {item.id!r}: no output (activity level) to divide by")
+        raise CbamError("no output (activity level) to divide by", f"{where}.output", output)
     if item.electricity_factor is not None:
         factor, factor_source = item.electricity_factor.value, item.electricity_factor.source
     else:
         factor = table.grid_factor(country)
         factor_source = f"default ({table.act}, Annex II, {country})"
-    precursor_lines = tuple(_precursor(use, declared, compute) for use in item.precursors)
+    precursor_lines = tuple(
+        _precursor(use, declared, compute, f"{where}.precursors[{n}]")
+        for n, use in enumerate(item.precursors)
+    )
     allowed = set(good.precursors)
-    for line in precursor_lines:
+    for n, line in enumerate(precursor_lines):
         if line.good.id not in allowed:
             raise CbamError(
-                f"good {item.id!r}: {line.good.id} is no precursor of {good.id} "
-                f"(known: {sorted(allowed) or 'none'})"
+                f"{line.good.id} is no precursor of {good.id} (known: {sorted(allowed) or 'none'})",
+                f"{where}.precursors[{n}].good",
+                line.good.id,
             )
     direct_total = direct + math.fsum(p.amount * p.see_direct for p in precursor_lines)
     indirect_total = mwh * factor + math.fsum(p.amount * p.see_indirect for p in precursor_lines)
     from_defaults = math.fsum(
-        p.amount * (p.see_direct + (0.0 if good.direct_only else p.see_indirect))
+        p.amount * (p.see_direct + (0.0 if good.direct_only else p.see_indirect)) * p.default_share
         for p in precursor_lines
-        if p.default
     )
     counted = direct_total + (0.0 if good.direct_only else indirect_total)
     clinker = [p for p in precursor_lines if p.good.id == "clinker"]
-    clinker_ratio = (
-        math.fsum(p.amount for p in clinker) / output
-        if good.category == "cement" and clinker
-        else None
-    )
+    clinker_ratio = None
+    if good.category == "cement" and clinker:
+        clinker_ratio = math.fsum(p.amount for p in clinker) / output
+        if not 0 < clinker_ratio <= 1:
+            raise CbamError(
+                f"the clinker used is {100 * clinker_ratio:.1f} % of the cement made: check the "
+                "amounts",
+                f"{where}.precursors",
+            )
     return EmbeddedEmissions(
         id=item.id,
         good=good,
@@ -334,20 +374,32 @@ def _actual(
         evidence=tuple(dict.fromkeys(evidence)),
         factors=tuple(dict.fromkeys(factors)),
         lines=tuple(sorted(set(lines))),
+        warnings=tuple(warnings),
+        heat_direct=heat,
     )
 
 
 def _precursor(
-    use: object,
+    use: PrecursorUse,
     declared: dict[str, GoodDeclaration],
     compute: Callable[[GoodDeclaration], EmbeddedEmissions],
+    where: str,
 ) -> PrecursorLine:
-    from dualcarbon.cbam.declaration import PrecursorUse
-
-    assert isinstance(use, PrecursorUse)
-    amount = _tonnes(use.amount, f"precursor {use.good}")
+    amount = _tonnes(use.amount, f"{where}.amount")
     if use.good in declared:
+        if use.supplier is not None:
+            raise CbamError(
+                f"{use.good} is made in this installation: its own SEE is used, not a supplier's",
+                f"{where}.supplier",
+            )
         made = compute(declared[use.good])
+        if not made.per_t_product_known:
+            raise CbamError(
+                f"{use.good} stands on defaults per {made.good.functional_unit}: declare its "
+                "output to use it as a precursor",
+                f"{where}.good",
+                use.good,
+            )
         # the precursor's SEE per tonne of it, whatever its own functional unit
         return PrecursorLine(
             made.good,
@@ -357,10 +409,24 @@ def _precursor(
             "installation" if made.basis == "actual" else "default",
             use.amount.evidence,
             made.embedded_electricity_product,
+            made.default_share,
         )
     good = goods().get(use.good)
     if good is None:
-        raise CbamError(f"precursor {use.good!r} is neither declared here nor a known good")
+        raise CbamError(
+            f"{use.good!r} is neither a good declared here ({sorted(declared)}) nor a known "
+            f"good ({sorted(goods())})",
+            f"{where}.good",
+            use.good,
+        )
+    made_here = [d.id for d in declared.values() if d.good == good.id]
+    if made_here:
+        raise CbamError(
+            f"{good.id} is made in this installation as {made_here[0]!r}: name that id, or its "
+            "SEE would be replaced by a default",
+            f"{where}.good",
+            use.good,
+        )
     if use.supplier is not None:
         return PrecursorLine(
             good,
@@ -380,11 +446,19 @@ def _precursor(
         "default",
         f"{use.amount.evidence}; default {good.cn} {whose} ({defaults().act})",
         (value.indirect or 0.0) / defaults().grid_factor(use.country),
+        1.0,
     )
 
 
-def _tonnes(measured: Measured, what: str) -> float:
-    return measured.amount * conversion_factor(measured.unit, "t", quantity_name=what)
+def _tonnes(measured: Measured, where: str) -> float:
+    return measured.amount * _factor(measured.unit, "t", f"{where}.unit")
+
+
+def _factor(unit: str, to: str, where: str) -> float:
+    try:
+        return conversion_factor(unit, to, quantity_name=where)
+    except (UnknownUnitError, UnitMismatchError):
+        raise CbamError(f"{unit!r} is not a unit of the kind of {to}", where, unit) from None
 
 
 def _methodology(result: AccountingResult, attribution: Attribution | None) -> Methodology:
@@ -393,8 +467,7 @@ def _methodology(result: AccountingResult, attribution: Attribution | None) -> M
     return get_methodology(result.meta.methodology.split("@", 1)[0])
 
 
-def _purchased_electricity(result: AccountingResult, attribution: Attribution | None) -> set[str]:
-    methodology = _methodology(result, attribution)
+def _purchased_electricity(methodology: Methodology) -> set[str]:
     return {
         rule.kind
         for rule in methodology.sources

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from dualcarbon.cli.console import console, file_lang, print_json, refusals_exit, terminal_lang
+from dualcarbon.cli.console import (
+    console,
+    errors,
+    file_lang,
+    print_json,
+    refusals_exit,
+    terminal_lang,
+)
 from dualcarbon.i18n import Lang, pick
 
 if TYPE_CHECKING:
@@ -34,7 +41,7 @@ def _report(path: Path, language: Lang) -> CbamReport:
 
     with refusals_exit(language):
         declaration = read_declaration(path)
-        return embedded_emissions(declaration, file_sources(path.parent))
+        return embedded_emissions(declaration, file_sources(path.parent, declaration.year))
 
 
 @app.command()
@@ -83,7 +90,8 @@ def export(
     )
 
     record = communication(found)
-    write_communication_workbook(record, output)
+    with refusals_exit(language):
+        write_communication_workbook(record, output)
     console.print(pick(language, f"已写出 {output}", f"wrote {output}"))
     if json_file is not None:
         write_communication_json(record, json_file)
@@ -131,6 +139,16 @@ def _show(found: CbamReport, language: Lang) -> None:
             basis,
         )
     console.print(table)
+    for good in found.goods:
+        for warning in good.warnings:
+            errors.print(
+                pick(
+                    language,
+                    f"[yellow]注意[/] {good.id}：未归入的清单行 {warning}",
+                    f"[yellow]note[/] {good.id}: inventory line left out, {warning}",
+                ),
+                highlight=False,
+            )
     console.print(
         pick(
             language,

@@ -202,8 +202,8 @@ def show(result: FootprintResult, mc: MonteCarloResult | None, lang: Lang) -> No
         for header in (
             pick(lang, "过程", "process"),
             pick(lang, "来源", "basis"),
-            "kWh",
-            pick(lang, "因子", "factor"),
+            pick(lang, "电量", "amount"),
+            pick(lang, "因子 kgCO2e/单位", "factor, kgCO2e per unit"),
             "kgCO2e",
         ):
             table.add_column(header, overflow="fold")
@@ -211,7 +211,11 @@ def show(result: FootprintResult, mc: MonteCarloResult | None, lang: Lang) -> No
             basis = pick(lang, _BASIS_ZH[use.choice.basis], use.choice.basis.value)
             factor = "" if use.factor is None else f"{use.factor:.4g}"
             table.add_row(
-                use.process, basis, f"{use.amount:.4g}", factor, f"{use.contribution:.4g}"
+                use.process,
+                basis,
+                f"{use.amount:.4g} {use.unit}",  # the exchange's own unit (kWh, MWh …)
+                factor,
+                f"{use.contribution:.4g}",
             )
         console.print(table)
     console.print(

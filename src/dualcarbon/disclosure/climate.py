@@ -38,7 +38,7 @@ from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.attribution import AttributionError, attribute
-from dualcarbon.attribution.attribute import indirect_sources
+from dualcarbon.attribution.attribute import exported_sources, indirect_sources
 from dualcarbon.energy.green_electricity import ClaimedCertificates
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.methodologies.definition import Methodology, get_methodology
@@ -161,6 +161,13 @@ def climate_disclosure(
         )
     facilities = []
     products: list[ProductIntensity] = []
+    seen = [result.meta.facility for _, result in accounts]
+    repeated = sorted({f for f in seen if seen.count(f) > 1})
+    if repeated:
+        raise DisclosureError(
+            f"facility {', '.join(repeated)} is given twice: one result per facility (the "
+            "newest, where an inventory was corrected)"
+        )
     for inventory, result in accounts:
         methodology = get_methodology(result.meta.methodology.split("@", 1)[0])
         facilities.append(_facility(result, methodology))
@@ -177,10 +184,13 @@ def climate_disclosure(
 
 
 def _split(result: AccountingResult, methodology: Methodology) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Scope 1: counted lines that are no energy bought or sold; scope 2: energy bought. Energy
+    sold (a deduction in GB/T 32150's total) is neither."""
     bought = list(indirect_sources(methodology))
+    energy = bought + list(exported_sources(methodology))
     lines = result.lines
     scope2 = lines.filter(pl.col("source").is_in(bought))
-    scope1 = lines.filter(pl.col("counted") & ~pl.col("source").is_in(bought))
+    scope1 = lines.filter(pl.col("counted") & ~pl.col("source").is_in(energy))
     return scope1, scope2
 
 
@@ -189,14 +199,14 @@ def _facility(result: AccountingResult, methodology: Methodology) -> FacilityFig
     signed = pl.col("emission_co2e") * pl.col("sign")
     total1 = float(scope1.select(signed.sum()).item() or 0.0)
     total2 = float(scope2.select(signed.sum()).item() or 0.0)
-    electricity = scope2.filter(pl.col("source").is_in(_electricity(methodology)))
+    electricity = scope2.filter(pl.col("source").is_in(_electricity(methodology)))  # bought
     mwh = float(electricity.select(pl.col("activity").sum()).item() or 0.0)
     part = _only(result, scope1)
     u = account_uncertainty(part).u if scope1.height else 0.0
     tiers: dict[str, float] = defaultdict(float)
     basis = _line_basis(result)
-    for line, value in scope1.select("line", "emission_co2e").iter_rows():
-        tiers[basis.get(int(line), "measured")] += float(value)
+    for line, value, sign in scope1.select("line", "emission_co2e", "sign").iter_rows():
+        tiers[basis.get(int(line), "measured")] += float(value) * int(sign)  # shares of the net
     whole = math.fsum(tiers.values())
     return FacilityFigures(
         facility=result.meta.facility,

@@ -30,9 +30,11 @@ and :func:`gate_to_gate_process` writes that process from the attribution
 
 Inputs the inventory does not measure (raw meal per tonne of clinker) are declared per unit of
 product under ``inputs`` and scaled by the output. The footprint then characterises the gases
-with its own GWP set and folds in the electricity factor's own uncertainty. Lines outside the
-process (a casting shop's diesel in a smelter) are not the product's gate-to-gate stage: the
-attribution lists them.
+with its own GWP set, and adds the electricity factor's uncertainty where the catalogue gives
+one (the national grid factors publish none). Lines outside the process are listed by the
+attribution; units serving every instance (a smelter's casting shop) are named in
+``shared_units`` and split by output. Purchased heat is not carried yet: the generated process's
+description names its lines.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.attribution import AttributedLine, Attribution
-from dualcarbon.attribution.attribute import indirect_sources, line_ranges
+from dualcarbon.attribution.attribute import heat_sources, indirect_sources, line_ranges
 from dualcarbon.attribution.uncertainty import activity_uncertainty, source_uncertainty
 from dualcarbon.footprint.vocabulary import Stage
 
@@ -86,6 +88,11 @@ class GateToGate(BaseModel):
     )
     process: str = Field(min_length=1, description="a process level of its methodology")
     instance: str | None = Field(default=None, description="one instance; None pools them all")
+    shared_units: tuple[str, ...] = Field(
+        default=(),
+        description="units serving every instance (a casting shop): split by output as the "
+        "facility's lines are",
+    )
     into: str = Field(min_length=1, description="the product system's process it generates")
     name: str = ""
     stage: Stage = Stage.PRODUCTION
@@ -142,13 +149,20 @@ def gate_to_gate_process(
         }
         for extra in spec.inputs
     ]
+    heat = sorted({a.line for a in lines if a.source in heat_sources(attribution.methodology)})
+    note = (
+        f"; purchased heat (inventory lines {line_ranges(heat)}) is not carried: add it as an "
+        "input with its supplier's factor"
+        if heat
+        else ""
+    )
     generated = {
         "id": spec.into,
         "name": spec.name or f"{process.name_zh} {where} / {process.name_en}",
         "stage": spec.stage.value,
         "location": attribution.facility,
         "description": f"generated from {label}, process {spec.process} ({process.clause}); "
-        "do not edit: it is written again from the inventory on every read",
+        "do not edit: it is written again from the inventory on every read" + note,
         "exchanges": exchanges,
     }
     return generated, list(flows.values())

@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.guards.safe_yaml import safe_load
 
 TEMPLATE = "communication-template-v2.1.1.xlsx"
@@ -85,7 +86,17 @@ def write_communication_workbook(record: dict[str, Any], path: Path) -> Path:
 
     goods = record["goods"]
     if len(goods) > MAX_GOODS:
-        raise ValueError(f"the template holds {MAX_GOODS} production processes; got {len(goods)}")
+        raise InputError(
+            [
+                InputProblem(
+                    "declaration",
+                    f"the Commission's template holds {MAX_GOODS} production processes; the "
+                    f"declaration has {len(goods)} goods: split it by installation part",
+                    field="goods",
+                    value=len(goods),
+                )
+            ]
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the template's x14 extensions
         book = openpyxl.load_workbook(_template())
@@ -168,23 +179,32 @@ def _input_row(sheet: Any, row: int, good: dict[str, Any]) -> None:
         sheet[f"AB{row}"] = good["clinker_ratio_percent"] / 100
     price = good.get("carbon_price")
     if price is not None:
+        total = good["see_total"]
+        covered = good["see_direct"] / total if total else 0.0
+        due = price["price_due_per_t_product"]
         sheet[f"AL{row}"] = "National Emissions Trading System"
-        sheet[f"AM{row}"] = 1.0
+        sheet[f"AM{row}"] = covered
         sheet[f"AP{row}"] = price["currency"]
-        sheet[f"AR{row}"] = price["price_due_per_unit"]
+        sheet[f"AR{row}"] = price["price_due_per_unit"] if due is None else due
         if price["share_covered_by_free_allocation"]:
             sheet[f"AT{row}"] = "Free allocation"
-            sheet[f"AU{row}"] = price["share_covered_by_free_allocation"]
+            sheet[f"AU{row}"] = covered * price["share_covered_by_free_allocation"]
 
 
 def _summary_row(sheet: Any, row: int, good: dict[str, Any]) -> None:
     # the template's unit is the tonne of product (its clinker factor converts cement to the
-    # tonne of clinker contained, the definitive period's functional unit)
-    direct = good["see_direct_per_t_product"]
-    indirect = good["see_indirect_per_t_product"]
+    # tonne of clinker contained, the definitive period's functional unit); a cement on its
+    # defaults has no clinker ratio, and its row stays per tonne of clinker contained
+    if good["see_direct_per_t_product"] is not None:
+        direct = good["see_direct_per_t_product"]
+        indirect = good["see_indirect_per_t_product"]
+        electricity = good["embedded_electricity_mwh_per_t_product"]
+        unit = "tCO2e/t"
+    else:
+        direct, indirect = good["see_direct"], good["see_indirect"] or 0.0
+        electricity = good["embedded_electricity_mwh_per_unit"]
+        unit = f"tCO2e/{good['functional_unit']}"
     total = direct + (0.0 if good["direct_emissions_only"] else indirect)
-    electricity = good["embedded_electricity_mwh_per_t_product"]
-    unit = "tCO2e/t"
     values: dict[str, Any] = {
         "D": _process_name(good),
         "E": good["aggregated_goods_category"],
@@ -204,21 +224,26 @@ def _summary_row(sheet: Any, row: int, good: dict[str, Any]) -> None:
     }
     price = good.get("carbon_price")
     if price is not None:
+        # China's ETS prices the direct emissions: the share of the total it covers is theirs,
+        # free allocation a share of those
         free = price["share_covered_by_free_allocation"]
+        covered = direct / total if total else 0.0
+        due = price["price_due_per_t_product"]
+        due = price["price_due_per_unit"] if due is None else due
         values.update(
             {
                 "AM": "National Emissions Trading System",
-                "AN": 1.0,
-                "AO": total,
+                "AN": covered,
+                "AO": direct,
                 "AP": unit,
                 "AQ": price["currency"],
-                "AR": price["price_due_per_unit"],
+                "AR": due,
                 "AS": f"{price['currency']}/t",
                 "AT": "Free allocation" if free else None,
-                "AU": free or None,
-                "AV": total * free if free else None,
+                "AU": covered * free if free else None,
+                "AV": direct * free if free else None,
                 "AW": unit if free else None,
-                "AZ": price["price_due_per_unit"],
+                "AZ": due,
                 "BA": f"{price['currency']}/t",
             }
         )

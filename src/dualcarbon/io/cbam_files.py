@@ -43,27 +43,42 @@ def declaration_from_mapping(raw: object, *, source: str) -> Declaration:
 
 
 def sources(
-    load: Callable[[str], tuple[Inventory, AccountingResult]],
+    load: Callable[[str], tuple[Inventory, AccountingResult]], year: int | None = None
 ) -> Callable[[Actual], Source]:
     """Each ``actual`` answered from ``load`` (inventory name → inventory and result), each
-    inventory loaded and attributed once."""
+    inventory loaded and attributed once; an inventory of another ``year`` than the
+    declaration's is refused."""
     loaded: dict[str, tuple[Inventory, AccountingResult]] = {}
-    attributed: dict[str, Attribution] = {}
+    attributed: dict[tuple[str, tuple[str, ...]], Attribution] = {}
 
     def source(actual: Actual) -> Source:
         if actual.inventory not in loaded:
-            loaded[actual.inventory] = load(actual.inventory)
+            found = load(actual.inventory)
+            if year is not None and found[0].header.year != year:
+                raise InputError(
+                    [
+                        InputProblem(
+                            "declaration",
+                            f"the inventory is of {found[0].header.year}, the declaration of "
+                            f"{year}",
+                            field="actual.inventory",
+                            value=actual.inventory,
+                        )
+                    ]
+                )
+            loaded[actual.inventory] = found
         inventory, result = loaded[actual.inventory]
         if actual.process is None:
             return None, result
-        if actual.inventory not in attributed:
-            attributed[actual.inventory] = attribute(inventory, result)
-        return attributed[actual.inventory], result
+        key = (actual.inventory, actual.shared_units)
+        if key not in attributed:
+            attributed[key] = attribute(inventory, result, shared_units=actual.shared_units)
+        return attributed[key], result
 
     return source
 
 
-def file_sources(base: Path) -> Callable[[Actual], Source]:
+def file_sources(base: Path, year: int | None = None) -> Callable[[Actual], Source]:
     """Inventories as files relative to ``base`` (YAML or Excel), accounted here."""
 
     def load(name: str) -> tuple[Inventory, AccountingResult]:
@@ -74,11 +89,14 @@ def file_sources(base: Path) -> Callable[[Actual], Source]:
             raise InputError(
                 [
                     InputProblem(
-                        str(base), "no inventory file here", field="actual.inventory", value=name
+                        str(path),
+                        "no inventory file here (the path is relative to the declaration)",
+                        field="actual.inventory",
+                        value=name,
                     )
                 ]
             )
         inventory = read_inventory(path)
         return inventory, account(inventory)
 
-    return sources(load)
+    return sources(load, year)

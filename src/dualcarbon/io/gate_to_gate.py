@@ -37,8 +37,9 @@ def file_loader(base: Path) -> Loader:
             raise InputError(
                 [
                     InputProblem(
-                        str(base),
-                        "no inventory file here",
+                        str(path),
+                        "no inventory file here (the path is relative to the product system's "
+                        "file)",
                         field="gate_to_gate.inventory",
                         value=name,
                     )
@@ -77,7 +78,20 @@ def resolve_gate_to_gate(
         )
     try:
         inventory, result = load(spec.inventory)
-        attribution = attribute(inventory, result)
+        year = period_year(raw)
+        if year is not None and inventory.header.year != year:
+            raise InputError(
+                [
+                    InputProblem(
+                        source,
+                        f"the inventory is of {inventory.header.year}, the product system's "
+                        f"period of {year}",
+                        field="gate_to_gate.inventory",
+                        value=spec.inventory,
+                    )
+                ]
+            )
+        attribution = attribute(inventory, result, shared_units=spec.shared_units)
         process, flows = gate_to_gate_process(spec, attribution, result)
     except InputError:
         raise
@@ -92,12 +106,15 @@ def resolve_gate_to_gate(
     problems = [
         InputProblem(
             source,
-            f"flow {flow['id']!r} is generated for gas {flow['gas']}; this one is another",
+            f"flow {flow['id']!r} is generated as fossil {flow['gas']}: a flow of that id must "
+            "be the same gas and origin (or leave it to the generator)",
             field="flows",
             value=flow["id"],
         )
         for flow in flows
-        if flow["id"] in known and known[flow["id"]].get("gas") not in (None, flow["gas"])
+        if flow["id"] in known
+        and (known[flow["id"]].get("gas"), known[flow["id"]].get("origin", "fossil"))
+        != (flow["gas"], "fossil")
     ]
     if problems:
         raise InputError(problems)
@@ -110,3 +127,10 @@ def resolve_gate_to_gate(
 
 def _is(process: object, process_id: str) -> bool:
     return isinstance(process, Mapping) and process.get("id") == process_id
+
+
+def period_year(raw: Mapping[str, Any]) -> int | None:
+    """The year a product system's period starts in, where the mapping gives one."""
+    period = raw.get("period")
+    start = str(period.get("start", "")) if isinstance(period, Mapping) else ""
+    return int(start[:4]) if start[:4].isdigit() else None

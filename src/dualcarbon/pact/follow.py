@@ -11,10 +11,13 @@ replaces. The caller announces the new versions to the organisation's PACT clien
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dualcarbon.errors import DualcarbonError, InputError, InputProblem
@@ -24,6 +27,7 @@ from dualcarbon.io.gate_to_gate import Loaded, Loader, resolve_gate_to_gate
 from dualcarbon.io.product_yaml import dump_product_system
 from dualcarbon.pact.publication import EmissionFactorSource, Publication
 from dualcarbon.pact.repository import organisation_footprints, publish
+from dualcarbon.store.models import StoredProductFootprint
 from dualcarbon.store.repository import latest_account
 
 
@@ -36,10 +40,10 @@ def platform_loader(session: Session, organisation_id: int, year: int) -> Loader
             raise InputError(
                 [
                     InputProblem(
-                        "gate_to_gate",
+                        "inventory",
                         f"the organisation has no stored inventory of facility {facility!r} for "
                         f"{year}: submit it first",
-                        field="gate_to_gate.inventory",
+                        field="inventory",
                         value=facility,
                     )
                 ]
@@ -66,7 +70,15 @@ def publication_of(document: dict[str, Any]) -> Publication:
             for s in pcf.get("secondaryEmissionFactorSources", ())
         ),
         packaging_emissions_included=pcf.get("packagingEmissionsIncluded"),
+        validity_start=_time(document.get("validityPeriodStart")),
+        validity_end=_time(document.get("validityPeriodEnd")),
     )
+
+
+def _time(text: object) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)
@@ -99,8 +111,11 @@ def follow_inventory(session: Session, organisation_id: int, facility: str, year
                 source=row.product_system_id,
                 load=platform_loader(session, organisation_id, year),
             )
-            if resolved["gate_to_gate"].get("digest") == spec.get("digest"):
-                continue
+            digest = resolved["gate_to_gate"].get("digest")
+            if digest == spec.get("digest") or digest == _newest_digest(
+                session, organisation_id, row.product_system_id
+            ):
+                continue  # unchanged, or followed already by a request beside this one
             system = validate_product_system(resolved, source=row.product_system_id)
             with session.begin_nested():
                 stored = publish(
@@ -110,8 +125,29 @@ def follow_inventory(session: Session, organisation_id: int, facility: str, year
                     dump_product_system(system),
                     publication_of(json.loads(row.document)),
                 )
-        except (DualcarbonError, ValueError) as exc:
+        except (DualcarbonError, ValueError, SQLAlchemyError) as exc:
+            # the inventory is stored already: a footprint that cannot follow is reported,
+            # not allowed to fail the import
             refused.append(f"{row.product_system_id}: {exc}")
             continue
         published.append(stored.id)
     return Followed(tuple(published), tuple(refused))
+
+
+def _newest_digest(session: Session, organisation_id: int, product_system_id: str) -> str | None:
+    """The inventory digest the newest version of a product system was generated from."""
+    newest = session.scalar(
+        select(StoredProductFootprint)
+        .where(
+            StoredProductFootprint.organisation_id == organisation_id,
+            StoredProductFootprint.product_system_id == product_system_id,
+        )
+        .order_by(StoredProductFootprint.version.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+    if newest is None:
+        return None
+    raw = safe_load(newest.system_yaml)
+    spec = raw.get("gate_to_gate") if isinstance(raw, dict) else None
+    return spec.get("digest") if isinstance(spec, dict) else None

@@ -53,6 +53,8 @@ WORDS: dict[str, dict[str, str]] = {
         "s_goods": "二、计算依据",
         "al": "活动水平（产量）",
         "attr_direct": "归属直接排放",
+        "heat": "其中外购热力（计入直接排放，式55）",
+        "left_out": "未归入本工序的清单行（请核对是否应计入）",
         "electricity": "消耗电力",
         "factor": "电力排放因子",
         "clinker_ratio": "熟料系数",
@@ -113,6 +115,8 @@ WORDS: dict[str, dict[str, str]] = {
         "s_goods": "2. What each figure rests on",
         "al": "Activity level (output)",
         "attr_direct": "Attributed direct emissions",
+        "heat": "of which heat bought in (direct, eq. 55)",
+        "left_out": "Inventory lines left out of the process (check whether they belong)",
         "electricity": "Electricity consumed",
         "factor": "Electricity emission factor",
         "clinker_ratio": "Clinker ratio",
@@ -213,6 +217,8 @@ def _detail(good: EmbeddedEmissions, w: dict[str, str], lang: str) -> dict[str, 
             f"{fmt_sig(good.electricity_factor)} tCO2e/MWh — {good.electricity_factor_source}",
         ),
     ]
+    if good.heat_direct:
+        facts.append((w["heat"], f"{fmt_sig(good.heat_direct)} tCO2e"))
     if good.clinker_ratio is not None:
         facts.append((w["clinker_ratio"], f"{100 * good.clinker_ratio:.2f}%"))
         facts.append(
@@ -242,6 +248,7 @@ def _detail(good: EmbeddedEmissions, w: dict[str, str], lang: str) -> dict[str, 
             }
             for p in good.precursors
         ],
+        "warnings": list(good.warnings),
         "evidence": [
             (w["output_evidence"], "; ".join(good.output_evidence) or w["none"]),
             (w["evidence"], "; ".join(good.evidence) or w["none"]),

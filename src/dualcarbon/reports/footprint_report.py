@@ -368,7 +368,12 @@ class _FootprintReport:
             ("cl_gwp", "ISO 14067 7", "gwp", True),
             ("cl_electricity", "ISO 14067 6.4.9.4; 7", "electricity", True),
             ("cl_uncertainty", "ISO 14067 7", "uncertainty", has_monte_carlo),
-            ("cl_sensitivity", "ISO 14067 7", "uncertainty", bool(self.result.trace)),
+            (
+                "cl_sensitivity",
+                "ISO 14067 7",
+                "uncertainty",
+                True if study.sensitivity else Status(bool(self.result.trace), w["engine_only"]),
+            ),
             (
                 "cl_assumptions",
                 "ISO 14067 7",

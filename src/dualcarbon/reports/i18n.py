@@ -419,6 +419,7 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "not_stated": "未说明",
         "stated": "已说明",
         "breached": "不符合",
+        "engine_only": "仅有计算程序给出的排放因子敏感性；研究自身的敏感性分析未说明",
         "label_interval": "不确定性",
         "label_interval_value": "{coverage} 区间 {low} – {high} kgCO2e（蒙特卡洛 {draws} 次）",
         "label_dqr": "数据质量（DQR，1 优 – 5 差）",
@@ -734,6 +735,8 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "not_stated": "not stated",
         "stated": "stated",
         "breached": "breached",
+        "engine_only": "the engine's factor sensitivity only; the study's own analysis is not "
+        "stated",
         "label_interval": "Uncertainty",
         "label_interval_value": (
             "{coverage} interval {low} – {high} kgCO2e (Monte Carlo, {draws} draws)"

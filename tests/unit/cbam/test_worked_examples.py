@@ -93,14 +93,20 @@ def test_unwrought_aluminium_counts_direct_emissions_only() -> None:
     metal = sum(r["aluminium_output"] for r in raw["electrolysis"])
     good = _goods(ALUMINIUM)["aluminium"]
     assert good.activity_level == pytest.approx(metal, rel=1e-12)
+    # the casting shop serves both potlines, inside the boundary (Annex I 3.17.2)
+    with_casting = attribute(inventory, result, shared_units=["铸造"])
     assert good.see_direct == pytest.approx(
-        attribution.direct("electrolysis_series") / metal, rel=1e-12
+        with_casting.direct("electrolysis_series") / metal, rel=1e-12
+    )
+    diesel = float(result.lines.filter(result.lines["unit"] == "铸造")["emission_co2e"].sum())
+    assert with_casting.direct("electrolysis_series") == pytest.approx(
+        attribution.direct("electrolysis_series") + diesel, rel=1e-12
     )
     assert good.see_total == good.see_direct
     mwh = sum(r["amount"] for r in raw["electricity"])
     assert good.see_indirect == pytest.approx(mwh * CHINA_GRID / metal, rel=1e-12)
     casting = [u for u in attribution.unattributed if u.unit == "铸造"]
-    assert casting, "the casting shop's diesel is not the potlines'"
+    assert casting, "unnamed, the casting shop's diesel is no potline's"
 
 
 def test_hot_rolled_coil_on_default_slabs() -> None:
@@ -171,3 +177,105 @@ def test_wrong_declarations_are_refused() -> None:
         declaration_from_mapping(raw, source="cement.yaml")
     assert caught.value.problems[0].field == "installation.country"
     assert math.isfinite(CHINA_GRID)
+
+
+# -- what an independent review found (issue 17) --------------------------------------------------
+
+
+def _mill_with(tmp_path: Path, **tables: list[dict[str, Any]]) -> Path:
+    raw = _inventory_yaml(ROOT / "examples" / "rolling-mill-2025.yaml")
+    for name, rows in tables.items():
+        raw.setdefault(name, []).extend(rows)
+    (tmp_path / "rolling-mill-2025.yaml").write_text(
+        yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8"
+    )
+    (tmp_path / "cbam.yaml").write_text(HOT_ROLLED.read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path / "cbam.yaml"
+
+
+def test_heat_bought_in_counts_among_the_direct_emissions(tmp_path: Path) -> None:
+    """IR 2025/2547 eq. 55: AttrEm_Dir = DirEm + Em_H,imp − …; heat sold and electricity sold
+    are no emission of the process."""
+    heat = [{"month": m, "direction": "purchased", "amount": 20000, "amount_unit": "GJ",
+             "amount_ref": f"蒸汽结算单 2025-{m:02d}"} for m in range(1, 13)]  # fmt: skip
+    sold = [{"month": 1, "direction": "exported", "amount": 1000, "amount_ref": "售电单"}]
+    path = _mill_with(tmp_path, heat=heat, electricity=sold)
+    result = account(read_inventory(tmp_path / "rolling-mill-2025.yaml"))
+    heat_t = float(
+        result.lines.filter(result.lines["source"] == "purchased_heat")["emission_co2e"].sum()
+    )
+    assert heat_t > 0
+    plain = _goods(HOT_ROLLED)["coil"]
+    good = _goods(path)["coil"]
+    assert good.heat_direct == pytest.approx(heat_t, rel=1e-12)
+    assert good.attributed_direct == pytest.approx(plain.attributed_direct + heat_t, rel=1e-12)
+    assert good.electricity_mwh == pytest.approx(plain.electricity_mwh, rel=1e-12)
+
+
+def test_inventory_lines_left_out_are_reported(tmp_path: Path) -> None:
+    """A typo in a unit (1号线 for 1#线) leaves 20 000 t of coal out of the clinker lines: the
+    report says so instead of a silently smaller SEE."""
+    source = ROOT / "src" / "dualcarbon" / "demo" / "data" / "cement-plant-2025.yaml"
+    raw = _inventory_yaml(source)
+    raw["fuel"].append(
+        {"unit": "1号线", "month": 3, "fuel": "bituminous_coal", "consumption": 20000,
+         "consumption_ref": "入窑煤粉秤", "ncv": 22.7, "ncv_unit": "GJ/t", "ncv_ref": "煤质化验"}
+    )  # fmt: skip
+    (tmp_path / "cement-plant-2025.yaml").write_text(
+        yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8"
+    )
+    (tmp_path / "cbam.yaml").write_text(
+        CEMENT.read_text(encoding="utf-8").replace(
+            "../cement-plant-2025.yaml", "cement-plant-2025.yaml"
+        ),
+        encoding="utf-8",
+    )
+    clinker = _goods(tmp_path / "cbam.yaml")["clinker"]
+    assert any("1号线" in text and "no instance" in text for text in clinker.warnings)
+
+
+def test_default_shares_carry_through_precursors_made_here() -> None:
+    """Slabs made here from pig iron bought on China's default (1.66), coil rolled from those
+    slabs: the coil's share of defaults is the pig iron's part of its SEE."""
+    raw = _inventory_yaml(HOT_ROLLED)
+    raw["goods"] = [
+        {"id": "slab", "good": "semi_finished_steel",
+         "output": {"amount": 1_000_000, "unit": "t", "evidence": "连铸计量"},
+         "precursors": [{"good": "pig_iron", "amount": {"amount": 900_000, "unit": "t",
+                                                        "evidence": "铁水计量"}}]},
+        {"id": "coil", "good": "hot_rolled_flat",
+         "actual": {"inventory": "rolling-mill-2025.yaml"},
+         "output": {"amount": 950_000, "unit": "t", "evidence": "成品卷称重"},
+         "precursors": [{"good": "slab", "amount": {"amount": 1_000_000, "unit": "t",
+                                                     "evidence": "板坯入库"}}]},
+    ]  # fmt: skip
+    report = embedded_emissions(Declaration.model_validate(raw), file_sources(HOT_ROLLED.parent))
+    slab, coil = report.goods
+    assert slab.default_share == pytest.approx(1.0, rel=1e-12)  # nothing of its own
+    pig = 900_000 * 1.66
+    assert coil.default_share == pytest.approx(
+        pig / (coil.see_direct * coil.activity_level), rel=1e-12
+    )
+
+
+def test_mistakes_in_a_declaration_are_named() -> None:
+    raw = _cement_declaration()
+    raw["goods"][0]["id"] = "ck"
+    with pytest.raises(CbamError) as caught:  # made here as 'ck', named 'clinker'
+        embedded_emissions(declaration_from_mapping(raw, source="t"), file_sources(CEMENT.parent))
+    assert caught.value.problems[0].field == "goods[cement].precursors[0].good"
+    raw = _cement_declaration()
+    raw["goods"][1]["output"]["unit"] = "kt"  # pint reads a knot
+    with pytest.raises(CbamError) as caught:
+        embedded_emissions(declaration_from_mapping(raw, source="t"), file_sources(CEMENT.parent))
+    assert caught.value.problems[0].field == "goods[cement].output.unit"
+    raw = _cement_declaration(year=2024)  # the inventory is of 2025
+    with pytest.raises(InputError) as caught:
+        embedded_emissions(
+            declaration_from_mapping(raw, source="t"), file_sources(CEMENT.parent, 2024)
+        )
+    assert "of 2025" in caught.value.problems[0].rule
+    raw = _cement_declaration()
+    raw["goods"][1]["precursors"][0]["amount"]["amount"] = 4_000_000  # more clinker than cement
+    with pytest.raises(CbamError, match=r"102\.6 %"):
+        embedded_emissions(declaration_from_mapping(raw, source="t"), file_sources(CEMENT.parent))

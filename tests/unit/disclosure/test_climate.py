@@ -123,3 +123,24 @@ def test_command_line_in_both_languages(tmp_path: Path) -> None:
         assert words in html and "<svg" in html and "IFRS S2 29(a)" in html
     done = runner.invoke(app, ["disclosure", "climate", str(CEMENT), "--json"])
     assert json.loads(done.stdout)["format"] == "dualcarbon.climate-disclosure/1"
+
+
+def test_energy_sold_is_neither_scope(tmp_path: Path) -> None:
+    """GB/T 32150 subtracts electricity sold from its total; the disclosure keeps scope 2 to the
+    electricity bought, and scope 1 to the emissions of the site's own sources."""
+    raw = _raw(MILL)
+    raw["electricity"].append(
+        {"month": 1, "direction": "exported", "amount": 1000, "amount_ref": "售电结算单"}
+    )
+    path = tmp_path / "mill.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    plain = climate_disclosure([_accounted(MILL)])
+    selling = climate_disclosure([_accounted(path)])
+    assert selling.scope1 == pytest.approx(plain.scope1, rel=1e-12)
+    assert selling.scope2_location == pytest.approx(plain.scope2_location, rel=1e-12)
+    assert selling.electricity_mwh == pytest.approx(plain.electricity_mwh, rel=1e-12)
+
+
+def test_a_facility_given_twice_is_refused() -> None:
+    with pytest.raises(DisclosureError, match="given twice"):
+        climate_disclosure([_accounted(CEMENT), _accounted(CEMENT)])

@@ -177,3 +177,26 @@ def test_the_kiln_emission_carries_the_process_uncertainty() -> None:
         sum((r["clinker_output"] * 0.01 / math.sqrt(3) * PORTLAND) ** 2 for r in raw["clinker"])
     )
     assert process.uncertainty.scale > 0.5 * output_u
+
+
+def test_a_flow_of_the_generated_id_must_be_the_same_gas(tmp_path: Path) -> None:
+    """A flow ``co2_fossil`` without a gas would count the kiln's CO2 as nothing while citing
+    the inventory: refused."""
+    raw = yaml.safe_load(CLINKER.read_text(encoding="utf-8"))
+    raw["gate_to_gate"]["inventory"] = str(INVENTORY)
+    raw["flows"] = [{"id": "co2_fossil", "name": "x", "compartment": "air", "unit": "kg"}]
+    path = tmp_path / "clinker.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_product_system(path)
+    assert caught.value.problems[0].field == "flows"
+
+
+def test_an_inventory_of_another_year_is_refused(tmp_path: Path) -> None:
+    raw = yaml.safe_load(CLINKER.read_text(encoding="utf-8"))
+    raw["gate_to_gate"]["inventory"] = str(INVENTORY)
+    raw["period"] = {"start": "2026-01-01", "end": "2026-12-31"}
+    path = tmp_path / "clinker.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError, match="inventory is of 2025"):
+        read_product_system(path)

@@ -24,7 +24,7 @@ from dualcarbon.errors import InputError, InputProblem
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
 from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.guards.yaml_file import read_yaml_mapping
-from dualcarbon.io.gate_to_gate import Loader, resolve_gate_to_gate
+from dualcarbon.io.gate_to_gate import Loader, period_year, resolve_gate_to_gate
 from dualcarbon.io.product_yaml import dump_product_system, resolve_background
 from dualcarbon.pact import outbox, repository
 from dualcarbon.pact.events import published_event
@@ -211,18 +211,12 @@ def read_submission(
         ) from None
     resolved = resolve_background(system_raw, source=name)
     if "gate_to_gate" in resolved:
-        year = _period_year(resolved)
+        year = period_year(resolved)
         resolved = resolve_gate_to_gate(
             resolved, source=name, load=None if load is None or year is None else load(year)
         )
     system = validate_product_system(resolved, source=name)
     return system, publication
-
-
-def _period_year(raw: dict[str, Any]) -> int | None:
-    period = raw.get("period")
-    start = str(period.get("start", "")) if isinstance(period, dict) else ""
-    return int(start[:4]) if start[:4].isdigit() else None
 
 
 def publish_submission(
