@@ -188,7 +188,7 @@ def attribute(
         source, unit, month = row["source"], row["unit"], int(row["month"])
         own = [i for i in by_name.get(unit, ()) if source in _process(methodology, i).sources]
         if own:
-            lines += [_attributed(row, i, 1.0, references) for i in own]
+            lines += [_attributed(row, i.process, i.instance, 1.0, references) for i in own]
             continue
         if unit in by_name:
             unattributed.append(
@@ -217,7 +217,9 @@ def attribute(
             )
             continue
         lines += [
-            _attributed(row, i, i.output_by_month.get(month, 0.0) / total, references)
+            _attributed(
+                row, i.process, i.instance, i.output_by_month.get(month, 0.0) / total, references
+            )
             for i in takers
             if i.output_by_month.get(month, 0.0) > 0
         ]
@@ -313,9 +315,20 @@ def line_references(result: AccountingResult) -> dict[int, tuple[tuple[str, ...]
     return {line: (tuple(e), tuple(f)) for line, (e, f) in found.items()}
 
 
+def whole_lines(result: AccountingResult) -> list[AttributedLine]:
+    """Every line of ``result`` as one process's, whole: a single-process installation (a
+    re-rolling mill whose inventory is its reheating furnace)."""
+    references = line_references(result)
+    return [
+        _attributed(row, "installation", "installation", 1.0, references)
+        for row in result.lines.iter_rows(named=True)
+    ]
+
+
 def _attributed(
     row: dict[str, object],
-    instance: ProcessInstance,
+    process: str,
+    instance: str,
     share: float,
     references: dict[int, tuple[tuple[str, ...], tuple[str, ...]]],
 ) -> AttributedLine:
@@ -324,8 +337,8 @@ def _attributed(
     evidence, factors = references.get(line, ((), ()))
     return AttributedLine(
         line=line,
-        process=instance.process,
-        instance=instance.instance,
+        process=process,
+        instance=instance,
         share=share,
         source=str(row["source"]),
         item=str(row.get("item") or ""),

@@ -31,11 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dualcarbon.accounting.result import AccountingResult
-from dualcarbon.attribution import AttributedLine, Attribution
+from dualcarbon.attribution import Attribution
 from dualcarbon.attribution.attribute import (
     exported_sources,
     heat_sources,
     indirect_sources,
+    whole_lines,
 )
 from dualcarbon.cbam.catalogue import Good, defaults, goods
 from dualcarbon.cbam.declaration import (
@@ -277,7 +278,7 @@ def _actual(
         attribution, result = source(item.actual)
         methodology = _methodology(result, attribution)
         if item.actual.process is None or attribution is None:
-            chosen = _whole(result)
+            chosen = whole_lines(result)
         else:
             chosen = attribution.lines_of(item.actual.process, item.actual.instance)
             instances = attribution.instances_of(item.actual.process, item.actual.instance)
@@ -473,37 +474,3 @@ def _purchased_electricity(methodology: Methodology) -> set[str]:
         for rule in methodology.sources
         if rule.table_name == "electricity" and rule.direction == "purchased"
     }
-
-
-def _whole(result: AccountingResult) -> list[AttributedLine]:
-    """Every line of a single-process installation, as attributed lines of share 1."""
-    from dualcarbon.attribution.attribute import line_references
-
-    references = line_references(result)
-    out = []
-    for row in result.lines.iter_rows(named=True):
-        evidence, factors = references.get(int(row["line"]), ((), ()))
-        activity = row.get("activity")
-        out.append(
-            AttributedLine(
-                line=int(row["line"]),
-                process="installation",
-                instance="installation",
-                share=1.0,
-                source=str(row["source"]),
-                item=str(row.get("item") or ""),
-                month=int(row["month"]),
-                gas=str(row["gas"]),
-                counted=bool(row["counted"]),
-                sign=int(row["sign"]),
-                emission=float(row["emission"]),
-                emission_co2e=float(row["emission_co2e"]),
-                activity=None if activity is None else float(activity),
-                activity_unit=None
-                if row.get("activity_unit") is None
-                else str(row["activity_unit"]),
-                evidence=evidence,
-                factors=factors,
-            )
-        )
-    return out
