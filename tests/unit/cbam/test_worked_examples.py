@@ -27,8 +27,8 @@ from dualcarbon.io.cbam_files import declaration_from_mapping, file_sources, rea
 
 ROOT = Path(__file__).resolve().parents[3]
 CEMENT = ROOT / "src" / "dualcarbon" / "demo" / "data" / "cbam" / "cement-works-2025.yaml"
-ALUMINIUM = ROOT / "examples" / "cbam-aluminium-2025.yaml"
-HOT_ROLLED = ROOT / "examples" / "cbam-hot-rolled-2025.yaml"
+ALUMINIUM = ROOT / "examples" / "cbam" / "aluminium-2025.yaml"
+HOT_ROLLED = ROOT / "examples" / "cbam" / "hot-rolled-2025.yaml"
 CHINA_GRID = 0.605  # tCO2e/MWh, IR 2025/2621 Annex II
 SLAB_DEFAULT = 3.169  # tCO2e/t, China, 7207 12 10, IR 2025/2621 Annex I
 
@@ -189,7 +189,10 @@ def _mill_with(tmp_path: Path, **tables: list[dict[str, Any]]) -> Path:
     (tmp_path / "rolling-mill-2025.yaml").write_text(
         yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8"
     )
-    (tmp_path / "cbam.yaml").write_text(HOT_ROLLED.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "cbam.yaml").write_text(
+        HOT_ROLLED.read_text(encoding="utf-8").replace("../rolling-mill", "rolling-mill"),
+        encoding="utf-8",
+    )
     return tmp_path / "cbam.yaml"
 
 
@@ -244,7 +247,7 @@ def test_default_shares_carry_through_precursors_made_here() -> None:
          "precursors": [{"good": "pig_iron", "amount": {"amount": 900_000, "unit": "t",
                                                         "evidence": "铁水计量"}}]},
         {"id": "coil", "good": "hot_rolled_flat",
-         "actual": {"inventory": "rolling-mill-2025.yaml"},
+         "actual": {"inventory": "../rolling-mill-2025.yaml"},
          "output": {"amount": 950_000, "unit": "t", "evidence": "成品卷称重"},
          "precursors": [{"good": "slab", "amount": {"amount": 1_000_000, "unit": "t",
                                                      "evidence": "板坯入库"}}]},
