@@ -249,18 +249,21 @@ def exported_sources(methodology: Methodology) -> frozenset[str]:
 
 def heat_sources(methodology: Methodology) -> frozenset[str]:
     """The source kinds of purchased heat."""
+    return _energy_sources(methodology, "purchased", ("heat",))
+
+
+def electricity_sources(methodology: Methodology) -> frozenset[str]:
+    """The source kinds of purchased electricity."""
+    return _energy_sources(methodology, "purchased", ("electricity",))
+
+
+def _energy_sources(
+    methodology: Methodology, direction: str, tables: tuple[str, ...] = ("electricity", "heat")
+) -> frozenset[str]:
     return frozenset(
         rule.kind
         for rule in methodology.sources
-        if rule.table_name == "heat" and rule.direction == "purchased"
-    )
-
-
-def _energy_sources(methodology: Methodology, direction: str) -> frozenset[str]:
-    return frozenset(
-        rule.kind
-        for rule in methodology.sources
-        if rule.table_name in ("electricity", "heat") and rule.direction == direction
+        if rule.table_name in tables and rule.direction == direction
     )
 
 

@@ -111,6 +111,7 @@ def _good(good: EmbeddedEmissions, report: CbamReport) -> dict[str, Any]:
             "currency": price.currency,
             "source": price.source,
             "covers": "direct emissions",
+            "share_of_total_covered": good.see_direct / good.see_total if good.see_total else 0.0,
             "share_covered_by_free_allocation": price.free_allocation_share,
             "price_due_per_unit": price.due_per_unit(good.see_direct),
             "price_due_per_t_product": price.due_per_unit(good.see_direct_product)

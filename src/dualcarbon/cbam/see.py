@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.attribution import Attribution
 from dualcarbon.attribution.attribute import (
+    electricity_sources,
     exported_sources,
     heat_sources,
     indirect_sources,
@@ -290,7 +291,7 @@ def _actual(
                 f"line {u.line} ({u.source}, unit {u.unit}): {u.reason}"
                 for u in attribution.unattributed
             ]
-        bought = _purchased_electricity(methodology)
+        bought = electricity_sources(methodology)
         heat_kinds = heat_sources(methodology)
         energy = indirect_sources(methodology) | exported_sources(methodology)
         for a in chosen:
@@ -466,11 +467,3 @@ def _methodology(result: AccountingResult, attribution: Attribution | None) -> M
     if attribution is not None:
         return attribution.methodology
     return get_methodology(result.meta.methodology.split("@", 1)[0])
-
-
-def _purchased_electricity(methodology: Methodology) -> set[str]:
-    return {
-        rule.kind
-        for rule in methodology.sources
-        if rule.table_name == "electricity" and rule.direction == "purchased"
-    }

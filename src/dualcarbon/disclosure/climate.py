@@ -38,7 +38,11 @@ from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.attribution import AttributionError, attribute
-from dualcarbon.attribution.attribute import exported_sources, indirect_sources
+from dualcarbon.attribution.attribute import (
+    electricity_sources,
+    exported_sources,
+    indirect_sources,
+)
 from dualcarbon.energy.green_electricity import ClaimedCertificates
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.methodologies.definition import Methodology, get_methodology
@@ -199,7 +203,7 @@ def _facility(result: AccountingResult, methodology: Methodology) -> FacilityFig
     signed = pl.col("emission_co2e") * pl.col("sign")
     total1 = float(scope1.select(signed.sum()).item() or 0.0)
     total2 = float(scope2.select(signed.sum()).item() or 0.0)
-    electricity = scope2.filter(pl.col("source").is_in(_electricity(methodology)))  # bought
+    electricity = scope2.filter(pl.col("source").is_in(list(electricity_sources(methodology))))
     mwh = float(electricity.select(pl.col("activity").sum()).item() or 0.0)
     part = _only(result, scope1)
     u = account_uncertainty(part).u if scope1.height else 0.0
@@ -236,10 +240,6 @@ def _line_basis(result: AccountingResult) -> dict[int, str]:
             current = tier
         basis[int(line)] = current
     return basis
-
-
-def _electricity(methodology: Methodology) -> list[str]:
-    return [rule.kind for rule in methodology.sources if rule.table_name == "electricity"]
 
 
 def _only(result: AccountingResult, lines: pl.DataFrame) -> AccountingResult:

@@ -47,7 +47,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.attribution import AttributedLine, Attribution
-from dualcarbon.attribution.attribute import heat_sources, indirect_sources, line_ranges
+from dualcarbon.attribution.attribute import (
+    electricity_sources,
+    heat_sources,
+    indirect_sources,
+    line_ranges,
+)
 from dualcarbon.attribution.uncertainty import activity_uncertainty, source_uncertainty
 from dualcarbon.footprint.vocabulary import Stage
 
@@ -268,11 +273,7 @@ def _emissions(
 def _electricity(
     lines: list[AttributedLine], result: AccountingResult, attribution: Attribution, label: str
 ) -> list[dict[str, Any]]:
-    bought = {
-        rule.kind
-        for rule in attribution.methodology.sources
-        if rule.table_name == "electricity" and rule.direction == "purchased"
-    }
+    bought = electricity_sources(attribution.methodology)
     by_factor: dict[str, list[AttributedLine]] = defaultdict(list)
     for a in lines:
         if a.source in bought and a.activity is not None:

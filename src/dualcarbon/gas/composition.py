@@ -175,24 +175,19 @@ def gas_properties(
                 value=total,
             )
         )
-    if combustion_c not in table.water_vaporisation:
-        problems.append(
-            InputProblem(
-                source,
-                f"combustion temperature one of {sorted(table.water_vaporisation)} °C",
-                field="combustion_c",
-                value=combustion_c,
+    for field, value, known in (
+        ("combustion_c", combustion_c, table.water_vaporisation),
+        ("metering_c", metering_c, table.air_compression),
+    ):
+        if value not in known:
+            problems.append(
+                InputProblem(
+                    source,
+                    f"a temperature of the table: {sorted(known)} °C",
+                    field=field,
+                    value=value,
+                )
             )
-        )
-    if metering_c not in table.air_compression:
-        problems.append(
-            InputProblem(
-                source,
-                f"metering temperature one of {sorted(table.air_compression)} °C",
-                field="metering_c",
-                value=metering_c,
-            )
-        )
     if problems:
         raise InputError(problems)
     parts = [(table.components[name], x) for name, x in composition.items()]

@@ -179,8 +179,7 @@ def _input_row(sheet: Any, row: int, good: dict[str, Any]) -> None:
         sheet[f"AB{row}"] = good["clinker_ratio_percent"] / 100
     price = good.get("carbon_price")
     if price is not None:
-        total = good["see_total"]
-        covered = good["see_direct"] / total if total else 0.0
+        covered = price["share_of_total_covered"]
         due = price["price_due_per_t_product"]
         sheet[f"AL{row}"] = "National Emissions Trading System"
         sheet[f"AM{row}"] = covered
@@ -227,7 +226,7 @@ def _summary_row(sheet: Any, row: int, good: dict[str, Any]) -> None:
         # China's ETS prices the direct emissions: the share of the total it covers is theirs,
         # free allocation a share of those
         free = price["share_covered_by_free_allocation"]
-        covered = direct / total if total else 0.0
+        covered = price["share_of_total_covered"]
         due = price["price_due_per_t_product"]
         due = price["price_due_per_unit"] if due is None else due
         values.update(

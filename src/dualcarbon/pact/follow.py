@@ -98,6 +98,8 @@ def follow_inventory(session: Session, organisation_id: int, facility: str, year
     for row in organisation_footprints(session, organisation_id):
         if row.status != "Active":
             continue
+        if "gate_to_gate" not in row.system_yaml:
+            continue  # most footprints: no need to parse their YAML on every import
         raw = safe_load(row.system_yaml)
         spec = raw.get("gate_to_gate") if isinstance(raw, dict) else None
         if not isinstance(spec, dict) or spec.get("inventory") != facility:

@@ -537,10 +537,11 @@ def create_web(api: FastAPI) -> FastAPI:
     async def _submit(
         request: Request,
         organisation_id: int,
-        store: Callable[[Session, Principal, Received], str],
+        store: Callable[[Session, Principal, Received], str | Response],
     ) -> Response:
         """Receive the posted file and store it with ``store`` (which answers the page to go
-        to); any problem is shown on the organisation page, and nothing is stored."""
+        to, or a download); any problem is shown on the organisation page, and nothing is
+        stored."""
         received, refused, status = await _posted_file(request)
         with _session(request) as session:
             principal = _principal(request, session)
@@ -580,6 +581,8 @@ def create_web(api: FastAPI) -> FastAPI:
                 return _organisation_page(
                     request, session, principal, organisation_id, [problem], CONFLICT
                 )
+        if isinstance(target, Response):
+            return target
         return RedirectResponse(f"{target}lang={_lang(request)}", status_code=303)
 
     @web.post("/organisations/{organisation_id}/upload", response_model=None)
@@ -698,39 +701,18 @@ def create_web(api: FastAPI) -> FastAPI:
         """The CBAM communication of the posted declaration, from the organisation's stored
         results, as the Commission's template filled in (a download); problems are shown on
         the organisation page."""
-        received, refused, status = await _posted_file(request)
-        with _session(request) as session:
-            principal = _principal(request, session)
-            if principal is None:
-                return _to_login(request)
-            try:
-                if refused is not None:
-                    raise refused
-                assert received is not None
-                record = await run_in_threadpool(
-                    cbam_services.cbam_communication,
-                    session,
-                    principal,
-                    organisation_id,
-                    received.filename,
-                    received.content,
-                )
-            except InputError as exc:
-                session.rollback()
-                return _organisation_page(
-                    request,
-                    session,
-                    principal,
-                    organisation_id,
-                    list(exc.problems),
-                    status if refused is not None else UNPROCESSABLE,
-                )
-        content = await run_in_threadpool(cbam_services.communication_workbook, record)
-        return Response(
-            content,
-            media_type=cbam_services.XLSX,
-            headers={"Content-Disposition": 'attachment; filename="cbam-communication.xlsx"'},
-        )
+
+        def store(session: Session, principal: Principal, received: Received) -> Response:
+            record = cbam_services.cbam_communication(
+                session, principal, organisation_id, received.filename, received.content
+            )
+            return Response(
+                cbam_services.communication_workbook(record),
+                media_type=cbam_services.XLSX,
+                headers={"Content-Disposition": 'attachment; filename="cbam-communication.xlsx"'},
+            )
+
+        return await _submit(request, organisation_id, store)
 
     @web.get("/projects/periods/{period_id}", response_model=None)
     def period_page(request: Request, period_id: PathId) -> Response:
