@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from dualcarbon.cli.console import console, errors, print_json
+from dualcarbon.cli.from_gas import from_gas
 from dualcarbon.errors import FactorNotFoundError
 
 if TYPE_CHECKING:  # the catalogue loads pint and every factor file: not for --help
@@ -158,3 +159,6 @@ def _uncertainty(factor: Factor) -> str:
         printed = f"u = {u.u:g}"
     coverage = f", p = {u.coverage:g}" if u.coverage else ""
     return f"{printed}{coverage} → u = {standard:.4g} {factor.unit} ({distribution})"
+
+
+app.command("from-gas")(from_gas)

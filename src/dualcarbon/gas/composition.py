@@ -1,231 +1,303 @@
-r"""Calorific value, density and carbon content of a natural gas from its measured composition
-(ISO 6976:2016; China's GB/T 11062-2020 covers the same calculation), so that an inventory's gas
-line can rest on the laboratory's analysis instead of a default (issue 18, item 3).
+"""A measured natural-gas composition: mole fractions, their standard uncertainties and the
+correlations between them, checked against the ISO 6976:2016 table (``gas/table.py``).
 
-For mole fractions :math:`x_j` (summing to 1), combustion temperature :math:`t_1`, metering
-temperature :math:`t_2` and pressure :math:`p_2` (ISO 6976:2016 equation numbers as transcribed):
-
-* (1) compression factor :math:`Z = 1 - (p_2/p_0)\,(\sum_j x_j s_j(t_2))^2`;
-* (5) molar mass :math:`M = \sum_j x_j M_j`;
-* (2) gross molar calorific value :math:`\bar H_G = \sum_j x_j \bar H_{G,j}(t_1)`; (3) net
-  :math:`\bar H_N = \bar H_G - (L^\circ(t_1)/2) \sum_j x_j b_j` with :math:`b_j` hydrogen atoms;
-* mass basis :math:`\hat H = \bar H / M`; (8) ideal molar volume :math:`V^\circ = R T_2 / p_2`;
-  (12) real volumetric :math:`\tilde H = \bar H / (Z V^\circ)`;
-* (14, 19) density :math:`D = M / (Z V^\circ)`; (13, 17) relative density
-  :math:`G = (M / M_{air}) Z_{air} / Z`;
-* carbon (stoichiometry): :math:`\bar n_C = \sum_j x_j a_j` atoms per mole; per volume at the
-  metering condition :math:`\bar n_C M_C / (Z V^\circ)`; per unit net heat
-  :math:`\bar n_C M_C / \bar H_N`. Carbon dioxide in the gas is counted: it leaves the stack with
-  the rest (a methodology that excludes it says so).
-
-The component table is data (``gas/data/iso-6976-2016.yaml``) with its confidence. China meters
-and burns gas at 20 °C and 101.325 kPa (unverified: the default here, stated as such).
+A gas chromatograph's raw analysis does not sum to 1. Normalising it,
+:math:`x_i = y_i / \\sum_k y_k`, correlates the fractions: by the law of propagation (JCGM 100
+5.2) with independent raw amounts, :math:`\\mathrm{cov}(x) = J\\,\\mathrm{diag}(u^2(y))\\,J^T`,
+:math:`J_{ik} = (\\delta_{ik} - x_i)/\\sum y`. ISO 6976:2016 takes the correlations as an input
+(its Annex D example 3 gives a matrix from such a normalisation); :func:`normalised` computes them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from dualcarbon.errors import InputError, InputProblem
-from dualcarbon.guards.safe_yaml import safe_load
+import numpy as np
 
-CARBON_MOLAR_MASS = 12.0107  # g/mol, the atomic weight ISO 6976:2016 Table A.2 uses
+from dualcarbon.errors import InputError, InputProblem
+from dualcarbon.gas.table import iso_6976
+
 SUM_TOLERANCE = 1e-4
 """How far the fractions may sum from 1 before the composition is refused (an analysis reported to
 four or five decimals sums to within a few 1e-5)."""
 
 
 @dataclass(frozen=True)
-class Component:
-    name: str
-    formula: str
-    molar_mass: float
-    gross: dict[int, float]
-    summation: dict[int, float]
-    carbon: int
-    hydrogen: int
+class Composition:
+    """Mole fractions by ISO 6976 component name, with their u and correlations."""
 
+    fractions: dict[str, float]
+    u: dict[str, float] = field(default_factory=dict)
+    correlations: dict[frozenset[str], float] = field(default_factory=dict)
+    source: str = "composition"
 
-@dataclass(frozen=True)
-class Table:
-    components: dict[str, Component]
-    gas_constant: float
-    reference_pressure: float
-    air_molar_mass: float
-    air_compression: dict[int, float]
-    water_vaporisation: dict[int, float]
-
-
-@cache
-def iso_6976() -> Table:
-    text = (
-        resources.files("dualcarbon.gas")
-        .joinpath("data", "iso-6976-2016.yaml")
-        .read_text(encoding="utf-8")
-    )
-    raw: Any = safe_load(text)
-    constants = raw["constants"]
-    return Table(
-        components={
-            name: Component(
-                name=name,
-                formula=str(row["formula"]),
-                molar_mass=float(row["M"]),
-                gross={int(t): float(v) for t, v in row["gross"].items()},
-                summation={int(t): float(v) for t, v in row["s"].items()},
-                carbon=int(row["C"]),
-                hydrogen=int(row["H"]),
-            )
-            for name, row in raw["components"].items()
-        },
-        gas_constant=float(constants["gas_constant"]),
-        reference_pressure=float(constants["reference_pressure"]),
-        air_molar_mass=float(constants["air_molar_mass"]),
-        air_compression={int(t): float(v) for t, v in constants["air_compression"].items()},
-        water_vaporisation={int(t): float(v) for t, v in constants["water_vaporisation"].items()},
-    )
-
-
-@dataclass(frozen=True)
-class GasProperties:
-    """A gas's properties at its combustion and metering conditions (module docstring)."""
-
-    combustion_c: int
-    metering_c: int
-    pressure_kpa: float
-    compression: float
-    """Z at the metering condition."""
-    molar_mass: float
-    """kg/kmol"""
-    gross_molar: float
-    """kJ/mol"""
-    net_molar: float
-    gross_mass: float
-    """MJ/kg"""
-    net_mass: float
-    gross_volume: float
-    """MJ/m³, real gas at the metering condition"""
-    net_volume: float
-    density: float
-    """kg/m³, real gas"""
-    relative_density: float
-    carbon_atoms: float
-    """C atoms per molecule of gas"""
+    def correlation(self, a: str, b: str) -> float:
+        return 1.0 if a == b else self.correlations.get(frozenset((a, b)), 0.0)
 
     @property
-    def molar_volume(self) -> float:
-        """Real molar volume at the metering condition [L/mol]."""
-        return self.molar_mass / self.density
-
-    @property
-    def carbon_per_volume(self) -> float:
-        """tC per 10⁴ m³ at the metering condition."""
-        return self.carbon_atoms * CARBON_MOLAR_MASS / self.molar_volume * 10.0
-
-    @property
-    def carbon_per_heat(self) -> float:
-        """tC per TJ of net calorific value (the GB/T 32151 unit, tC/TJ = 10⁻³ tC/GJ)."""
-        return self.carbon_atoms * CARBON_MOLAR_MASS / self.net_molar * 1000.0
-
-    @property
-    def net_per_volume_gj(self) -> float:
-        """Net calorific value, GJ per 10⁴ m³ (the unit of China's inventories)."""
-        return self.net_volume * 10.0
+    def without_uncertainty(self) -> tuple[str, ...]:
+        """Components present whose fraction came without a standard uncertainty."""
+        return tuple(name for name, x in self.fractions.items() if x and name not in self.u)
 
 
-def gas_properties(
-    composition: Mapping[str, float],
+def composition(
+    fractions: Mapping[str, float],
+    u: Mapping[str, float] | None = None,
+    correlations: Iterable[tuple[str, str, float]] = (),
     *,
-    combustion_c: int = 20,
-    metering_c: int = 20,
-    pressure_kpa: float = 101.325,
     source: str = "composition",
-) -> GasProperties:
-    """The properties of ``composition`` (component name → mole fraction); every problem with the
-    composition at once as an :class:`~dualcarbon.errors.InputError`."""
+    prefix: str = "",
+) -> Composition:
+    """A checked composition; every problem at once as an :class:`InputError` whose fields are
+    ``prefix`` + the name given. Names may be English or Chinese; they are stored by their English
+    table name."""
     table = iso_6976()
-    problems = []
-    for name, fraction in composition.items():
-        if name not in table.components:
+    problems: list[InputProblem] = []
+    names: dict[str, str] = {}
+
+    def canonical(given: str, field_prefix: str = prefix) -> str | None:
+        component = table.find(given)
+        if component is None:
             problems.append(
                 InputProblem(
                     source,
-                    f"not a component of ISO 6976:2016 here ({', '.join(table.components)})",
-                    field=name,
+                    "not a component of the ISO 6976:2016 table here "
+                    f"({', '.join(f'{c.name} {c.zh}' for c in table.components.values())})",
+                    field=f"{field_prefix}{given}",
                 )
             )
-        elif not (0.0 <= fraction <= 1.0) or not math.isfinite(fraction):
+            return None
+        return component.name
+
+    clean: dict[str, float] = {}
+    for given, x in fractions.items():
+        name = canonical(given)
+        if name is None:
+            continue
+        if name in clean:
             problems.append(
                 InputProblem(
-                    source, "a mole fraction lies between 0 and 1", field=name, value=fraction
+                    source,
+                    f"{name} is given twice ({names[name]}, {given})",
+                    field=f"{prefix}{given}",
                 )
             )
-    total = math.fsum(composition.values())
-    if abs(total - 1.0) > SUM_TOLERANCE:
+            continue
+        names[name] = given
+        if not isinstance(x, (int, float)) or not math.isfinite(x) or not 0.0 <= x <= 1.0:
+            problems.append(
+                InputProblem(
+                    source,
+                    "a mole fraction lies between 0 and 1",
+                    field=f"{prefix}{given}",
+                    value=x,
+                )
+            )
+            continue
+        clean[name] = float(x)
+    numbers = [x for x in fractions.values() if isinstance(x, (int, float)) and math.isfinite(x)]
+    total = math.fsum(numbers)
+    if numbers and abs(total - 1.0) > SUM_TOLERANCE:
         problems.append(
             InputProblem(
                 source,
-                f"the mole fractions sum to {total:.6f}, not 1 (normalise the analysis first)",
+                f"the mole fractions sum to {total:.6f}, not 1 (normalise the analysis, or give "
+                "the raw analysis as such so that it is normalised with its correlations)",
                 field="composition",
                 value=total,
             )
         )
-    for field, value, known in (
-        ("combustion_c", combustion_c, table.water_vaporisation),
-        ("metering_c", metering_c, table.air_compression),
-    ):
-        if value not in known:
+    if not fractions:
+        problems.append(InputProblem(source, "no component given", field="composition"))
+    clean_u: dict[str, float] = {}
+    for given, value in (u or {}).items():
+        where = f"{prefix}{given}.u" if prefix else f"u.{given}"
+        component = table.find(given)
+        if component is None or component.name not in names:
+            if given not in fractions:  # an unknown name given a fraction is named once, above
+                problems.append(
+                    InputProblem(
+                        source, "an uncertainty of a component not in the composition", field=where
+                    )
+                )
+            continue
+        name = component.name
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             problems.append(
                 InputProblem(
                     source,
-                    f"a temperature of the table: {sorted(known)} °C",
-                    field=field,
+                    "a standard uncertainty is a number ≥ 0",
+                    field=where,
                     value=value,
+                )
+            )
+        else:
+            clean_u[name] = float(value)
+    pairs: dict[frozenset[str], float] = {}
+    for a, b, r in correlations:
+        first, second = canonical(a, "correlations."), canonical(b, "correlations.")
+        if first is None or second is None:
+            continue
+        where = f"correlations.{a}/{b}"
+        if first == second or first not in clean or second not in clean:
+            problems.append(
+                InputProblem(
+                    source, "a correlation joins two components of the composition", field=where
+                )
+            )
+        elif not isinstance(r, (int, float)) or not -1.0 <= r <= 1.0:
+            problems.append(
+                InputProblem(source, "a correlation lies in [−1, 1]", field=where, value=r)
+            )
+        else:
+            pairs[frozenset((first, second))] = float(r)
+    if pairs and not problems:
+        order = list(clean)
+        matrix = np.array(
+            [[1.0 if a == b else pairs.get(frozenset((a, b)), 0.0) for b in order] for a in order]
+        )
+        if np.linalg.eigvalsh(matrix).min() < -1e-9:
+            problems.append(
+                InputProblem(
+                    source,
+                    "the correlation matrix is not positive semi-definite (no set of "
+                    "measurements could have these correlations)",
+                    field="correlations",
                 )
             )
     if problems:
         raise InputError(problems)
-    parts = [(table.components[name], x) for name, x in composition.items()]
-    missing = [c.name for c, x in parts if x and metering_c not in c.summation]
-    if missing:
+    return Composition(clean, clean_u, pairs, source)
+
+
+def normalised(
+    raw: Mapping[str, float],
+    u: Mapping[str, float] | None = None,
+    *,
+    source: str = "composition",
+) -> Composition:
+    """The composition a raw (unnormalised) analysis ``raw`` gives, with the fractions'
+    uncertainties and correlations propagated through the normalisation (module docstring); the
+    raw amounts' uncertainties are taken as independent."""
+    problems = [
+        InputProblem(source, "a raw amount is a number ≥ 0", field=name, value=value)
+        for name, value in raw.items()
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0
+    ]
+    if problems:
+        raise InputError(problems)
+    total = math.fsum(raw.values())
+    if total <= 0:
+        raise InputError([InputProblem(source, "the raw amounts sum to 0", field="composition")])
+    names = list(raw)
+    y = np.array([float(raw[n]) for n in names])
+    u_y = np.array([float((u or {}).get(n, 0.0)) for n in names])
+    x = y / total
+    jacobian = (np.eye(len(names)) - x[:, None]) / total
+    covariance = jacobian @ np.diag(u_y**2) @ jacobian.T
+    u_x = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+    correlations = [
+        (names[i], names[j], float(covariance[i, j] / (u_x[i] * u_x[j])))
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if u_x[i] > 0 and u_x[j] > 0
+    ]
+    given_u = {n: float(u_x[i]) for i, n in enumerate(names) if u and n in u}
+    return composition(
+        {n: float(x[i]) for i, n in enumerate(names)},
+        given_u,
+        [(a, b, max(-1.0, min(1.0, r))) for a, b, r in correlations],
+        source=source,
+    )
+
+
+def composition_from_mapping(raw: Mapping[str, Any], *, source: str) -> Composition:
+    """The ``composition:`` of a composition file (docs/gas-composition.md): each component as a
+    number or as ``{x, u}``; ``unit: mol%`` or ``fraction``; ``normalised: false`` for a raw
+    analysis; ``correlations:`` as ``[a, b, r]`` triples."""
+    problems: list[InputProblem] = []
+    entries = raw.get("composition")
+    if not isinstance(entries, Mapping) or not entries:
         raise InputError(
             [
                 InputProblem(
                     source,
-                    f"no summation factor at {metering_c} °C in the table for {', '.join(missing)}",
-                    field="metering_c",
+                    "needs a 'composition' mapping: component → x or {x, u}",
+                    field="composition",
                 )
             ]
         )
-    ratio = pressure_kpa / table.reference_pressure
-    summation = math.fsum(x * c.summation[metering_c] for c, x in parts if x)
-    compression = 1.0 - ratio * summation**2
-    molar_mass = math.fsum(x * c.molar_mass for c, x in parts)
-    gross = math.fsum(x * c.gross[combustion_c] for c, x in parts)
-    hydrogen = math.fsum(x * c.hydrogen for c, x in parts)
-    net = gross - table.water_vaporisation[combustion_c] / 2.0 * hydrogen
-    ideal_volume = table.gas_constant * (metering_c + 273.15) / pressure_kpa  # L/mol = m³/kmol
-    real_volume = compression * ideal_volume
-    air_z = table.air_compression[metering_c]
-    air_z = 1.0 - ratio * (1.0 - air_z)  # (18): Z_air at p2
-    return GasProperties(
-        combustion_c=combustion_c,
-        metering_c=metering_c,
-        pressure_kpa=pressure_kpa,
-        compression=compression,
-        molar_mass=molar_mass,
-        gross_molar=gross,
-        net_molar=net,
-        gross_mass=gross / molar_mass,
-        net_mass=net / molar_mass,
-        gross_volume=gross / real_volume,
-        net_volume=net / real_volume,
-        density=molar_mass / real_volume,
-        relative_density=molar_mass / table.air_molar_mass * air_z / compression,
-        carbon_atoms=math.fsum(x * c.carbon for c, x in parts),
-    )
+    unit = str(raw.get("unit", "fraction")).strip()
+    scales = {"fraction": 1.0, "mol%": 0.01, "%": 0.01, "mol/mol": 1.0}
+    if unit not in scales:
+        problems.append(
+            InputProblem(source, f"one of {', '.join(scales)}", field="unit", value=unit)
+        )
+    scale = scales.get(unit, 1.0)
+    fractions: dict[str, float] = {}
+    uncertainties: dict[str, float] = {}
+    for name, entry in entries.items():
+        value, u = (entry.get("x"), entry.get("u")) if isinstance(entry, Mapping) else (entry, None)
+        for part, number in (("x", value), ("u", u)):
+            if number is not None and (
+                isinstance(number, bool) or not isinstance(number, (int, float))
+            ):
+                problems.append(
+                    InputProblem(
+                        source, "a number", field=f"composition.{name}.{part}", value=number
+                    )
+                )
+        if value is None:
+            problems.append(InputProblem(source, "needs its amount x", field=f"composition.{name}"))
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            fractions[str(name)] = float(value) * scale
+        if isinstance(u, (int, float)) and not isinstance(u, bool):
+            uncertainties[str(name)] = float(u) * scale
+    correlations: list[tuple[str, str, float]] = []
+    for index, triple in enumerate(raw.get("correlations") or []):
+        if (
+            not isinstance(triple, (list, tuple))
+            or len(triple) != 3
+            or not isinstance(triple[2], (int, float))
+        ):
+            problems.append(
+                InputProblem(
+                    source,
+                    "a correlation is [component, component, r]",
+                    field=f"correlations[{index + 1}]",
+                    value=triple,
+                )
+            )
+            continue
+        correlations.append((str(triple[0]), str(triple[1]), float(triple[2])))
+    is_normalised = raw.get("normalised", True)
+    if not isinstance(is_normalised, bool):
+        problems.append(
+            InputProblem(source, "true or false", field="normalised", value=is_normalised)
+        )
+    if is_normalised is not False:
+        try:
+            checked = composition(
+                fractions, uncertainties, correlations, source=source, prefix="composition."
+            )
+        except InputError as error:
+            problems += error.problems
+        if problems:
+            raise InputError(problems)
+        return checked
+    if correlations:
+        problems.append(
+            InputProblem(
+                source,
+                "a raw analysis gets its correlations from the normalisation; give correlations "
+                "only with a normalised composition",
+                field="correlations",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return normalised(fractions, uncertainties, source=source)

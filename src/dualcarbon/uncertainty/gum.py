@@ -130,3 +130,16 @@ def law_of_propagation(model: MeasurementModel, coverage: float = 0.95) -> GumOu
             budget=budget,
         )
     return GumOutputs(results, covariance_y, correlation_y)
+
+
+def variance_shares(model: MeasurementModel, output: str) -> dict[str, float]:
+    """Each input's share of u²(y) counting its covariances: :math:`c_i \\sum_j V_{ij} c_j / u^2(y)`
+    (JCGM 100 eq. (13) split by rows). The shares sum to 1; with correlated inputs one can exceed
+    1 or fall below 0, which the uncorrelated share :math:`(c_i u_i)^2/u^2` would hide."""
+    row = model.outputs.index(output)
+    c = model.jacobian()[row]
+    covariance = model.covariance()
+    parts = c * (covariance @ c)
+    total = float(parts.sum())
+    names = model.input_names
+    return {names[i]: float(parts[i] / total) if total > 0 else 0.0 for i in range(len(names))}

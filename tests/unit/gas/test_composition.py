@@ -1,78 +1,86 @@
-"""Natural gas from its composition (ISO 6976:2016), checked against the standard's worked example
-1 (Annex D.2, 15 °C / 15 °C, as printed and transcribed in
-github.com/ErikvanderWerff/iso6976-py_2016, tests/test_annex_d_pdf.py; its Z confirmed by an
-unrelated implementation), and the carbon content by hand from stoichiometry."""
+"""A gas composition: names, normalisation and its correlations, and a composition file."""
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import pytest
 
 from dualcarbon.errors import InputError
-from dualcarbon.gas.composition import CARBON_MOLAR_MASS, gas_properties, iso_6976
+from dualcarbon.gas.composition import composition_from_mapping, normalised
 
-EXAMPLE_1 = {
-    "methane": 0.933212,
-    "ethane": 0.025656,
-    "propane": 0.015368,
-    "nitrogen": 0.010350,
-    "carbon dioxide": 0.015414,
+RAW = {
+    "methane": 94.215,
+    "ethane": 3.128,
+    "propane": 0.612,
+    "nitrogen": 0.975,
+    "carbon dioxide": 0.805,
+}
+RAW_U = {
+    "methane": 0.040,
+    "ethane": 0.015,
+    "propane": 0.006,
+    "nitrogen": 0.010,
+    "carbon dioxide": 0.008,
 }
 
 
-def test_annex_d_example_1_as_printed() -> None:
-    gas = gas_properties(EXAMPLE_1, combustion_c=15, metering_c=15)
-    assert gas.compression == pytest.approx(0.99776224, abs=5e-9)
-    assert gas.molar_mass == pytest.approx(17.388430, abs=5e-7)
-    assert gas.gross_molar == pytest.approx(906.179959, abs=5e-7)
-    assert gas.gross_mass == pytest.approx(52.113961, abs=5e-7)
-    assert gas.gross_volume == pytest.approx(38.410611, abs=5e-7)
+def test_normalising_a_raw_analysis_correlates_the_fractions_as_sampling_does() -> None:
+    """Against an independent computation: draw the raw amounts (independent normals), normalise
+    each draw, and take the fractions' sample standard deviations and correlations."""
+    gas = normalised(RAW, RAW_U)
+    names = list(RAW)
+    rng = np.random.default_rng(7)
+    draws = np.column_stack([rng.normal(RAW[n], RAW_U[n], 400_000) for n in names])
+    fractions = draws / draws.sum(axis=1, keepdims=True)
+    sampled_u = fractions.std(axis=0, ddof=1)
+    sampled_r = np.corrcoef(fractions, rowvar=False)
+    total = sum(RAW.values())
+    for i, a in enumerate(names):
+        assert gas.fractions[a] == pytest.approx(RAW[a] / total, rel=1e-12)
+        assert gas.u[a] == pytest.approx(sampled_u[i], rel=0.01)
+        for j, b in enumerate(names):
+            if i < j:
+                assert gas.correlation(a, b) == pytest.approx(sampled_r[i, j], abs=0.01)
+    assert gas.correlation("methane", "ethane") < -0.3  # methane against the rest, as expected
 
 
-def test_net_values_density_and_relative_density_by_the_formulas() -> None:
-    """Net = gross − L°/2 · Σ x_j b_j (L° 44.431 kJ/mol at 15 °C), D = M/(Z·R·T/p),
-    G = (M/M_air)·Z_air/Z: worked here from the fractions, the table and the constants."""
-    gas = gas_properties(EXAMPLE_1, combustion_c=15, metering_c=15)
-    hydrogen = 0.933212 * 4 + 0.025656 * 6 + 0.015368 * 8
-    assert gas.net_molar == pytest.approx(906.179959 - 44.431 / 2 * hydrogen, abs=1e-6)
-    volume = 0.99776224 * 8.3144621 * 288.15 / 101.325
-    assert gas.density == pytest.approx(17.388430 / volume, rel=1e-7)
-    assert gas.relative_density == pytest.approx(
-        17.388430 / 28.96546 * 0.999595 / 0.99776224, rel=1e-7
-    )
+def test_a_file_in_mol_percent_with_chinese_names() -> None:
+    raw = {
+        "unit": "mol%",
+        "composition": {"甲烷": {"x": 95.0, "u": 0.05}, "乙烷": 3.0, "二氧化碳": {"x": 2.0}},
+    }
+    gas = composition_from_mapping(raw, source="gas.yaml")
+    assert gas.fractions == pytest.approx({"methane": 0.95, "ethane": 0.03, "carbon dioxide": 0.02})
+    assert gas.u == pytest.approx({"methane": 0.0005})
+    assert gas.without_uncertainty == ("ethane", "carbon dioxide")
 
 
-def test_carbon_of_methane_by_hand() -> None:
-    """Pure methane burnt at 25 °C: 12.0107 g C per 802.55 kJ net (890.58 − 2 × 44.013), i.e.
-    14.966 tC/TJ; per 10⁴ m³ metered at 20 °C, 12.0107 g per real molar volume Z·R·T/p."""
-    gas = gas_properties({"methane": 1.0}, combustion_c=25, metering_c=20)
-    net = 890.58 - 44.013 / 2 * 4
-    assert gas.net_molar == pytest.approx(net, abs=1e-9)
-    assert gas.carbon_per_heat == pytest.approx(CARBON_MOLAR_MASS / net * 1000, rel=1e-12)
-    assert gas.carbon_per_heat == pytest.approx(14.966, abs=5e-4)
-    z = 1 - 0.04317**2
-    volume = z * 8.3144621 * 293.15 / 101.325
-    assert gas.carbon_per_volume == pytest.approx(CARBON_MOLAR_MASS / volume * 10, rel=1e-12)
+def test_a_raw_analysis_in_a_file_is_normalised() -> None:
+    raw = {
+        "unit": "mol%",
+        "normalised": False,
+        "composition": {n: {"x": RAW[n], "u": RAW_U[n]} for n in RAW},
+    }
+    gas = composition_from_mapping(raw, source="gas.yaml")
+    assert sum(gas.fractions.values()) == pytest.approx(1.0, abs=1e-15)
+    assert gas.correlations  # from the normalisation
 
 
-def test_carbon_dioxide_in_the_gas_counts_its_carbon() -> None:
-    gas = gas_properties(EXAMPLE_1)
-    atoms = 0.933212 + 2 * 0.025656 + 3 * 0.015368 + 0.015414
-    assert gas.carbon_atoms == pytest.approx(atoms, rel=1e-12)
-
-
-def test_every_table_row_has_its_columns() -> None:
-    table = iso_6976()
-    for component in table.components.values():
-        assert set(component.gross) == {15, 20, 25}
-        assert {15, 20} <= set(component.summation)
-        assert component.molar_mass > 0 and math.isfinite(component.molar_mass)
-
-
-def test_a_wrong_composition_names_every_problem() -> None:
+def test_every_problem_of_a_file_at_once() -> None:
+    raw = {
+        "unit": "ppm",
+        "normalised": "yes",
+        "composition": {"丁烷": 5, "甲烷": {"x": "ninety"}, "乙烷": {"u": 0.1}},
+        "correlations": [["甲烷", "乙烷"]],
+    }
     with pytest.raises(InputError) as caught:
-        gas_properties({"methane": 0.9, "butane": 0.05}, metering_c=17, source="gas.yaml")
+        composition_from_mapping(raw, source="gas.yaml")
     fields = {p.field for p in caught.value.problems}
-    assert {"butane", "composition", "metering_c"} <= fields
+    assert {
+        "unit",
+        "normalised",
+        "composition.甲烷.x",
+        "composition.乙烷",
+        "correlations[1]",
+    } <= fields
     assert all(p.file == "gas.yaml" for p in caught.value.problems)
