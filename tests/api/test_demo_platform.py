@@ -103,3 +103,46 @@ def test_the_demo_footprints_over_pact(tmp_path: Path, monkeypatch: pytest.Monke
         assert found.status_code == 200
         values = sorted(float(f["pcf"]["pcfExcludingBiogenicUptake"]) for f in found.json()["data"])
         assert values == [pytest.approx(0.16349, rel=1e-4), pytest.approx(69.6319, rel=1e-6)]
+
+
+def test_the_demo_plants_improvements(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stored demo plant ranks its measurements as `dualcarbon account --rank-meters` does
+    from its files (the same register, stored on the platform), on the result page and by API."""
+    from dualcarbon.accounting.engine import account
+    from dualcarbon.accounting.improvements import rank_improvements
+    from dualcarbon.demo import demo_inventory_path
+    from dualcarbon.io import read_inventory
+    from dualcarbon.io.register_files import read_register
+
+    monkeypatch.setenv("DUALCARBON_HOME", str(tmp_path / "home"))
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'platform.sqlite'}",
+        secret_key="demo-test",  # type: ignore[arg-type]
+        cookie_secure=False,
+        password_memory_kib=64,
+        password_time_cost=1,
+    )
+    seed_demo_platform(settings)
+    path = demo_inventory_path()
+    register = read_register(path.with_name("demo-register.yaml"))
+    expected = rank_improvements(account(read_inventory(path), register=register), register)
+    app = create_app(settings)
+    with session_scope(app.state.engine) as session:
+        stored = session.scalars(select(StoredResult)).all()
+        (result_id,) = [
+            r.id for r in stored if r.inventory.facility.organisation.name == "示范能源集团有限公司"
+        ]
+    with TestClient(app) as client:
+        login = {"email": "manager@demo.cn", "password": PASSWORD}
+        assert client.post("/api/auth/login", json=login).status_code == 200
+        found = client.get(f"/api/results/{result_id}/improvements")
+        assert found.status_code == 200, found.text
+        ranking = found.json()
+        assert ranking["U"] == pytest.approx(expected.U, rel=1e-9)
+        top = ranking["by_uncertainty"][0]
+        assert expected.top is not None and top["target"] == expected.top.target
+        assert top["U_after"] == pytest.approx(expected.top.U_after, rel=1e-9)
+        assert [c["target"] for c in ranking["calibrations"]] == ["BS-101"]
+        page = client.get(f"/results/{result_id}?lang=zh")
+        assert page.status_code == 200
+        assert 'id="improvements"' in page.text and expected.top.action_zh in page.text

@@ -116,6 +116,7 @@ POLICY: dict[tuple[str, str], Rule] = {
         EVERYONE, READERS_OF_ALL
     ),
     ("GET", "/api/results/{result_id}/comments"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
+    ("GET", "/api/results/{result_id}/improvements"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
     ("POST", "/api/results/{result_id}/comments"): Rule(
         frozenset({"enterprise", "verifier", "admin"}), ADMIN
     ),

@@ -49,6 +49,27 @@ class BudgetLine:
 
 
 @dataclass(frozen=True)
+class InputSensitivity:
+    """One input of the total's model: its sensitivity ∂total/∂x, its u, and where it enters."""
+
+    key: str
+    """A factor's id@version (one input shared by its lines), else ``line N: slot``."""
+    slot: str
+    value: float
+    u: float
+    distribution: str
+    sensitivity: float
+    lines: tuple[int, ...]
+    label: str
+    label_en: str
+
+    @property
+    def variance(self) -> float:
+        """(c·u)²: its part of u²(total), the inputs being independent."""
+        return (self.sensitivity * self.u) ** 2
+
+
+@dataclass(frozen=True)
 class SourceUncertainty:
     source: str
     value: float
@@ -71,6 +92,8 @@ class AccountingUncertainty:
     inputs_without_u: int
     line_u: tuple[tuple[int, float], ...] = ()
     """(line, standard uncertainty of the line alone [tCO2e]) for every counted line."""
+    inputs: tuple[InputSensitivity, ...] = ()
+    """Every input of the law of propagation (whichever ``method``), in the model's order."""
 
     @property
     def relative_U(self) -> float:  # noqa: N802 - the GUM symbol
@@ -173,6 +196,7 @@ def _inputs_of(
             mine.select(
                 "line",
                 pl.lit(position).alias("position"),
+                pl.lit(name).alias("slot"),
                 pl.when(shared).then(ref).otherwise(own).alias("key"),
                 "value",
                 "u",
@@ -258,6 +282,8 @@ def account_uncertainty(
         .otherwise(pl.col("label_en")),
     )
     inputs = slots.group_by("key", maintain_order=True).agg(
+        pl.col("slot").first(),
+        pl.col("line").unique(maintain_order=True).alias("lines"),
         pl.col("value").first(),
         pl.col("u").first(),
         pl.col("distribution").first(),
@@ -313,6 +339,20 @@ def account_uncertainty(
         if shares[i] > 0
     )
     without_u = int((u == 0).sum())
+    every_input = tuple(
+        InputSensitivity(
+            key=str(row["key"]),
+            slot=str(row["slot"]),
+            value=float(values[i]),
+            u=float(u[i]),
+            distribution=str(row["distribution"]),
+            sensitivity=float(gum.sensitivities[i]),
+            lines=tuple(int(line) for line in row["lines"]),
+            label=str(row["label"]),
+            label_en=str(row["label_en"]),
+        )
+        for i, row in enumerate(inputs.iter_rows(named=True))
+    )
     line_u = tuple(
         (int(line), float(value))
         for line, value in zip(lines["line"].to_list(), gum.line_u, strict=True)
@@ -333,6 +373,7 @@ def account_uncertainty(
             budget,
             without_u,
             line_u,
+            every_input,
         )
     return AccountingUncertainty(
         method,
@@ -347,6 +388,7 @@ def account_uncertainty(
         budget,
         without_u,
         line_u,
+        every_input,
     )
 
 

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.findings import Acceptance
+from dualcarbon.accounting.improvements import ImprovementRanking, rank_improvements
 from dualcarbon.accounting.inventory import Inventory
+from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import account_uncertainty
 from dualcarbon.api import audit
 from dualcarbon.api.schemas import (
@@ -470,7 +472,28 @@ def result_report(session: Session, principal: Principal, result_id: int, lang: 
 
     row = _result_acting(session, principal, result_id, Action.READ)
     result = load_result(row)
-    return render_html(result, lang=lang, uncertainty=account_uncertainty(result))
+    return render_html(
+        result,
+        lang=lang,
+        uncertainty=account_uncertainty(result),
+        improvements=_improvements(session, row, result),
+    )
+
+
+def result_improvements(
+    session: Session, principal: Principal, result_id: int
+) -> ImprovementRanking:
+    """Which measurement of a stored result to improve first (accounting/improvements.py), with
+    the organisation's stored register giving the instruments' kinds and classes."""
+    row = _result_acting(session, principal, result_id, Action.READ)
+    return _improvements(session, row, load_result(row))
+
+
+def _improvements(
+    session: Session, row: StoredResult, result: AccountingResult
+) -> ImprovementRanking:
+    organisation = row.inventory.facility.organisation.name
+    return rank_improvements(result, load_register(session, organisation))
 
 
 def _same_inventory(

@@ -55,6 +55,7 @@ app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
 
 if TYPE_CHECKING:  # polars, scipy and pint: loaded when an inventory is accounted, not for --help
+    from dualcarbon.accounting.improvements import ImprovementRanking
     from dualcarbon.accounting.result import AccountingResult
     from dualcarbon.accounting.uncertainty import AccountingUncertainty
 
@@ -103,6 +104,14 @@ def account(
         str | None,
         typer.Option("--accepted-by", help="who accepts (default: the login name) / 确认人"),
     ] = None,
+    rank_meters: Annotated[
+        bool,
+        typer.Option(
+            "--rank-meters",
+            help="rank the meters, analyses and defaults by how much improving each lowers the "
+            "total's expanded uncertainty, and the defaults by their emissions effect",
+        ),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """Account an inventory file by its methodology."""
@@ -153,23 +162,35 @@ def account(
         from dualcarbon.accounting.uncertainty import account_uncertainty
 
         spread = account_uncertainty(result, "mcm" if uncertainty == "mcm" else "gum")
+    ranking = None
+    if rank_meters:
+        from dualcarbon.accounting.improvements import rank_improvements
+
+        ranking = rank_improvements(result, instruments)
     if as_json:
-        print_json(_document(result, spread, language))
+        print_json(_document(result, spread, language, ranking))
     else:
-        from dualcarbon.cli.summary import print_summary, print_uncertainty
+        from dualcarbon.cli.summary import print_improvements, print_summary, print_uncertainty
 
         print_summary(result, language)
         if spread is not None:
             print_uncertainty(spread, language)
-    _write_outputs(result, spread, html, json_out, language, file_lang(lang))
+        if ranking is not None:
+            print_improvements(ranking, language)
+    _write_outputs(result, spread, html, json_out, language, file_lang(lang), ranking)
 
 
 def _document(
-    result: AccountingResult, spread: AccountingUncertainty | None, lang: Lang
+    result: AccountingResult,
+    spread: AccountingUncertainty | None,
+    lang: Lang,
+    ranking: ImprovementRanking | None = None,
 ) -> dict[str, object]:
     document = result.to_json_dict(lang=lang)
     if spread is not None:
         document["uncertainty"] = spread.to_json()
+    if ranking is not None:
+        document["improvements"] = ranking.to_json()
     return document
 
 
@@ -180,6 +201,7 @@ def _write_outputs(
     json_out: Path | None,
     lang: Lang,
     written: Lang,
+    ranking: ImprovementRanking | None = None,
 ) -> None:
     """The files asked for, in ``written`` (Chinese unless --lang says otherwise); what the
     terminal says about them in ``lang``."""
@@ -187,14 +209,14 @@ def _write_outputs(
         import json
 
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        document = _document(result, spread, written)
+        document = _document(result, spread, written, ranking)
         text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
         json_out.write_text(text, encoding="utf-8")
         errors.print(pick(lang, f"JSON 已写入 {json_out}", f"JSON written to {json_out}"))
     if html:
         from dualcarbon.reports.html import write_html
 
-        write_html(result, html, lang=written, uncertainty=spread)
+        write_html(result, html, lang=written, uncertainty=spread, improvements=ranking)
         errors.print(pick(lang, f"报告已写入 {html}", f"report written to {html}"))
 
 

@@ -8,6 +8,7 @@ import polars as pl
 from rich.console import JustifyMethod
 from rich.table import Table
 
+from dualcarbon.accounting.improvements import Improvement, ImprovementRanking
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.cli.console import console
@@ -187,3 +188,70 @@ def print_uncertainty(found: AccountingUncertainty, lang: Lang) -> None:
                 f"{found.inputs_without_u} input(s) have no stated uncertainty (taken as exact).",
             )
         )
+
+
+def print_improvements(ranking: ImprovementRanking, lang: Lang, top: int = 10) -> None:
+    """Which measurement to improve first: by the fall of U, then defaults by their emissions
+    effect, overdue instruments, and values without a stated uncertainty."""
+    console.print(
+        pick(lang, "[bold]计量改进优先级[/]", "[bold]Which measurement to improve first[/]")
+        + f"  U = {ranking.U:,.0f} tCO2e"
+    )
+
+    def action(i: Improvement) -> str:
+        return i.action_zh if lang == "zh" else i.action_en
+
+    table = Table()
+    for header in (
+        "#",
+        pick(lang, "改进措施", "improvement"),
+        pick(lang, "现方差占比", "share today"),
+        pick(lang, "改进后 U", "U after"),
+        pick(lang, "U 降低", "U falls by"),
+    ):
+        table.add_column(header, justify="left" if header != "#" else "right", overflow="fold")
+    for rank, found in enumerate(ranking.by_uncertainty[:top], start=1):
+        table.add_row(
+            str(rank),
+            action(found),
+            f"{found.variance_share:.1%}",
+            f"{found.U_after:,.0f}",
+            f"{found.U_reduction:,.0f} ({found.U_reduction / ranking.U:.1%})",
+        )
+    console.print(table)
+    for title, rows in (
+        (
+            pick(
+                lang,
+                "缺省值改为本企业实测值",
+                "Defaults replaced by the enterprise's measured values",
+            ),
+            [
+                f"{action(i)}: {i.emission_difference:+,.0f} tCO2e · "
+                + (i.basis_zh if lang == "zh" else i.basis_en)
+                for i in ranking.by_emissions
+            ],
+        ),
+        (
+            pick(lang, "超期或失效的计量器具", "Instruments overdue or failed"),
+            [
+                f"{action(i)}: "
+                + pick(lang, "恢复为实测 ", "back to measured ")
+                + f"{i.tier_restored:,.0f} tCO2e"
+                for i in ranking.calibrations
+            ],
+        ),
+        (
+            pick(
+                lang, "未给出准确度或不确定度（无法排序）", "No stated accuracy or u (not ranked)"
+            ),
+            [
+                f"{action(i)} · " + (i.basis_zh if lang == "zh" else i.basis_en)
+                for i in ranking.unstated
+            ],
+        ),
+    ):
+        if rows:
+            console.print(f"[bold]{title}[/]")
+            for row in rows:
+                console.print(f"  • {row}", markup=False, highlight=False, soft_wrap=True)

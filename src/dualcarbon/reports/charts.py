@@ -27,6 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from dualcarbon.accounting.improvements import ImprovementRanking
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.methodologies.definition import all_methodologies
 from dualcarbon.reports.i18n import SOURCES, TIERS, month_label, source_label, text, tier_label
@@ -266,6 +267,33 @@ def tier_chart(result: AccountingResult, lang: str) -> str | None:
             fontsize=8,
         )
         return to_svg(figure, "tiers", words["tiers_chart"])
+
+
+def improvements_chart(ranking: ImprovementRanking, lang: str, top: int = 8) -> str | None:
+    """Horizontal bars: U of the total today and after each of the best improvements."""
+    shown = ranking.by_uncertainty[:top]
+    if not shown:
+        return None
+    words = text(lang)
+    labels = [words["improvements_today"]] + [
+        (i.action_zh if lang == "zh" else i.action_en).split("：")[0].split(": ")[0] for i in shown
+    ]
+    values = [ranking.U] + [i.U_after for i in shown]
+    with drawing():
+        figure = Figure(figsize=(10.0, 0.45 * len(values) + 0.8))
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        positions = list(range(len(values)))[::-1]
+        colours = ["#6c757d"] + ["#2a9d8f"] * len(shown)
+        axes.barh(positions, values, color=colours, height=0.6)
+        for position, value in zip(positions, values, strict=True):
+            axes.text(value, position, f" {value:,.0f}", va="center", fontsize=8)
+        axes.set_yticks(positions, labels)
+        axes.set_xlim(0, max(values) * 1.15)
+        axes.xaxis.grid(True, color=GRID_COLOUR, linewidth=0.6)
+        axes.set_axisbelow(True)
+        tidy(axes)
+        return to_svg(figure, "improvements", words["improvements_chart"])
 
 
 def tidy(axes: Any) -> None:

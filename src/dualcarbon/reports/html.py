@@ -26,6 +26,7 @@ import jinja2
 import polars as pl
 from markupsafe import Markup
 
+from dualcarbon.accounting.improvements import Improvement, ImprovementRanking
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.accounting.uncertainty import AccountingUncertainty
 from dualcarbon.errors import DualcarbonError
@@ -231,12 +232,35 @@ def render_html(
     *,
     lang: str = "zh",
     uncertainty: AccountingUncertainty | None = None,
+    improvements: ImprovementRanking | None = None,
 ) -> str:
     """The report as one self-contained HTML page (Chinese by default, ``lang="en"`` English)."""
     lang = check_lang(lang)
     context = _Report(result, lang).context()
     context["uncertainty"] = _uncertainty_context(uncertainty, lang) if uncertainty else None
+    context["improvements"] = _improvements_context(improvements, lang) if improvements else None
     return templates().get_template("report.html.j2").render(**context)
+
+
+def _improvements_context(ranking: ImprovementRanking, lang: str) -> dict[str, Any]:
+    def action(i: Improvement) -> str:
+        return i.action_zh if lang == "zh" else i.action_en
+
+    def basis(i: Improvement) -> str:
+        return i.basis_zh if lang == "zh" else i.basis_en
+
+    return {
+        "chart": charts.improvements_chart(ranking, lang),
+        "by_uncertainty": [
+            (action(i), fmt_share(i.variance_share), fmt(i.U_after), fmt(i.U_reduction), basis(i))
+            for i in ranking.by_uncertainty
+        ],
+        "by_emissions": [
+            (action(i), fmt(i.emission_difference), basis(i)) for i in ranking.by_emissions
+        ],
+        "calibrations": [(action(i), fmt(i.tier_restored), basis(i)) for i in ranking.calibrations],
+        "unstated": [(action(i), basis(i)) for i in ranking.unstated],
+    }
 
 
 def _uncertainty_context(found: AccountingUncertainty, lang: str) -> dict[str, Any]:
@@ -275,9 +299,11 @@ def write_html(
     *,
     lang: str = "zh",
     uncertainty: AccountingUncertainty | None = None,
+    improvements: ImprovementRanking | None = None,
 ) -> Path:
     """Render the report and write it to ``path`` (UTF-8) in one step: no half-written file."""
-    return write_page(render_html(result, lang=lang, uncertainty=uncertainty), path)
+    page = render_html(result, lang=lang, uncertainty=uncertainty, improvements=improvements)
+    return write_page(page, path)
 
 
 def write_page(page: str, path: str | os.PathLike[str]) -> Path:

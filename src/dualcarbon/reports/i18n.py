@@ -72,6 +72,24 @@ TEXT: dict[str, dict[str, str]] = {
         "uncertainty_without": "{n} 个输入量未给出不确定度，按准确值计入。",
         "uncertainty_method_gum": "GUM 不确定度传播律",
         "uncertainty_method_mcm": "蒙特卡洛法",
+        "improvements": "计量改进优先级",
+        "improvements_note": (
+            "逐项假设一项计量改进（计量器具提高一个准确度等级、检测由第二家认可实验室复检取均值、"
+            "缺省值改为本企业实测值），按 GUM 重算总量的扩展不确定度 U；按 U 的降幅排序。"
+            "各输入量相互独立（同一缺省值为一个输入量），仅不确定度改变时结果是精确的。"
+        ),
+        "improvements_action": "改进措施",
+        "improvements_share": "现方差占比",
+        "improvements_after": "改进后 U",
+        "improvements_fall": "U 降低",
+        "improvements_basis": "依据",
+        "improvements_chart": "各项改进后总量的扩展不确定度 U（tCO2e）",
+        "improvements_emissions": "缺省值改为实测值对排放量的影响",
+        "improvements_difference": "排放量变化 tCO2e",
+        "improvements_calibrations": "超期或失效的计量器具",
+        "improvements_restored": "恢复为实测的排放量 tCO2e",
+        "improvements_unstated": "未给出准确度或不确定度的数据（无法排序）",
+        "improvements_today": "现状",
         "distribution_normal": "正态",
         "distribution_rectangular": "矩形",
         "tiers_chart": "燃料燃烧排放按元素碳含量数据来源的构成",
@@ -195,6 +213,26 @@ TEXT: dict[str, dict[str, str]] = {
         "uncertainty_without": "{n} input(s) have no stated uncertainty and count as exact.",
         "uncertainty_method_gum": "GUM law of propagation",
         "uncertainty_method_mcm": "Monte Carlo",
+        "improvements": "Which measurement to improve first",
+        "improvements_note": (
+            "Each improvement is assumed alone (a meter one accuracy class better, each analysis "
+            "repeated by a second accredited laboratory and averaged, a default replaced by the "
+            "enterprise's own measured value) and the expanded uncertainty U of the total computed "
+            "again by the GUM; ranked by the fall of U. The inputs are independent (a default "
+            "shared by lines is one input), so a change of uncertainty alone is exact."
+        ),
+        "improvements_action": "Improvement",
+        "improvements_share": "Share of variance today",
+        "improvements_after": "U after",
+        "improvements_fall": "U falls by",
+        "improvements_basis": "Basis",
+        "improvements_chart": "Expanded uncertainty U of the total after each improvement (tCO2e)",
+        "improvements_emissions": "Defaults replaced by measured values: the emissions change",
+        "improvements_difference": "Emissions change tCO2e",
+        "improvements_calibrations": "Instruments overdue or failed",
+        "improvements_restored": "Emissions whose amounts count as measured again tCO2e",
+        "improvements_unstated": "Values without a stated accuracy or uncertainty (not ranked)",
+        "improvements_today": "today",
         "distribution_normal": "normal",
         "distribution_rectangular": "rectangular",
         "tiers_chart": "Fuel-combustion emissions by tier of carbon content",

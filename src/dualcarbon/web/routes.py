@@ -69,6 +69,8 @@ from dualcarbon.web.users import add_user_pages
 
 UNPROCESSABLE = 422
 CONFLICT = 409
+IMPROVEMENTS_SHOWN = 5
+"""The best improvements a result page lists (the report lists them all)."""
 
 YearQuery = Annotated[int | None, Query(ge=1900, le=2200), BeforeValidator(digits)]
 """A reporting year in a page's query string, bounded as the API's (no overflow in the driver)."""
@@ -774,6 +776,8 @@ def create_web(api: FastAPI) -> FastAPI:
         stored_signoffs = services.list_signoffs(session, principal, result_id)
         signed = commitments.of_signoffs(session, organisation_id, stored_signoffs)
         state = checklist.checklist_state(session, principal, result_id, loaded=loaded)
+        ranking = services.result_improvements(session, principal, result_id)
+        zh = _lang(request) == "zh"
         return _page(
             request,
             "result.html.j2",
@@ -786,6 +790,18 @@ def create_web(api: FastAPI) -> FastAPI:
             organisation_id=organisation_id,
             instruments=sorted(lines["instrument"].drop_nulls().unique().to_list()),
             flagged=lines[flag].drop_nulls().to_list(),
+            improvements=[
+                (i.action_zh if zh else i.action_en, _number(i.U_after), _number(i.U_reduction))
+                for i in ranking.by_uncertainty[:IMPROVEMENTS_SHOWN]
+            ],
+            improvements_other=[
+                (i.action_zh if zh else i.action_en, _number(i.emission_difference), "emissions")
+                for i in ranking.by_emissions
+            ]
+            + [
+                (i.action_zh if zh else i.action_en, _number(i.tier_restored), "restored")
+                for i in ranking.calibrations
+            ],
             title=f"{meta['organisation']} {meta['facility']} {meta['year']}",
             total=_number(committed.value("total_tco2e", document["total_tco2e"])),
             evidence_state=committed.state,

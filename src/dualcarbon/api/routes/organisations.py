@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
@@ -97,6 +97,16 @@ def result_report(
     """The result's printable report: one self-contained HTML page with monthly charts, every
     parameter and its tier, the factor versions, the expanded uncertainty and the full trace."""
     return HTMLResponse(services.result_report(session, principal, result_id, lang))
+
+
+@router.get("/results/{result_id}/improvements", tags=["results"])
+def result_improvements(
+    result_id: PathId, principal: CurrentUser, session: SessionDep
+) -> dict[str, Any]:
+    """Which measurement to improve first: the meters, analyses and defaults ranked by how much
+    improving each lowers the total's expanded uncertainty, the defaults by their emissions
+    effect, the instruments overdue and the values without a stated uncertainty."""
+    return services.result_improvements(session, principal, result_id).to_json()
 
 
 @router.get("/organisations/{organisation_id}/facilities", tags=["facilities"])
