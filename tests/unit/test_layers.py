@@ -27,6 +27,7 @@ DOMAIN = (
     "factors",
     "footprint",
     "metrology",
+    "parks",
     "cems",
     "ledger",
     "store",
@@ -48,6 +49,7 @@ CORE = (
     "factors",
     "footprint",
     "metrology",
+    "parks",
     "projects",
     "uncertainty",
 )

@@ -18,6 +18,7 @@ from dualcarbon.cli import (
     footprint,
     instruments,
     methodologies,
+    parks,
     projects,
     uncertainty,
 )
@@ -51,6 +52,7 @@ app.add_typer(energy.app, name="energy")
 app.add_typer(certificates.app, name="certificates")
 app.add_typer(cbam.app, name="cbam")
 app.add_typer(disclosure.app, name="disclosure")
+app.add_typer(parks.app, name="parks")
 app.command("uncertainty")(uncertainty.uncertainty)
 server.register(app)
 
