@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from dualcarbon.api.settings import Settings
+from dualcarbon.demo import demo_park_path
 from dualcarbon.demo.platform import (
     PACT_CLIENT,
     PASSWORD,
@@ -16,6 +17,7 @@ from dualcarbon.demo.platform import (
     USERS,
     seed_demo_platform,
 )
+from dualcarbon.io.park_files import read_park
 from dualcarbon.server import create_app
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import (
@@ -56,7 +58,10 @@ def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyP
                 StoredProductFootprint,
             )
         ]
-    organisations = 1 + len(PEERS) + 1  # that account (the plant, its peers, the cement
+    park_members = len(read_park(demo_park_path()).members)
+    organisations = (
+        1 + len(PEERS) + 1 + park_members
+    )  # that account (the plant, its peers, the cement
     # plant); the manufacturer publishes footprints, the project developer claims a period
     certificates = counts[3]
     assert certificates

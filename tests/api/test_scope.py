@@ -35,6 +35,8 @@ from dualcarbon.store.models import (
     EvidenceEntry,
     Facility,
     Organisation,
+    ParkMember,
+    ParkYear,
     ProjectIssuance,
     ProjectPeriod,
     ResultComment,
@@ -43,6 +45,7 @@ from dualcarbon.store.models import (
     StoredInstrument,
     StoredInventory,
     StoredMeteringPoint,
+    StoredPark,
     StoredResult,
     User,
     UserOrganisation,
@@ -204,6 +207,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/organisations/{organisation_id}/certificates/claims"): Rule(
         frozenset({"enterprise", "admin"}), ADMIN
     ),
+    # parks: the world has none (the park id is no park's), so only the listing answers 200 and
+    # an administrator's creation its 422; tests/api/test_parks_api.py tries a real park
+    ("GET", "/api/parks"): Rule(EVERYONE),
+    ("POST", "/api/parks"): Rule(ADMIN),
+    ("GET", "/api/parks/{park_id}"): Rule(frozenset()),
+    ("PUT", "/api/parks/{park_id}/years/{year}"): Rule(frozenset()),
+    ("GET", "/api/parks/{park_id}/years/{year}"): Rule(frozenset()),
+    ("GET", "/api/parks/{park_id}/years/{year}/report"): Rule(frozenset()),
+    ("PUT", "/api/organisations/{organisation_id}/parks/{park_id}/grant"): Rule(
+        frozenset({"enterprise", "admin"}), ADMIN
+    ),
     # CBAM: computed from the organisation's stored results, so read like them
     ("POST", "/api/organisations/{organisation_id}/cbam"): Rule(ACCOUNTING_READERS, READERS_OF_ALL),
     ("GET", "/api/organisations/{organisation_id}/disclosure/climate"): Rule(
@@ -288,6 +302,9 @@ def _snapshot(world: World) -> dict[str, int]:
         ElectricityClaim,
         CertificateBatchRecord,
         CertificateClaim,
+        StoredPark,
+        ParkMember,
+        ParkYear,
     )
     with session_scope(world.engine) as session:
         counts = {
@@ -335,6 +352,8 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "item": "method",
         "finding_id": 1,  # none such: permitted roles are answered 422 first (the body)
         "period_id": world.period_a if target == "甲" else world.period_b,
+        "park_id": 987654,  # no park
+        "year": 2024,
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -439,6 +458,9 @@ def _request(world: World, method: str, path: str, target: str) -> tuple[str, An
         "/api/organisations/{organisation_id}/pact-clients/{client_id}/event-endpoint": {
             "event_url": "https://buyer.example/3/events"
         },
+        "/api/parks": {"name": "scope park", "members": [{"organisation_id": world.org_a}]},
+        "/api/parks/{park_id}/years/{year}": {"transfers": []},
+        "/api/organisations/{organisation_id}/parks/{park_id}/grant": {"granted": True},
         "/api/organisations/{organisation_id}/cbam": {
             "installation": {"name": "scope works"},
             "year": 2026,

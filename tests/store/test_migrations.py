@@ -42,6 +42,9 @@ TABLES = {
     "electricity_claims",
     "certificate_batches",
     "certificate_claims",
+    "parks",
+    "park_members",
+    "park_years",
 }
 
 

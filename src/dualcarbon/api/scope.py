@@ -11,6 +11,8 @@ role                   may
                        and the instruments of their monitoring plans
 ``verifier``           assigned organisations: read everything, comment on and sign off results
 ``metrology_reviewer`` assigned organisations: read (and comment on) instruments and calibrations
+``park_manager``       the parks it manages: read the members' aggregates and declare the park's
+                       year; read a member's accounting only where the member granted it
 ``regulator``          read everything, change nothing
 ``admin``              everything, including users and organisations
 =====================  ==========================================================================
@@ -32,6 +34,7 @@ class Role(StrEnum):
     PROJECT_DEVELOPER = "project_developer"
     VERIFIER = "verifier"
     METROLOGY_REVIEWER = "metrology_reviewer"
+    PARK_MANAGER = "park_manager"
     REGULATOR = "regulator"
     ADMIN = "admin"
 
@@ -103,6 +106,10 @@ _IN_OWN: dict[Role, dict[Area, frozenset[Action]]] = {
     Role.METROLOGY_REVIEWER: {
         Area.ORGANISATION: frozenset({Action.READ}),
         Area.INSTRUMENTS: frozenset({Action.READ, Action.COMMENT}),
+    },
+    Role.PARK_MANAGER: {  # the members that granted it their details (api/parks.py)
+        Area.ORGANISATION: frozenset({Action.READ}),
+        Area.ACCOUNTING: frozenset({Action.READ}),
     },
 }
 """What each organisation-bound role may do in the organisations it works on (nothing elsewhere)."""

@@ -19,7 +19,9 @@ MAX_DEFAULT_WORKERS = 4
 ENV_URL = "DUALCARBON_DATABASE_URL"
 ENV_SECRET = "DUALCARBON_SECRET_KEY"
 
-ROLES_HELP = "enterprise, project_developer, verifier, metrology_reviewer, regulator or admin"
+ROLES_HELP = (
+    "enterprise, project_developer, verifier, metrology_reviewer, park_manager, regulator or admin"
+)
 
 
 SslCertOption = Annotated[

@@ -28,3 +28,8 @@ def demo_footprint_path(name: str = "") -> Path:
     empty."""
     folder = resources.files("dualcarbon.demo").joinpath("data", "footprint")
     return Path(str(folder.joinpath(name) if name else folder))
+
+
+def demo_park_path() -> Path:
+    """The demo park's file (a gas CHP plant and three members, 2025; docs/parks.md)."""
+    return Path(str(resources.files("dualcarbon.demo").joinpath("data", "park", "park.yaml")))

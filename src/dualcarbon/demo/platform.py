@@ -20,6 +20,7 @@ from dualcarbon.demo import (
     demo_cement_inventory_path,
     demo_footprint_path,
     demo_inventory_path,
+    demo_park_path,
     demo_register_path,
 )
 from dualcarbon.footprint.model import validate_product_system
@@ -49,6 +50,7 @@ USERS = (
     ("maker@demo.cn", "enterprise", "产品碳足迹管理员（示范制造商） / product footprint manager"),
     ("developer@demo.cn", "project_developer", "项目业主（示例海上风电） / project developer"),
     ("cement@demo.cn", "enterprise", "碳排放与产品碳足迹管理员（示例水泥） / cement manufacturer"),
+    ("park@demo.cn", "park_manager", "园区管理者（示范零碳产业园） / park manager"),
 )
 
 DEVELOPER = "示例海上风电有限公司"
@@ -192,6 +194,7 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
             _publish_demo_footprints(session, maker.id, passwords)
             _seed_cement_plant(session, admin, cement.id, ledger)
             _claim_demo_project(session, admin, users["project_developer"], developer.id, ledger)
+            _seed_demo_park(session, admin, users["park_manager"], ledger)
             verifier = services.principal_of(services.get_user(session, users["verifier"]))
             first_peer = services.organisation_results(session, verifier, peers[0].id)[-1]
             _verify_demo_result(session, verifier, admin, first_peer.id)
@@ -205,6 +208,63 @@ def seed_demo_platform(settings: Settings) -> list[DemoLogin]:
     finally:
         engine.dispose()
     return _logins()
+
+
+def _seed_demo_park(session: Session, admin: Principal, manager_id: int, ledger: Signer) -> None:
+    """The demo park: its four members' organisations and 2025 inventories, the park with its
+    manager, the year's transfers and green electricity, and the CHP plant's details opened to
+    the manager (the other members show only in the park's aggregates)."""
+    from dualcarbon.api import parks
+    from dualcarbon.io.park_files import read_park
+
+    path = demo_park_path()
+    park = read_park(path)
+    organisations: dict[str, Organisation] = {}
+    for member in park.members:
+        inventory = read_inventory(path.parent / member.inventory)
+        organisation = Organisation(name=inventory.header.organisation)
+        session.add(organisation)
+        session.commit()
+        services.import_inventory(session, admin, organisation.id, inventory, ledger)
+        organisations[member.name] = organisation
+    header = park.park
+    created = parks.create_park(
+        session,
+        admin,
+        parks.ParkCreate(
+            name=header.name,
+            province=header.province,
+            level=header.level,
+            manager_id=manager_id,
+            members=[
+                parks.ParkMemberIn(organisation_id=organisations[m.name].id, utility=m.utility)
+                for m in park.members
+            ],
+        ),
+    )
+    renamed = {name: organisation.name for name, organisation in organisations.items()}
+    parks.declare_year(
+        session,
+        admin,
+        created.id,
+        header.year,
+        parks.ParkYearBody(
+            transfers=[
+                {
+                    **t.model_dump(by_alias=True),
+                    "from": renamed[t.from_member],
+                    "to": renamed[t.to_member],
+                }
+                for t in park.transfers
+            ],
+            green_electricity=[
+                {**g.model_dump(), "member": renamed[g.member]} for g in park.green_electricity
+            ],
+            declared={k: v.model_dump(exclude_none=True) for k, v in park.declared.items()},
+        ),
+    )
+    utility = next(m for m in park.members if m.utility)
+    parks.grant_details(session, admin, organisations[utility.name].id, created.id, True)
 
 
 def _own(email: str, *organisations: Organisation) -> Organisation:

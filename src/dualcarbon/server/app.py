@@ -37,6 +37,7 @@ from dualcarbon.api.routes import (
     instruments,
     organisations,
     overview,
+    parks,
     projects,
     reference,
     users,
@@ -268,6 +269,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         certificates,
         cbam,
         disclosure,
+        parks,
     ):
         app.include_router(module.router, prefix="/api")
     pact = create_pact_app(

@@ -360,13 +360,15 @@ ROLES = (
     "project_developer",
     "verifier",
     "metrology_reviewer",
+    "park_manager",
     "regulator",
     "admin",
 )
 """The roles a user can hold (docs/api.md). An ``enterprise`` or ``project_developer`` user
 belongs to one organisation;
 ``verifier`` and ``metrology_reviewer`` users are assigned organisations in
-``user_organisations``."""
+``user_organisations``; a ``park_manager`` has there the members of its parks that granted it
+their details."""
 
 
 class UserOrganisation(Base):
@@ -907,3 +909,49 @@ class CertificateClaim(Base):
     consumption_to: Mapped[dt.date] = mapped_column(Date)
     claimed_by: Mapped[str] = mapped_column(String(320))
     claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StoredPark(Base):
+    """A park: a boundary over member organisations (issue 18; decision 0026), managed by a
+    ``park_manager`` user who sees the members' aggregates, and their details only where a member
+    granted them."""
+
+    __tablename__ = "parks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    province: Mapped[str] = mapped_column(String(50), default="")
+    level: Mapped[str] = mapped_column(String(50), default="")
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    members: Mapped[list[ParkMember]] = relationship(
+        order_by="ParkMember.organisation_id", cascade="all, delete-orphan"
+    )
+
+
+class ParkMember(Base):
+    __tablename__ = "park_members"
+
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), primary_key=True, index=True
+    )
+    utility: Mapped[bool] = mapped_column(Boolean, default=False)
+    details_granted: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Set by the member: the park's manager may read its accounting, not only the aggregates."""
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class ParkYear(Base):
+    """What a park declares for a year: the energy moved between members inside it, its green
+    electricity and the indicators it reports (JSON in the park file's form, docs/parks.md)."""
+
+    __tablename__ = "park_years"
+
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -28,7 +28,7 @@ from dualcarbon.accounting.findings import Acceptance, Finding, FindingsError, S
 from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import cbam as cbam_services
 from dualcarbon.api import certificates as certificate_services
-from dualcarbon.api import checklist, principals, registers, services
+from dualcarbon.api import checklist, parks, principals, registers, services
 from dualcarbon.api import projects as project_services
 from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
 from dualcarbon.api.overview import overview
@@ -207,9 +207,66 @@ def create_web(api: FastAPI) -> FastAPI:
                 "home.html.j2",
                 user=principal.email,
                 organisations=rows,
+                parks=parks.list_parks(session, principal),
                 all_organisations=principal.role in (Role.REGULATOR, Role.ADMIN),
                 is_admin=principal.role is Role.ADMIN,
             )
+
+    @web.get("/parks/{park_id}", response_model=None)
+    def park_page(request: Request, park_id: PathId, year: YearQuery = None) -> Response:
+        """The park's dashboard: its members (with their details where granted) and, for the
+        year, the boundary balance and the zero-carbon evaluation with their charts."""
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            found = parks.public(session, parks.park_for(session, principal, park_id, Action.READ))
+            chosen = year if year is not None else (found.years[-1] if found.years else None)
+            figures = None
+            if chosen is not None:
+                account, evaluation = parks.park_account(session, principal, park_id, chosen)
+                zh = _lang(request) == "zh"
+                figures = {
+                    "location": _number(account.location_tco2e),
+                    "market": _number(account.market_tco2e),
+                    "naive": _number(account.naive_tco2e),
+                    "energy": _number(account.energy_tce),
+                    "indicators": [
+                        {
+                            "name": r.criterion.name_zh if zh else r.criterion.name_en,
+                            "value": "—" if r.value is None else f"{r.value:,.3g}",
+                            "limit": "—" if r.limit is None else f"{r.limit:g}",
+                            "unit": r.criterion.unit,
+                            "outcome": r.outcome,
+                        }
+                        for r in evaluation.results
+                    ],
+                }
+            return _page(
+                request,
+                "park.html.j2",
+                user=principal.email,
+                park=found,
+                year=chosen,
+                readable={
+                    m.organisation_id
+                    for m in found.members
+                    if allowed(principal, Action.READ, Area.ACCOUNTING, m.organisation_id)
+                },
+                figures=figures,
+            )
+
+    @web.get("/parks/{park_id}/years/{year}/report", response_model=None)
+    def park_report_page(request: Request, park_id: PathId, year: int) -> Response:
+        """The park's report with its charts (the same page as the API's)."""
+        from dualcarbon.reports.park_report import render_park
+
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            account, evaluation = parks.park_account(session, principal, park_id, year)
+            return HTMLResponse(render_park(account, evaluation, lang=_lang(request)))
 
     @web.get("/overview", response_model=None)
     def overview_page(request: Request, year: YearQuery = None) -> Response:
