@@ -423,9 +423,9 @@ def run_scan_reference(root: Path) -> int:
     """For scale: the pipeline's first two steps alone (minute validity, hourly means and
     valid-minute counts: the only ones that read the minutes), on DuckDB, kept as a table."""
     from dualcarbon.cems import pipeline
-    from dualcarbon.cems.engines import DuckDBEngine
+    from dualcarbon.cems.engines import DuckDBMinutes
 
-    engine = DuckDBEngine()
+    engine = DuckDBMinutes()
     try:
         engine.register_minutes(root, None)
         first, second = pipeline.steps()[:2]

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dualcarbon.cems import out_of_control as ooc
-from dualcarbon.cems.engines import DuckDBEngine, SparkEngine, SqlEngine
+from dualcarbon.cems.engines import DuckDBMinutes, MinuteEngine, SparkMinutes
 from dualcarbon.cems.mass import M_CO2_G_PER_MOL, V_M_L_PER_MOL
 from dualcarbon.errors import NoDataError
 
@@ -114,12 +114,12 @@ class PipelineResult:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def make_engine(engine: Engine) -> SqlEngine:
+def make_engine(engine: Engine) -> MinuteEngine:
     """A fresh engine of the given kind."""
     if engine == "duckdb":
-        return DuckDBEngine()
+        return DuckDBMinutes()
     if engine == "spark":
-        return SparkEngine()
+        return SparkMinutes()
     raise ValueError(f"unknown engine {engine!r}; expected 'duckdb' or 'spark'")
 
 

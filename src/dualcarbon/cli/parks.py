@@ -175,15 +175,17 @@ def _show_evaluation(evaluation: object, lang: Lang) -> None:
         table.add_column(title, overflow="fold")
     for r in evaluation.results:
         c = r.criterion
-        sign = {
-            "at_most": "≤",
-            "at_least": "≥",
-            "grade": pick(lang, "优于等于", "at or better than grade"),
-        }[c.comparison]
+        if r.limit is None:
+            required = "—"
+        elif c.comparison == "grade":
+            required = pick(lang, f"{r.limit:g} 级或更优", f"grade {r.limit:g} or better")
+        else:
+            sign = "≤" if c.comparison == "at_most" else "≥"
+            required = f"{sign} {r.limit:g} {c.unit}"
         table.add_row(
             pick(lang, c.name_zh, c.name_en),
             "—" if r.value is None else f"{r.value:,.3g} {c.unit}",
-            "—" if r.limit is None else f"{sign} {r.limit:g} {c.unit}",
+            required,
             words[r.outcome],
             pick(lang, r.why_zh, r.why_en),
         )

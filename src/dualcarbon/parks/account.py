@@ -31,12 +31,12 @@ import polars as pl
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.attribution.attribute import exported_sources, indirect_sources
+from dualcarbon.energy.assessment import ScopedGrade
 from dualcarbon.energy.balance import EnergyBalance
-from dualcarbon.energy.grade import GradeResult
 from dualcarbon.errors import FactorNotFoundError, InputError, InputProblem
 from dualcarbon.factors.catalogue import default_catalogue
 from dualcarbon.methodologies.definition import get_methodology
-from dualcarbon.parks.definition import Park
+from dualcarbon.parks.definition import CARRIER_UNITS, CARRIER_ZH, Park
 from dualcarbon.units import conversion_factor
 
 ELECTRICITY_TCE_PER_MWH = 0.1229
@@ -51,7 +51,7 @@ class MemberInput:
     inventory: Inventory
     result: AccountingResult
     balance: EnergyBalance
-    grades: tuple[GradeResult, ...] = ()
+    grades: tuple[ScopedGrade, ...] = ()
     graded: bool = False
     """Whether grading conditions were given (else its products were not graded)."""
 
@@ -73,7 +73,7 @@ class MemberFigures:
     energy_tce: float
     fuel_tce: float
     clean_fuel_tce: float
-    grades: tuple[GradeResult, ...] = ()
+    grades: tuple[ScopedGrade, ...] = ()
     graded: bool = False
 
 
@@ -237,10 +237,12 @@ def account_park(
     found = {f.name: f for f in figures}
     problems: list[InputProblem] = []
     totals: dict[tuple[str, str, str], float] = {}
-    for transfer in park.transfers:
+    where: dict[tuple[str, str, str], list[int]] = {}
+    for index, transfer in enumerate(park.transfers, start=1):
         for side, name in (("out", transfer.from_member), ("in", transfer.to_member)):
             key = (transfer.carrier, side, name)
             totals[key] = totals.get(key, 0.0) + transfer.amount
+            where.setdefault(key, []).append(index)
     for (carrier, side, name), amount in totals.items():
         member = found[name]
         available = {
@@ -250,24 +252,76 @@ def account_park(
             ("heat", "in"): member.heat_in_gj,
         }[(carrier, side)]
         if amount > available * (1 + 1e-9):
-            unit = "MWh" if carrier == "electricity" else "GJ"
+            unit = CARRIER_UNITS[carrier]
             verb_en = "sold" if side == "out" else "bought"
             verb_zh = "输出" if side == "out" else "购入"
+            indices = where[(carrier, side, name)]
             problems.append(
                 InputProblem(
                     source,
-                    f"{name} transfers {amount:,.3f} {unit} of {carrier} "
-                    f"{'out' if side == 'out' else 'in'}, more than its inventory {verb_en} "
-                    f"({available:,.3f} {unit})",
-                    field="transfers",
-                    rule_zh=f"{name} 的园区内部{'输出' if side == 'out' else '购入'}{amount:,.3f} "
-                    f"{unit}，超过其清单中的{verb_zh}量（{available:,.3f} {unit}）",
+                    f"{name}: {amount:,.0f} {unit} of {carrier} moved "
+                    f"{'out' if side == 'out' else 'in'} inside the park, more than its inventory "
+                    f"{verb_en} ({available:,.0f} {unit})",
+                    field=f"transfers[{indices[-1]}]"
+                    if len(indices) == 1
+                    else "transfers[" + ", ".join(str(i) for i in indices) + "]",
+                    rule_zh=f"{name}的园区内部{CARRIER_ZH[carrier]}{verb_zh} {amount:,.0f} {unit}，"
+                    f"超过其清单中的{verb_zh}量（{available:,.0f} {unit}）",
+                )
+            )
+    internal_in: dict[str, float] = {}
+    for transfer in park.transfers:
+        if transfer.carrier == "electricity":
+            internal_in[transfer.to_member] = (
+                internal_in.get(transfer.to_member, 0.0) + transfer.amount
+            )
+    green_by_member: dict[str, list[int]] = {}
+    for index, green in enumerate(park.green_electricity, start=1):
+        if green.kind != "on_site":
+            green_by_member.setdefault(green.member, []).append(index)
+    for name, indices in green_by_member.items():
+        claimed = sum(park.green_electricity[i - 1].mwh for i in indices)
+        outside = (
+            found[name].electricity_in_mwh - internal_in.get(name, 0.0) if name in found else 0
+        )
+        if claimed > outside * (1 + 1e-9):
+            problems.append(
+                InputProblem(
+                    source,
+                    f"{name}: {claimed:,.0f} MWh of green electricity bought (certificates, "
+                    f"direct supply), more than it bought from outside the park "
+                    f"({outside:,.0f} MWh)",
+                    field=f"green_electricity[{indices[-1]}]",
+                    rule_zh=f"{name}申报的外购绿电（绿证、直供）{claimed:,.0f} MWh，超过其从园区外"
+                    f"购入的电量（{outside:,.0f} MWh）",
                 )
             )
     grid, grid_ref = _factor(
         park.park.grid_factor, members, "electricity", "tCO2/MWh", source, problems
     )
     heat, heat_ref = _factor(park.park.heat_factor, members, "heat", "tCO2/GJ", source, problems)
+    moved_e = sum(t.amount for t in park.transfers if t.carrier == "electricity")
+    moved_h = sum(t.amount for t in park.transfers if t.carrier == "heat")
+    crossing = {
+        "electricity": math.fsum(f.electricity_in_mwh + f.electricity_out_mwh for f in figures)
+        > 2 * moved_e,
+        "heat": math.fsum(f.heat_in_gj + f.heat_out_gj for f in figures) > 2 * moved_h,
+    }
+    for carrier, (ref, setting) in {
+        "electricity": (grid_ref, "park.grid_factor"),
+        "heat": (heat_ref, "park.heat_factor"),
+    }.items():
+        if crossing[carrier] and not ref and not any(p.field == setting for p in problems):
+            problems.append(
+                InputProblem(
+                    source,
+                    f"{carrier} crosses the park boundary but no member's inventory gives its "
+                    f"factor: name it in {setting}",
+                    field=setting,
+                    rule_zh=f"{CARRIER_ZH[carrier]}跨越园区边界，但没有成员清单给出其排放因子："
+                    f"请在 {setting} 中指定",
+                )
+            )
     if problems:
         raise InputError(problems)
     internal_e = sum(t.amount for t in park.transfers if t.carrier == "electricity")
@@ -286,6 +340,9 @@ def account_park(
             f"electricity bought from outside ({electricity_in:,.0f} MWh); the excess counts "
             "for nothing"
         )
+    for given in members:
+        notes_zh += [f"{given.name}：{note}" for note in given.balance.notes_zh]
+        notes_en += [f"{given.name}: {note}" for note in given.balance.notes_en]
     heat_coefficients = [
         float(m.balance.lines.filter(pl.col("carrier") == "heat")["coefficient"][0])
         for m in members

@@ -11,7 +11,7 @@ energy figures are checked against the members' inventories when the park is acc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -89,24 +89,41 @@ class Park(_Strict):
 
 DECLARED = ("solid_waste_utilisation", "waste_heat_utilisation", "water_reuse")
 """The indicators a park declares with their evidence (not computed from inventories)."""
+NOT_APPLICABLE_ALLOWED = ("waste_heat_utilisation",)
+"""Where the notice lets a park explain that the indicator does not apply."""
+
+
+def _location(parts: Sequence[int | str]) -> str:
+    """A pydantic location as the file's reader counts: ``transfers[1].amount`` (from 1)."""
+    text = ""
+    for part in parts:
+        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 def park_from_mapping(raw: Mapping[str, Any], *, source: str) -> Park:
     """The park of a PARK.yaml; every problem at once as an :class:`InputError`."""
+    park, problems = checked_park(raw, source=source)
+    if problems or park is None:
+        raise InputError(problems)
+    return park
+
+
+def checked_park(raw: Mapping[str, Any], *, source: str) -> tuple[Park | None, list[InputProblem]]:
+    """The park of a PARK.yaml and the problems of its cross-references (``None`` when it does
+    not even read), so that a caller can add the problems of the members' files to them."""
     try:
         park = Park.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(
-            [
-                InputProblem(
-                    source,
-                    error["msg"],
-                    field=".".join(str(p) for p in error["loc"]),
-                    value=error.get("input") if not isinstance(error.get("input"), dict) else None,
-                )
-                for error in exc.errors()
-            ]
-        ) from None
+        return None, [
+            InputProblem(
+                source,
+                str(error["msg"]),
+                field=_location(error["loc"]),
+                value=error.get("input") if not isinstance(error.get("input"), dict) else None,
+            )
+            for error in exc.errors()
+        ]
     problems: list[InputProblem] = []
     names = [m.name for m in park.members]
     for index, name in enumerate(names):
@@ -171,9 +188,29 @@ def park_from_mapping(raw: Mapping[str, Any], *, source: str) -> Park:
                     source,
                     f"unknown indicator (known: {', '.join(DECLARED)})",
                     field=f"declared.{key}",
+                    rule_zh=f"未知的指标（可用：{'、'.join(DECLARED)}）",
                 )
             )
-        elif (declared.value is None) == (declared.not_applicable is None):
+            continue
+        if declared.not_applicable is not None and key not in NOT_APPLICABLE_ALLOWED:
+            problems.append(
+                InputProblem(
+                    source,
+                    "the notice admits 'not applicable' only for waste heat",
+                    field=f"declared.{key}.not_applicable",
+                    rule_zh="通知仅允许余热/余冷/余压综合利用率说明不适用",
+                )
+            )
+        if declared.value is not None and not declared.evidence.strip():
+            problems.append(
+                InputProblem(
+                    source,
+                    "a declared value names its evidence",
+                    field=f"declared.{key}.evidence",
+                    rule_zh="申报的数值须注明证据（evidence）",
+                )
+            )
+        if (declared.value is None) == (declared.not_applicable is None):
             problems.append(
                 InputProblem(
                     source,
@@ -192,6 +229,4 @@ def park_from_mapping(raw: Mapping[str, Any], *, source: str) -> Park:
                     rule_zh="百分数须在 0 与 100 之间",
                 )
             )
-    if problems:
-        raise InputError(problems)
-    return park
+    return park, problems

@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
+from dualcarbon.energy.assessment import ScopedGrade
 from dualcarbon.guards.safe_yaml import safe_load
 from dualcarbon.parks.account import ParkAccount
 
@@ -179,6 +180,19 @@ def _carbon(criterion: Criterion, account: ParkAccount) -> Assessed:
         return Assessed(
             criterion, None, limit, "not_evaluated", "园区无能源消费", "the park uses no energy"
         )
+    if value <= 0:
+        return Assessed(
+            criterion,
+            value,
+            limit,
+            "not_evaluated",
+            f"{size_zh}：园区向外输出的电力、热力按排放因子扣减后排放量为 "
+            f"{account.market_tco2e:,.0f} tCO2，不大于零，"
+            "该比值不能说明园区的低碳水平（决定 0026）",
+            f"{size_en}: after the energy sold outside is deducted at its factors the park's "
+            f"emissions are {account.market_tco2e:,.0f} tCO2, not above zero; the ratio says "
+            "nothing of the park (decision 0026)",
+        )
     if limit is None:
         return Assessed(
             criterion,
@@ -212,14 +226,25 @@ def _grades(criterion: Criterion, account: ParkAccount) -> Assessed:
             "no member gave grading conditions, or its products have no national quota",
         )
     limit = int(criterion.limit or 2)
-    short = [(name, g) for name, g in graded if g.grade is None or g.grade > limit]
-    worst = max((g.grade or 4) for _, g in graded)
-    listed_zh = "；".join(f"{name} {g.name_zh} {g.grade or '未达限定值'}级" for name, g in graded)
-    listed_en = "; ".join(
-        f"{name} {g.name_en} grade {g.grade or 'beyond the limit'}" for name, g in graded
+    grades = [g.result.grade for _, g in graded]
+    short = [grade for grade in grades if grade is None or grade > limit]
+
+    def scope(g: ScopedGrade) -> str:
+        return f" {g.value.scope}" if g.value.scope else ""
+
+    listed_zh = "；".join(
+        f"{name}{scope(g)} {g.result.name_zh} "
+        + (f"{g.result.grade} 级" if g.result.grade else "未达限定值")
+        for name, g in graded
     )
+    listed_en = "; ".join(
+        f"{name}{scope(g)} {g.result.name_en} "
+        + (f"grade {g.result.grade}" if g.result.grade else "beyond the limiting value")
+        for name, g in graded
+    )
+    worst = None if any(grade is None for grade in grades) else float(max(g for g in grades if g))
     return Assessed(
-        criterion, float(worst), float(limit), "not_met" if short else "met", listed_zh, listed_en
+        criterion, worst, float(limit), "not_met" if short else "met", listed_zh, listed_en
     )
 
 

@@ -134,9 +134,8 @@ def test_a_transfer_the_inventories_do_not_support_is_refused(tmp_path: Path) ->
     with pytest.raises(InputError) as caught:
         account_park_file(_park(tmp_path, transfers=transfers))
     (problem,) = caught.value.problems
-    assert (
-        problem.field == "transfers" and "示例轧钢厂" in problem.rule and "74,230" in problem.rule
-    )
+    assert problem.field == "transfers[1]" and "示例轧钢厂" in problem.rule
+    assert "74,230" in problem.rule and "电力" in problem.chinese()
 
 
 def test_every_problem_of_a_park_file_at_once(tmp_path: Path) -> None:
@@ -152,5 +151,52 @@ def test_every_problem_of_a_park_file_at_once(tmp_path: Path) -> None:
         "transfers[1].to",
         "transfers[2].unit",
         "members[5].name",
+        "members[5].inventory",  # the dairy's inventory a second time: it would count twice
         "declared.water_reuse.value",
+        "declared.water_reuse.evidence",
     }
+
+
+def test_members_of_another_year_and_inconsistent_green_electricity(tmp_path: Path) -> None:
+    """A member's inventory of another year; certificates beyond what a member bought from
+    outside the park (the dairy buys all its power from the CHP plant); 'not applicable' where
+    the notice does not admit it."""
+    raw = _file("park.yaml")
+    raw["green_electricity"].append(
+        {"member": "示例食品厂", "kind": "direct", "mwh": 1000, "evidence": "直供合同"}
+    )
+    raw["declared"]["water_reuse"] = {"not_applicable": "没有"}
+    path = _park(tmp_path, **raw)
+    mill = yaml.safe_load((tmp_path / "rolling-mill-2025.yaml").read_text("utf-8"))
+    mill["inventory"]["year"] = 2024
+    (tmp_path / "rolling-mill-2025.yaml").write_text(
+        yaml.safe_dump(mill, allow_unicode=True), "utf-8"
+    )
+    with pytest.raises(InputError) as caught:
+        account_park_file(path)
+    fields = {p.field for p in caught.value.problems}
+    assert fields == {"members[2].inventory", "declared.water_reuse.not_applicable"}
+    mill["inventory"]["year"] = 2025
+    (tmp_path / "rolling-mill-2025.yaml").write_text(
+        yaml.safe_dump(mill, allow_unicode=True), "utf-8"
+    )
+    del raw["declared"]["water_reuse"]
+    with pytest.raises(InputError) as caught:
+        account_park_file(_park(tmp_path, **raw))
+    (problem,) = caught.value.problems
+    assert problem.field == "green_electricity[3]" and "示例食品厂" in problem.rule
+
+
+def test_a_park_selling_more_than_it_emits_is_not_evaluated() -> None:
+    """Deducting the energy sold outside at the grid factor can take a park's emissions below
+    zero; a negative tCO2/tce would 'meet' any threshold, so it is not evaluated."""
+    account = account_park_file(PARK / "park.yaml")
+    members = tuple(
+        dataclasses.replace(m, direct_tco2e=0.0) if not m.utility else m for m in account.members
+    )
+    selling = dataclasses.replace(
+        account, members=members, electricity_out_mwh=account.electricity_out_mwh * 4
+    )
+    assert selling.market_tco2e < 0
+    core = next(r for r in evaluate(selling).results if r.criterion.id == "carbon_per_energy")
+    assert core.outcome == "not_evaluated" and "不大于零" in core.why_zh
