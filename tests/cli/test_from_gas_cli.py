@@ -83,3 +83,23 @@ def test_a_wrong_file_is_refused_in_chinese(
     assert out.stdout == ""
     assert "组分.yaml" in out.stderr and "composition.丁烷" in out.stderr
     assert "摩尔分数之和为 0.950000" in out.stderr
+
+
+def test_a_misspelt_field_or_an_impossible_date_is_refused(tmp_path: Path) -> None:
+    """A field with a typo would silently fall back to a default (the conditions); a date the
+    calendar does not have stops at reading, with the file named."""
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(
+        "report: {number: R-1}\nconditon: {metering_c: 20}\nunits: mol%\n"
+        "composition: {methane: 0.95, ethane: 0.05}\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(app, ["factors", "from-gas", str(typo)])
+    assert out.exit_code == 1
+    assert "conditon" in out.stderr and "units" in out.stderr
+    date = tmp_path / "date.yaml"
+    date.write_text(
+        "report: {number: R-1, date: 2025-13-45}\ncomposition: {methane: 1.0}\n", encoding="utf-8"
+    )
+    out = runner.invoke(app, ["factors", "from-gas", str(date)])
+    assert out.exit_code == 1 and "date.yaml" in out.stderr

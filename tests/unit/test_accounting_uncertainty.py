@@ -119,3 +119,24 @@ def test_each_line_reports_its_own_u() -> None:
     assert by_line[1] == pytest.approx(e1 * 0.005 / math.sqrt(3))
     assert by_line[2] == pytest.approx(e2 * 0.010 / math.sqrt(3))
     assert found.to_json()["lines"][0]["line"] == 1
+
+
+def test_an_amount_read_once_is_one_input_for_every_line_it_feeds() -> None:
+    """The aluminium example's electrolysis series: each month's aluminium output feeds the
+    anode line and the two PFC lines. One reading has one error, so it is one input, whose
+    sensitivity is Σ E_l / AD over those lines (each line a product in AD)."""
+    from pathlib import Path
+
+    from dualcarbon.io import read_inventory
+
+    root = Path(__file__).parents[2]
+    result = account(read_inventory(root / "examples" / "aluminium-2025.yaml"))
+    readings = [i for i in account_uncertainty(result).inputs if i.key.startswith("reading ")]
+    shared = [i for i in readings if len(i.lines) > 1]
+    assert shared, "no amount feeds several lines"
+    lines = result.lines.filter(pl.col("counted"))
+    for entry in shared:
+        mine = lines.filter(pl.col("line").is_in(list(entry.lines)))
+        assert mine["activity"].n_unique() == 1 and mine["input_row"].n_unique() == 1
+        by_hand = float((mine["emission_co2e"] * mine["sign"]).sum()) / entry.value
+        assert entry.sensitivity == pytest.approx(by_hand, rel=1e-9)

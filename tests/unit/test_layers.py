@@ -28,6 +28,7 @@ DOMAIN = (
     "footprint",
     "metrology",
     "parks",
+    "rollup",
     "cems",
     "ledger",
     "store",
@@ -51,6 +52,7 @@ CORE = (
     "metrology",
     "parks",
     "projects",
+    "rollup",
     "uncertainty",
 )
 """The domain proper: pure computation on data, no files of the user's, no database."""

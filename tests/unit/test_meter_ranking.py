@@ -7,6 +7,7 @@ default carbon per unit heat of natural gas is GB/T 32151 table C.1's (read from
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -181,3 +182,16 @@ def test_the_demo_plant_ranks_through_the_command(tmp_path: Path) -> None:
     assert default["kind"] == "measure_default" and default["emission_difference"] < 0
     page = html.read_text("utf-8")
     assert 'id="improvements"' in page and "计量改进优先级" in page
+
+
+def test_a_default_whose_analyses_state_no_u_is_not_ranked_by_uncertainty() -> None:
+    """Without a u the analyses cannot say what measuring would cost in uncertainty: the default
+    is listed by its emissions effect only."""
+    inventory = _inventory(gas_mpe=1.0, grid_mpe=0.5, default_months=(3, 7))
+    fuel = inventory.tables["fuel"].with_columns(carbon_content_u=pl.lit(None, pl.Float64))
+    inventory = dataclasses.replace(inventory, tables={**inventory.tables, "fuel": fuel})
+    ranking = rank_improvements(account(inventory))
+    (found,) = ranking.by_emissions
+    assert found.U_after == found.U_before and found.emission_difference != 0
+    assert all(i.kind != "measure_default" for i in ranking.by_uncertainty)
+    assert "不按不确定度排序" in found.basis_zh

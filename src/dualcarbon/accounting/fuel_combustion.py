@@ -236,16 +236,23 @@ def fuel_combustion(ctx: RunContext, source: SourceRule) -> pl.DataFrame:
 
 def _carbon_explanations() -> tuple[pl.Expr, pl.Expr]:
     """A sentence per line saying which carbon content was used and why, zh and en."""
+    # a solid or liquid fuel's carbon is a mass fraction on the as-received basis; a gas's is per
+    # volume (tC/万Nm3), where no basis applies
+    by_mass = pl.col("carbon_target_unit") == "tC/t"
     measured_zh = pl.format(
-        "{}月 元素碳含量实测 {} tC/t（收到基，报告 {}）",
+        "{}月 元素碳含量实测 {} {}（{}报告 {}）",
         pl.col("month"),
         fmt("carbon_used", 5),
+        pl.col("carbon_target_unit"),
+        pl.when(by_mass).then(pl.lit("收到基，")).otherwise(pl.lit("")),
         pl.col("carbon_content_ref"),
     )
     measured_en = pl.format(
-        "month {}: measured element carbon {} tC/t (as received, report {})",
+        "month {}: measured element carbon {} {} ({}report {})",
         pl.col("month"),
         fmt("carbon_used", 5),
+        pl.col("carbon_target_unit"),
+        pl.when(by_mass).then(pl.lit("as received, ")).otherwise(pl.lit("")),
         pl.col("carbon_content_ref"),
     )
     default_zh = pl.format(

@@ -106,7 +106,8 @@ class ImprovementRanking:
         return {
             "total": self.total,
             "u": self.u,
-            "k": self.k,
+            "k": self.k if math.isfinite(self.k) else None,
+            "method": "gum",
             "U": self.U,
             "by_uncertainty": [i.to_json() for i in self.by_uncertainty],
             "by_emissions": [i.to_json() for i in self.by_emissions],
@@ -127,7 +128,7 @@ def rank_improvements(
         (row["line"], row["slot"]): row
         for row in result.inputs.select("line", "slot", "tier", "reference").iter_rows(named=True)
     }
-    own = [i for i in base.inputs if len(i.lines) == 1]
+    own = [i for i in base.inputs if not i.factor]
     activity = [i for i in own if _is_activity(by_line.get(i.lines[0]), i.slot)]
     lab = [
         i
@@ -216,7 +217,8 @@ def _point_label(
     unit = f"{line['unit']} " if line["unit"] and line["unit"] != FENCE_LINE else ""
     item_zh, item = line["item_zh"] or line["item"], line["item"]
     if _is_activity(line, entries[0].slot):
-        return f"{unit}{item_zh}计量", f"{unit}{item} metering"
+        source = str(line["source"]).replace("_", " ")
+        return f"{unit}{item_zh}计量", f"{unit}{item} metering ({source})"
     slot = get_calculator(line["formula"]).slot(entries[0].slot)
     return f"{unit}{item_zh}{slot.name_zh}", f"{unit}{item} {slot.name_en}"
 
@@ -260,8 +262,9 @@ def _meters(
                 U_after=_after(base, changes),
                 basis_zh=f"{kind.label_zh if kind else '计量器具'}常见准确度等级的下一级，"
                 "u = MPE·|x|/√3",
-                basis_en=f"the next class {kind.label_en + 's' if kind else 'instruments'} are "
-                "made in, u = MPE·|x|/√3",
+                basis_en="the next class instruments of its kind "
+                + (f"({kind.label_en}) " if kind else "")
+                + "are made in, u = MPE·|x|/√3",
             )
         )
     return found
@@ -321,7 +324,8 @@ def _defaults(
         ).row(0)
         per_heat = float(carbon) / float(heat)
         median = measured.select((pl.col("carbon_u") / pl.col("carbon_content")).median()).item()
-        relative_u = float(median) if median is not None else 0.0
+        stated = median is not None  # analyses without u cannot say what measuring would cost
+        relative_u = float(median) if stated else 0.0
         reports = measured.height
         new_carbon = pl.col("ncv") * per_heat
         scale = new_carbon / pl.col("carbon_content")
@@ -342,6 +346,16 @@ def _defaults(
         after = account_uncertainty(what_if, "gum", coverage=coverage)
         item_zh = str(defaulted["item_zh"][0] or item)
         keys = set(defaulted["line"].to_list())
+        activities = {
+            get_calculator(str(f)).activity_slot.name for f in defaulted["formula"].unique()
+        }
+        # what measuring replaces: the carbon path of those lines (the default per unit heat and
+        # the NCV it multiplies), not their amounts
+        replaced = [
+            i
+            for i in base.inputs
+            if set(i.lines) & keys and i.slot not in activities and i.slot != "oxidation_rate"
+        ]
         found.append(
             Improvement(
                 kind="measure_default",
@@ -350,16 +364,25 @@ def _defaults(
                 action_en=f"{item}: carbon content of {defaulted.height} month(s) taken from the "
                 "default; analyse it instead",
                 lines=tuple(sorted(keys)),
-                variance_share=_share(base, [i for i in base.inputs if set(i.lines) & keys]),
+                variance_share=_share(base, replaced),
                 U_before=base.U,
-                U_after=after.U,
+                U_after=after.U if stated else base.U,
                 emission_difference=after.value - base.value,
                 basis_zh=f"本企业 {reports} 份合格检测的单位热值含碳量 {per_heat * 1000:.4g} "
-                f"tC/TJ（按消耗量加权）× 当月低位发热量；相对不确定度取其中位数 "
-                f"{relative_u:.2%}",
+                f"tC/TJ（按消耗量加权）× 当月低位发热量；"
+                + (
+                    f"相对不确定度取其中位数 {relative_u:.2%}"
+                    if stated
+                    else "这些检测未给出不确定度，不按不确定度排序"
+                ),
                 basis_en=f"the carbon per unit heat of the enterprise's {reports} qualifying "
                 f"analyses, {per_heat * 1000:.4g} tC/TJ (weighted by consumption), × the month's "
-                f"NCV; relative u their median, {relative_u:.2%}",
+                "NCV; "
+                + (
+                    f"relative u their median, {relative_u:.2%}"
+                    if stated
+                    else "the analyses state no u, so it is not ranked by uncertainty"
+                ),
             )
         )
     return found
@@ -378,12 +401,13 @@ def _calibrations(base: AccountingUncertainty, lines: pl.DataFrame) -> list[Impr
     flagged = lines.filter(pl.col("instrument_flag_zh").is_not_null())
     found = []
     for (instrument,), part in flagged.group_by("instrument", maintain_order=True):
+        months = part["month"].n_unique()
         found.append(
             Improvement(
                 kind="calibration",
                 target=str(instrument),
-                action_zh=f"{instrument}：按期检定/校准（{part.height} 个月的读数不再计为实测）",
-                action_en=f"{instrument}: verify or calibrate on time ({part.height} month(s) of "
+                action_zh=f"{instrument}：按期检定/校准（目前有 {months} 个月的读数不计为实测）",
+                action_en=f"{instrument}: verify or calibrate on time ({months} month(s) of "
                 "readings no longer count as measured)",
                 lines=tuple(part["line"].to_list()),
                 variance_share=0.0,
@@ -409,7 +433,7 @@ def _unstated(
         entry
         for entry in base.inputs
         if entry.u == 0
-        and len(entry.lines) == 1
+        and not entry.factor
         and (tiers.get((entry.lines[0], entry.slot)) or {}).get("tier")
         in (Tier.MEASURED.value, Tier.CALCULATED.value, Tier.LAB.value)
     ]

@@ -29,6 +29,8 @@ import polars as pl
 from dualcarbon.accounting.inputs import GWP
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.datum import Tier
+from dualcarbon.errors import DualcarbonError
+from dualcarbon.methodologies.definition import get_methodology
 from dualcarbon.methodologies.registry import Calculator, Slot, get_calculator
 from dualcarbon.uncertainty.equation_sum import EquationSum, LineGroup
 from dualcarbon.uncertainty.expression import Equation, parse_equation
@@ -62,6 +64,8 @@ class InputSensitivity:
     lines: tuple[int, ...]
     label: str
     label_en: str
+    factor: bool = False
+    """A factor of the catalogue, shared by every line using it."""
 
     @property
     def variance(self) -> float:
@@ -176,13 +180,17 @@ def _inputs_of(
     part: pl.DataFrame,
     inputs: pl.DataFrame,
     catalogue_refs: list[str],
+    tables: dict[str, str],
 ) -> pl.DataFrame:
     """Long table: one row per (line, input of the equation) with the input's key and u.
 
-    A ``default`` naming its factor is that factor, one input shared by every line using it;
-    anything else is the line's own input."""
+    A ``default`` naming its factor is that factor, one input shared by every line using it. An
+    amount read once and used by several lines (an electrolysis series' aluminium output, for its
+    anode and its PFC lines) is one input too: one reading, one error. Anything else is the
+    line's own input."""
     rows = []
-    places = part.select("line", "unit", "month", "item", "item_zh")
+    places = part.select("line", "unit", "month", "item", "item_zh", "source", "input_row")
+    activity = variant.calculator.activity_slot.name
     for position, slot in enumerate(variant.slots(equation)):
         name = GWP if slot is None else slot.name
         name_zh, name_en = ("全球变暖潜势", "GWP") if slot is None else (slot.name_zh, slot.name_en)
@@ -192,6 +200,15 @@ def _inputs_of(
         # default typed into the inventory is the line's own, whatever its reference says
         shared = (pl.col("tier") == Tier.DEFAULT.value) & ref.is_in(catalogue_refs)
         own = pl.format("line {}: {}", pl.col("line"), pl.lit(name))
+        if name == activity:
+            reading = pl.format(
+                "reading {} row {}: {} = {}",
+                pl.col("source").replace(tables),
+                pl.col("input_row"),
+                pl.lit(name),
+                pl.col("value"),
+            )
+            own = pl.when(pl.col("input_row").is_not_null()).then(reading).otherwise(own)
         rows.append(
             mine.select(
                 "line",
@@ -210,6 +227,16 @@ def _inputs_of(
             )
         )
     return pl.concat(rows)
+
+
+def _source_tables(result: AccountingResult) -> dict[str, str]:
+    """The inventory table each source of the result's methodology reads (empty when the
+    methodology is not loaded: then every line keeps its own inputs)."""
+    try:
+        methodology = get_methodology(result.meta.methodology.split("@", 1)[0])
+    except DualcarbonError:
+        return {}
+    return {s.kind: s.table_name or s.kind for s in methodology.sources}
 
 
 def _factor_uncertainties(
@@ -245,8 +272,9 @@ def account_uncertainty(
     inputs = result.inputs.join(lines.select("line"), on="line", how="semi")
     variants = [(v, v.equation(), part) for v, part in _variants(lines, inputs)]
     refs = list(result.factors)
+    tables = _source_tables(result)
     slots = pl.concat(
-        [_inputs_of(v, equation, part, inputs, refs) for v, equation, part in variants]
+        [_inputs_of(v, equation, part, inputs, refs, tables) for v, equation, part in variants]
     )
     factors = _factor_uncertainties(result)
     is_factor = pl.col("key").is_in(list(factors))
@@ -350,6 +378,7 @@ def account_uncertainty(
             lines=tuple(int(line) for line in row["lines"]),
             label=str(row["label"]),
             label_en=str(row["label_en"]),
+            factor=str(row["key"]) in factors,
         )
         for i, row in enumerate(inputs.iter_rows(named=True))
     )

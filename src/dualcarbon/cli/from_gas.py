@@ -125,6 +125,7 @@ def _as_data(
             },
         },
         "carbon_dioxide_counted": True,
+        "without_uncertainty": list(analysis.composition.without_uncertainty),
     }
 
 
@@ -223,6 +224,16 @@ def _show(data: dict[str, Any], analysis: GasAnalysis, lang: Lang) -> None:
         ),
         highlight=False,
     )
+    if data["without_uncertainty"]:
+        console.print(
+            pick(
+                lang,
+                "[yellow]未给出不确定度、按准确值计入的组分：[/]",
+                "[yellow]Components given without u, taken as exact: [/]",
+            )
+            + "、".join(data["without_uncertainty"]),
+            highlight=False,
+        )
     defaults = data["defaults"]
     console.print(
         pick(

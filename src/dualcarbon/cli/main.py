@@ -20,6 +20,7 @@ from dualcarbon.cli import (
     methodologies,
     parks,
     projects,
+    rollup,
     uncertainty,
 )
 from dualcarbon.cli import serve as server
@@ -54,6 +55,7 @@ app.add_typer(cbam.app, name="cbam")
 app.add_typer(disclosure.app, name="disclosure")
 app.add_typer(parks.app, name="parks")
 app.command("uncertainty")(uncertainty.uncertainty)
+app.command("rollup")(rollup.rollup)
 server.register(app)
 
 if TYPE_CHECKING:  # polars, scipy and pint: loaded when an inventory is accounted, not for --help

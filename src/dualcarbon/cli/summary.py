@@ -195,7 +195,7 @@ def print_improvements(ranking: ImprovementRanking, lang: Lang, top: int = 10) -
     effect, overdue instruments, and values without a stated uncertainty."""
     console.print(
         pick(lang, "[bold]计量改进优先级[/]", "[bold]Which measurement to improve first[/]")
-        + f"  U = {ranking.U:,.0f} tCO2e"
+        + f"  U = {ranking.U:,.0f} tCO2e (GUM, k = {ranking.k:.2f})"
     )
 
     def action(i: Improvement) -> str:

@@ -20,6 +20,8 @@ from dualcarbon.gas.composition import Composition, composition_from_mapping
 from dualcarbon.gas.properties import Conditions, GasModel, gas_model
 from dualcarbon.gas.table import iso_6976
 
+FILE_KEYS = ("report", "conditions", "unit", "normalised", "composition", "correlations")
+"""The fields of a composition file (docs/gas-composition.md)."""
 NORMAL_METERING_C = 0
 """The "N" of Nm³: 0 °C and 101.325 kPa (``units.txt``)."""
 NORMAL_PRESSURE_KPA = 101.325
@@ -100,7 +102,15 @@ def lab_fields(analysis: GasAnalysis) -> LabFields:
 
 def analysis_from_mapping(raw: Mapping[str, Any], *, source: str) -> GasAnalysis:
     """The analysis of a composition file; every problem at once as an :class:`InputError`."""
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = [
+        InputProblem(
+            source,
+            f"unknown field (known: {', '.join(FILE_KEYS)})",
+            field=str(key),
+        )
+        for key in raw
+        if key not in FILE_KEYS
+    ]
     report = _report(raw.get("report"), source, problems)
     conditions = _conditions(raw.get("conditions"), source, problems)
     if conditions is not None:

@@ -148,7 +148,16 @@ def composition(
                     source, "a correlation joins two components of the composition", field=where
                 )
             )
-        elif not isinstance(r, (int, float)) or not -1.0 <= r <= 1.0:
+        elif frozenset((first, second)) in pairs:
+            problems.append(
+                InputProblem(
+                    source,
+                    "a pair of components is correlated once",
+                    field=where,
+                    rule_zh="每对组分只能给出一个相关系数",
+                )
+            )
+        elif isinstance(r, bool) or not isinstance(r, (int, float)) or not -1.0 <= r <= 1.0:
             problems.append(
                 InputProblem(source, "a correlation lies in [−1, 1]", field=where, value=r)
             )
@@ -170,7 +179,14 @@ def composition(
             )
     if problems:
         raise InputError(problems)
-    return Composition(clean, clean_u, pairs, source)
+    # within the tolerance, normalised exactly: ISO 6976 sums the fractions to one
+    whole = math.fsum(clean.values())
+    return Composition({k: v / whole for k, v in clean.items()}, clean_u, pairs, source)
+
+
+RAW_TOTAL_RANGE = (0.98, 1.02)
+"""How far a raw analysis may sum from 100 % before it is refused: a chromatograph's unnormalised
+total so far off says the analysis (calibration, injection) is to be run again, not normalised."""
 
 
 def normalised(
@@ -178,20 +194,49 @@ def normalised(
     u: Mapping[str, float] | None = None,
     *,
     source: str = "composition",
+    prefix: str = "",
 ) -> Composition:
     """The composition a raw (unnormalised) analysis ``raw`` gives, with the fractions'
     uncertainties and correlations propagated through the normalisation (module docstring); the
-    raw amounts' uncertainties are taken as independent."""
+    raw amounts' uncertainties are taken as independent, and a component given without one
+    still takes the uncertainty the others' bring through the normalisation."""
     problems = [
-        InputProblem(source, "a raw amount is a number ≥ 0", field=name, value=value)
+        InputProblem(source, "a raw amount is a number ≥ 0", field=f"{prefix}{name}", value=value)
         for name, value in raw.items()
-        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0
+        if isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ]
+    problems += [
+        InputProblem(
+            source,
+            "a standard uncertainty is a number ≥ 0",
+            field=f"{prefix}{name}.u" if prefix else f"u.{name}",
+            value=value,
+        )
+        for name, value in (u or {}).items()
+        if isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
     ]
     if problems:
         raise InputError(problems)
     total = math.fsum(raw.values())
-    if total <= 0:
-        raise InputError([InputProblem(source, "the raw amounts sum to 0", field="composition")])
+    low, high = RAW_TOTAL_RANGE
+    if not low <= total <= high:
+        raise InputError(
+            [
+                InputProblem(
+                    source,
+                    f"the raw analysis sums to {total:.6f} ({total:.2%}), outside "
+                    f"{low:.0%}–{high:.0%}: run the analysis again rather than normalise it",
+                    field="composition",
+                    value=total,
+                )
+            ]
+        )
     names = list(raw)
     y = np.array([float(raw[n]) for n in names])
     u_y = np.array([float((u or {}).get(n, 0.0)) for n in names])
@@ -205,12 +250,12 @@ def normalised(
         for j in range(i + 1, len(names))
         if u_x[i] > 0 and u_x[j] > 0
     ]
-    given_u = {n: float(u_x[i]) for i, n in enumerate(names) if u and n in u}
     return composition(
         {n: float(x[i]) for i, n in enumerate(names)},
-        given_u,
+        {n: float(u_x[i]) for i, n in enumerate(names) if u_x[i] > 0},
         [(a, b, max(-1.0, min(1.0, r))) for a, b, r in correlations],
         source=source,
+        prefix=prefix,
     )
 
 
@@ -262,6 +307,7 @@ def composition_from_mapping(raw: Mapping[str, Any], *, source: str) -> Composit
         if (
             not isinstance(triple, (list, tuple))
             or len(triple) != 3
+            or isinstance(triple[2], bool)
             or not isinstance(triple[2], (int, float))
         ):
             problems.append(
@@ -300,4 +346,4 @@ def composition_from_mapping(raw: Mapping[str, Any], *, source: str) -> Composit
         )
     if problems:
         raise InputError(problems)
-    return normalised(fractions, uncertainties, source=source)
+    return normalised(fractions, uncertainties, source=source, prefix="composition.")

@@ -20,6 +20,8 @@ def read_yaml_mapping(path: Path, what: str = "a mapping") -> dict[str, Any]:
         raise InputError([InputProblem(name, "file is not UTF-8 text")]) from None
     except yaml.YAMLError as exc:
         raise InputError([InputProblem(name, f"not valid YAML: {exc}")]) from None
+    except ValueError as exc:  # a timestamp YAML reads but the calendar refuses (2025-13-45)
+        raise InputError([InputProblem(name, f"not a valid date or time: {exc}")]) from None
     if not isinstance(raw, dict):
         raise InputError([InputProblem(name, f"top level must be {what}")])
     refuse_nul(raw, name)

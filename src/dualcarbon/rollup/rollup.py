@@ -44,14 +44,16 @@ SELECT
     coalesce(sector, '{ALL_SECTORS}') AS sector,
     CAST(count(*) AS BIGINT) AS facilities,
     sum(tco2e) AS tco2e,
-    sqrt(sum(coalesce(u_tco2e, 0) * coalesce(u_tco2e, 0))) AS u_tco2e,
-    sum(energy_tce) AS energy_tce,
-    CASE WHEN sum(energy_tce) > 0 THEN sum(tco2e) / sum(energy_tce) END AS tco2e_per_tce
+    CASE WHEN count(u_tco2e) = count(*) THEN sqrt(sum(u_tco2e * u_tco2e)) END AS u_tco2e,
+    CASE WHEN count(energy_tce) = count(*) THEN sum(energy_tce) END AS energy_tce,
+    CASE WHEN count(energy_tce) = count(*) AND sum(energy_tce) > 0
+        THEN sum(tco2e) / sum(energy_tce) END AS tco2e_per_tce
 FROM results
 GROUP BY year, ROLLUP (province, sector)
 """
 """DuckDB dialect; Spark runs it transpiled. A province or sector is never NULL in the input
-(checked), so a NULL here is a subtotal."""
+(checked), so a NULL here is a subtotal. A group with a facility of unknown u or energy has none
+(a sum of the known ones would look complete and is not)."""
 
 ORDER = ("year", "province", "sector")
 
