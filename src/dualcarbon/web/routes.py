@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import jinja2
 from fastapi import BackgroundTasks, FastAPI, Form, Query, Request
+from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -257,7 +258,9 @@ def create_web(api: FastAPI) -> FastAPI:
             )
 
     @web.get("/parks/{park_id}/years/{year}/report", response_model=None)
-    def park_report_page(request: Request, park_id: PathId, year: int) -> Response:
+    def park_report_page(
+        request: Request, park_id: PathId, year: Annotated[int, FastApiPath(ge=2000, le=2100)]
+    ) -> Response:
         """The park's report with its charts (the same page as the API's)."""
         from dualcarbon.reports.park_report import render_park
 

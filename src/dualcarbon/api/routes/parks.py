@@ -28,7 +28,11 @@ def list_parks(principal: CurrentUser, session: SessionDep) -> list[parks.ParkPu
     return parks.list_parks(session, principal)
 
 
-@router.post("/parks", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/parks",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorBody, "description": "a park of that name exists"}},
+)
 def create_park(
     body: parks.ParkCreate, principal: CurrentUser, session: SessionDep
 ) -> parks.ParkPublic:
