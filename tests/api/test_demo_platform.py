@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dualcarbon.api.settings import Settings
+from demo_platform import seeded_demo
 from dualcarbon.demo import demo_park_path
 from dualcarbon.demo.platform import (
     PACT_CLIENT,
@@ -34,14 +34,7 @@ from dualcarbon.store.models import (
 
 def test_seeded_once_and_logins_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DUALCARBON_HOME", str(tmp_path / "home"))
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'platform.sqlite'}",
-        secret_key="demo-test",  # type: ignore[arg-type]
-        cookie_secure=False,
-        password_memory_kib=64,
-        password_time_cost=1,
-    )
-    seed_demo_platform(settings)
+    settings = seeded_demo(tmp_path)
     logins = seed_demo_platform(settings)  # the second call changes nothing
     assert {login.role for login in logins} == {role for _, role, _ in USERS}
     app = create_app(settings)
@@ -90,14 +83,7 @@ def test_the_demo_footprints_over_pact(tmp_path: Path, monkeypatch: pytest.Monke
     (69.6319 kgCO2e, summed by hand in tests/unit/footprint/test_footprint.py) and the battery
     pack per kWh delivered (0.16349, tests/unit/footprint/test_worked_models.py)."""
     monkeypatch.setenv("DUALCARBON_HOME", str(tmp_path / "home"))
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'platform.sqlite'}",
-        secret_key="demo-test",  # type: ignore[arg-type]
-        cookie_secure=False,
-        password_memory_kib=64,
-        password_time_cost=1,
-    )
-    seed_demo_platform(settings)
+    settings = seeded_demo(tmp_path)
     with TestClient(create_app(settings)) as client:
         token = client.post(
             "/auth/token", data={"grant_type": "client_credentials"}, auth=PACT_CLIENT
@@ -120,14 +106,7 @@ def test_the_demo_plants_improvements(tmp_path: Path, monkeypatch: pytest.Monkey
     from dualcarbon.io.register_files import read_register
 
     monkeypatch.setenv("DUALCARBON_HOME", str(tmp_path / "home"))
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'platform.sqlite'}",
-        secret_key="demo-test",  # type: ignore[arg-type]
-        cookie_secure=False,
-        password_memory_kib=64,
-        password_time_cost=1,
-    )
-    seed_demo_platform(settings)
+    settings = seeded_demo(tmp_path)
     path = demo_inventory_path()
     register = read_register(path.with_name("demo-register.yaml"))
     expected = rank_improvements(account(read_inventory(path), register=register), register)

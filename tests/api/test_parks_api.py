@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from dualcarbon.api.settings import Settings
+from demo_platform import seeded_demo
 from dualcarbon.demo import demo_park_path
-from dualcarbon.demo.platform import PASSWORD, seed_demo_platform
+from dualcarbon.demo.platform import PASSWORD
 from dualcarbon.io.park_files import account_park_file
 from dualcarbon.server import create_app
 
@@ -17,14 +17,7 @@ from dualcarbon.server import create_app
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     folder = tmp_path_factory.mktemp("parks")
-    settings = Settings(
-        database_url=f"sqlite:///{folder / 'platform.sqlite'}",
-        secret_key="demo-test",  # type: ignore[arg-type]
-        cookie_secure=False,
-        password_memory_kib=64,
-        password_time_cost=1,
-    )
-    seed_demo_platform(settings)
+    settings = seeded_demo(folder)
     return TestClient(create_app(settings))
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dualcarbon.api import Settings
-from dualcarbon.demo.platform import PACT_CLIENT, seed_demo_platform
+from demo_platform import seeded_demo
+from dualcarbon.demo.platform import PACT_CLIENT
 from dualcarbon.server import create_app
 
 
@@ -17,14 +17,7 @@ def test_demo_footprints_are_classified_and_filterable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DUALCARBON_HOME", str(tmp_path / "home"))
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'platform.sqlite'}",
-        secret_key="demo-test",  # type: ignore[arg-type]
-        cookie_secure=False,
-        password_memory_kib=64,
-        password_time_cost=1,
-    )
-    seed_demo_platform(settings)
+    settings = seeded_demo(tmp_path)
     with TestClient(create_app(settings)) as client:
         token = client.post(
             "/auth/token", data={"grant_type": "client_credentials"}, auth=PACT_CLIENT
