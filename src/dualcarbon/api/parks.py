@@ -264,16 +264,26 @@ def _account(
         raise NotFoundError("park year", f"{park.id}/{year}")
     definition = park_from_mapping(_park_mapping(park, names, year, declaration), source=REQUEST)
     members = []
+    without: list[str] = []
     for name, (organisation_id, facility) in names.items():
         found = latest_account(session, organisation_id, facility, year)
-        if found is None:  # an inventory without a result: not counted, said by its absence
+        if found is None:
+            without.append(name)
             continue
         inventory, result = found
         members.append(MemberInput(name, inventory, result, energy_balance(inventory, result)))
-    present = {m.name for m in members}
-    definition = definition.model_copy(
-        update={"members": tuple(m for m in definition.members if m.name in present)}
-    )
+    if without:
+        raise InputError(
+            [
+                InputProblem(
+                    REQUEST,
+                    f"{name} stored an inventory for {year} without a result: account it first",
+                    field="members",
+                    rule_zh=f"{name} 存有 {year} 年清单但没有核算结果：请先完成核算",
+                )
+                for name in without
+            ]
+        )
     return account_park(
         definition, members, source=REQUEST, clean_fuels=indicator_system().clean_fuels
     )
