@@ -23,7 +23,7 @@ from dualcarbon.api.services import ConflictError
 from dualcarbon.energy.balance import energy_balance
 from dualcarbon.errors import InputError, InputProblem, NotFoundError
 from dualcarbon.parks.account import MemberInput, ParkAccount, account_json, account_park
-from dualcarbon.parks.definition import park_from_mapping
+from dualcarbon.parks.definition import Declared, Green, Transfer, park_from_mapping
 from dualcarbon.parks.evaluation import Evaluation, evaluate, evaluation_json, indicator_system
 from dualcarbon.store.models import (
     Facility,
@@ -74,9 +74,9 @@ class ParkYearBody(RequestBody):
     """A year's declaration, in the park file's form (docs/parks.md): members by organisation
     name."""
 
-    transfers: list[dict[str, Any]] = Field(default_factory=list, max_length=1000)
-    green_electricity: list[dict[str, Any]] = Field(default_factory=list, max_length=1000)
-    declared: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    transfers: list[Transfer] = Field(default_factory=list, max_length=200)
+    green_electricity: list[Green] = Field(default_factory=list, max_length=200)
+    declared: dict[str, Declared] = Field(default_factory=dict, max_length=10)
 
 
 class DetailsGrant(RequestBody):
@@ -235,7 +235,7 @@ def declare_year(
     inventories for the year; the account is checked at once too (transfers against the
     inventories)."""
     park = park_for(session, principal, park_id, Action.WRITE)
-    declaration = body.model_dump()
+    declaration = body.model_dump(by_alias=True, exclude_none=True)
     names = _member_names(session, park, year)
     if not names:
         raise InputError(

@@ -29,10 +29,10 @@ class _Strict(BaseModel):
 
 
 class ParkHeader(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     year: int = Field(ge=2000, le=2100)
-    province: str = ""
-    level: str = ""
+    province: str = Field(default="", max_length=50)
+    level: str = Field(default="", max_length=50)
     """The development zone's level (国家级 / 省级 …): the notice admits provincial and above."""
     grid_factor: str | None = None
     """A factor id of the catalogue for electricity crossing the boundary; by default the one the
@@ -41,7 +41,7 @@ class ParkHeader(_Strict):
 
 
 class Member(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     inventory: str = Field(
         min_length=1, description="the member's inventory file, relative to PARK.yaml"
     )
@@ -52,28 +52,28 @@ class Member(_Strict):
 
 
 class Transfer(_Strict):
-    from_member: str = Field(alias="from", min_length=1)
-    to_member: str = Field(alias="to", min_length=1)
+    from_member: str = Field(alias="from", min_length=1, max_length=200)
+    to_member: str = Field(alias="to", min_length=1, max_length=200)
     carrier: Carrier
     amount: float = Field(gt=0)
-    unit: str = ""
-    evidence: str = ""
+    unit: str = Field(default="", max_length=20)
+    evidence: str = Field(default="", max_length=500)
 
 
 class Green(_Strict):
-    member: str = Field(min_length=1)
+    member: str = Field(min_length=1, max_length=200)
     kind: Literal["certificates", "direct", "on_site"]
     """Green certificates held against electricity bought; green power bought directly (绿电直供,
     with its trade contract); renewable electricity generated and used on site."""
     mwh: float = Field(gt=0)
-    evidence: str = Field(min_length=1)
+    evidence: str = Field(min_length=1, max_length=500)
 
 
 class Declared(_Strict):
     value: float | None = None
-    not_applicable: str | None = None
+    not_applicable: str | None = Field(default=None, max_length=500)
     """Why the indicator does not apply (the notice admits it for waste heat)."""
-    evidence: str = ""
+    evidence: str = Field(default="", max_length=500)
 
 
 class Park(_Strict):
