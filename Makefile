@@ -28,7 +28,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy src
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix src tests benchmarks

@@ -4,8 +4,6 @@ session (started only by the tests that ask for it)."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,24 +105,3 @@ def minutes() -> type[Minutes]:
 def write() -> Any:
     """:func:`write_minutes`."""
     return write_minutes
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    """One local SparkSession for the test session (set as the pipeline's engine expects)."""
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("dualcarbon-cems-tests")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.memory", "1g")
-        .config("spark.pyspark.python", sys.executable)
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()

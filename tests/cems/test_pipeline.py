@@ -416,6 +416,7 @@ def test_unknown_engine_is_refused(root: Path) -> None:
         pipeline.run(root, engine="polars")  # type: ignore[arg-type]
 
 
+@pytest.mark.xdist_group("spark")
 def test_duckdb_and_spark_agree(root: Path, result: PipelineResult, spark: Any) -> None:
     on_spark = pipeline.run(root, engine="spark", out_of_control=PERIODS)
     assert on_spark.rows == result.rows

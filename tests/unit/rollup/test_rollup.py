@@ -4,6 +4,7 @@ on DuckDB and on Spark (local mode), and a table with a bad row refused whole.""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -51,8 +52,8 @@ def test_a_facility_of_unknown_u_leaves_its_groups_without_one() -> None:
     assert found[("江苏", ALL_SECTORS)]["u_tco2e"] == pytest.approx(math.sqrt(2600))
 
 
-def test_spark_gives_the_same_table() -> None:
-    pytest.importorskip("pyspark")
+@pytest.mark.xdist_group("spark")
+def test_spark_gives_the_same_table(spark: Any) -> None:
     duck = roll_up(_table(ROWS), "duckdb").to_pylist()
     spark = roll_up(_table(ROWS), "spark").to_pylist()
     assert len(spark) == len(duck)
