@@ -117,11 +117,22 @@ class ImprovementRanking:
 
 
 def rank_improvements(
-    result: AccountingResult, register: Register | None = None, *, coverage: float = 0.95
+    result: AccountingResult,
+    register: Register | None = None,
+    *,
+    coverage: float = 0.95,
+    uncertainty: AccountingUncertainty | None = None,
 ) -> ImprovementRanking:
     """The ranking of ``result``'s measurements (module docstring); ``register`` gives the
-    instruments' kinds and classes (else the readings' MPEs and the generic class series)."""
-    base = account_uncertainty(result, "gum", coverage=coverage)
+    instruments' kinds and classes (else the readings' MPEs and the generic class series).
+    ``uncertainty``: the result's law of propagation when the caller has it already."""
+    base = (
+        uncertainty
+        if uncertainty is not None
+        and uncertainty.method == "gum"
+        and uncertainty.coverage == coverage
+        else account_uncertainty(result, "gum", coverage=coverage)
+    )
     lines = result.lines.filter(pl.col("counted"))
     by_line = {row["line"]: row for row in lines.iter_rows(named=True)}
     tiers = {

@@ -28,7 +28,7 @@ from dualcarbon.accounting.findings import Acceptance
 from dualcarbon.accounting.improvements import ImprovementRanking, rank_improvements
 from dualcarbon.accounting.inventory import Inventory
 from dualcarbon.accounting.result import AccountingResult
-from dualcarbon.accounting.uncertainty import account_uncertainty
+from dualcarbon.accounting.uncertainty import AccountingUncertainty, account_uncertainty
 from dualcarbon.api import audit
 from dualcarbon.api.schemas import (
     CommentCreate,
@@ -472,11 +472,12 @@ def result_report(session: Session, principal: Principal, result_id: int, lang: 
 
     row = _result_acting(session, principal, result_id, Action.READ)
     result = load_result(row)
+    spread = account_uncertainty(result)
     return render_html(
         result,
         lang=lang,
-        uncertainty=account_uncertainty(result),
-        improvements=_improvements(session, row, result),
+        uncertainty=spread,
+        improvements=_improvements(session, row, result, spread),
     )
 
 
@@ -490,10 +491,14 @@ def result_improvements(
 
 
 def _improvements(
-    session: Session, row: StoredResult, result: AccountingResult
+    session: Session,
+    row: StoredResult,
+    result: AccountingResult,
+    spread: AccountingUncertainty | None = None,
 ) -> ImprovementRanking:
     organisation = row.inventory.facility.organisation.name
-    return rank_improvements(result, load_register(session, organisation))
+    register = load_register(session, organisation)
+    return rank_improvements(result, register, uncertainty=spread)
 
 
 def _same_inventory(

@@ -170,7 +170,7 @@ def account(
     if rank_meters:
         from dualcarbon.accounting.improvements import rank_improvements
 
-        ranking = rank_improvements(result, instruments)
+        ranking = rank_improvements(result, instruments, uncertainty=spread)
     if as_json:
         print_json(_document(result, spread, language, ranking))
     else:
