@@ -174,6 +174,9 @@ POLICY: dict[tuple[str, str], Rule] = {
         EVERYONE, READERS_OF_ALL
     ),
     ("GET", "/api/overview"): Rule(EVERYONE),  # filtered: see test_overview_is_filtered
+    # every enterprise's measured values, by code: the factor database's maintainers
+    ("GET", "/api/factor-validation"): Rule(READERS_OF_ALL),
+    ("GET", "/api/factor-validation/report"): Rule(READERS_OF_ALL),
     ("GET", "/api/organisations/{organisation_id}/footprints"): Rule(
         ACCOUNTING_READERS, READERS_OF_ALL
     ),

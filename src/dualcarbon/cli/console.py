@@ -111,3 +111,34 @@ def given_acceptances(
         return [Acceptance.parse(spec, by=who, reason=reason.strip()) for spec in specs]
     except DualcarbonError as exc:
         raise typer.BadParameter(str(exc), param_hint="--accept") from None
+
+
+def store_or_exit(database: str | None, lang: Lang) -> str:
+    """The store's URL, once it is known to hold this version's evidence tables.
+
+    A command that only reads (an audit, a factor check) never migrates the store, so an empty
+    store (a wrong URL, or nothing stored yet) or one at an older migration is named and refused
+    (exit 1) rather than failing inside a query."""
+    from dualcarbon.store.database import current_revision, database_url, head_revision
+
+    url = database or database_url()
+    revision = current_revision(url)
+    if revision is None:
+        message = pick(
+            lang,
+            "存储库为空，尚无任何数据（请检查 --database 或 DUALCARBON_DATABASE_URL）",
+            "the store is empty: nothing has been stored (check --database or "
+            "DUALCARBON_DATABASE_URL)",
+        )
+    elif revision != head_revision():
+        message = pick(
+            lang,
+            f"存储库的数据库版本为 {revision}，本程序需要 {head_revision()}："
+            "请先运行 dualcarbon serve 升级存储库",
+            f"the store is at migration {revision}, this dualcarbon reads {head_revision()}: "
+            "run dualcarbon serve once to upgrade it",
+        )
+    else:
+        return str(url)
+    errors.print(message, markup=False, highlight=False)
+    raise typer.Exit(1)

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dualcarbon.cli.console import console, errors, print_json
-from dualcarbon.i18n import Lang, locale_lang, pick
+from dualcarbon.cli.console import console, errors, print_json, store_or_exit
+from dualcarbon.i18n import locale_lang, pick
 
 app = typer.Typer(help="Audit the tamper-evident evidence logs.", no_args_is_help=True)
 heads_app = typer.Typer(help="Publish the logs' signed tree heads.", no_args_is_help=True)
@@ -33,37 +33,6 @@ KINDS = {
     "kept_head": ("与留存的树头不一致", "inconsistent with a kept head"),
     "unlodged": ("未存证", "not in the log"),
 }
-
-
-def _store_or_exit(database: str | None, lang: Lang) -> str:
-    """The store's URL, once it is known to hold this version's evidence tables.
-
-    An audit only reads: it never migrates the store it audits, so an empty store (a wrong URL,
-    or nothing lodged yet) or one at an older migration is named and refused (exit 1) rather than
-    failing inside a query."""
-    from dualcarbon.store.database import current_revision, database_url, head_revision
-
-    url = database or database_url()
-    revision = current_revision(url)
-    if revision is None:
-        message = pick(
-            lang,
-            "存储库为空，尚无任何存证（请检查 --database 或 DUALCARBON_DATABASE_URL）",
-            "the store is empty: nothing has been lodged (check --database or "
-            "DUALCARBON_DATABASE_URL)",
-        )
-    elif revision != head_revision():
-        message = pick(
-            lang,
-            f"存储库的数据库版本为 {revision}，本程序需要 {head_revision()}："
-            "请先运行 dualcarbon serve 升级存储库",
-            f"the store is at migration {revision}, this dualcarbon reads {head_revision()}: "
-            "run dualcarbon serve once to upgrade it",
-        )
-    else:
-        return str(url)
-    errors.print(message, markup=False, highlight=False)
-    raise typer.Exit(1)
 
 
 @app.command()
@@ -114,7 +83,7 @@ def verify(
             highlight=False,
         )
         raise typer.Exit(2) from None
-    engine = make_engine(_store_or_exit(database, lang))
+    engine = make_engine(store_or_exit(database, lang))
     try:
         with session_scope(engine) as session:
             reports = audit_store(session, key, organisation_id=organisation, kept=kept)
@@ -183,7 +152,7 @@ def export_heads(
     from dualcarbon.store import make_engine, session_scope
 
     lang = locale_lang()
-    engine = make_engine(_store_or_exit(database, lang))
+    engine = make_engine(store_or_exit(database, lang))
     try:
         with session_scope(engine) as session:
             heads = published.latest_heads(session)

@@ -1,4 +1,4 @@
-"""``dualcarbon factors search|show``: the factor catalogue from the terminal."""
+"""``dualcarbon factors search|show|from-gas|validate``: the factor catalogue from the terminal."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from rich.table import Table
 
 from dualcarbon.cli.console import console, errors, print_json
 from dualcarbon.cli.from_gas import from_gas
+from dualcarbon.cli.validate_factors import validate
 from dualcarbon.errors import FactorNotFoundError
 
 if TYPE_CHECKING:  # the catalogue loads pint and every factor file: not for --help
@@ -162,3 +163,4 @@ def _uncertainty(factor: Factor) -> str:
 
 
 app.command("from-gas")(from_gas)
+app.command("validate")(validate)

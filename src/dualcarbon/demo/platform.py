@@ -116,6 +116,9 @@ PEERS = (
 )
 """Further demo organisations for the regulator's view: the demo plant's year scaled by the
 factor (fuel, electricity and production alike), so intensities stay those of a coal plant."""
+PEER_COAL = {"华北示范热电有限公司": (1.012, 0.985), "东南示范发电有限公司": (0.992, 1.006)}
+"""Each peer burns its own coal supply: its laboratory's carbon and NCV, as multiples of the demo
+plant's, so that the factor validation sees three enterprises' coal, not one copied."""
 
 
 def peer_inventory(
@@ -127,10 +130,16 @@ def peer_inventory(
         "electricity": ("amount",),
         "production": ("generation", "supply", "heat_supply"),
     }
+    carbon, ncv = PEER_COAL.get(organisation, (1.0, 1.0))
     tables = {}
     for name, frame in inventory.tables.items():
         columns = [c for c in amounts.get(name, ()) if c in frame.columns]
         tables[name] = frame.with_columns(pl.col(c) * scale for c in columns)
+    coal = pl.col("fuel") == "coal"
+    tables["fuel"] = tables["fuel"].with_columns(
+        pl.when(coal).then(pl.col("carbon_content") * carbon).otherwise(pl.col("carbon_content")),
+        pl.when(coal).then(pl.col("ncv") * ncv).otherwise(pl.col("ncv")),
+    )
     header = inventory.header.model_copy(
         update={"organisation": organisation, "facility": facility}
     )

@@ -33,6 +33,7 @@ from dualcarbon.api.routes import (
     certificates,
     disclosure,
     evidence,
+    factor_validation,
     footprints,
     instruments,
     organisations,
@@ -270,6 +271,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cbam,
         disclosure,
         parks,
+        factor_validation,
     ):
         app.include_router(module.router, prefix="/api")
     pact = create_pact_app(

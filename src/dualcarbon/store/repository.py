@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer, selectinload
 
@@ -451,6 +451,30 @@ def latest_account(
     if result_row is None:
         return None
     return load_inventory(inventory_row), load_result(result_row)
+
+
+def current_results(session: Session) -> list[StoredResult]:
+    """What the platform holds now, once per facility and year: the newest result of the newest
+    inventory of each (a correction is newer than what it corrects), ordered by id."""
+    newest_inventories = (
+        select(func.max(StoredInventory.id))
+        .group_by(StoredInventory.facility_id, StoredInventory.year)
+        .scalar_subquery()
+    )
+    newest_results = (
+        select(func.max(StoredResult.id))
+        .where(StoredResult.inventory_id.in_(newest_inventories))
+        .group_by(StoredResult.inventory_id)
+        .scalar_subquery()
+    )
+    return list(
+        session.scalars(
+            select(StoredResult)
+            .options(_with_owner())
+            .where(StoredResult.id.in_(newest_results))
+            .order_by(StoredResult.id)
+        )
+    )
 
 
 # -- factor versions -----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from dualcarbon.accounting.findings import Acceptance, Finding, FindingsError, S
 from dualcarbon.accounting.power import monthly_supply_intensity
 from dualcarbon.api import cbam as cbam_services
 from dualcarbon.api import certificates as certificate_services
-from dualcarbon.api import checklist, parks, principals, registers, services
+from dualcarbon.api import checklist, factor_validation, parks, principals, registers, services
 from dualcarbon.api import projects as project_services
 from dualcarbon.api.deps import COOKIE_NAME, PathId, digits, set_login_cookies
 from dualcarbon.api.overview import overview
@@ -271,6 +271,15 @@ def create_web(api: FastAPI) -> FastAPI:
             account, evaluation = parks.park_account(session, principal, park_id, year)
             return HTMLResponse(render_park(account, evaluation, lang=_lang(request)))
 
+    @web.get("/factor-validation", response_model=None)
+    def factor_validation_page(request: Request) -> Response:
+        """The defaults against the platform's measured values (the API's report page)."""
+        with _session(request) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _to_login(request)
+            return HTMLResponse(factor_validation.report_page(session, principal, _lang(request)))
+
     @web.get("/overview", response_model=None)
     def overview_page(request: Request, year: YearQuery = None) -> Response:
         lang = _lang(request)
@@ -279,6 +288,8 @@ def create_web(api: FastAPI) -> FastAPI:
             if principal is None:
                 return _to_login(request)
             found = overview(session, principal, year)
+        # the measured values of every enterprise: those who read across the platform
+        validation = allowed(principal, Action.READ, Area.ACCOUNTING, None)
         chart = organisations_chart(
             [(row.name, row.by_source) for row in found.organisations], lang
         )
@@ -311,6 +322,7 @@ def create_web(api: FastAPI) -> FastAPI:
             "overview.html.j2",
             user=principal.email,
             overview=found,
+            validation=validation,
             total=_number(found.total_tco2e),
             by_source=[
                 (source_label(source, lang), _number(value))

@@ -1,0 +1,257 @@
+"""``dualcarbon factors validate``: each national default checked against the measured values
+enterprises hold (实测验证), a report for the factor database's maintainers, and, on request, the
+measured factors published as a factor file superseding the defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from dualcarbon.cli.console import (
+    console,
+    errors,
+    file_lang,
+    print_json,
+    refusals_exit,
+    store_or_exit,
+    terminal_lang,
+)
+from dualcarbon.i18n import Lang, pick, unit_label
+
+if TYPE_CHECKING:
+    from dualcarbon.factors.catalogue import FactorCatalogue
+    from dualcarbon.measured_factors.comparison import DefaultCheck
+    from dualcarbon.measured_factors.observations import Observation
+
+VERDICTS = {
+    "consistent": ("一致", "agrees"),
+    "default_above": ("缺省值偏高", "default above"),
+    "default_below": ("缺省值偏低", "default below"),
+    "insufficient": ("企业不足", "too few enterprises"),
+}
+
+
+def validate(
+    inventories: Annotated[
+        list[Path] | None,
+        typer.Argument(help="inventory files (.xlsx, .yaml) whose measured values to use"),
+    ] = None,
+    measurements: Annotated[
+        list[Path] | None,
+        typer.Option(help="a file of measurements (.csv, .xlsx; one per row); repeatable"),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(help="also use every result the platform's store holds (its URL)"),
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="write the HTML report here")] = None,
+    publish: Annotated[
+        Path | None,
+        typer.Option(help="write the measured factors here (a factor file, SOURCE-ID.yaml)"),
+    ] = None,
+    publisher: Annotated[str | None, typer.Option(help="who publishes (with --publish)")] = None,
+    edition: Annotated[str | None, typer.Option(help="edition (with --publish)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    lang: Annotated[str | None, typer.Option(help="zh or en (default: the locale)")] = None,
+) -> None:
+    """Check each default factor against the enterprises' measured values (NCV, carbon per unit
+    heat, oxidation): distribution, consensus with uncertainty, the default's bias and En."""
+    from dualcarbon.factors.catalogue import default_catalogue
+    from dualcarbon.measured_factors.comparison import check_defaults, check_summary
+    from dualcarbon.measured_factors.publication import head_of_chain
+
+    language = terminal_lang(lang)
+    if not (inventories or measurements or database):
+        raise typer.BadParameter(
+            pick(
+                language,
+                "请给出清单文件、--measurements 或 --database",
+                "give inventory files, --measurements or --database",
+            )
+        )
+    if publish is not None and not publisher:
+        raise typer.BadParameter(
+            pick(language, "发布须注明发布者", "say who publishes"), param_hint="--publisher"
+        )
+    catalogue = default_catalogue()
+    observations: list[Observation] = []
+    skipped: list[str] = []
+    with refusals_exit(language):
+        for path in measurements or []:
+            observations += _from_measurements(path, catalogue, language)
+        observations += _from_inventories(inventories or [], skipped, language)
+        if database is not None:
+            observations += _from_store(store_or_exit(database, language))
+        if not observations:
+            errors.print(
+                pick(
+                    language,
+                    "没有找到任何实测值（元素碳、低位发热量按实验室实测的燃料行）",
+                    "no measured values found (fuel lines with laboratory NCV or carbon)",
+                )
+            )
+            raise typer.Exit(1)
+        checks = check_defaults(observations, catalogue)
+        heads = {c.default.ref: head_of_chain(catalogue, c.default).ref for c in checks}
+        published = (
+            _publish(checks, publish, publisher or "", edition, catalogue)
+            if publish is not None
+            else None
+        )
+    if report is not None:
+        from dualcarbon.reports.factor_check_report import write_factor_check_report
+
+        write_factor_check_report(checks, report, heads=heads, lang=file_lang(lang))
+    if as_json:
+        print_json(
+            {
+                "checks": [check_summary(c) for c in checks],
+                "skipped": skipped,
+                "published": published,
+            }
+        )
+        return
+    _show(checks, language)
+    for line in skipped:
+        errors.print(line, markup=False, highlight=False)
+    if report is not None:
+        console.print(pick(language, f"报告：{report}", f"report: {report}"))
+    if published is not None:
+        console.print(
+            pick(
+                language,
+                f"已发布实测因子 {len(published)} 项：{publish}",
+                f"{len(published)} measured factor(s) published: {publish}",
+            )
+        )
+        for entry in published:
+            console.print(
+                f"  {entry['ref']} ⟶ {pick(language, '替代', 'supersedes')} {entry['supersedes']}",
+                highlight=False,
+            )
+
+
+def _from_measurements(path: Path, catalogue: FactorCatalogue, lang: Lang) -> list[Observation]:
+    from dualcarbon.io.measurement_files import read_measurements
+
+    found, warnings = read_measurements(path, catalogue)
+    for warning in warnings:
+        errors.print(
+            pick(lang, "[yellow]请核对：[/]", "[yellow]check:[/] ") + warning.message(lang),
+            highlight=False,
+        )
+    return found
+
+
+def _from_inventories(paths: list[Path], skipped: list[str], lang: Lang) -> list[Observation]:
+    """Each inventory accounted; one whose findings stop it is left out, and said so."""
+    from dualcarbon.accounting.engine import account
+    from dualcarbon.accounting.findings import FindingsError
+    from dualcarbon.io import read_inventory
+    from dualcarbon.measured_factors.observations import observations_from_result
+
+    found: list[Observation] = []
+    with Progress(
+        pick(lang, "核算清单", "Accounting inventories"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=len(paths) < 2,
+    ) as bar:
+        task = bar.add_task("inventories", total=len(paths))
+        for path in paths:
+            inventory = read_inventory(path)
+            try:
+                result = account(inventory)
+            except FindingsError as error:
+                skipped.append(
+                    pick(
+                        lang,
+                        f"未采用 {path}：数据合理性检查有 {len(error.open)} 项未处理",
+                        f"left out {path}: {len(error.open)} plausibility finding(s) open",
+                    )
+                )
+            else:
+                found += observations_from_result(result, path.name)
+            bar.advance(task)
+    return found
+
+
+def _from_store(url: str) -> list[Observation]:
+    from dualcarbon.measured_factors.observations import observations_from_result
+    from dualcarbon.store import make_engine, session_scope
+    from dualcarbon.store.repository import current_results, load_result
+
+    engine = make_engine(url)
+    found: list[Observation] = []
+    try:
+        with session_scope(engine) as session:
+            for row in current_results(session):
+                found += observations_from_result(load_result(row), f"result {row.id}")
+    finally:
+        engine.dispose()
+    return found
+
+
+def _publish(
+    checks: list[DefaultCheck],
+    path: Path,
+    publisher: str,
+    edition: str | None,
+    catalogue: FactorCatalogue,
+) -> list[dict[str, Any]]:
+    from dualcarbon.io.measurement_files import write_factor_file
+    from dualcarbon.measured_factors.publication import MeasuredSource, measured_factor_file
+
+    today = dt.date.today()
+    source = MeasuredSource(
+        id=path.stem, publisher=publisher, edition=edition or str(today.year), published=today
+    )
+    factors = write_factor_file(measured_factor_file(checks, source, catalogue), path, catalogue)
+    return [
+        {"ref": f.ref, "value": f.value, "unit": f.unit, "supersedes": f.supersedes}
+        for f in factors
+    ]
+
+
+def _g(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None or value != value else f"{value:.{digits}g}"
+
+
+def _show(checks: list[DefaultCheck], lang: Lang) -> None:
+    table = Table(title=pick(lang, "缺省值实测验证", "Defaults against measurements"))
+    for heading in (
+        "#",
+        pick(lang, "缺省值", "default"),
+        pick(lang, "次数", "n"),
+        pick(lang, "企业", "k"),
+        pick(lang, "实测 μ ± u(μ)", "measured μ ± u(μ)"),
+        pick(lang, "偏差", "bias"),
+        "En",
+        pick(lang, "结论", "verdict"),
+    ):
+        table.add_column(heading, overflow="fold")
+    for index, check in enumerate(checks, start=1):
+        c = check.consensus
+        unit = unit_label(check.unit, lang)
+        table.add_row(
+            str(index),
+            f"{pick(lang, check.default.name_zh, check.default.name_en)}\n"
+            f"{check.default.value:g} {unit}".strip(),
+            str(check.n),
+            str(c.holders),
+            f"{_g(c.value)} ± {_g(c.u, 2)}",
+            f"{check.relative_bias:+.1%}",
+            "—" if check.en is None else f"{check.en:+.2f}",
+            pick(lang, *VERDICTS[check.verdict]),
+        )
+    console.print(table)
+    for index, check in enumerate(checks, start=1):
+        console.print(f"  {index}. {check.default.ref}", highlight=False)
