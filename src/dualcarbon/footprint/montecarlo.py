@@ -188,6 +188,8 @@ class MonteCarloResult:
     iterative_draws: int
     direct_draws: int
     seed: int
+    exact_technosphere: bool = False
+    """Nothing in A varies: every draw shares the one exact supply, and no draw is solved."""
     draws: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -241,15 +243,23 @@ def monte_carlo(
         kind_a >= UNIFORM
     )
     diagonal_fixed = not np.any(technosphere.rows[varies] == technosphere.cols[varies])
+    exact_technosphere = not np.any(varies)
     inverse_diag = inverse_diagonal(base)
     scores = np.empty(draws)
     iterative = direct = 0
     for start in range(0, draws, batch):
         size = min(batch, draws - start)
-        sampled_a = spread_a.draw(stream_a, size)
         sampled_b = spread_b.draw(stream_b, size) * weights
         if factors is not None:
             sampled_b *= factors.draw(stream_m, size)[:, biosphere.rows]
+        if exact_technosphere:
+            # the supply does not vary: only B's draws move the score (A's stream is its own,
+            # so B's draws are those of a run where A varies)
+            scores[start : start + size] = sampled_b @ mean_supply[biosphere.cols]
+            if progress is not None:
+                progress(start + size)
+            continue
+        sampled_a = spread_a.draw(stream_a, size)
         for k in range(size):
             matrix = slots.fill(sampled_a[k])
             supply = iterate(
@@ -267,4 +277,4 @@ def monte_carlo(
             scores[start + k] = np.dot(sampled_b[k], supply[biosphere.cols])
         if progress is not None:
             progress(start + size)
-    return MonteCarloResult(scores, deterministic, iterative, direct, seed)
+    return MonteCarloResult(scores, deterministic, iterative, direct, seed, exact_technosphere)

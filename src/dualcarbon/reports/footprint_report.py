@@ -1143,7 +1143,9 @@ class _FootprintReport:
                 ),
                 (
                     w["mc_solves"],
-                    w["mc_solves_value"].format(
+                    w["mc_solves_exact"]
+                    if monte_carlo.exact_technosphere
+                    else w["mc_solves_value"].format(
                         iterative=monte_carlo.iterative_draws, direct=monte_carlo.direct_draws
                     ),
                 ),

@@ -697,6 +697,7 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "mc_relative": "区间相对确定性结果",
         "mc_solves": "求解方式",
         "mc_solves_value": "迭代 {iterative} 次，直接分解 {direct} 次",
+        "mc_solves_exact": "技术矩阵无不确定度：各次抽样共用一次精确求解",
         "mc_method": (
             "方法：蒙特卡洛模拟。每次抽样对技术矩阵 A 与环境矩阵 B 的每个不确定交换按对数正态分布"
             "（以其数值为中位数，σ 来自谱系矩阵评分与基本不确定度或给定分布）重新取值，"
@@ -1035,6 +1036,7 @@ FOOTPRINT_TEXT: dict[str, dict[str, str]] = {
         "mc_relative": "Interval relative to the deterministic result",
         "mc_solves": "Solves",
         "mc_solves_value": "{iterative} iterative, {direct} direct",
+        "mc_solves_exact": "technosphere exact: every draw shares one exact solve",
         "mc_method": (
             "Method: Monte Carlo. Each draw resamples every uncertain exchange of the "
             "technosphere A and the biosphere B, lognormal about its amount (its median; σ from "
