@@ -201,11 +201,15 @@ class NoDataError(DualcarbonError, FileNotFoundError):
         super().__init__(f"{where}: {rule}")
 
 
-class ClaimRefusedError(DualcarbonError, ValueError):
-    """A claim the registry refuses: a monitoring period overlapping one claimed already, a
-    plant-month of electricity claimed under another scheme, a period issued already."""
+class RefusedError(DualcarbonError, ValueError):
+    """A request refused for a reason worded in both languages; the terminal shows the user's."""
 
     def __init__(self, message_zh: str, message_en: str) -> None:
         self.message_zh = message_zh
         self.message_en = message_en
         super().__init__(f"{message_zh} / {message_en}")
+
+
+class ClaimRefusedError(RefusedError):
+    """A claim the registry refuses: a monitoring period overlapping one claimed already, a
+    plant-month of electricity claimed under another scheme, a period issued already."""

@@ -45,6 +45,8 @@ def test_the_regulator_reads_what_the_command_computes(
     assert coal["verdict"] == "default_above" and coal["publishable"]
     assert all(h["code"].startswith("E-") for c in checks for h in c["holders"])
     monkeypatch.setenv("DUALCARBON_LANG", "en")
+    # the command keys the enterprise codes with the platform's secret, as the server does
+    monkeypatch.setenv("DUALCARBON_SECRET_KEY", settings.secret)
     out = CliRunner().invoke(
         app, ["factors", "validate", "--database", settings.database_url, "--json"]
     )

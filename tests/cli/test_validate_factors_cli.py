@@ -89,7 +89,10 @@ def test_published_factors_supersede_their_defaults(tmp_path: Path) -> None:
     for factor in factors:
         assert factor.supersedes is not None
         assert joined.is_superseded(joined.get(factor.supersedes))
+        # named after the default it measured, which here nothing superseded before
+        assert factor.id == "cn-measured-2024/" + factor.supersedes.split("@")[0]
     assert factors[0].source.publisher == "因子库维护组"
+    assert factors[0].source.edition == "2024"  # the year measured
 
 
 def test_the_report_names_each_default_and_no_enterprise(tmp_path: Path) -> None:
@@ -102,7 +105,8 @@ def test_the_report_names_each_default_and_no_enterprise(tmp_path: Path) -> None
     assert page.count("<tr data-ref=") == 5
     assert 'data-verdict="default_above"' in page and 'data-verdict="consistent"' in page
     assert "电厂01" not in page  # enterprises appear by code only
-    assert page.count("<svg") == 5
+    # anthracite has two enterprises: counts only, no chart, no means
+    assert page.count("<svg") == 4 and page.count('class="hint withheld"') == 1
     assert "缺省排放因子实测验证报告" in page  # a file is Chinese unless --lang en
 
 
@@ -157,8 +161,55 @@ def test_bad_rows_are_refused_with_their_row(tmp_path: Path) -> None:
     [
         [],
         ["--measurements", str(EXAMPLE), "--publish", "cn-measured-2024.yaml"],
+        ["--measurements", "no-such-file.csv"],
+        ["no-such-inventory.yaml"],
+        ["--measurements", str(EXAMPLE), "--report", "no-such-folder/r.html"],
+        ["--measurements", str(EXAMPLE), "--only", "no/such/factor"],
     ],
 )
 def test_missing_inputs_are_usage_errors(args: list[str]) -> None:
     out = runner.invoke(app, ["factors", "validate", *args])
-    assert out.exit_code == 2
+    assert out.exit_code == 2, out.output
+    assert out.exception is None or isinstance(out.exception, SystemExit)
+
+
+def test_only_the_defaults_asked_for(tmp_path: Path) -> None:
+    oxidation = "cn-mee-power-2022/oxidation_rate/coal"
+    data = _run("--measurements", str(EXAMPLE), "--only", oxidation)
+    assert [c["default"] for c in data["checks"]] == [f"{oxidation}@1"]  # type: ignore[union-attr]
+    target = tmp_path / "cn-measured-oxidation.yaml"
+    _run(
+        "--measurements",
+        str(EXAMPLE),
+        "--only",
+        oxidation,
+        "--publish",
+        str(target),
+        "--publisher",
+        "x",
+    )
+    assert [f.supersedes for f in load_factor_file(target)] == [f"{oxidation}@1"]
+
+
+def test_a_refusal_reads_in_chinese(tmp_path: Path) -> None:
+    """Publishing with too few enterprises: the reason in the terminal's language."""
+    out = runner.invoke(
+        app,
+        [
+            "factors",
+            "validate",
+            "--measurements",
+            str(EXAMPLE),
+            "--lang",
+            "zh",
+            "--only",
+            "gbt-32151-common-fuels/carbon_content_per_heat/anthracite",
+            "--publish",
+            str(tmp_path / "cn-measured-2024.yaml"),
+            "--publisher",
+            "x",
+        ],
+    )
+    assert out.exit_code == 1
+    assert "没有哪个缺省值有足够多企业的实测值" in out.output
+    assert not (tmp_path / "cn-measured-2024.yaml").exists()

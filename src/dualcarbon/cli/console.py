@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from dualcarbon.accounting.findings import Acceptance, FindingsError, Severity
-from dualcarbon.errors import ClaimRefusedError, DualcarbonError, InputError
+from dualcarbon.errors import DualcarbonError, InputError, RefusedError
 from dualcarbon.i18n import Lang, locale_lang, pick
 
 console = Console()
@@ -85,8 +85,9 @@ def refusals_exit(lang: Lang) -> Iterator[None]:
     except FindingsError as exc:
         show_findings_error(exc, lang)
         raise typer.Exit(1) from None
-    except ClaimRefusedError as exc:
-        errors.print(f"[red]{pick(lang, exc.message_zh, exc.message_en)}[/]", highlight=False)
+    except RefusedError as exc:
+        message = pick(lang, exc.message_zh, exc.message_en)
+        errors.print(message, style="red", markup=False, highlight=False)
         raise typer.Exit(1) from None
     except DualcarbonError as exc:
         errors.print(f"[red]{exc}[/]")
@@ -119,10 +120,21 @@ def store_or_exit(database: str | None, lang: Lang) -> str:
     A command that only reads (an audit, a factor check) never migrates the store, so an empty
     store (a wrong URL, or nothing stored yet) or one at an older migration is named and refused
     (exit 1) rather than failing inside a query."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
     from dualcarbon.store.database import current_revision, database_url, head_revision
 
     url = database or database_url()
-    revision = current_revision(url)
+    parsed = make_url(str(url))
+    missing = (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(str(parsed.database)).exists()
+    )
+    # opening a SQLite file that is not there would create it, empty
+    revision = None if missing else current_revision(url)
     if revision is None:
         message = pick(
             lang,

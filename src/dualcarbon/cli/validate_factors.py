@@ -33,36 +33,51 @@ VERDICTS = {
     "default_above": ("缺省值偏高", "default above"),
     "default_below": ("缺省值偏低", "default below"),
     "insufficient": ("企业不足", "too few enterprises"),
+    "no_uncertainty": ("无不确定度", "no uncertainty"),
 }
 
 
 def validate(
     inventories: Annotated[
         list[Path] | None,
-        typer.Argument(help="inventory files (.xlsx, .yaml) whose measured values to use"),
+        typer.Argument(
+            help="inventory files (.xlsx, .yaml) whose measured values to use",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     measurements: Annotated[
         list[Path] | None,
-        typer.Option(help="a file of measurements (.csv, .xlsx; one per row); repeatable"),
+        typer.Option(
+            help="a file of measurements (.csv, .xlsx; one per row); repeatable",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     database: Annotated[
         str | None,
         typer.Option(help="also use every result the platform's store holds (its URL)"),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="check (and publish) only this default (factor id); repeatable"),
+    ] = None,
     report: Annotated[Path | None, typer.Option(help="write the HTML report here")] = None,
     publish: Annotated[
         Path | None,
-        typer.Option(help="write the measured factors here (a factor file, SOURCE-ID.yaml)"),
+        typer.Option(help="write the measured factors here (a new factor file, SOURCE-ID.yaml)"),
     ] = None,
     publisher: Annotated[str | None, typer.Option(help="who publishes (with --publish)")] = None,
-    edition: Annotated[str | None, typer.Option(help="edition (with --publish)")] = None,
+    edition: Annotated[
+        str | None, typer.Option(help="edition (with --publish; default: the latest year measured)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     lang: Annotated[str | None, typer.Option(help="zh or en (default: the locale)")] = None,
 ) -> None:
     """Check each default factor against the enterprises' measured values (NCV, carbon per unit
     heat, oxidation): distribution, consensus with uncertainty, the default's bias and En."""
     from dualcarbon.factors.catalogue import default_catalogue
-    from dualcarbon.measured_factors.comparison import check_defaults, check_summary
+    from dualcarbon.measured_factors.comparison import check_defaults, check_summary, codes_key
     from dualcarbon.measured_factors.publication import head_of_chain
 
     language = terminal_lang(lang)
@@ -78,15 +93,24 @@ def validate(
         raise typer.BadParameter(
             pick(language, "发布须注明发布者", "say who publishes"), param_hint="--publisher"
         )
+    for option, target in (("--report", report), ("--publish", publish)):
+        if target is not None and not target.parent.is_dir():
+            raise typer.BadParameter(
+                pick(language, f"目录 {target.parent} 不存在", f"no folder {target.parent}"),
+                param_hint=option,
+            )
     catalogue = default_catalogue()
+    wanted = _wanted(only or [], catalogue, language)
     observations: list[Observation] = []
     skipped: list[str] = []
     with refusals_exit(language):
-        for path in measurements or []:
+        for path in dict.fromkeys(p.resolve() for p in measurements or []):
             observations += _from_measurements(path, catalogue, language)
         observations += _from_inventories(inventories or [], skipped, language)
         if database is not None:
             observations += _from_store(store_or_exit(database, language))
+        if wanted is not None:
+            observations = [o for o in observations if catalogue.get(o.default).ref in wanted]
         if not observations:
             errors.print(
                 pick(
@@ -96,7 +120,7 @@ def validate(
                 )
             )
             raise typer.Exit(1)
-        checks = check_defaults(observations, catalogue)
+        checks = check_defaults(observations, catalogue, codes_key(_secret()))
         heads = {c.default.ref: head_of_chain(catalogue, c.default).ref for c in checks}
         published = (
             _publish(checks, publish, publisher or "", edition, catalogue)
@@ -120,20 +144,45 @@ def validate(
     for line in skipped:
         errors.print(line, markup=False, highlight=False)
     if report is not None:
-        console.print(pick(language, f"报告：{report}", f"report: {report}"))
+        console.print(pick(language, f"报告：{report}", f"report: {report}"), markup=False)
     if published is not None:
         console.print(
             pick(
                 language,
                 f"已发布实测因子 {len(published)} 项：{publish}",
                 f"{len(published)} measured factor(s) published: {publish}",
-            )
+            ),
+            markup=False,
         )
         for entry in published:
             console.print(
                 f"  {entry['ref']} ⟶ {pick(language, '替代', 'supersedes')} {entry['supersedes']}",
+                markup=False,
                 highlight=False,
             )
+
+
+def _wanted(only: list[str], catalogue: FactorCatalogue, lang: Lang) -> set[str] | None:
+    """The refs of the defaults named by ``--only`` (None: every default)."""
+    from dualcarbon.errors import FactorNotFoundError
+
+    if not only:
+        return None
+    try:
+        return {catalogue.get(key).ref for key in only}
+    except FactorNotFoundError as error:
+        raise typer.BadParameter(str(error), param_hint="--only") from None
+
+
+def _secret() -> str:
+    """The key of the enterprise codes: the platform's secret (DUALCARBON_SECRET_KEY, or the one
+    kept in the data folder), so that the command and the platform give one enterprise one code."""
+    import os
+
+    from dualcarbon.api.settings import persistent_secret
+    from dualcarbon.store.database import data_dir
+
+    return os.environ.get("DUALCARBON_SECRET_KEY") or persistent_secret(data_dir())
 
 
 def _from_measurements(path: Path, catalogue: FactorCatalogue, lang: Lang) -> list[Observation]:
@@ -149,13 +198,15 @@ def _from_measurements(path: Path, catalogue: FactorCatalogue, lang: Lang) -> li
 
 
 def _from_inventories(paths: list[Path], skipped: list[str], lang: Lang) -> list[Observation]:
-    """Each inventory accounted; one whose findings stop it is left out, and said so."""
+    """Each inventory accounted, once per facility and year (the last one given counts, as the
+    newest does on the platform); one whose findings stop it is left out, and said so."""
     from dualcarbon.accounting.engine import account
     from dualcarbon.accounting.findings import FindingsError
     from dualcarbon.io import read_inventory
     from dualcarbon.measured_factors.observations import observations_from_result
 
-    found: list[Observation] = []
+    by_year: dict[tuple[str, str, int], list[Observation]] = {}
+    unique = list(dict.fromkeys(path.resolve() for path in paths))
     with Progress(
         pick(lang, "核算清单", "Accounting inventories"),
         BarColumn(),
@@ -163,11 +214,13 @@ def _from_inventories(paths: list[Path], skipped: list[str], lang: Lang) -> list
         TimeElapsedColumn(),
         console=errors,
         transient=True,
-        disable=len(paths) < 2,
+        disable=len(unique) < 2,
     ) as bar:
-        task = bar.add_task("inventories", total=len(paths))
-        for path in paths:
+        task = bar.add_task("inventories", total=len(unique))
+        for path in unique:
             inventory = read_inventory(path)
+            header = inventory.header
+            key = (header.organisation, header.facility, header.year)
             try:
                 result = account(inventory)
             except FindingsError as error:
@@ -179,9 +232,19 @@ def _from_inventories(paths: list[Path], skipped: list[str], lang: Lang) -> list
                     )
                 )
             else:
-                found += observations_from_result(result, path.name)
+                if key in by_year:
+                    skipped.append(
+                        pick(
+                            lang,
+                            f"{header.organisation} / {header.facility} {header.year} 年"
+                            f"有多份清单：采用 {path}",
+                            f"{header.organisation} / {header.facility} {header.year} given more "
+                            f"than once: {path} counts",
+                        )
+                    )
+                by_year[key] = observations_from_result(result, path.name)
             bar.advance(task)
-    return found
+    return [observation for found in by_year.values() for observation in found]
 
 
 def _from_store(url: str) -> list[Observation]:
@@ -211,8 +274,12 @@ def _publish(
     from dualcarbon.measured_factors.publication import MeasuredSource, measured_factor_file
 
     today = dt.date.today()
+    years = [year for check in checks for year in check.years]
     source = MeasuredSource(
-        id=path.stem, publisher=publisher, edition=edition or str(today.year), published=today
+        id=path.stem,
+        publisher=publisher,
+        edition=edition or str(max(years, default=today.year)),
+        published=today,
     )
     factors = write_factor_file(measured_factor_file(checks, source, catalogue), path, catalogue)
     return [
@@ -247,8 +314,8 @@ def _show(checks: list[DefaultCheck], lang: Lang) -> None:
             f"{check.default.value:g} {unit}".strip(),
             str(check.n),
             str(c.holders),
-            f"{_g(c.value)} ± {_g(c.u, 2)}",
-            f"{check.relative_bias:+.1%}",
+            f"{_g(c.value)} ± {_g(c.u, 2)}" if check.disclosed else "—",
+            f"{check.relative_bias:+.1%}" if check.disclosed else "—",
             "—" if check.en is None else f"{check.en:+.2f}",
             pick(lang, *VERDICTS[check.verdict]),
         )

@@ -9,13 +9,16 @@ default's bias is b = d − μ with u(b)² = u(μ)² + u(d)², and
 
 says whether the default agrees with the measurements (|En| ≤ 1). Where the default sits among
 the enterprises is the share of them whose own mean is above it: those whose emissions the default
-understates. Fewer than :data:`MIN_HOLDERS` enterprises give no verdict and no publishable factor:
-such a figure would be one enterprise's value, and would disclose it.
+understates. Fewer than :data:`MIN_HOLDERS` enterprises give no verdict, no published factor and
+no statistics shown (:func:`check_summary`): such a figure would be one enterprise's value, and
+would disclose it. Enterprises are named by a keyed code (:func:`holder_code`), which whoever
+lacks the key cannot compute from a list of enterprise names.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,7 +38,7 @@ MIN_HOLDERS = 3
 
 COVERAGE_K = 2.0
 
-Verdict = Literal["insufficient", "consistent", "default_above", "default_below"]
+Verdict = Literal["insufficient", "no_uncertainty", "consistent", "default_above", "default_below"]
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,20 @@ class DefaultCheck:
 
     @property
     def relative_bias(self) -> float:
-        return self.bias / self.consensus.value
+        return self.bias / self.consensus.value if self.consensus.value else math.nan
 
     @property
     def u_bias(self) -> float:
         return math.hypot(self.consensus.u, self.default_u)
 
     @property
+    def disclosed(self) -> bool:
+        """Enough enterprises for their statistics to be shown (and a verdict given)."""
+        return self.consensus.holders >= MIN_HOLDERS
+
+    @property
     def en(self) -> float | None:
-        if self.consensus.holders < MIN_HOLDERS or not self.u_bias > 0.0:
+        if not self.disclosed or _negligible(self.u_bias, self.consensus.value):
             return None
         return self.bias / (COVERAGE_K * self.u_bias)
 
@@ -104,26 +112,45 @@ class DefaultCheck:
 
     @property
     def verdict(self) -> Verdict:
+        if not self.disclosed:
+            return "insufficient"
         en = self.en
         if en is None:
-            return "insufficient"
+            # every enterprise the same, and none gave an uncertainty: nothing to weigh b by
+            return "no_uncertainty"
         if abs(en) <= 1.0:
             return "consistent"
         return "default_above" if en > 0 else "default_below"
 
     @property
     def publishable(self) -> bool:
-        return self.consensus.holders >= MIN_HOLDERS
+        """A verdict, and an uncertainty to publish with the value."""
+        u = self.consensus.prediction_u
+        return self.disclosed and math.isfinite(u) and not _negligible(u, self.consensus.value)
 
 
-def holder_label(holder: str) -> str:
-    """A stable code for an enterprise, so that a report for the factor database's maintainers
-    names none of them."""
-    return "E-" + hashlib.sha256(holder.encode("utf-8")).hexdigest()[:6]
+def _negligible(u: float, value: float) -> bool:
+    """No uncertainty to speak of: below a billionth of the value, where only rounding lives (no
+    laboratory reports carbon or heat to ten digits)."""
+    return not u > 1e-9 * abs(value)
 
 
-def check_default(default: Factor, observations: Sequence[Observation]) -> DefaultCheck:
-    """One default against its observations (each in a unit convertible to the default's)."""
+def codes_key(secret: str) -> bytes:
+    """The key of the enterprise codes, derived from a secret (the platform's own key)."""
+    return hashlib.sha256(b"dualcarbon enterprise codes\0" + secret.encode("utf-8")).digest()
+
+
+def holder_code(holder: str, key: bytes) -> str:
+    """An enterprise's code in a report for the factor database's maintainers: HMAC-SHA-256 of
+    its name under ``key``, 40 bits. The same key gives the same code year after year; without
+    it, the code cannot be recomputed from a list of names."""
+    digest = hmac.new(key, holder.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"E-{digest[:10]}"
+
+
+def check_default(default: Factor, observations: Sequence[Observation], key: bytes) -> DefaultCheck:
+    """One default against its observations (each positive, in a unit convertible to the
+    default's)."""
     if not observations:
         raise ValueError(f"no observations of {default.ref}")
     by_holder: dict[str, list[tuple[float, float | None, int | None]]] = {}
@@ -134,16 +161,20 @@ def check_default(default: Factor, observations: Sequence[Observation]) -> Defau
         except DualcarbonError as error:
             raise DualcarbonError(f"{observation.origin}: {error}") from error
         value = observation.value * scale
+        if not (math.isfinite(value) and value > 0.0):
+            raise DualcarbonError(
+                f"{observation.origin}: a measured {default.kind} must be a positive number"
+            )
         u = None if observation.u is None else observation.u * scale
         values.append(value)
         by_holder.setdefault(observation.holder, []).append((value, u, observation.year))
     holders = []
-    for holder, rows in sorted(by_holder.items(), key=lambda item: holder_label(item[0])):
+    for holder, rows in sorted(by_holder.items(), key=lambda item: holder_code(item[0], key)):
         n = len(rows)
         known = [u for _, u, _ in rows if u is not None]
         holders.append(
             HolderMean(
-                holder_label(holder),
+                holder_code(holder, key),
                 holder,
                 n,
                 math.fsum(v for v, _, _ in rows) / n,
@@ -161,14 +192,14 @@ def check_default(default: Factor, observations: Sequence[Observation]) -> Defau
 
 
 def check_defaults(
-    observations: Iterable[Observation], catalogue: FactorCatalogue
+    observations: Iterable[Observation], catalogue: FactorCatalogue, key: bytes
 ) -> list[DefaultCheck]:
     """Every default the observations name, checked: ordered by kind, subject and reference."""
     groups: dict[str, tuple[Factor, list[Observation]]] = {}
     for observation in observations:
         default = catalogue.get(observation.default)
         groups.setdefault(default.ref, (default, []))[1].append(observation)
-    checks = [check_default(default, found) for default, found in groups.values()]
+    checks = [check_default(default, found, key) for default, found in groups.values()]
     return sorted(checks, key=lambda c: (c.default.kind, c.default.subject, c.default.ref))
 
 
@@ -177,8 +208,10 @@ def _number(value: float | None) -> float | None:
 
 
 def check_summary(check: DefaultCheck) -> dict[str, Any]:
-    """The check as plain data (JSON: no NaN; enterprises by code only)."""
+    """The check as plain data (JSON: no NaN). Enterprises by code only, and with fewer than
+    :data:`MIN_HOLDERS` of them only the counts: their statistics would be theirs."""
     c = check.consensus
+    shown = check.disclosed
     return {
         "default": check.default.ref,
         "default_value": check.default.value,
@@ -187,19 +220,21 @@ def check_summary(check: DefaultCheck) -> dict[str, Any]:
         "measurements": check.n,
         "enterprises": c.holders,
         "years": list(check.years),
-        "consensus": c.value,
-        "consensus_u": _number(c.u),
-        "tau": _number(c.tau),
-        "method": c.method,
-        "bias": check.bias,
-        "relative_bias": check.relative_bias,
-        "u_bias": _number(check.u_bias),
+        "consensus": c.value if shown else None,
+        "consensus_u": _number(c.u) if shown else None,
+        "tau": _number(c.tau) if shown else None,
+        "method": c.method if shown else None,
+        "bias": check.bias if shown else None,
+        "relative_bias": _number(check.relative_bias) if shown else None,
+        "u_bias": _number(check.u_bias) if shown else None,
         "en": check.en,
-        "understated_share": check.understated_share,
+        "understated_share": check.understated_share if shown else None,
         "verdict": check.verdict,
         "publishable": check.publishable,
         "holders": [
             {"code": h.label, "n": h.n, "mean": h.mean, "u": h.u, "years": list(h.years)}
             for h in check.holders
-        ],
+        ]
+        if shown
+        else [],
     }

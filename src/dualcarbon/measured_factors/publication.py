@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dualcarbon.errors import DualcarbonError
+from dualcarbon.errors import DualcarbonError, RefusedError
 from dualcarbon.factors.catalogue import FactorCatalogue
 from dualcarbon.factors.model import Factor
 from dualcarbon.measured_factors.comparison import DefaultCheck
@@ -79,7 +79,8 @@ def measured_factor_file(
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
         entries.append(
             {
-                "id": f"{source.id}/{default.kind}/{default.subject}",
+                # named after the default it replaces: unique, and says what it measured
+                "id": f"{source.id}/{default.id}",
                 "version": 1,
                 "kind": default.kind,
                 "subject": default.subject,
@@ -105,8 +106,10 @@ def measured_factor_file(
             }
         )
     if not entries:
-        raise DualcarbonError(
-            "no default has measurements of enough enterprises to publish a measured factor"
+        raise RefusedError(
+            "没有哪个缺省值有足够多企业的实测值（至少 3 家，且有不确定度），未发布任何实测因子",
+            "no default has measurements of enough enterprises (at least 3, with an uncertainty) "
+            "to publish a measured factor",
         )
     return {
         "source": {

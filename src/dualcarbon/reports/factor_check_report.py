@@ -1,6 +1,7 @@
 """The factor-validation report for the maintainers of the factor database: each default against
 the enterprises' measurements, with its bias, En and where it sits among them; one self-contained
-HTML page, Chinese by default. Enterprises appear by code only (E-xxxxxx)."""
+HTML page, Chinese by default. Enterprises appear by a keyed code only, and with fewer than three
+of them only the counts show."""
 
 from __future__ import annotations
 
@@ -13,17 +14,24 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from dualcarbon import __version__
+from dualcarbon.i18n import Lang, unit_label
 from dualcarbon.measured_factors.comparison import COVERAGE_K, MIN_HOLDERS, DefaultCheck
 from dualcarbon.reports.charts import GRID_COLOUR, drawing, tidy, to_svg
 from dualcarbon.reports.html import templates, write_page
 from dualcarbon.reports.i18n import check_lang
 
 VERDICT_COLOURS = {
+    "no_uncertainty": "#9aa5b1",
     "consistent": "#2a9d8f",
     "default_above": "#e07b39",
     "default_below": "#c0392b",
     "insufficient": "#9aa5b1",
 }
+
+MAX_LISTED = 200
+"""Enterprises listed one by one under a default; beyond, the chart and counts stand for them."""
+MAX_POINTS = 40
+"""Enterprises drawn one by one in a chart; beyond, a histogram of their means."""
 
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
@@ -48,6 +56,10 @@ WORDS: dict[str, dict[str, str]] = {
         "default_above": "缺省值高于实测（多计排放）",
         "default_below": "缺省值低于实测（少计排放）",
         "insufficient": f"实测企业不足 {MIN_HOLDERS} 家，不作判断",
+        "no_uncertainty": "各企业实测值相同且均未给出不确定度，无法判断",
+        "withheld": f"实测企业不足 {MIN_HOLDERS} 家：为不泄露单个企业的数据，不列出统计量。",
+        "unlisted": "另有 {count} 家企业未逐一列出（见上图）。",
+        "histogram": "企业数",
         "source": "出处",
         "note": "说明",
         "default_exact": "出处未给出缺省值的不确定度：按准确值处理，u(b) = u(μ)",
@@ -94,6 +106,11 @@ WORDS: dict[str, dict[str, str]] = {
         "default_above": "default above the measurements (overstates emissions)",
         "default_below": "default below the measurements (understates emissions)",
         "insufficient": f"fewer than {MIN_HOLDERS} enterprises: no verdict",
+        "no_uncertainty": "every enterprise the same and none gave an uncertainty: no verdict",
+        "withheld": f"Fewer than {MIN_HOLDERS} enterprises: their statistics are not shown, so "
+        "that no single enterprise's data is disclosed.",
+        "unlisted": "{count} more enterprises are not listed one by one (see the chart).",
+        "histogram": "enterprises",
         "source": "Source",
         "note": "Note",
         "default_exact": "The source states no uncertainty for the default: taken as exact, "
@@ -135,8 +152,8 @@ def render_factor_check(
 ) -> str:
     """The report of ``checks``; ``heads`` maps a default's ref to the entry a publication would
     supersede (the head of its chain)."""
-    lang = check_lang(lang)
-    w = WORDS[lang]
+    w = WORDS[check_lang(lang)]
+    language: Lang = "zh" if lang == "zh" else "en"
     heads = heads or {}
     summary = []
     details = []
@@ -144,30 +161,39 @@ def render_factor_check(
         d = check.default
         c = check.consensus
         name = d.name_zh if lang == "zh" else d.name_en
+        shown = check.disclosed
+        hidden = "—"
         summary.append(
             {
                 "anchor": f"default-{index}",
                 "ref": d.ref,
                 "name": name,
-                "default": f"{_g(d.value)} {d.unit}",
+                "default": f"{_g(d.value)} {unit_label(d.unit, language)}".strip(),
                 "n": str(check.n),
                 "k": str(c.holders),
-                "mu": f"{_g(c.value)} ± {_g(c.u, 2)}",
-                "tau": _g(c.tau, 2),
-                "bias": f"{_g(check.bias, 3)} ({check.relative_bias:+.1%})",
+                "mu": f"{_g(c.value)} ± {_g(c.u, 2)}" if shown else hidden,
+                "tau": _g(c.tau, 2) if shown else hidden,
+                "bias": f"{_g(check.bias, 3)} ({check.relative_bias:+.1%})" if shown else hidden,
                 "en": "—" if check.en is None else f"{check.en:+.2f}",
-                "share": f"{check.understated_share:.0%}",
+                "share": f"{check.understated_share:.0%}" if shown else hidden,
                 "verdict": check.verdict,
                 "verdict_text": w[check.verdict],
             }
         )
-        details.append(
-            {
-                "anchor": f"default-{index}",
-                "title": f"{index}. {name}",
-                "ref": d.ref,
-                "source": d.citation(lang),
-                "note": d.note or "",
+        item: dict[str, Any] = {
+            "anchor": f"default-{index}",
+            "title": f"{index}. {name}",
+            "ref": d.ref,
+            "source": d.citation(lang),
+            "note": d.note or "",
+            "shown": shown,
+            "withheld": w["withheld"],
+            "publish": (
+                w["publish_hint"].format(head=heads.get(d.ref, d.ref)) if check.publishable else ""
+            ),
+        }
+        if shown:
+            item |= {
                 "quantiles": w["quantiles"].format(
                     min=_g(min(check.values)),
                     p5=_g(check.quantile(0.05)),
@@ -189,16 +215,16 @@ def render_factor_check(
                         _g(h.u, 2),
                         ", ".join(str(y) for y in h.years) or "—",
                     )
-                    for h in check.holders
+                    for h in check.holders[:MAX_LISTED]
                 ],
-                "chart": Markup(_chart(check, f"default-{index}-chart", w["chart"])),
-                "publish": (
-                    w["publish_hint"].format(head=heads.get(d.ref, d.ref))
-                    if check.publishable
+                "unlisted": (
+                    w["unlisted"].format(count=len(check.holders) - MAX_LISTED)
+                    if len(check.holders) > MAX_LISTED
                     else ""
                 ),
+                "chart": Markup(_chart(check, f"default-{index}-chart", w["chart"], w)),
             }
-        )
+        details.append(item)
     enterprises = {h.label for check in checks for h in check.holders}
     context: dict[str, Any] = {
         "w": w,
@@ -225,12 +251,15 @@ def write_factor_check_report(
     return write_page(render_factor_check(checks, heads=heads, lang=lang), path)
 
 
-def _chart(check: DefaultCheck, prefix: str, label: str) -> str:
-    """Enterprise means with ±2u bars, the default, and the consensus and spread bands."""
+def _chart(check: DefaultCheck, prefix: str, label: str, words: dict[str, str]) -> str:
+    """Enterprise means with ±2u bars (a histogram of them past :data:`MAX_POINTS`), the default,
+    and the consensus and spread bands."""
     holders = sorted(check.holders, key=lambda h: h.mean)
     c = check.consensus
+    many = len(holders) > MAX_POINTS
     with drawing():
-        figure = Figure(figsize=(9.0, 0.28 * len(holders) + 1.2))
+        height = 3.2 if many else 0.28 * len(holders) + 1.2
+        figure = Figure(figsize=(9.0, height))
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         if c.tau == c.tau and c.holders > 1:
@@ -239,18 +268,22 @@ def _chart(check: DefaultCheck, prefix: str, label: str) -> str:
             )
         if c.u == c.u:
             axes.axvspan(c.value - COVERAGE_K * c.u, c.value + COVERAGE_K * c.u, color="#8fb8de")
-        for row, holder in enumerate(holders):
-            error = None if holder.u is None else COVERAGE_K * holder.u
-            axes.errorbar(
-                holder.mean, row, xerr=error, fmt="o", color="#34618f", markersize=4, capsize=2
-            )
+        if many:
+            axes.hist([h.mean for h in holders], bins=30, color="#34618f")
+            axes.set_ylabel(words["histogram"])
+        else:
+            for row, holder in enumerate(holders):
+                error = None if holder.u is None else COVERAGE_K * holder.u
+                axes.errorbar(
+                    holder.mean, row, xerr=error, fmt="o", color="#34618f", markersize=4, capsize=2
+                )
+            axes.set_yticks(range(len(holders)), [h.label for h in holders], fontsize=7)
         axes.axvline(
             check.default.value,
             color=VERDICT_COLOURS[check.verdict],
             linestyle="--",
             linewidth=1.4,
         )
-        axes.set_yticks(range(len(holders)), [h.label for h in holders], fontsize=7)
         axes.set_xlabel(check.default.unit)
         axes.xaxis.grid(True, color=GRID_COLOUR, linewidth=0.6)
         axes.set_axisbelow(True)

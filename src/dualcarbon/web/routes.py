@@ -278,7 +278,9 @@ def create_web(api: FastAPI) -> FastAPI:
             principal = _principal(request, session)
             if principal is None:
                 return _to_login(request)
-            return HTMLResponse(factor_validation.report_page(session, principal, _lang(request)))
+            secret = request.app.state.settings.secret
+            page = factor_validation.report_page(session, principal, secret, _lang(request))
+            return HTMLResponse(page)
 
     @web.get("/overview", response_model=None)
     def overview_page(request: Request, year: YearQuery = None) -> Response:

@@ -15,6 +15,7 @@ from dualcarbon.io.measurement_files import read_measurements
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "factor-validation" / "measurements-2024.csv"
 COAL = "cn-mee-power-2022/carbon_content_per_heat/coal_unmeasured"
+OXIDATION = "cn-mee-power-2022/oxidation_rate/coal"
 HEADER = "default,value,unit,u,holder,year,ref\n"
 
 
@@ -43,7 +44,12 @@ def test_every_broken_rule_is_named_with_its_row_and_field(tmp_path: Path) -> No
         f"{COAL},26.1,tC/TJ,-1,甲,2024,\n"
         f"{COAL},26.1,GJ/t,0.2,甲,2024,\n"
         f"{COAL},26.1,tC/TJ,0.2,,1999,\n"
-        f"{COAL},26.1,tC/TJ,0.2,甲,2024,fine\n",
+        f"{COAL},26.1,tC/TJ,0.2,甲,2024,fine\n"
+        f"{COAL},0,tC/TJ,0.2,甲,2024,\n"
+        f"{COAL},-26.1,tC/TJ,0.2,甲,2024²,\n"
+        f"{COAL},2_6,tC/TJ,0.2,甲,2024,\n"
+        f"{OXIDATION},99.1,%,0.2,甲,2024,\n"
+        f"{OXIDATION},101,%,0.2,甲,2024,\n",
     )
     with pytest.raises(InputError) as caught:
         read_measurements(path, default_catalogue())
@@ -55,6 +61,11 @@ def test_every_broken_rule_is_named_with_its_row_and_field(tmp_path: Path) -> No
         (5, "unit"),
         (6, "holder"),
         (6, "year"),
+        (8, "value"),
+        (9, "value"),
+        (9, "year"),
+        (10, "value"),
+        (12, "value"),  # an oxidation rate above 100 %
     }
     assert all(p.file == str(path) for p in caught.value.problems)
     assert all(re.search(r"[\u4e00-\u9fff]", p.chinese()) for p in caught.value.problems)
@@ -103,3 +114,17 @@ def test_a_workbook_reads_like_a_csv(tmp_path: Path) -> None:
     assert warnings == []
     assert (found.value, found.unit, found.u, found.holder) == (26.4, "tC/TJ", 0.27, "甲电厂")
     assert found.origin == "m.xlsx row 2"
+
+
+def test_a_repeated_row_counts_once_and_is_warned(tmp_path: Path) -> None:
+    row = f"{COAL},26.6,tC/TJ,0.2,乙,2024,C-7\n"
+    path = _csv(tmp_path, row + f"{COAL},26.4,tC/TJ,0.2,乙,2024,C-8\n" + row)
+    found, warnings = read_measurements(path, default_catalogue())
+    assert len(found) == 2
+    assert [(w.row, "row 2" in w.rule) for w in warnings] == [(4, True)]
+
+
+def test_a_field_too_long_for_csv_is_refused(tmp_path: Path) -> None:
+    path = _csv(tmp_path, f"{COAL},26.6,tC/TJ,0.2,{'甲' * 200_000},2024,\n")
+    with pytest.raises(InputError, match="not a readable CSV"):
+        read_measurements(path, default_catalogue())

@@ -12,7 +12,7 @@ import pytest
 from dualcarbon.errors import DualcarbonError
 from dualcarbon.factors import FactorCatalogue, default_catalogue
 from dualcarbon.io.measurement_files import write_factor_file
-from dualcarbon.measured_factors.comparison import check_default
+from dualcarbon.measured_factors.comparison import check_default, codes_key
 from dualcarbon.measured_factors.observations import Observation
 from dualcarbon.measured_factors.publication import (
     MeasuredSource,
@@ -22,6 +22,7 @@ from dualcarbon.measured_factors.publication import (
 )
 
 COAL = "cn-mee-power-2022/carbon_content_per_heat/coal_unmeasured"
+KEY = codes_key("test secret")
 
 
 def _observations(shift: float = 0.0, holders: int = 4) -> list[Observation]:
@@ -50,7 +51,7 @@ def test_rounded_to_the_second_significant_digit_of_u() -> None:
 
 def test_the_published_entry_supersedes_the_default(tmp_path: Path) -> None:
     catalogue = default_catalogue()
-    check = check_default(catalogue.get(COAL), _observations())
+    check = check_default(catalogue.get(COAL), _observations(), KEY)
     data = measured_factor_file([check], _source("cn-measured-2025"), catalogue)
     (entry,) = data["factors"]
     assert entry["supersedes"] == catalogue.get(COAL).ref
@@ -72,7 +73,7 @@ def test_a_second_publication_supersedes_the_first(tmp_path: Path) -> None:
     catalogue = default_catalogue()
     first = write_factor_file(
         measured_factor_file(
-            [check_default(catalogue.get(COAL), _observations())],
+            [check_default(catalogue.get(COAL), _observations(), KEY)],
             _source("cn-measured-2025"),
             catalogue,
         ),
@@ -82,7 +83,7 @@ def test_a_second_publication_supersedes_the_first(tmp_path: Path) -> None:
     with_first = FactorCatalogue([*catalogue, *first])
     assert head_of_chain(with_first, catalogue.get(COAL)) == first[0]
     later = measured_factor_file(
-        [check_default(with_first.get(COAL), _observations(shift=0.3))],
+        [check_default(with_first.get(COAL), _observations(shift=0.3), KEY)],
         _source("cn-measured-2026", 2026),
         with_first,
     )
@@ -94,7 +95,7 @@ def test_a_second_publication_supersedes_the_first(tmp_path: Path) -> None:
 
 def test_too_few_enterprises_publish_nothing() -> None:
     catalogue = default_catalogue()
-    check = check_default(catalogue.get(COAL), _observations(holders=2))
+    check = check_default(catalogue.get(COAL), _observations(holders=2), KEY)
     with pytest.raises(DualcarbonError, match="enough enterprises"):
         measured_factor_file([check], _source("cn-measured-2025"), catalogue)
 
@@ -102,7 +103,7 @@ def test_too_few_enterprises_publish_nothing() -> None:
 def test_a_file_not_named_after_its_source_is_refused(tmp_path: Path) -> None:
     catalogue = default_catalogue()
     data = measured_factor_file(
-        [check_default(catalogue.get(COAL), _observations())],
+        [check_default(catalogue.get(COAL), _observations(), KEY)],
         _source("cn-measured-2025"),
         catalogue,
     )
@@ -114,24 +115,40 @@ def test_a_file_not_named_after_its_source_is_refused(tmp_path: Path) -> None:
 def test_publishing_the_same_source_twice_writes_nothing(tmp_path: Path) -> None:
     catalogue = default_catalogue()
     data = measured_factor_file(
-        [check_default(catalogue.get(COAL), _observations())],
+        [check_default(catalogue.get(COAL), _observations(), KEY)],
         _source("cn-measured-2025"),
         catalogue,
     )
     first = write_factor_file(data, tmp_path / "cn-measured-2025.yaml", catalogue)
     again = tmp_path / "again"
     again.mkdir()
-    with pytest.raises(DualcarbonError, match="duplicate"):
+    with pytest.raises(DualcarbonError, match="holds a source cn-measured-2025 already"):
         write_factor_file(
             data, again / "cn-measured-2025.yaml", FactorCatalogue([*catalogue, *first])
         )
     assert list(again.iterdir()) == []
+    before = (tmp_path / "cn-measured-2025.yaml").read_bytes()
+    with pytest.raises(DualcarbonError, match="exists: not replaced"):
+        write_factor_file(data, tmp_path / "cn-measured-2025.yaml", catalogue)
+    assert (tmp_path / "cn-measured-2025.yaml").read_bytes() == before
 
 
 def test_the_note_carries_the_statistics() -> None:
     catalogue = default_catalogue()
-    check = check_default(catalogue.get(COAL), _observations())
+    check = check_default(catalogue.get(COAL), _observations(), KEY)
     (entry,) = measured_factor_file([check], _source("cn-measured-2025"), catalogue)["factors"]
     assert "4 enterprises" in entry["note"] and "12 measurements" in entry["note"]
     assert f"En = {check.en:.2f}" in entry["note"]
     assert math.isfinite(entry["value"])
+
+
+@pytest.mark.parametrize("source_id", ["ipcc-2006-v2-ch1", "My Measured", "测量-2025"])
+def test_a_shipped_or_malformed_source_id_is_refused(tmp_path: Path, source_id: str) -> None:
+    """Publishing under IPCC's id would put the maintainers' figures under IPCC's name."""
+    catalogue = default_catalogue()
+    data = measured_factor_file(
+        [check_default(catalogue.get(COAL), _observations(), KEY)], _source(source_id), catalogue
+    )
+    with pytest.raises(DualcarbonError):
+        write_factor_file(data, tmp_path / f"{source_id}.yaml", catalogue)
+    assert list(tmp_path.iterdir()) == []

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from dualcarbon.api import factor_validation
-from dualcarbon.api.deps import CurrentUser, SessionDep
+from dualcarbon.api.deps import CurrentUser, SessionDep, SettingsDep
 from dualcarbon.api.schemas import ErrorBody
 
 router = APIRouter(
@@ -19,11 +19,11 @@ router = APIRouter(
 
 @router.get("/factor-validation")
 def factor_validation_checks(
-    principal: CurrentUser, session: SessionDep
+    principal: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> list[factor_validation.DefaultCheckPublic]:
     """Each default against the enterprises' measured values: consensus with u, spread, bias, En
     and verdict (regulators and administrators)."""
-    checks = factor_validation.factor_checks(session, principal)
+    checks = factor_validation.factor_checks(session, principal, settings.secret)
     return [factor_validation.public(check) for check in checks]
 
 
@@ -35,7 +35,8 @@ def factor_validation_checks(
 def factor_validation_report(
     principal: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
     lang: Annotated[Literal["zh", "en"], Query()] = "zh",
 ) -> HTMLResponse:
     """The report for the factor database's maintainers, with a chart per default."""
-    return HTMLResponse(factor_validation.report_page(session, principal, lang))
+    return HTMLResponse(factor_validation.report_page(session, principal, settings.secret, lang))
