@@ -1,12 +1,22 @@
 """The demo platform of `make run`, seeded into a folder of a test: its settings (cheap password
-hashing, an SQLite file), for the tests that read what the demo holds."""
+hashing, an SQLite file), for the tests that read what the demo holds.
+
+Seeding takes seconds (every demo inventory accounted and lodged), and four test modules read the
+demo: each process seeds one template and copies it (SQLite's online backup) into the folder of
+each module that asks. The evidence in it is signed with the ledger key of the process's data
+folder, which the copies share."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import tempfile
 from pathlib import Path
 
 from dualcarbon.api.settings import Settings
 from dualcarbon.demo.platform import seed_demo_platform
+
+_TEMPLATES: dict[tuple[str | None, str | None], Path] = {}
 
 
 def demo_settings(folder: Path) -> Settings:
@@ -21,6 +31,20 @@ def demo_settings(folder: Path) -> Settings:
 
 def seeded_demo(folder: Path) -> Settings:
     """The settings of a demo platform seeded in ``folder``."""
+    # the ledger key comes from the environment or the data folder: one template for each
+    key = (os.environ.get("DUALCARBON_HOME"), os.environ.get("DUALCARBON_LEDGER_KEY"))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = Path(tempfile.mkdtemp(prefix="dualcarbon-demo-"))
+        seed_demo_platform(demo_settings(template))
+        _TEMPLATES[key] = template
+    with (
+        sqlite3.connect(template / "platform.sqlite") as source,
+        sqlite3.connect(folder / "platform.sqlite") as target,
+    ):
+        source.backup(target)
+    source.close()
+    target.close()
     settings = demo_settings(folder)
-    seed_demo_platform(settings)
+    seed_demo_platform(settings)  # finds the demo seeded: does nothing
     return settings
