@@ -1,28 +1,55 @@
-"""``dualcarbon rollup RESULTS``: province and nation totals from many enterprises' results, on
-DuckDB (default) or Spark with the same SQL."""
+"""``dualcarbon rollup RESULTS`` or ``dualcarbon rollup --database URL --provinces FILE``: province
+and nation totals from many enterprises' results (a results file, or every current result of the
+platform's store), on DuckDB (default) or Spark with the same SQL."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from dualcarbon.cli.console import console, errors, print_json, refusals_exit, terminal_lang
-from dualcarbon.i18n import pick
+from dualcarbon.cli.console import (
+    console,
+    errors,
+    print_json,
+    refusals_exit,
+    store_or_exit,
+    terminal_lang,
+)
+from dualcarbon.i18n import Lang, pick
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+UNPLACED = "未注明省份"
+"""The province of an organisation the provinces file does not name: counted in the nation."""
 
 
 def rollup(
     results_file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
             help="results of facilities (.csv or .parquet): organisation, facility, province, "
             "sector, year, tco2e, u_tco2e, energy_tce",
             exists=True,
             dir_okay=False,
         ),
-    ],
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(help="instead of a file: every current result of the platform's store"),
+    ] = None,
+    provinces: Annotated[
+        Path | None,
+        typer.Option(
+            help="with --database: organisation,province per row (the store keeps no province)",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark")] = "duckdb",
     out: Annotated[
         Path | None, typer.Option(help="write the roll-up here (.csv or .parquet)")
@@ -38,8 +65,26 @@ def rollup(
     language = terminal_lang(lang)
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("use duckdb or spark", param_hint="--engine")
+    if (results_file is None) == (database is None):
+        raise typer.BadParameter(
+            pick(
+                language,
+                "请给出结果文件或 --database（二者之一）",
+                "give a results file or --database",
+            )
+        )
+    if database is not None and provinces is None:
+        raise typer.BadParameter(
+            pick(language, "--database 须同时给出 --provinces", "--database needs --provinces"),
+            param_hint="--provinces",
+        )
     with refusals_exit(language):
-        table = roll_up(read_results(results_file), "spark" if engine == "spark" else "duckdb")
+        if results_file is not None:
+            results = read_results(results_file)
+        else:
+            assert provinces is not None
+            results = _stored_results(store_or_exit(database, language), provinces, language)
+        table = roll_up(results, "spark" if engine == "spark" else "duckdb")
     if out is not None:
         write_rollup(table, out)
         errors.print(pick(language, f"已写入 {out}", f"written to {out}"))
@@ -71,3 +116,77 @@ def rollup(
             "—" if row["tco2e_per_tce"] is None else f"{row['tco2e_per_tce']:.3f}",
         )
     console.print(shown)
+
+
+def _stored_results(url: str, provinces_file: Path, lang: Lang) -> pa.Table:
+    """One row per current result of the store (the newest of each facility and year): its
+    total, the standard uncertainty of the total (GUM law of propagation) and its comprehensive
+    energy (GB/T 2589-2020), in the organisation's province."""
+    import pyarrow as pa
+
+    from dualcarbon.accounting.uncertainty import account_uncertainty
+    from dualcarbon.energy.balance import energy_balance
+    from dualcarbon.errors import DualcarbonError
+    from dualcarbon.io.rollup_files import read_provinces
+    from dualcarbon.methodologies.definition import get_methodology
+    from dualcarbon.rollup.rollup import RESULT_SCHEMA
+    from dualcarbon.store import make_engine, session_scope
+    from dualcarbon.store.repository import current_results, load_inventory, load_result
+
+    provinces = read_provinces(provinces_file)
+    rows = []
+    unplaced: set[str] = set()
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            stored = current_results(session)
+            with Progress(
+                pick(lang, "读取存储库中的核算结果", "Reading the store's results"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=errors,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("results", total=len(stored))
+                for row in stored:
+                    result = load_result(row)
+                    meta = result.meta
+                    try:
+                        energy: float | None = energy_balance(
+                            load_inventory(row.inventory), result
+                        ).total_tce
+                    except DualcarbonError:
+                        energy = None  # a methodology the energy balance does not cover
+                    province = provinces.get(meta.organisation)
+                    if province is None:
+                        unplaced.add(meta.organisation)
+                    methodology = get_methodology(meta.methodology.split("@", 1)[0])
+                    rows.append(
+                        {
+                            "organisation": meta.organisation,
+                            "facility": meta.facility,
+                            "province": province or UNPLACED,
+                            "sector": methodology.sector,
+                            "year": meta.year,
+                            "tco2e": result.total(),
+                            "u_tco2e": account_uncertainty(result).u,
+                            "energy_tce": energy,
+                        }
+                    )
+                    bar.advance(task)
+    finally:
+        engine.dispose()
+    if unplaced:
+        names = "、".join(sorted(unplaced)[:5]) + ("…" if len(unplaced) > 5 else "")
+        errors.print(
+            pick(
+                lang,
+                f"省份文件未列出 {len(unplaced)} 个单位，计入“{UNPLACED}”：{names}",
+                f"{len(unplaced)} organisation(s) not in the provinces file, counted under "
+                f"{UNPLACED}: {names}",
+            ),
+            markup=False,
+            highlight=False,
+        )
+    return pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)

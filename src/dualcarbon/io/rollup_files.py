@@ -1,8 +1,11 @@
 """Reading enterprises' results for a roll-up (CSV or Parquet, columns of
-:data:`dualcarbon.rollup.rollup.RESULT_SCHEMA`) and writing the roll-up."""
+:data:`dualcarbon.rollup.rollup.RESULT_SCHEMA`), the province of each organisation (for results
+read from the platform's store, which keeps none), and writing the roll-up."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,6 +31,70 @@ def read_results(path: Path) -> pa.Table:
     raise InputError(
         [InputProblem(str(path), f"a results file is {' or '.join(SUFFIXES)}", value=suffix)]
     )
+
+
+PROVINCE_HEADINGS = ("organisation", "province")
+MAX_PROVINCE_ROWS = 1_000_000
+
+
+def read_provinces(path: Path) -> dict[str, str]:
+    """``organisation,province`` per row (UTF-8 CSV): each organisation once."""
+    source = str(path)
+    try:
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    except UnicodeDecodeError:
+        raise InputError([InputProblem(source, "file is not UTF-8 text")]) from None
+    except csv.Error as error:
+        raise InputError(
+            [InputProblem(source, f"not a readable CSV: {error}", rule_zh="不是可读的 CSV")]
+        ) from None
+    if not rows or tuple(cell.strip() for cell in rows[0]) != PROVINCE_HEADINGS:
+        raise InputError(
+            [
+                InputProblem(
+                    source,
+                    "row 1 must be: organisation,province",
+                    row=1,
+                    rule_zh="第 1 行须为：organisation,province",
+                )
+            ]
+        )
+    if len(rows) > MAX_PROVINCE_ROWS + 1:
+        raise InputError([InputProblem(source, f"more than {MAX_PROVINCE_ROWS} rows")])
+    found: dict[str, str] = {}
+    first: dict[str, int] = {}
+    problems: list[InputProblem] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = [cell.strip() for cell in row] + ["", ""]
+        organisation, province = cells[0], cells[1]
+        if len(row) > 2 or not organisation or not province:
+            problems.append(
+                InputProblem(
+                    source,
+                    "an organisation and its province, nothing else",
+                    row=number,
+                    rule_zh="每行一个单位及其所在省份",
+                )
+            )
+        elif organisation in found and found[organisation] != province:
+            problems.append(
+                InputProblem(
+                    source,
+                    f"given another province in row {first[organisation]}",
+                    field="province",
+                    row=number,
+                    value=province,
+                    rule_zh=f"第 {first[organisation]} 行已给出另一个省份",
+                )
+            )
+        else:
+            found[organisation] = province
+            first.setdefault(organisation, number)
+    if problems:
+        raise InputError(problems)
+    return found
 
 
 def write_rollup(table: pa.Table, path: Path) -> Path:
