@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dualcarbon.server import create_app
-from dualcarbon.store import upgrade
+from postgres import migrate
 
 from .world import BACKENDS, World, database, seed, settings_for
 
@@ -32,7 +32,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
     """A client of an app on a fresh, migrated, empty store."""
-    upgrade(db_url)
+    migrate(db_url)  # as upgrade(db_url) does, from a template (tests/postgres.py)
     with TestClient(create_app(settings_for(db_url))) as test_client:
         yield test_client
 

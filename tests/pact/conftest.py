@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from dualcarbon.footprint.footprint import FootprintResult, compute_footprint
 from dualcarbon.footprint.model import ProductSystem, validate_product_system
 from dualcarbon.pact.publication import Publication
-from dualcarbon.store import make_engine, upgrade
+from dualcarbon.store import make_engine
+from postgres import migrate
 
 PV_MODULE = (
     Path(__file__).parents[2]
@@ -71,7 +72,7 @@ def publication() -> Publication:
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine on a database migrated to head (SQLite, and PostgreSQL when configured)."""
-    upgrade(db_url)
+    migrate(db_url)  # as upgrade(db_url) does, from a template (tests/postgres.py)
     engine = make_engine(db_url)
     yield engine
     engine.dispose()

@@ -17,14 +17,15 @@ from dualcarbon.accounting.engine import account
 from dualcarbon.accounting.inventory import Inventory, InventoryHeader, coerce_records
 from dualcarbon.accounting.result import AccountingResult
 from dualcarbon.methodologies.tables import TABLES
-from dualcarbon.store import make_engine, upgrade
+from dualcarbon.store import make_engine
 from evidence import coal_months
+from postgres import migrate
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine on a database migrated to head."""
-    upgrade(db_url)
+    migrate(db_url)  # as upgrade(db_url) does, from a template (tests/postgres.py)
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
