@@ -8,7 +8,9 @@ folder, which the copies share."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -36,6 +38,7 @@ def seeded_demo(folder: Path) -> Settings:
     template = _TEMPLATES.get(key)
     if template is None:
         template = Path(tempfile.mkdtemp(prefix="dualcarbon-demo-"))
+        atexit.register(shutil.rmtree, template, ignore_errors=True)
         seed_demo_platform(demo_settings(template))
         _TEMPLATES[key] = template
     with (

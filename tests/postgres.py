@@ -101,6 +101,8 @@ def migrate(url: str) -> None:
 
 
 def _copy_sqlite_template(target: Path) -> None:
+    import atexit
+    import shutil
     import sqlite3
     import tempfile
 
@@ -109,6 +111,7 @@ def _copy_sqlite_template(target: Path) -> None:
     template = _templates.get("sqlite")
     if template is None:
         folder = Path(tempfile.mkdtemp(prefix="dualcarbon-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         template = str(folder / "template.sqlite")
         upgrade(f"sqlite:///{template}")
         _templates["sqlite"] = template

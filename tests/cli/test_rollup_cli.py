@@ -91,3 +91,17 @@ def test_the_store_needs_its_provinces(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_provinces(bad)
     assert [(p.row, p.field) for p in caught.value.problems] == [(3, "province")]
+
+
+def test_a_spreadsheets_provinces_export_reads(tmp_path: Path) -> None:
+    """Excel's CSV: a byte-order mark, blank rows first, a trailing empty column, headings in
+    Chinese or capitalised."""
+    from dualcarbon.io.rollup_files import read_provinces
+
+    export = tmp_path / "provinces.csv"
+    export.write_text(
+        "\ufeff\r\n,,\r\n单位,省份,\r\n甲,江苏省,\r\n\r\n乙,河北省,\r\n", encoding="utf-8"
+    )
+    assert read_provinces(export) == {"甲": "江苏省", "乙": "河北省"}
+    export.write_text("Organisation,Province\n甲,江苏省\n", encoding="utf-8")
+    assert read_provinces(export) == {"甲": "江苏省"}

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+import yaml
 from statsmodels.stats.meta_analysis import combine_effects
 from typer.testing import CliRunner
 
@@ -138,6 +139,18 @@ def test_the_store_is_read_once_per_facility_and_year(tmp_path: Path, db_url: st
     data = _run("--database", db_url)
     (coal,) = data["checks"]  # type: ignore[misc]
     assert coal["measurements"] == 3 * 20
+    # a plant's year given as a file as well counts once: the file
+    raw = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    raw["inventory"]["organisation"] = "甲电力"
+    again = tmp_path / "甲电力.yaml"
+    again.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    both = _run("--database", db_url, str(again))
+    assert both["checks"][0]["measurements"] == 3 * 20  # type: ignore[index]
+    assert any("甲电力" in line for line in both["skipped"])  # type: ignore[union-attr]
+    if db_url.startswith("sqlite:///"):
+        # a read-only URI opens as SQLite says, not as a missing file
+        uri = f"sqlite:///file:{db_url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+        assert _run("--database", uri)["checks"] == data["checks"]
     means = sorted(h["mean"] for h in coal["holders"])
     # the corrected plant's carbon is 1 % point higher in every month
     assert means[0] == pytest.approx(means[1], rel=1e-12)
@@ -213,3 +226,17 @@ def test_a_refusal_reads_in_chinese(tmp_path: Path) -> None:
     assert out.exit_code == 1
     assert "没有哪个缺省值有足够多企业的实测值" in out.output
     assert not (tmp_path / "cn-measured-2024.yaml").exists()
+
+
+def test_three_plants_of_one_group_are_not_three_enterprises(tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    paths = []
+    for plant in ("一号", "二号", "三号"):
+        raw["inventory"]["facility"] = f"{plant}电厂"
+        path = tmp_path / f"{plant}.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        paths.append(str(path))
+    (coal,) = _run(*paths)["checks"]  # type: ignore[misc]
+    assert (coal["enterprises"], coal["organisations"]) == (3, 1)
+    assert coal["verdict"] == "insufficient" and not coal["publishable"]
+    assert coal["consensus"] is None and coal["holders"] == []

@@ -39,6 +39,7 @@ class DefaultCheckPublic(BaseModel):
     default_u: float | None
     measurements: int
     enterprises: int
+    organisations: int
     years: list[int]
     consensus: float | None
     consensus_u: float | None

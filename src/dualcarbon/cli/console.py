@@ -90,7 +90,7 @@ def refusals_exit(lang: Lang) -> Iterator[None]:
         errors.print(message, style="red", markup=False, highlight=False)
         raise typer.Exit(1) from None
     except DualcarbonError as exc:
-        errors.print(f"[red]{exc}[/]")
+        errors.print(str(exc), style="red", markup=False, highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -123,15 +123,30 @@ def store_or_exit(database: str | None, lang: Lang) -> str:
     from pathlib import Path
 
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     from dualcarbon.store.database import current_revision, database_url, head_revision
 
     url = database or database_url()
-    parsed = make_url(str(url))
+    try:
+        parsed = make_url(str(url))
+    except ArgumentError:
+        errors.print(
+            pick(
+                lang,
+                f"{url} 不是存储库 URL（如 sqlite:///out/platform.sqlite）",
+                f"{url} is not a store URL (such as sqlite:///out/platform.sqlite)",
+            ),
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+    name = str(parsed.database or "")
     missing = (
         parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not Path(str(parsed.database)).exists()
+        and name not in ("", ":memory:")
+        and not name.startswith("file:")  # a URI (…?uri=true) opens as SQLite says
+        and not Path(name).exists()
     )
     # opening a SQLite file that is not there would create it, empty
     revision = None if missing else current_revision(url)

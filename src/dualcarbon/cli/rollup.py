@@ -73,9 +73,13 @@ def rollup(
                 "give a results file or --database",
             )
         )
-    if database is not None and provinces is None:
+    if (database is None) != (provinces is None):
         raise typer.BadParameter(
-            pick(language, "--database 须同时给出 --provinces", "--database needs --provinces"),
+            pick(
+                language,
+                "--database 与 --provinces 须同时给出",
+                "--database and --provinces go together",
+            ),
             param_hint="--provinces",
         )
     with refusals_exit(language):
@@ -126,7 +130,7 @@ def _stored_results(url: str, provinces_file: Path, lang: Lang) -> pa.Table:
 
     from dualcarbon.accounting.uncertainty import account_uncertainty
     from dualcarbon.energy.balance import energy_balance
-    from dualcarbon.errors import DualcarbonError
+    from dualcarbon.errors import DualcarbonError, RefusedError
     from dualcarbon.io.rollup_files import read_provinces
     from dualcarbon.methodologies.definition import get_methodology
     from dualcarbon.rollup.rollup import RESULT_SCHEMA
@@ -136,6 +140,7 @@ def _stored_results(url: str, provinces_file: Path, lang: Lang) -> pa.Table:
     provinces = read_provinces(provinces_file)
     rows = []
     unplaced: set[str] = set()
+    without_energy: list[str] = []
     engine = make_engine(url)
     try:
         with session_scope(engine) as session:
@@ -158,6 +163,7 @@ def _stored_results(url: str, provinces_file: Path, lang: Lang) -> pa.Table:
                         ).total_tce
                     except DualcarbonError:
                         energy = None  # a methodology the energy balance does not cover
+                        without_energy.append(f"{meta.organisation} / {meta.facility} {meta.year}")
                     province = provinces.get(meta.organisation)
                     if province is None:
                         unplaced.add(meta.organisation)
@@ -189,4 +195,19 @@ def _stored_results(url: str, provinces_file: Path, lang: Lang) -> pa.Table:
             markup=False,
             highlight=False,
         )
+    if without_energy:
+        names = "、".join(without_energy[:5]) + ("…" if len(without_energy) > 5 else "")
+        errors.print(
+            pick(
+                lang,
+                f"{len(without_energy)} 个结果无法计算综合能耗，"
+                f"其所在省份与全国不给出 tce：{names}",
+                f"{len(without_energy)} result(s) without a comprehensive energy: their province's "
+                f"and the nation's tce are left empty: {names}",
+            ),
+            markup=False,
+            highlight=False,
+        )
+    if not rows:
+        raise RefusedError("存储库中没有核算结果", "the store holds no results")
     return pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)

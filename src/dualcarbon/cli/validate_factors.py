@@ -106,9 +106,20 @@ def validate(
     with refusals_exit(language):
         for path in dict.fromkeys(p.resolve() for p in measurements or []):
             observations += _from_measurements(path, catalogue, language)
-        observations += _from_inventories(inventories or [], skipped, language)
-        if database is not None:
-            observations += _from_store(store_or_exit(database, language))
+        # a facility's year counts once: an inventory given as a file over the store's result
+        by_year = {} if database is None else _from_store(store_or_exit(database, language))
+        for key, found in _from_inventories(inventories or [], skipped, language).items():
+            if key in by_year:
+                skipped.append(
+                    pick(
+                        language,
+                        f"{key[0]} / {key[1]} {key[2]} 年：采用所给清单文件，不用存储库中的结果",
+                        f"{key[0]} / {key[1]} {key[2]}: the inventory file given counts, not the "
+                        "store's result",
+                    )
+                )
+            by_year[key] = found
+        observations += [observation for found in by_year.values() for observation in found]
         if wanted is not None:
             observations = [o for o in observations if catalogue.get(o.default).ref in wanted]
         if not observations:
@@ -197,7 +208,13 @@ def _from_measurements(path: Path, catalogue: FactorCatalogue, lang: Lang) -> li
     return found
 
 
-def _from_inventories(paths: list[Path], skipped: list[str], lang: Lang) -> list[Observation]:
+YearKey = tuple[str, str, int]
+"""Organisation, facility and year."""
+
+
+def _from_inventories(
+    paths: list[Path], skipped: list[str], lang: Lang
+) -> dict[YearKey, list[Observation]]:
     """Each inventory accounted, once per facility and year (the last one given counts, as the
     newest does on the platform); one whose findings stop it is left out, and said so."""
     from dualcarbon.accounting.engine import account
@@ -205,7 +222,7 @@ def _from_inventories(paths: list[Path], skipped: list[str], lang: Lang) -> list
     from dualcarbon.io import read_inventory
     from dualcarbon.measured_factors.observations import observations_from_result
 
-    by_year: dict[tuple[str, str, int], list[Observation]] = {}
+    by_year: dict[YearKey, list[Observation]] = {}
     unique = list(dict.fromkeys(path.resolve() for path in paths))
     with Progress(
         pick(lang, "核算清单", "Accounting inventories"),
@@ -244,20 +261,22 @@ def _from_inventories(paths: list[Path], skipped: list[str], lang: Lang) -> list
                     )
                 by_year[key] = observations_from_result(result, path.name)
             bar.advance(task)
-    return [observation for found in by_year.values() for observation in found]
+    return by_year
 
 
-def _from_store(url: str) -> list[Observation]:
+def _from_store(url: str) -> dict[YearKey, list[Observation]]:
     from dualcarbon.measured_factors.observations import observations_from_result
     from dualcarbon.store import make_engine, session_scope
     from dualcarbon.store.repository import current_results, load_result
 
     engine = make_engine(url)
-    found: list[Observation] = []
+    found: dict[YearKey, list[Observation]] = {}
     try:
         with session_scope(engine) as session:
             for row in current_results(session):
-                found += observations_from_result(load_result(row), f"result {row.id}")
+                result = load_result(row)
+                key = (result.meta.organisation, result.meta.facility, result.meta.year)
+                found[key] = observations_from_result(result, f"result {row.id}")
     finally:
         engine.dispose()
     return found

@@ -72,8 +72,11 @@ def _grid(path: Path) -> tuple[Sequence[Sequence[object]], str]:
         from dualcarbon.io.excel import load_grids
 
         grids = load_grids(path)
-        name, grid = next(iter(grids.items()), (SHEET, []))
-        return grid, name
+        # the sheet named for the measurements, else the first (a notes sheet may lead)
+        name = next((n for n in grids if n.strip().casefold() in ("measurements", "实测值")), None)
+        if name is None:
+            name = next(iter(grids), SHEET)
+        return grids.get(name, []), name
     try:
         text = path.read_text(encoding="utf-8-sig")
         return [tuple(row) for row in csv.reader(io.StringIO(text))], SHEET

@@ -33,43 +33,56 @@ def read_results(path: Path) -> pa.Table:
     )
 
 
-PROVINCE_HEADINGS = ("organisation", "province")
+PROVINCE_HEADINGS = {
+    "organisation": "organisation",
+    "单位": "organisation",
+    "企业": "organisation",
+    "province": "province",
+    "省份": "province",
+    "省": "province",
+}
+"""Row 1's names of the two columns, in either language and any case."""
 MAX_PROVINCE_ROWS = 1_000_000
 
 
 def read_provinces(path: Path) -> dict[str, str]:
-    """``organisation,province`` per row (UTF-8 CSV): each organisation once."""
+    """``organisation,province`` per row (UTF-8 CSV, as a spreadsheet exports it: blank rows and
+    trailing empty cells are skipped); each organisation once."""
     source = str(path)
     try:
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        grid = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     except UnicodeDecodeError:
         raise InputError([InputProblem(source, "file is not UTF-8 text")]) from None
     except csv.Error as error:
         raise InputError(
             [InputProblem(source, f"not a readable CSV: {error}", rule_zh="不是可读的 CSV")]
         ) from None
-    if not rows or tuple(cell.strip() for cell in rows[0]) != PROVINCE_HEADINGS:
+    if len(grid) > MAX_PROVINCE_ROWS + 1:
+        raise InputError([InputProblem(source, f"more than {MAX_PROVINCE_ROWS} rows")])
+    rows = []
+    for number, row in enumerate(grid, start=1):
+        cells = [cell.strip() for cell in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            rows.append((number, cells))
+    heading = [PROVINCE_HEADINGS.get(cell.casefold()) for cell in rows[0][1]] if rows else []
+    if heading != ["organisation", "province"]:
         raise InputError(
             [
                 InputProblem(
                     source,
-                    "row 1 must be: organisation,province",
-                    row=1,
-                    rule_zh="第 1 行须为：organisation,province",
+                    "the first row must be: organisation,province",
+                    row=rows[0][0] if rows else 1,
+                    rule_zh="第一行须为：organisation,province（或 单位,省份）",
                 )
             ]
         )
-    if len(rows) > MAX_PROVINCE_ROWS + 1:
-        raise InputError([InputProblem(source, f"more than {MAX_PROVINCE_ROWS} rows")])
     found: dict[str, str] = {}
     first: dict[str, int] = {}
     problems: list[InputProblem] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = [cell.strip() for cell in row] + ["", ""]
-        organisation, province = cells[0], cells[1]
-        if len(row) > 2 or not organisation or not province:
+    for number, cells in rows[1:]:
+        if len(cells) != 2 or not all(cells):
             problems.append(
                 InputProblem(
                     source,
@@ -78,7 +91,9 @@ def read_provinces(path: Path) -> dict[str, str]:
                     rule_zh="每行一个单位及其所在省份",
                 )
             )
-        elif organisation in found and found[organisation] != province:
+            continue
+        organisation, province = cells
+        if organisation in found and found[organisation] != province:
             problems.append(
                 InputProblem(
                     source,

@@ -61,6 +61,8 @@ class DefaultCheck:
     holders: tuple[HolderMean, ...]
     consensus: Consensus
     origins: tuple[str, ...]
+    organisations: int
+    """How many organisations the holders belong to (one group's plants are one)."""
 
     @property
     def unit(self) -> str:
@@ -96,8 +98,9 @@ class DefaultCheck:
 
     @property
     def disclosed(self) -> bool:
-        """Enough enterprises for their statistics to be shown (and a verdict given)."""
-        return self.consensus.holders >= MIN_HOLDERS
+        """Enough enterprises for their statistics to be shown (and a verdict given): holders,
+        and organisations, since three plants of one group would disclose that group."""
+        return min(self.consensus.holders, self.organisations) >= MIN_HOLDERS
 
     @property
     def en(self) -> float | None:
@@ -188,6 +191,7 @@ def check_default(default: Factor, observations: Sequence[Observation], key: byt
         tuple(holders),
         consensus([h.mean for h in holders], [h.u for h in holders]),
         tuple(o.origin for o in observations),
+        len({o.owner for o in observations}),
     )
 
 
@@ -219,6 +223,7 @@ def check_summary(check: DefaultCheck) -> dict[str, Any]:
         "default_u": check.default.standard_uncertainty,
         "measurements": check.n,
         "enterprises": c.holders,
+        "organisations": check.organisations,
         "years": list(check.years),
         "consensus": c.value if shown else None,
         "consensus_u": _number(c.u) if shown else None,

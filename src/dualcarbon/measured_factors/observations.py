@@ -39,6 +39,13 @@ class Observation:
     holder: str
     year: int | None
     origin: str
+    organisation: str = ""
+    """The organisation the holder belongs to, when the holder is one of its facilities: the
+    disclosure threshold counts organisations (empty: the holder is one)."""
+
+    @property
+    def owner(self) -> str:
+        return self.organisation or self.holder
 
 
 def _number(value: Any) -> float | None:
@@ -75,6 +82,7 @@ def observations_from_result(result: AccountingResult, origin: str) -> list[Obse
                     holder,
                     result.meta.year,
                     where,
+                    result.meta.organisation,
                 )
             )
         carbon_default = fuel.carbon_content.fallback
@@ -88,5 +96,16 @@ def observations_from_result(result: AccountingResult, origin: str) -> list[Obse
             else None
         )
         year = result.meta.year
-        found.append(Observation(carbon_default.factor, per_heat, "tC/GJ", u, holder, year, where))
+        found.append(
+            Observation(
+                carbon_default.factor,
+                per_heat,
+                "tC/GJ",
+                u,
+                holder,
+                year,
+                where,
+                result.meta.organisation,
+            )
+        )
     return found

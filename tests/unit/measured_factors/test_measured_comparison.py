@@ -139,3 +139,16 @@ def test_a_measurement_must_be_positive(value: float) -> None:
     wrong = [Observation(COAL, value, "tC/TJ", 0.3, "plant 0", 2024, "row 4")]
     with pytest.raises(DualcarbonError, match="row 4"):
         check_default(_default(), wrong, KEY)
+
+
+def test_three_plants_of_one_group_are_one_organisation() -> None:
+    """Three facilities of one organisation pass a count of holders but would disclose that
+    organisation: the threshold counts organisations too."""
+    plants = [
+        Observation(COAL, 26.0 + h, "tC/TJ", 0.3, f"甲集团 / 电厂{h}", 2024, f"h{h}", "甲集团")
+        for h in range(3)
+    ]
+    check = check_default(_default(), plants, KEY)
+    assert (check.consensus.holders, check.organisations) == (3, 1)
+    assert not check.disclosed and check.verdict == "insufficient" and not check.publishable
+    assert check_summary(check)["consensus"] is None
