@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine
@@ -25,6 +26,7 @@ from dualcarbon.io.register_files import read_register
 from dualcarbon.ledger.lodging import lodge_inventory, lodge_results
 from dualcarbon.ledger.signing import Signer
 from dualcarbon.methodologies.tables import TABLES
+from dualcarbon.metrology.register import Register
 from dualcarbon.security import Passwords, new_api_key, sha256
 from dualcarbon.store import session_scope
 from dualcarbon.store.models import ApiKey, Organisation, User, UserOrganisation, utcnow
@@ -99,6 +101,12 @@ class World:
         return f"{who}@example.cn"
 
 
+@cache
+def _demo_register() -> Register:
+    """The demo register, read once per process (it is frozen): hundreds of tests seed it."""
+    return read_register(demo_register_path())
+
+
 def seed(engine: Engine) -> World:
     world = World(engine=engine)
     passwords = Passwords(memory_kib=64, time_cost=1)
@@ -113,7 +121,7 @@ def seed(engine: Engine) -> World:
             inventory = make_inventory(name)
             stored = save_inventory(session, name, "一号电厂", inventory)
             lodge_inventory(session, TEST_SIGNER, org_id, stored, inventory)
-            save_register(session, name, read_register(demo_register_path()))
+            save_register(session, name, _demo_register())
             row = save_result(session, stored, account(inventory))
             lodge_results(session, TEST_SIGNER, org_id)
             if org_id == a.id:
