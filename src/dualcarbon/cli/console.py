@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from dualcarbon.accounting.findings import Acceptance, FindingsError, Severity
 from dualcarbon.errors import DualcarbonError, InputError, RefusedError
@@ -16,6 +17,19 @@ from dualcarbon.i18n import Lang, locale_lang, pick
 
 console = Console()
 errors = Console(stderr=True)
+
+
+def progress_bar(label: str, *, disable: bool = False) -> Progress:
+    """A progress bar on stderr (label, bar, done of total, time), gone when the work is."""
+    return Progress(
+        label,
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=disable,
+    )
 
 
 def terminal_lang(option: str | None) -> Lang:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from dualcarbon.cli.console import (
@@ -16,6 +15,7 @@ from dualcarbon.cli.console import (
     errors,
     file_lang,
     print_json,
+    progress_bar,
     show_input_error,
     terminal_lang,
 )
@@ -92,13 +92,8 @@ def run_monte_carlo(
     """The footprint's distribution, with a progress bar on the terminal."""
     if draws == 0:
         return None
-    with Progress(
+    with progress_bar(
         pick(lang, "蒙特卡洛抽样", "Monte Carlo draws"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
     ) as bar:
         task = bar.add_task("draws", total=draws)
         from dualcarbon.footprint.footprint import footprint_monte_carlo

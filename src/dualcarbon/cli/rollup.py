@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from dualcarbon.cli.console import (
     console,
     errors,
     print_json,
+    progress_bar,
     refusals_exit,
     store_or_exit,
     terminal_lang,
@@ -145,13 +145,8 @@ def _stored_results(url: str, provinces_file: Path, lang: Lang) -> pa.Table:
     try:
         with session_scope(engine) as session:
             stored = current_results(session)
-            with Progress(
+            with progress_bar(
                 pick(lang, "读取存储库中的核算结果", "Reading the store's results"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=errors,
-                transient=True,
             ) as bar:
                 task = bar.add_task("results", total=len(stored))
                 for row in stored:

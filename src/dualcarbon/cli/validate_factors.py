@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from dualcarbon.cli.console import (
@@ -17,6 +16,7 @@ from dualcarbon.cli.console import (
     errors,
     file_lang,
     print_json,
+    progress_bar,
     refusals_exit,
     store_or_exit,
     terminal_lang,
@@ -224,13 +224,8 @@ def _from_inventories(
 
     by_year: dict[YearKey, list[Observation]] = {}
     unique = list(dict.fromkeys(path.resolve() for path in paths))
-    with Progress(
+    with progress_bar(
         pick(lang, "核算清单", "Accounting inventories"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
         disable=len(unique) < 2,
     ) as bar:
         task = bar.add_task("inventories", total=len(unique))
