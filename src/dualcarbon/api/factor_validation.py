@@ -73,10 +73,8 @@ def public(check: DefaultCheck) -> DefaultCheckPublic:
 
 def report_page(session: Session, principal: Principal, secret: str, lang: str) -> str:
     """The report for the factor database's maintainers (the API's and the web's page)."""
-    from dualcarbon.measured_factors.publication import head_of_chain
     from dualcarbon.reports.factor_check_report import render_factor_check
 
     checks = factor_checks(session, principal, secret)
     catalogue = default_catalogue()
-    heads = {c.default.ref: head_of_chain(catalogue, c.default).ref for c in checks}
-    return render_factor_check(checks, heads=heads, lang=lang)
+    return render_factor_check(checks, catalogue=catalogue, lang=lang)

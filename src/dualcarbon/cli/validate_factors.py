@@ -78,7 +78,6 @@ def validate(
     heat, oxidation): distribution, consensus with uncertainty, the default's bias and En."""
     from dualcarbon.factors.catalogue import default_catalogue
     from dualcarbon.measured_factors.comparison import check_defaults, check_summary, codes_key
-    from dualcarbon.measured_factors.publication import head_of_chain
 
     language = terminal_lang(lang)
     if not (inventories or measurements or database):
@@ -132,7 +131,6 @@ def validate(
             )
             raise typer.Exit(1)
         checks = check_defaults(observations, catalogue, codes_key(_secret()))
-        heads = {c.default.ref: head_of_chain(catalogue, c.default).ref for c in checks}
         published = (
             _publish(checks, publish, publisher or "", edition, catalogue)
             if publish is not None
@@ -141,7 +139,7 @@ def validate(
     if report is not None:
         from dualcarbon.reports.factor_check_report import write_factor_check_report
 
-        write_factor_check_report(checks, report, heads=heads, lang=file_lang(lang))
+        write_factor_check_report(checks, report, catalogue=catalogue, lang=file_lang(lang))
     if as_json:
         print_json(
             {

@@ -14,8 +14,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from dualcarbon import __version__
+from dualcarbon.factors.catalogue import FactorCatalogue, default_catalogue
 from dualcarbon.i18n import Lang, unit_label
 from dualcarbon.measured_factors.comparison import COVERAGE_K, MIN_HOLDERS, DefaultCheck
+from dualcarbon.measured_factors.publication import head_of_chain
 from dualcarbon.reports.charts import GRID_COLOUR, drawing, tidy, to_svg
 from dualcarbon.reports.html import templates, write_page
 from dualcarbon.reports.i18n import check_lang
@@ -148,13 +150,16 @@ def _g(value: float | None, digits: int = 4) -> str:
 
 
 def render_factor_check(
-    checks: Sequence[DefaultCheck], *, heads: dict[str, str] | None = None, lang: str = "zh"
+    checks: Sequence[DefaultCheck],
+    *,
+    catalogue: FactorCatalogue | None = None,
+    lang: str = "zh",
 ) -> str:
-    """The report of ``checks``; ``heads`` maps a default's ref to the entry a publication would
-    supersede (the head of its chain)."""
+    """The report of ``checks``; a publishable default names the entry a publication would
+    supersede, the head of its chain in ``catalogue`` (default: the shipped one)."""
     w = WORDS[check_lang(lang)]
     language: Lang = "zh" if lang == "zh" else "en"
-    heads = heads or {}
+    catalogue = catalogue or default_catalogue()
     summary = []
     details = []
     for index, check in enumerate(checks, start=1):
@@ -189,7 +194,9 @@ def render_factor_check(
             "shown": shown,
             "withheld": w["withheld"],
             "publish": (
-                w["publish_hint"].format(head=heads.get(d.ref, d.ref)) if check.publishable else ""
+                w["publish_hint"].format(head=head_of_chain(catalogue, d).ref)
+                if check.publishable
+                else ""
             ),
         }
         if shown:
@@ -245,10 +252,10 @@ def write_factor_check_report(
     checks: Sequence[DefaultCheck],
     path: Path,
     *,
-    heads: dict[str, str] | None = None,
+    catalogue: FactorCatalogue | None = None,
     lang: str = "zh",
 ) -> Path:
-    return write_page(render_factor_check(checks, heads=heads, lang=lang), path)
+    return write_page(render_factor_check(checks, catalogue=catalogue, lang=lang), path)
 
 
 def _chart(check: DefaultCheck, prefix: str, label: str, words: dict[str, str]) -> str:
